@@ -1,0 +1,1 @@
+"""Domain: org units, people and posts, sessions, import and demo data."""

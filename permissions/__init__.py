@@ -1,0 +1,1 @@
+"""Permissions: the Casbin model, its async MongoDB adapter and the authorizer."""

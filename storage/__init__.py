@@ -1,0 +1,1 @@
+"""Storage: the MongoDB client, indexes, the object store and the embedded local servers."""

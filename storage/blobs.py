@@ -1,0 +1,167 @@
+"""The object store for attachments and rendered files: a `BlobStore` protocol and its MinIO/S3 implementation.
+
+The `minio` SDK is blocking, so every call runs in a thread pool and never stalls the
+event loop. File bytes for downloads bypass the service: callers hand out presigned URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+T = TypeVar("T")
+
+# S3 multipart parts must be at least 5 MiB; 8 MiB keeps memory per upload small.
+PART_SIZE = 8 * 1024 * 1024
+
+
+class BlobNotFound(Exception):
+    """The object does not exist."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    content_type: str
+    etag: str
+    last_modified: datetime | None
+
+
+class BlobStore(Protocol):
+    async def put(self, key: str, chunks: AsyncIterator[bytes], content_type: str = ...) -> BlobInfo: ...
+    async def put_bytes(self, key: str, data: bytes, content_type: str = ...) -> BlobInfo: ...
+    async def get(self, key: str) -> bytes: ...
+    async def stat(self, key: str) -> BlobInfo: ...
+    async def delete(self, key: str) -> None: ...
+    async def presigned_get_url(self, key: str, expires: timedelta = ...) -> str: ...
+    async def ping(self) -> None: ...
+
+
+class _ChunkReader(io.RawIOBase):
+    """A blocking file-like view over an async chunk iterator, read from a worker thread.
+
+    It lets `Minio.put_object` stream a multipart upload while the chunks are produced
+    on the event loop, holding at most one part in memory.
+    """
+
+    def __init__(self, chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> None:
+        self._chunks = chunks
+        self._loop = loop
+        self._buffer = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bytes | None:
+        future = asyncio.run_coroutine_threadsafe(_anext_or_none(self._chunks), self._loop)
+        return future.result()
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            chunk = self._next_chunk()
+            if chunk is None:
+                self._done = True
+            else:
+                self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+async def _anext_or_none(chunks: AsyncIterator[bytes]) -> bytes | None:
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return None
+
+
+class MinioBlobStore:
+    """BlobStore over any S3 API: a MinIO cluster in production, the JuiceFS gateway locally."""
+
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str,
+                 secure: bool = False, region: str = "us-east-1") -> None:
+        netloc = urlsplit(endpoint).netloc if "://" in endpoint else endpoint
+        # Short timeouts and few retries so a dead store is reported quickly, not after minutes.
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=5, read=60),
+            retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+            maxsize=16,
+        )
+        self._client = Minio(netloc, access_key=access_key, secret_key=secret_key,
+                             secure=secure, region=region, http_client=http)
+        self.bucket = bucket
+
+    async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+
+    async def ensure_bucket(self) -> None:
+        if not await self._run(self._client.bucket_exists, self.bucket):
+            try:
+                await self._run(self._client.make_bucket, self.bucket)
+            except S3Error as exc:  # another replica created it first
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+
+    async def ping(self) -> None:
+        await self._run(self._client.bucket_exists, self.bucket)
+
+    async def put(self, key: str, chunks: AsyncIterator[bytes],
+                  content_type: str = "application/octet-stream") -> BlobInfo:
+        reader = _ChunkReader(chunks, asyncio.get_running_loop())
+        await self._run(self._client.put_object, self.bucket, key, reader, -1,
+                        content_type=content_type, part_size=PART_SIZE)
+        return await self.stat(key)
+
+    async def put_bytes(self, key: str, data: bytes,
+                        content_type: str = "application/octet-stream") -> BlobInfo:
+        await self._run(self._client.put_object, self.bucket, key, io.BytesIO(data), len(data),
+                        content_type=content_type)
+        return await self.stat(key)
+
+    async def get(self, key: str) -> bytes:
+        def read() -> bytes:
+            response = self._client.get_object(self.bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        try:
+            return await self._run(read)
+        except S3Error as exc:
+            raise _translate(exc, key) from exc
+
+    async def stat(self, key: str) -> BlobInfo:
+        try:
+            obj = await self._run(self._client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            raise _translate(exc, key) from exc
+        return BlobInfo(key=key, size=obj.size or 0, content_type=obj.content_type or "",
+                        etag=obj.etag or "", last_modified=obj.last_modified)
+
+    async def delete(self, key: str) -> None:
+        await self._run(self._client.remove_object, self.bucket, key)
+
+    async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5)) -> str:
+        return await self._run(self._client.presigned_get_object, self.bucket, key, expires=expires)
+
+
+def _translate(exc: S3Error, key: str) -> Exception:
+    if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
+        return BlobNotFound(key)
+    return exc

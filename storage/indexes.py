@@ -1,0 +1,48 @@
+"""Every MongoDB index of the service, declared in one place and applied at start-up.
+
+`create_index` is idempotent, so applying the list on every start is safe and keeps all
+replicas and fresh databases identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.mongo import ASCENDING, DESCENDING, Mongo
+
+
+@dataclass(frozen=True)
+class Index:
+    collection: str
+    keys: list[tuple[str, int]]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+INDEXES: list[Index] = [
+    # Org units: subtree queries filter on the materialised ancestor list plus level/type,
+    # so "all towns of county X" is one indexed query whatever the depth.
+    Index("units", [("ancestors", ASCENDING), ("level", ASCENDING), ("type", ASCENDING)]),
+    Index("units", [("parent_id", ASCENDING), ("sort", ASCENDING), ("_id", ASCENDING)]),
+    Index("units", [("code", ASCENDING)]),
+    Index("units", [("name", ASCENDING)]),
+    Index("unit_history", [("unit_id", ASCENDING), ("valid_from", DESCENDING)]),
+    # People: one identity per username; posts are embedded and searched by unit.
+    Index("users", [("username", ASCENDING)], {"unique": True}),
+    Index("users", [("posts.unit_id", ASCENDING), ("username", ASCENDING)]),
+    Index("users", [("mobile", ASCENDING)]),
+    # Sessions are looked up by token hash and expire by themselves.
+    Index("sessions", [("token_hash", ASCENDING)], {"unique": True}),
+    Index("sessions", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
+    Index("sessions", [("user_id", ASCENDING)]),
+    Index("login_failures", [("key", ASCENDING)], {"unique": True}),
+    Index("login_failures", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
+    # Casbin rules: one row per policy line.
+    Index("casbin_rules", [("ptype", ASCENDING), ("v0", ASCENDING), ("v1", ASCENDING),
+                           ("v2", ASCENDING), ("v3", ASCENDING)], {"unique": True}),
+]
+
+
+async def apply_indexes(mongo: Mongo) -> None:
+    for index in INDEXES:
+        await mongo[index.collection].create_index(index.keys, **index.options)

@@ -1,0 +1,101 @@
+"""The one MongoDB client of a process, plus the few database primitives the domain needs.
+
+The client must be created inside the running event loop (PyMongo's async API binds to it),
+so `Mongo.connect` is a coroutine called at start-up, never at import time. Domain code gets
+collections from here and never imports pymongo itself; the exceptions and constants it needs
+are re-exported below.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from pymongo import (
+    ASCENDING,
+    DESCENDING,
+    AsyncMongoClient,
+    InsertOne,
+    ReturnDocument,
+    UpdateOne,
+)
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "BulkWriteError",
+    "Collection",
+    "DuplicateKeyError",
+    "InsertOne",
+    "Mongo",
+    "PyMongoError",
+    "Session",
+    "UpdateOne",
+]
+
+Session = AsyncClientSession
+Collection = AsyncCollection
+
+# Every stored record carries the version of the shape it was written in, so later
+# migrations know what they are reading.
+SCHEMA_VERSION = 1
+
+
+class Mongo:
+    """Owns the process's AsyncMongoClient and hands out its database."""
+
+    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase) -> None:
+        self.client = client
+        self.db = db
+
+    @classmethod
+    async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
+        client: AsyncMongoClient = AsyncMongoClient(
+            uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, appname="oa"
+        )
+        return cls(client, client[db_name])
+
+    def __getitem__(self, name: str) -> AsyncCollection:
+        return self.db[name]
+
+    async def ping(self) -> None:
+        await self.client.admin.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncClientSession]:
+        """A session with an open transaction: committed on normal exit, aborted on error."""
+        async with self.client.start_session() as session, await session.start_transaction():
+            yield session
+
+    async def compare_and_set(
+        self, collection: str, doc_id: Any, version: int, changes: Mapping[str, Any],
+        session: AsyncClientSession | None = None,
+    ) -> dict[str, Any] | None:
+        """Apply `changes` only if the stored `version` still equals `version`.
+
+        Returns the updated record, or None when someone else wrote first.
+        """
+        return await self.db[collection].find_one_and_update(
+            {"_id": doc_id, "version": version},
+            {"$set": dict(changes), "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+
+async def find_one_and_update_after(
+    collection: AsyncCollection, query: Mapping[str, Any], update: Mapping[str, Any],
+    upsert: bool = False, session: AsyncClientSession | None = None,
+) -> dict[str, Any] | None:
+    """find_one_and_update returning the record as it is after the update."""
+    return await collection.find_one_and_update(
+        query, update, return_document=ReturnDocument.AFTER, upsert=upsert, session=session
+    )

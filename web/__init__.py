@@ -1,0 +1,1 @@
+"""Web layer: Tornado handlers, authentication, configuration and the `oa` command line."""
