@@ -39,7 +39,7 @@ INDEXES: list[Index] = [
     Index("login_failures", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
     # Casbin rules: one row per policy line.
     Index("casbin_rules", [("ptype", ASCENDING), ("v0", ASCENDING), ("v1", ASCENDING),
-                           ("v2", ASCENDING), ("v3", ASCENDING)], {"unique": True}),
+                           ("v2", ASCENDING), ("v3", ASCENDING), ("v4", ASCENDING)], {"unique": True}),
 ]
 
 

@@ -1,0 +1,71 @@
+"""One error hierarchy for the whole service: a stable code, an HTTP status and a message.
+
+Domain code raises these; the web layer renders every one of them as JSON `{code, message, ...}`
+in a single place, so clients can rely on `code` whatever endpoint failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OAError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class InvalidInput(OAError):
+    code = "invalid_input"
+    status = 400
+
+
+class NotFound(OAError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(OAError):
+    code = "conflict"
+    status = 409
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+class Unauthenticated(OAError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(OAError):
+    code = "forbidden"
+    status = 403
+
+
+class Throttled(OAError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class ImportRejected(InvalidInput):
+    """A bulk import with bad rows: `errors` lists every one, nothing was written."""
+
+    code = "import_rejected"
+
+
+class Unavailable(OAError):
+    code = "unavailable"
+    status = 503

@@ -1,0 +1,278 @@
+"""Org units: the city → county → town hierarchy, its queries and its reorganisations.
+
+Each unit stores its ancestor ids (root first), so "every town of county X" or "all city
+departments" is one indexed query whatever the depth. Every change appends a snapshot to
+`unit_history`, so a record that named a unit can still show it as it was on that day,
+after moves (机构改革), merges and dissolution.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from oa.clock import utcnow
+from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.unit_fields import EDITABLE, check_fields, check_placement, check_unit_id, normalise
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne
+
+SNAPSHOT_FIELDS = ("name", "short_name", "type", "level", "parent_id", "ancestors", "code", "flags",
+                   "vertical_parent_id", "status", "merged_into")
+
+
+def new_unit_id() -> str:
+    return "u-" + secrets.token_hex(6)
+
+
+def unit_record(data: dict[str, Any], unit_id: str, parent: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The stored record for a new unit; `data` must already have passed check_fields."""
+    fields = normalise(data)
+    return {
+        "_id": unit_id,
+        "name": fields["name"],
+        "short_name": fields.get("short_name"),
+        "type": fields["type"],
+        "level": fields["level"],
+        "code": fields.get("code"),
+        "flags": fields.get("flags", []),
+        "vertical_parent_id": fields.get("vertical_parent_id"),
+        "sort": fields.get("sort", 0),
+        "parent_id": parent["_id"] if parent else None,
+        "ancestors": [*parent["ancestors"], parent["_id"]] if parent else [],
+        "status": "active",
+        "established_at": now,
+        "dissolved_at": None,
+        "merged_into": None,
+        "version": 1,
+        "schema_version": SCHEMA_VERSION,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def history_entry(unit: dict[str, Any], change: str, by: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "unit_id": unit["_id"],
+        "change": change,
+        "by": by,
+        "valid_from": now,
+        "snapshot": {key: unit.get(key) for key in SNAPSHOT_FIELDS},
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+class OrgService:
+    """Reads and changes org units. `by` is the acting user's id, kept in the history."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self.units = mongo["units"]
+        self.history = mongo["unit_history"]
+
+    # ---- reads -------------------------------------------------------------------------
+
+    async def get(self, unit_id: str) -> dict[str, Any]:
+        unit = await self.units.find_one({"_id": unit_id})
+        if unit is None:
+            raise NotFound(f"unit {unit_id} does not exist", unit_id=unit_id)
+        return unit
+
+    async def find(self, unit_id: str) -> dict[str, Any] | None:
+        return await self.units.find_one({"_id": unit_id})
+
+    async def get_many(self, unit_ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {unit["_id"]: unit async for unit in self.units.find({"_id": {"$in": unit_ids}})}
+
+    async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
+        return await cursor.to_list(), await self.units.count_documents(query)
+
+    async def children(self, unit_id: str, offset: int, limit: int,
+                       include_dissolved: bool = False) -> tuple[list[dict[str, Any]], int]:
+        await self.get(unit_id)
+        query: dict[str, Any] = {"parent_id": unit_id}
+        if not include_dissolved:
+            query["status"] = "active"
+        cursor = self.units.find(query).sort([("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
+        return await cursor.to_list(), await self.units.count_documents(query)
+
+    async def ancestors(self, unit_id: str) -> list[dict[str, Any]]:
+        """Ancestors root first, fetched in one query from the stored ancestor list."""
+        unit = await self.get(unit_id)
+        found = await self.get_many(unit["ancestors"])
+        return [found[ancestor_id] for ancestor_id in unit["ancestors"] if ancestor_id in found]
+
+    async def path(self, unit_id: str) -> list[dict[str, Any]]:
+        return [*await self.ancestors(unit_id), await self.get(unit_id)]
+
+    async def subtree(self, unit_id: str, level: str | None = None, unit_type: str | None = None,
+                      include_dissolved: bool = False, offset: int = 0,
+                      limit: int = 100) -> tuple[list[dict[str, Any]], int]:
+        """Every unit below `unit_id` (not itself), optionally of one level/type: one indexed query."""
+        await self.get(unit_id)
+        query: dict[str, Any] = {"ancestors": unit_id}
+        if level:
+            query["level"] = level
+        if unit_type:
+            query["type"] = unit_type
+        if not include_dissolved:
+            query["status"] = "active"
+        cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
+        return await cursor.to_list(), await self.units.count_documents(query)
+
+    async def as_of(self, unit_id: str, when: datetime) -> dict[str, Any]:
+        """The unit as it was at `when` (name, parent, code…), from its history."""
+        entry = await self.history.find_one({"unit_id": unit_id, "valid_from": {"$lte": when}},
+                                            sort=[("valid_from", -1), ("_id", -1)])
+        if entry is None:
+            raise NotFound(f"unit {unit_id} did not exist at {when.isoformat()}", unit_id=unit_id)
+        return {"_id": unit_id, **entry["snapshot"], "as_of": when}
+
+    async def history_of(self, unit_id: str) -> list[dict[str, Any]]:
+        await self.get(unit_id)
+        return await self.history.find({"unit_id": unit_id}).sort([("valid_from", 1), ("_id", 1)]).to_list()
+
+    # ---- changes -----------------------------------------------------------------------
+
+    async def create(self, data: dict[str, Any], by: str | None = None) -> dict[str, Any]:
+        unit_id = data.get("id") or new_unit_id()
+        problems = check_unit_id(unit_id) + check_fields(data)
+        parent = None
+        if data.get("parent_id"):
+            parent = await self.find(data["parent_id"])
+            if parent is None:
+                problems.append(f"parent {data['parent_id']} does not exist")
+        if not problems:
+            problems += check_placement(data["level"], parent)
+        problems += await self._check_vertical_parent(data.get("vertical_parent_id"))
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        now = utcnow()
+        unit = unit_record(data, unit_id, parent, now)
+        try:
+            async with self.mongo.transaction() as session:
+                await self.units.insert_one(unit, session=session)
+                await self.history.insert_one(history_entry(unit, "create", by, now), session=session)
+        except DuplicateKeyError:
+            raise Conflict(f"a unit with id {unit_id} already exists", unit_id=unit_id) from None
+        return unit
+
+    async def update(self, unit_id: str, changes: dict[str, Any], version: int,
+                     by: str | None = None) -> dict[str, Any]:
+        """Change descriptive fields (not the parent: use move) if `version` is still current."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise InvalidInput(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
+        problems = check_fields(changes, partial=True)
+        problems += await self._check_vertical_parent(changes.get("vertical_parent_id"), unit_id)
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        now = utcnow()
+        async with self.mongo.transaction() as session:
+            unit = await self.mongo.compare_and_set("units", unit_id, version,
+                                                    {**normalise(changes), "updated_at": now}, session=session)
+            if unit is None:
+                await self._raise_stale(unit_id, version)
+            await self.history.insert_one(history_entry(unit, "update", by, now), session=session)
+        return unit
+
+    async def move(self, unit_id: str, new_parent_id: str | None, version: int,
+                   by: str | None = None) -> dict[str, Any]:
+        """Reparent a unit with its whole subtree; every moved unit's history records its new path."""
+        unit = await self.get(unit_id)
+        if unit["version"] != version:
+            await self._raise_stale(unit_id, version)
+        parent = None
+        if new_parent_id is not None:
+            parent = await self.get(new_parent_id)
+            if new_parent_id == unit_id or unit_id in parent["ancestors"]:
+                raise InvalidInput(f"cannot move {unit['name']} under its own subtree ({parent['name']})")
+        problems = check_placement(unit["level"], parent)
+        if unit["status"] != "active":
+            problems.append(f"{unit['name']} is dissolved and cannot be moved")
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        now = utcnow()
+        async with self.mongo.transaction() as session:
+            moved = await self._reparent(unit, parent, now, by, session, version=version)
+        return moved
+
+    async def dissolve(self, unit_id: str, version: int, by: str | None = None,
+                       merged_into: str | None = None) -> dict[str, Any]:
+        """Mark a unit dissolved (撤销). Its active sub-units must be moved or dissolved first."""
+        unit = await self.get(unit_id)
+        if unit["status"] != "active":
+            raise Conflict(f"{unit['name']} is already dissolved", unit_id=unit_id)
+        remaining = await self.units.count_documents({"parent_id": unit_id, "status": "active"})
+        if remaining and merged_into is None:
+            raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
+                           unit_id=unit_id, active_children=remaining)
+        now = utcnow()
+        async with self.mongo.transaction() as session:
+            dissolved = await self.mongo.compare_and_set(
+                "units", unit_id, version,
+                {"status": "dissolved", "dissolved_at": now, "merged_into": merged_into, "updated_at": now},
+                session=session,
+            )
+            if dissolved is None:
+                await self._raise_stale(unit_id, version)
+            change = "merge" if merged_into else "dissolve"
+            await self.history.insert_one(history_entry(dissolved, change, by, now), session=session)
+        return dissolved
+
+    async def merge(self, source_id: str, target_id: str, version: int, by: str | None = None) -> dict[str, Any]:
+        """Merge `source` into `target` (合并): its sub-units move under the target, then it is dissolved."""
+        source, target = await self.get(source_id), await self.get(target_id)
+        if source_id == target_id or source_id in target["ancestors"]:
+            raise InvalidInput(f"cannot merge {source['name']} into {target['name']}: the target lies inside it")
+        if target["status"] != "active":
+            raise InvalidInput(f"cannot merge into {target['name']}: it is dissolved")
+        if source["version"] != version:
+            await self._raise_stale(source_id, version)
+        now = utcnow()
+        async for child in self.units.find({"parent_id": source_id, "status": "active"}):
+            async with self.mongo.transaction() as session:
+                await self._reparent(child, target, now, by, session, version=child["version"])
+        return await self.dissolve(source_id, version, by=by, merged_into=target_id)
+
+    # ---- internals ---------------------------------------------------------------------
+
+    async def _reparent(self, unit: dict[str, Any], parent: dict[str, Any] | None, now: datetime,
+                        by: str | None, session: Session, version: int) -> dict[str, Any]:
+        old_prefix_len = len(unit["ancestors"])
+        new_prefix = [*parent["ancestors"], parent["_id"]] if parent else []
+        moved = await self.mongo.compare_and_set(
+            "units", unit["_id"], version,
+            {"parent_id": parent["_id"] if parent else None, "ancestors": new_prefix, "updated_at": now},
+            session=session,
+        )
+        if moved is None:
+            await self._raise_stale(unit["_id"], version)
+        entries = [history_entry(moved, "move", by, now)]
+        updates = []
+        async for descendant in self.units.find({"ancestors": unit["_id"]}, session=session):
+            ancestors = new_prefix + descendant["ancestors"][old_prefix_len:]
+            updates.append(UpdateOne({"_id": descendant["_id"]},
+                                     {"$set": {"ancestors": ancestors, "updated_at": now}, "$inc": {"version": 1}}))
+            entries.append(history_entry({**descendant, "ancestors": ancestors}, "move", by, now))
+        if updates:
+            await self.units.bulk_write(updates, session=session)
+        await self.history.insert_many(entries, session=session)
+        return moved
+
+    async def _check_vertical_parent(self, vertical_parent_id: str | None, unit_id: str | None = None) -> list[str]:
+        if not vertical_parent_id:
+            return []
+        if vertical_parent_id == unit_id:
+            return ["vertical_parent_id cannot be the unit itself"]
+        if await self.find(vertical_parent_id) is None:
+            return [f"vertical_parent_id {vertical_parent_id} does not exist"]
+        return []
+
+    async def _raise_stale(self, unit_id: str, version: int) -> None:
+        current = await self.get(unit_id)
+        raise StaleVersion(
+            f"unit {unit_id} was changed by someone else (your version {version}, current {current['version']})",
+            current_version=current["version"],
+        )

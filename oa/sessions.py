@@ -1,0 +1,89 @@
+"""Login sessions: opaque bearer tokens stored only as hashes, with an expiry and a CSRF token.
+
+The same token works as the HttpOnly cookie of the web UI and as `Authorization: Bearer`
+for mobile clients. A stolen database dump yields no usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from oa.clock import utcnow
+from oa.errors import Unauthenticated
+from oa.passwords import verify_password
+from oa.throttle import LoginThrottle
+from oa.users import UserService
+from storage.mongo import SCHEMA_VERSION, Mongo
+
+WRONG_CREDENTIALS = "wrong username or password"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    csrf_token: str
+    user: dict[str, Any]
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: dict[str, Any]
+    session: dict[str, Any]
+
+
+class SessionService:
+    def __init__(self, mongo: Mongo, users: UserService, throttle: LoginThrottle,
+                 lifetime: timedelta = timedelta(hours=12)) -> None:
+        self.sessions = mongo["sessions"]
+        self.users = users
+        self.throttle = throttle
+        self.lifetime = lifetime
+
+    async def login(self, username: str, password: str, client: str, channel: str = "web") -> LoginResult:
+        """Check the password; wrong username and wrong password are the same 401."""
+        await self.throttle.check(username, client)
+        user = await self.users.find_by_username(username)
+        ok = await verify_password(user.get("password_hash") if user else None, password)
+        if not ok or user is None or not user.get("active"):
+            await self.throttle.record_failure(username, client)
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        await self.throttle.clear(username)
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        now = utcnow()
+        await self.sessions.insert_one({
+            "token_hash": token_hash(token),
+            "csrf_token": csrf,
+            "user_id": user["_id"],
+            "channel": channel,
+            "client": client,
+            "created_at": now,
+            "expires_at": now + self.lifetime,
+            "schema_version": SCHEMA_VERSION,
+        })
+        return LoginResult(token, csrf, user, int(self.lifetime.total_seconds()))
+
+    async def resolve(self, token: str) -> Authenticated | None:
+        """The active user behind a token, or None if it is unknown, expired or the user is inactive."""
+        session = await self.sessions.find_one({"token_hash": token_hash(token)})
+        if session is None:
+            return None
+        expires_at = session["expires_at"]
+        if expires_at <= utcnow():
+            await self.sessions.delete_one({"_id": session["_id"]})
+            return None
+        user = await self.users.users.find_one({"_id": session["user_id"], "active": True})
+        if user is None:
+            return None
+        return Authenticated(user, session)
+
+    async def logout(self, token: str) -> None:
+        await self.sessions.delete_one({"token_hash": token_hash(token)})

@@ -1,0 +1,191 @@
+"""People: one identity (one login) holding several posts in several units.
+
+A post is unit + title + roles. Ending a post or deactivating a person keeps the record
+(with dates) so documents and audit trails that named them stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from oa.clock import utcnow
+from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.passwords import check_strength, hash_password
+from oa.user_fields import check_person, check_posts, check_username
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
+
+EDITABLE = ("display_name", "mobile", "password", "posts", "active")
+
+
+def new_user_id() -> str:
+    return "p-" + secrets.token_hex(6)
+
+
+def new_post_id() -> str:
+    return "post-" + secrets.token_hex(5)
+
+
+def build_posts(posts: list[dict[str, Any]], units: dict[str, dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Stored posts from validated input; exactly one is primary (the first, if none is marked)."""
+    primary_index = next((i for i, post in enumerate(posts) if post.get("primary")), 0)
+    return [
+        {
+            "id": post.get("id") or new_post_id(),
+            "unit_id": post["unit"],
+            # The unit's name as it was when the post began, for history views after a reorganisation.
+            "unit_name": units[post["unit"]]["name"],
+            "title": post["title"].strip(),
+            "roles": sorted(set(post["roles"])),
+            "primary": index == primary_index,
+            "active": True,
+            "started_at": post.get("started_at") or now,
+            "ended_at": None,
+        }
+        for index, post in enumerate(posts)
+    ]
+
+
+def user_record(data: dict[str, Any], user_id: str, posts: list[dict[str, Any]], password_hash: str | None,
+                now: datetime) -> dict[str, Any]:
+    return {
+        "_id": user_id,
+        "username": data["username"],
+        "display_name": data["display_name"].strip(),
+        "mobile": data.get("mobile") or None,
+        "password_hash": password_hash,
+        "active": True,
+        "deactivated_at": None,
+        "posts": posts,
+        "version": 1,
+        "schema_version": SCHEMA_VERSION,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def active_posts(user: dict[str, Any]) -> list[dict[str, Any]]:
+    return [post for post in user.get("posts", []) if post.get("active")]
+
+
+class UserService:
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self.users = mongo["users"]
+        self.units = mongo["units"]
+
+    async def get(self, user_id: str) -> dict[str, Any]:
+        user = await self.users.find_one({"_id": user_id})
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist", user_id=user_id)
+        return user
+
+    async def find_by_username(self, username: str) -> dict[str, Any] | None:
+        return await self.users.find_one({"username": username})
+
+    async def list(self, unit_id: str | None = None, text: str | None = None, include_inactive: bool = False,
+                   offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        query: dict[str, Any] = {}
+        if unit_id:
+            query["posts"] = {"$elemMatch": {"unit_id": unit_id, "active": True}}
+        if not include_inactive:
+            query["active"] = True
+        if text:
+            pattern = re.escape(text.strip())
+            query["$or"] = [{"username": {"$regex": pattern}}, {"display_name": {"$regex": pattern}}]
+        cursor = self.users.find(query, {"password_hash": 0}).sort([("username", 1)]).skip(offset).limit(limit)
+        return await cursor.to_list(), await self.users.count_documents(query)
+
+    async def _units_for(self, posts: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        unit_ids = sorted({post["unit"] for post in posts})
+        units = {unit["_id"]: unit async for unit in self.units.find({"_id": {"$in": unit_ids}})}
+        problems = [f"post unit {unit_id} does not exist" for unit_id in unit_ids if unit_id not in units]
+        problems += [f"post unit {unit_id} ({units[unit_id]['name']}) is dissolved"
+                     for unit_id in unit_ids if unit_id in units and units[unit_id]["status"] != "active"]
+        return units, problems
+
+    async def create(self, data: dict[str, Any]) -> dict[str, Any]:
+        problems = check_username(data.get("username")) + check_person(data) + check_posts(data.get("posts"))
+        if data.get("password") is not None:
+            problems += check_strength(data["password"])
+        units: dict[str, dict[str, Any]] = {}
+        if not problems:
+            units, unit_problems = await self._units_for(data["posts"])
+            problems += unit_problems
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        now = utcnow()
+        password_hash = await hash_password(data["password"]) if data.get("password") else None
+        user = user_record(data, new_user_id(), build_posts(data["posts"], units, now), password_hash, now)
+        try:
+            await self.users.insert_one(user)
+        except DuplicateKeyError:
+            raise Conflict(f"the username {data['username']} is taken", username=data["username"]) from None
+        return user
+
+    async def update(self, user_id: str, changes: dict[str, Any], version: int) -> dict[str, Any]:
+        """Change a person's details, password, posts or active flag, if `version` is still current.
+
+        `posts` is the complete list of the posts the person should hold: a post given with
+        its `id` is kept (title/roles/primary updated), one without is new, and an active post
+        left out is ended, not deleted.
+        """
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise InvalidInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+        user = await self.get(user_id)
+        problems = check_person(changes, partial=True)
+        if "password" in changes:
+            problems += check_strength(changes["password"])
+        if "active" in changes and not isinstance(changes["active"], bool):
+            problems.append("active must be true or false")
+        if "posts" in changes:
+            problems += check_posts(changes["posts"])
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        now = utcnow()
+        update: dict[str, Any] = {"updated_at": now}
+        if "display_name" in changes:
+            update["display_name"] = changes["display_name"].strip()
+        if "mobile" in changes:
+            update["mobile"] = changes["mobile"] or None
+        if "password" in changes:
+            update["password_hash"] = await hash_password(changes["password"])
+        if "posts" in changes:
+            update["posts"] = await self._merge_posts(user, changes["posts"], now)
+        if "active" in changes and changes["active"] != user["active"]:
+            update["active"] = changes["active"]
+            update["deactivated_at"] = None if changes["active"] else now
+        updated = await self.mongo.compare_and_set("users", user_id, version, update)
+        if updated is None:
+            current = await self.get(user_id)
+            raise StaleVersion(f"user {user_id} was changed by someone else (your version {version}, "
+                               f"current {current['version']})", current_version=current["version"])
+        if updated.get("active") is False or "password" in changes:
+            # A deactivated person or a changed password ends every open session at once.
+            await self.mongo["sessions"].delete_many({"user_id": user_id})
+        return updated
+
+    async def _merge_posts(self, user: dict[str, Any], wanted: list[dict[str, Any]],
+                           now: datetime) -> list[dict[str, Any]]:
+        wanted = [dict(post) for post in wanted]
+        existing = {post["id"]: post for post in user["posts"]}
+        unknown = [post["id"] for post in wanted if post.get("id") and post["id"] not in existing]
+        if unknown:
+            raise InvalidInput(f"unknown post ids: {', '.join(unknown)}")
+        units, problems = await self._units_for([post for post in wanted if not post.get("id")])
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
+        for post in wanted:
+            if post.get("id"):
+                old = existing[post["id"]]
+                if post["unit"] != old["unit_id"]:
+                    raise InvalidInput(f"post {post['id']} belongs to unit {old['unit_id']}; end it and add a new one")
+                units[old["unit_id"]] = {"name": old["unit_name"]}
+                post["started_at"] = old["started_at"]
+        kept_ids = {post["id"] for post in wanted if post.get("id")}
+        ended = [{**post, "active": False, "primary": False, "ended_at": post["ended_at"] or now}
+                 for post in user["posts"] if post["id"] not in kept_ids]
+        return build_posts(wanted, units, now) + ended

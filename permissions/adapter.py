@@ -1,0 +1,95 @@
+"""An asynchronous Casbin adapter over MongoDB.
+
+The PyPI MongoDB adapters are synchronous and would block the event loop; this one uses the
+process's async client. Policy rows (`p`) live in the `casbin_rules` collection. Grants (`g`)
+are not stored twice: they are derived from people's active posts in `users`, which stay the
+one record of truth for who holds which role where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from casbin import persist
+from casbin.model import Model
+from casbin.persist.adapters.asyncio import AsyncAdapter
+
+from storage.mongo import DuplicateKeyError, Mongo
+
+EVERYWHERE = "*"
+MEMBER_ROLE = "成员"  # every active person, everywhere: reading the org directory and their own things
+ADMIN_ROLE = "管理员"
+
+
+def grants_for(user: dict[str, Any]) -> list[list[str]]:
+    """The `g` rows of one person: a role in each unit where they hold an active post."""
+    if not user.get("active"):
+        return []
+    rows = {(user["_id"], MEMBER_ROLE, EVERYWHERE)}
+    if user.get("system_admin"):
+        rows.add((user["_id"], ADMIN_ROLE, EVERYWHERE))
+    for post in user.get("posts", []):
+        if post.get("active"):
+            rows.update((user["_id"], role, post["unit_id"]) for role in post["roles"])
+    return [list(row) for row in sorted(rows)]
+
+
+def _row(ptype: str, rule: Iterable[str]) -> dict[str, str]:
+    return {"ptype": ptype, **{f"v{i}": value for i, value in enumerate(rule)}}
+
+
+class MongoAdapter(AsyncAdapter):
+    def __init__(self, mongo: Mongo) -> None:
+        self.rules = mongo["casbin_rules"]
+        self.users = mongo["users"]
+
+    async def load_policy(self, model: Model) -> None:
+        async for row in self.rules.find({"ptype": "p"}).sort([("_id", 1)]):
+            values = [row[f"v{i}"] for i in range(5) if f"v{i}" in row]
+            persist.load_policy_line(", ".join(["p", *values]), model)
+        async for user in self.users.find({"active": True}, {"posts": 1, "active": 1, "system_admin": 1}):
+            for rule in grants_for(user):
+                persist.load_policy_line(", ".join(["g", *rule]), model)
+
+    async def save_policy(self, model: Model) -> bool:
+        await self.rules.delete_many({"ptype": "p"})
+        rows = [_row("p", rule) for rule in model.model["p"]["p"].policy]
+        if rows:
+            await self.rules.insert_many(rows)
+        return True
+
+    async def add_policy(self, sec: str, ptype: str, rule: list[str]) -> bool:
+        if ptype != "p":
+            return True  # grants follow posts; nothing to store
+        try:
+            await self.rules.insert_one(_row(ptype, rule))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def add_policies(self, sec: str, ptype: str, rules: list[list[str]]) -> bool:
+        for rule in rules:
+            await self.add_policy(sec, ptype, rule)
+        return True
+
+    async def remove_policy(self, sec: str, ptype: str, rule: list[str]) -> bool:
+        if ptype != "p":
+            return True
+        result = await self.rules.delete_one(_row(ptype, rule))
+        return result.deleted_count > 0
+
+    async def remove_policies(self, sec: str, ptype: str, rules: list[list[str]]) -> bool:
+        for rule in rules:
+            await self.remove_policy(sec, ptype, rule)
+        return True
+
+    async def remove_filtered_policy(self, sec: str, ptype: str, field_index: int, *field_values: str) -> bool:
+        if ptype != "p":
+            return True
+        query: dict[str, Any] = {"ptype": ptype}
+        for offset, value in enumerate(field_values):
+            if value:
+                query[f"v{field_index + offset}"] = value
+        await self.rules.delete_many(query)
+        return True

@@ -1,0 +1,84 @@
+"""The one place that answers "may this person do this to that kind of thing in that unit?".
+
+Casbin holds the coarse role templates (shared by all 1,300 units) and each person's grants.
+Reach across levels is answered here: a person may act on a unit if one of their roles allows
+it in that unit or in any of its ancestors (a county admin administers its towns, a city admin
+every county), which is at most a handful of in-memory checks. Everything is denied unless a
+template allows it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import casbin
+
+from permissions.adapter import ADMIN_ROLE, EVERYWHERE, MEMBER_ROLE, MongoAdapter, grants_for
+from storage.mongo import Mongo
+
+MODEL_PATH = Path(__file__).with_name("model.conf")
+
+# (role, resource kind, action). Every unit shares these rows; per-unit rows are never created.
+ROLE_TEMPLATES: list[tuple[str, str, str]] = [
+    (MEMBER_ROLE, "unit", "read"),
+    (MEMBER_ROLE, "user", "read"),
+    (ADMIN_ROLE, "unit", "read"),
+    (ADMIN_ROLE, "unit", "write"),
+    (ADMIN_ROLE, "user", "read"),
+    (ADMIN_ROLE, "user", "write"),
+    (ADMIN_ROLE, "import", "write"),
+]
+
+
+class Authorizer:
+    def __init__(self, enforcer: casbin.AsyncEnforcer, mongo: Mongo) -> None:
+        self.enforcer = enforcer
+        self.units = mongo["units"]
+
+    @classmethod
+    async def create(cls, mongo: Mongo) -> Authorizer:
+        """Load the enforcer once per process, seeding the built-in role templates if missing."""
+        adapter = MongoAdapter(mongo)
+        for role, kind, action in ROLE_TEMPLATES:
+            await adapter.rules.update_one(
+                {"ptype": "p", "v0": role, "v1": EVERYWHERE, "v2": kind, "v3": action, "v4": "allow"},
+                {"$setOnInsert": {}}, upsert=True,
+            )
+        enforcer = casbin.AsyncEnforcer(str(MODEL_PATH), adapter)
+        # Grants are derived from posts, so in-memory grant changes are never written back.
+        enforcer.enable_auto_save(False)
+        await enforcer.load_policy()
+        return cls(enforcer, mongo)
+
+    async def sync_grants(self, user: dict[str, Any]) -> None:
+        """Bring this person's in-memory grants in line with their posts as just read from the database."""
+        wanted = grants_for(user)
+        current = sorted(self.enforcer.get_filtered_grouping_policy(0, user["_id"]))
+        if current == wanted:
+            return
+        if current:
+            await self.enforcer.remove_grouping_policies(current)
+        if wanted:
+            await self.enforcer.add_grouping_policies(wanted)
+
+    async def unit_path(self, unit_id: str) -> list[str]:
+        unit = await self.units.find_one({"_id": unit_id}, {"ancestors": 1})
+        return [*unit["ancestors"], unit_id] if unit else []
+
+    async def allowed(self, user: dict[str, Any], kind: str, action: str, unit_id: str | None = None) -> bool:
+        """True if one of the person's roles allows `action` on `kind` in the unit or an ancestor of it.
+
+        With no unit, only grants valid everywhere count.
+        """
+        await self.sync_grants(user)
+        domains = [EVERYWHERE]
+        if unit_id is not None:
+            domains += await self.unit_path(unit_id)
+        return any(self.enforcer.enforce(user["_id"], domain, kind, action) for domain in domains)
+
+    async def administered_units(self, user: dict[str, Any]) -> list[str] | None:
+        """Units where the person is 管理员 (their subtrees are theirs to administer); None = everywhere."""
+        await self.sync_grants(user)
+        domains = [rule[2] for rule in self.enforcer.get_filtered_grouping_policy(0, user["_id"], ADMIN_ROLE)]
+        return None if EVERYWHERE in domains else sorted(domains)
