@@ -9,7 +9,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, truncated to the millisecond that MongoDB stores, so a value read back compares equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def iso(value: datetime | None) -> str | None:

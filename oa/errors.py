@@ -13,9 +13,12 @@ class OAError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, **details: Any) -> None:
+    def __init__(self, message: str, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
+        if code:
+            # A more specific code than the class's, e.g. invalid_json for an InvalidInput.
+            self.code = code
         self.details = details
 
     def to_json(self) -> dict[str, Any]:

@@ -189,3 +189,19 @@ class UserService:
         ended = [{**post, "active": False, "primary": False, "ended_at": post["ended_at"] or now}
                  for post in user["posts"] if post["id"] not in kept_ids]
         return build_posts(wanted, units, now) + ended
+
+
+async def create_system_admin(service: UserService, username: str, display_name: str, password: str) -> dict[str, Any]:
+    """A platform-wide administrator: may hold no post (e.g. on a fresh install before any unit exists)."""
+    problems = check_username(username) + check_person({"display_name": display_name}) + check_strength(password)
+    if problems:
+        raise InvalidInput("; ".join(problems), problems=problems)
+    now = utcnow()
+    user = user_record({"username": username, "display_name": display_name}, new_user_id(), [],
+                       await hash_password(password), now)
+    user["system_admin"] = True
+    try:
+        await service.users.insert_one(user)
+    except DuplicateKeyError:
+        raise Conflict(f"the username {username} is taken", username=username) from None
+    return user

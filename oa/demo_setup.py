@@ -1,0 +1,62 @@
+"""Loading the demo hierarchy (oa/demo.py) into a database and listing its accounts in demo-users.csv."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oa import importer
+from oa.demo import DEMO_LOGINS, build_demo_hierarchy
+from oa.import_parse import ImportInput, parse_mapping
+from oa.passwords import check_strength, hash_password
+from storage.mongo import Mongo
+
+DEMO_MARKER_UNIT = "sg-szf"
+DEFAULT_DEMO_PASSWORD = "Demo@2026"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    loaded: bool
+    units: int
+    people: int
+    csv_path: Path
+    logins: list[tuple[str, str]]
+
+
+async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_PASSWORD,
+                    progress: importer.Progress | None = None) -> DemoResult:
+    """Import the demo hierarchy unless it is already there; always (re)write demo-users.csv."""
+    problems = check_strength(password)
+    if problems:
+        raise ValueError(problems[0])
+    hierarchy = build_demo_hierarchy()
+    already = await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT}) is not None
+    if not already:
+        given = ImportInput()
+        parse_mapping(hierarchy, "demo", given)
+        plan = await importer.validate(mongo, given)
+        # Every demo account shares one password, so one Argon2 hash serves them all.
+        await importer.apply(mongo, plan, by="demo", progress=progress,
+                             shared_password_hash=await hash_password(password))
+    csv_path = write_demo_users(hierarchy, data_dir)
+    return DemoResult(not already, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
+
+
+def write_demo_users(hierarchy: dict[str, Any], data_dir: Path) -> Path:
+    units = {unit["id"]: unit for unit in hierarchy["units"]}
+    path = data_dir / "demo-users.csv"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerow(["username", "display_name", "unit_id", "unit", "post", "roles", "primary"])
+        for person in hierarchy["people"]:
+            for post in person["posts"]:
+                writer.writerow([person["username"], person["display_name"], post["unit"],
+                                 units[post["unit"]]["name"], post["title"], ";".join(post["roles"]),
+                                 "yes" if post.get("primary") else "no"])
+    os.chmod(path, 0o600)
+    return path

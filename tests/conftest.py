@@ -1,0 +1,100 @@
+"""Test fixtures: the real embedded servers once per session, a fresh database and a real HTTP app per test.
+
+Nothing here mocks our storage: secantusd-py and the JuiceFS S3 gateway run as child
+processes on free ports, and tests talk to the Tornado app over real HTTP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import tornado.httpserver
+
+from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
+from storage.local import EmbeddedMongo, EmbeddedS3, free_port
+from tests.client import ApiClient
+from web.app import make_app
+from web.config import Settings
+from web.services import Endpoints, Services
+
+DEMO_DB = "oa_demo_session"
+
+
+@pytest.fixture(scope="session")
+def servers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def endpoints(servers_dir: Path) -> Iterator[Endpoints]:
+    mongo, s3 = EmbeddedMongo(servers_dir), EmbeddedS3(servers_dir)
+    mongo.start()
+    try:
+        s3.start()
+        try:
+            yield Endpoints(mongo.uri, s3.endpoint, s3.credentials.access_key, s3.credentials.secret_key, False)
+        finally:
+            s3.stop()
+    finally:
+        mongo.stop()
+
+
+def make_settings(tmp_path: Path, db_name: str, **changes: object) -> Settings:
+    return Settings(data_dir=tmp_path, mongodb_db=db_name, s3_bucket="oa-test", **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, "t_" + uuid.uuid4().hex[:12])
+
+
+@pytest.fixture
+async def services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
+    opened = await Services.open(settings, endpoints)
+    try:
+        yield opened
+    finally:
+        await opened.mongo.client.drop_database(settings.mongodb_db)
+        await opened.close()
+
+
+async def start_app(services: Services) -> tuple[tornado.httpserver.HTTPServer, str]:
+    port = free_port()
+    server = tornado.httpserver.HTTPServer(make_app(services))
+    server.listen(port, "127.0.0.1")
+    return server, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def api(services: Services) -> AsyncIterator[ApiClient]:
+    """A real HTTP server on a free port over a fresh, empty database."""
+    server, base_url = await start_app(services)
+    try:
+        yield ApiClient(base_url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def demo_services(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Services]:
+    """One database holding the full demo hierarchy, loaded once; tests must only read it."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    opened = await Services.open(make_settings(data_dir, DEMO_DB), endpoints)
+    await load_demo(opened.mongo, data_dir, DEFAULT_DEMO_PASSWORD)
+    try:
+        yield opened
+    finally:
+        await opened.mongo.client.drop_database(DEMO_DB)
+        await opened.close()
+
+
+@pytest.fixture(scope="session")
+async def demo_api(demo_services: Services) -> AsyncIterator[ApiClient]:
+    server, base_url = await start_app(demo_services)
+    try:
+        yield ApiClient(base_url)
+    finally:
+        server.stop()

@@ -1,0 +1,149 @@
+"""Org unit administration: /api/units and the tree queries under /api/units/{id}/…"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from oa.errors import InvalidInput
+from oa.unit_fields import LEVELS, UNIT_TYPES
+from web.authz import authorized
+from web.base import APIHandler
+from web.serialize import page_json, unit_json
+from web.validation import optional, required
+
+UNIT_FIELDS = {
+    "name": optional(str), "short_name": optional(str, nullable=True), "type": optional(str),
+    "code": optional(str, nullable=True), "flags": optional(list), "vertical_parent_id": optional(str, nullable=True),
+    "sort": optional(int),
+}
+CREATE_SHAPE = {**UNIT_FIELDS, "id": optional(str), "name": required(str), "type": required(str),
+                "level": required(str), "parent_id": optional(str, nullable=True)}
+UPDATE_SHAPE = {**UNIT_FIELDS, "version": required(int)}
+MOVE_SHAPE = {"parent_id": required(str, type(None)), "version": required(int)}
+MERGE_SHAPE = {"into": required(str), "version": required(int)}
+DISSOLVE_SHAPE = {"version": required(int)}
+
+
+async def the_unit(handler: APIHandler, unit_id: str, *_: str) -> list[str | None]:
+    return [unit_id]
+
+
+async def parent_of_new_unit(handler: APIHandler) -> list[str | None]:
+    parent_id = handler.body(CREATE_SHAPE).get("parent_id")
+    return [parent_id]  # None: a root unit, which only a platform-wide admin may create
+
+
+async def unit_and_new_parent(handler: APIHandler, unit_id: str) -> list[str | None]:
+    return [unit_id, handler.body(MOVE_SHAPE)["parent_id"]]
+
+
+async def unit_and_target(handler: APIHandler, unit_id: str) -> list[str | None]:
+    return [unit_id, handler.body(MERGE_SHAPE)["into"]]
+
+
+class UnitsHandler(APIHandler):
+    @authorized("unit", "read")
+    async def get(self) -> None:
+        offset, limit = self.paging()
+        query: dict[str, Any] = {}
+        for name, allowed in (("level", LEVELS), ("type", UNIT_TYPES)):
+            value = self.get_query_argument(name, None)
+            if value:
+                if value not in allowed:
+                    raise InvalidInput(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+                query[name] = value
+        if not self.bool_argument("include_dissolved"):
+            query["status"] = "active"
+        if code := self.get_query_argument("code", None):
+            query["code"] = code
+        if text := (self.get_query_argument("q", None) or "").strip():
+            query["$or"] = [{"name": {"$regex": re.escape(text)}}, {"short_name": {"$regex": re.escape(text)}}]
+        items, total = await self.services.orgs.list(query, offset, limit)
+        self.send_json(page_json([unit_json(unit) for unit in items], total, offset, limit))
+
+    @authorized("unit", "write", units=parent_of_new_unit)
+    async def post(self) -> None:
+        body = self.body(CREATE_SHAPE)
+        unit = await self.services.orgs.create(body, by=self.require_user()["_id"])
+        self.set_header("Location", f"/api/units/{unit['_id']}")
+        self.send_json(unit_json(unit), status=201)
+
+
+class UnitHandler(APIHandler):
+    @authorized("unit", "read", units=the_unit)
+    async def get(self, unit_id: str) -> None:
+        unit = await self.services.orgs.get(unit_id)
+        view = unit_json(unit)
+        view["path"] = [{"id": item["_id"], "name": item["name"]} for item in await self.services.orgs.path(unit_id)]
+        self.send_json(view)
+
+    @authorized("unit", "write", units=the_unit)
+    async def patch(self, unit_id: str) -> None:
+        body = dict(self.body(UPDATE_SHAPE))
+        version = body.pop("version")
+        unit = await self.services.orgs.update(unit_id, body, version, by=self.require_user()["_id"])
+        self.send_json(unit_json(unit))
+
+
+class ChildrenHandler(APIHandler):
+    @authorized("unit", "read", units=the_unit)
+    async def get(self, unit_id: str) -> None:
+        offset, limit = self.paging()
+        items, total = await self.services.orgs.children(unit_id, offset, limit,
+                                                         self.bool_argument("include_dissolved"))
+        self.send_json(page_json([unit_json(unit) for unit in items], total, offset, limit))
+
+
+class SubtreeHandler(APIHandler):
+    @authorized("unit", "read", units=the_unit)
+    async def get(self, unit_id: str) -> None:
+        offset, limit = self.paging()
+        level = self.get_query_argument("level", None) or None
+        unit_type = self.get_query_argument("type", None) or None
+        if level and level not in LEVELS:
+            raise InvalidInput(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
+        if unit_type and unit_type not in UNIT_TYPES:
+            raise InvalidInput(f"type must be one of {'、'.join(UNIT_TYPES)} (got {unit_type!r})")
+        items, total = await self.services.orgs.subtree(unit_id, level, unit_type,
+                                                        self.bool_argument("include_dissolved"), offset, limit)
+        self.send_json(page_json([unit_json(unit) for unit in items], total, offset, limit))
+
+
+class AncestorsHandler(APIHandler):
+    @authorized("unit", "read", units=the_unit)
+    async def get(self, unit_id: str) -> None:
+        ancestors = await self.services.orgs.ancestors(unit_id)
+        self.send_json({"items": [unit_json(unit) for unit in ancestors]})
+
+
+class HistoryHandler(APIHandler):
+    @authorized("unit", "read", units=the_unit)
+    async def get(self, unit_id: str) -> None:
+        history = await self.services.orgs.history_of(unit_id)
+        self.send_json({"items": [unit_json({k: v for k, v in entry.items() if k != "_id"}) for entry in history]})
+
+
+class MoveHandler(APIHandler):
+    @authorized("unit", "write", units=unit_and_new_parent)
+    async def post(self, unit_id: str) -> None:
+        body = self.body(MOVE_SHAPE)
+        unit = await self.services.orgs.move(unit_id, body["parent_id"], body["version"],
+                                             by=self.require_user()["_id"])
+        self.send_json(unit_json(unit))
+
+
+class MergeHandler(APIHandler):
+    @authorized("unit", "write", units=unit_and_target)
+    async def post(self, unit_id: str) -> None:
+        body = self.body(MERGE_SHAPE)
+        unit = await self.services.orgs.merge(unit_id, body["into"], body["version"], by=self.require_user()["_id"])
+        self.send_json(unit_json(unit))
+
+
+class DissolveHandler(APIHandler):
+    @authorized("unit", "write", units=the_unit)
+    async def post(self, unit_id: str) -> None:
+        body = self.body(DISSOLVE_SHAPE)
+        unit = await self.services.orgs.dissolve(unit_id, body["version"], by=self.require_user()["_id"])
+        self.send_json(unit_json(unit))

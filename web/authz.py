@@ -1,0 +1,73 @@
+"""Authorisation as a decorator on every API method: deny unless a rule is declared and allows it.
+
+`@authorized(kind, action, units=...)` turns the request into (user, action, resource kind,
+org units) and asks the one Authorizer. `@authenticated` needs only a login, `@public` nothing.
+APIHandler refuses any method that carries none of the three, so a handler someone forgets
+to protect fails closed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from oa.errors import Forbidden, NotFound, OAError, Unauthenticated
+
+if TYPE_CHECKING:
+    from web.base import APIHandler
+
+Method = Callable[..., Awaitable[None]]
+UnitResolver = Callable[..., Awaitable[list[str | None]]]
+RULE_ATTRIBUTE = "__oa_rule__"
+
+
+def public(method: Method) -> Method:
+    setattr(method, RULE_ATTRIBUTE, "public")
+    return method
+
+
+def authenticated(method: Method) -> Method:
+    @functools.wraps(method)
+    async def wrapper(self: APIHandler, *args: Any, **kwargs: Any) -> None:
+        self.require_user()
+        await method(self, *args, **kwargs)
+
+    setattr(wrapper, RULE_ATTRIBUTE, "authenticated")
+    return wrapper
+
+
+def authorized(kind: str, action: str, units: UnitResolver | None = None,
+               denied: type[OAError] = Forbidden) -> Callable[[Method], Method]:
+    """Allow the call only if the user may do `action` on `kind` in every unit `units` names.
+
+    `units(handler, *path_args)` returns the org units the request touches; `None` in the list
+    means "platform-wide" (e.g. creating a root unit). Without a resolver the rule must hold
+    platform-wide. `denied` is raised on refusal: NotFound where the caller may not even know
+    the thing exists.
+    """
+
+    def decorate(method: Method) -> Method:
+        @functools.wraps(method)
+        async def wrapper(self: APIHandler, *args: Any, **kwargs: Any) -> None:
+            user = self.require_user()
+            targets = await units(self, *args) if units else [None]
+            for unit_id in targets or [None]:
+                if not await self.services.authorizer.allowed(user, kind, action, unit_id):
+                    where = f" in unit {unit_id}" if unit_id else ""
+                    if denied is NotFound:
+                        raise NotFound("not found")
+                    raise denied(f"you may not {action} {kind}{where}", kind=kind, action=action)
+            await method(self, *args, **kwargs)
+
+        setattr(wrapper, RULE_ATTRIBUTE, f"{kind}:{action}")
+        return wrapper
+
+    return decorate
+
+
+def rule_of(method: Any) -> str | None:
+    return getattr(method, RULE_ATTRIBUTE, None)
+
+
+__all__ = ["Unauthenticated", "authenticated", "authorized", "public", "rule_of"]

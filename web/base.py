@@ -1,0 +1,162 @@
+"""The two base handlers: BaseHandler finds who is calling; APIHandler speaks JSON and renders every error.
+
+API handlers never redirect to a login page: an unauthenticated call gets 401 JSON. A call that
+authenticates with the session cookie and changes state must carry the session's CSRF token in
+the X-CSRF-Token header; bearer-token calls (mobile clients) cannot be forged cross-site and
+need none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+
+from oa.errors import Forbidden, InvalidInput, OAError, Throttled, Unauthenticated
+from web.authz import rule_of
+from web.validation import Shape, check_shape
+
+if TYPE_CHECKING:
+    from oa.sessions import Authenticated
+    from web.services import Services
+
+log = logging.getLogger("oa.web")
+
+SESSION_COOKIE = "oa_session"
+CSRF_COOKIE = "oa_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    auth: Authenticated | None = None
+    auth_via: str | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.application.settings["services"]
+
+    def request_token(self) -> tuple[str | None, str | None]:
+        header = self.request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return header[7:].strip() or None, "bearer"
+        cookie = self.get_cookie(SESSION_COOKIE)
+        return (cookie, "cookie") if cookie else (None, None)
+
+    async def prepare(self) -> None:
+        token, via = self.request_token()
+        if token:
+            self.auth = await self.services.sessions.resolve(token)
+            self.auth_via = via if self.auth else None
+        if self.auth and self.auth_via == "cookie" and self.request.method in UNSAFE_METHODS:
+            sent = self.request.headers.get(CSRF_HEADER)
+            if sent != self.auth.session["csrf_token"]:
+                raise Forbidden(f"missing or wrong {CSRF_HEADER} header (cross-site request protection)",
+                                code="csrf_failed")
+
+    def get_current_user(self) -> dict[str, Any] | None:
+        return self.auth.user if self.auth else None
+
+    def require_user(self) -> dict[str, Any]:
+        if self.auth is None:
+            raise Unauthenticated("log in first: send the session cookie or an Authorization: Bearer token")
+        return self.auth.user
+
+    @property
+    def client_address(self) -> str:
+        return self.request.remote_ip or "unknown"
+
+    @property
+    def channel(self) -> str:
+        return "mobile" if self.auth_via == "bearer" else "web"
+
+
+class APIHandler(BaseHandler):
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def check_xsrf_cookie(self) -> None:
+        """CSRF is checked in prepare() against the session's own token instead."""
+
+    async def prepare(self) -> None:
+        method = getattr(self, self.request.method.lower(), None)
+        if method is None or rule_of(method) is None:
+            # Deny by default: a method with no declared permission rule is never run.
+            raise Forbidden("this endpoint declares no permission rule")
+        await super().prepare()
+
+    def body(self, shape: Shape) -> dict[str, Any]:
+        """The JSON body checked against `shape` (parsed once, even if asked for twice)."""
+        if not hasattr(self, "_parsed_body"):
+            self._parsed_body = self._parse_body()
+        return check_shape(self._parsed_body, shape)
+
+    def _parse_body(self) -> Any:
+        if not self.request.body:
+            raise InvalidInput("a JSON request body is required", code="empty_body")
+        try:
+            parsed = json.loads(self.request.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"the request body is not valid JSON: {exc}", code="invalid_json") from None
+        return parsed
+
+    def paging(self) -> tuple[int, int]:
+        offset = self.int_argument("offset", 0)
+        limit = self.int_argument("limit", DEFAULT_LIMIT)
+        if offset < 0 or limit < 1:
+            raise InvalidInput("offset must be >= 0 and limit >= 1")
+        return offset, min(limit, MAX_LIMIT)
+
+    def int_argument(self, name: str, default: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidInput(f"query parameter '{name}' must be an integer (got {raw!r})") from None
+
+    def bool_argument(self, name: str) -> bool:
+        raw = (self.get_query_argument(name, "") or "").lower()
+        if raw not in ("", "0", "1", "true", "false", "yes", "no"):
+            raise InvalidInput(f"query parameter '{name}' must be true or false (got {raw!r})")
+        return raw in ("1", "true", "yes")
+
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, OAError):
+            self.set_status(error.status)
+            if isinstance(error, Throttled):
+                self.set_header("Retry-After", str(error.retry_after))
+            payload = error.to_json()
+        elif isinstance(error, tornado.web.HTTPError):
+            payload = {"code": f"http_{status_code}", "message": error.log_message or self._reason}
+        else:
+            payload = {"code": "internal_error" if status_code >= 500 else f"http_{status_code}",
+                       "message": "internal error; it has been logged" if status_code >= 500 else self._reason}
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(payload, ensure_ascii=False))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, OAError):
+            log.debug("%s %s -> %s %s", self.request.method, self.request.uri, value.status, value.code)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(APIHandler):
+    """Unknown /api paths answer JSON 404 rather than Tornado's HTML page."""
+
+    async def prepare(self) -> None:
+        self.set_status(404)
+        self.send_json({"code": "not_found", "message": f"no such endpoint: {self.request.path}"}, status=404)

@@ -1,0 +1,212 @@
+"""The `oa` command: serve the service, load demo data, import a hierarchy, create an administrator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from oa import importer
+from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
+from oa.errors import ImportRejected, OAError
+from oa.import_parse import read_files
+from oa.users import UserService, create_system_admin
+from storage.indexes import apply_indexes
+from storage.local import EmbeddedServerError
+from storage.mongo import Mongo
+from web.config import ConfigError, Settings, variables_table
+from web.runtime import Runtime
+from web.server import run
+from web.services import Services
+
+log = logging.getLogger("oa")
+
+
+def _progress_bar(stage: str, done: int, total: int) -> None:
+    """A one-line progress bar on stderr, redrawn in place."""
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(f"\r  {stage:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(host=getattr(args, "host", None), port=getattr(args, "port", None),
+                             data_dir=getattr(args, "data_dir", None))
+
+
+def _with_database(settings: Settings, work: Callable[[Mongo], Awaitable[Any]]) -> Any:
+    """Run `work` against the configured database (starting or attaching to the embedded one)."""
+    runtime = Runtime(settings, attach=True)
+    try:
+        endpoints = runtime.start()
+
+        async def session() -> Any:
+            mongo = await Mongo.connect(endpoints.mongodb_uri, settings.mongodb_db,
+                                        timeout_ms=settings.startup_timeout * 1000)
+            try:
+                await apply_indexes(mongo)
+                return await work(mongo)
+            finally:
+                await mongo.close()
+
+        return asyncio.run(session())
+    finally:
+        runtime.stop()
+
+
+def _print_demo(result: DemoResult, password: str, url: str | None) -> None:
+    state = "loaded" if result.loaded else "already present, left as it was"
+    print(f"Demo hierarchy {state}: {result.units} units, {result.people} people.")
+    print(f"All demo accounts: {result.csv_path}")
+    if result.loaded:
+        print(f"Every demo account's password: {password}")
+    else:
+        print("The demo accounts keep the password they were loaded with.")
+    if url:
+        print(f"Open {url}  (health: {url}api/health)")
+    print("Logins to try:")
+    for username, description in result.logins:
+        print(f"  {username:<24} {description}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    url = f"http://{settings.host}:{settings.port}/"
+
+    async def before_listen(services: Services) -> None:
+        if args.demo:
+            result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar)
+            _print_demo(result, args.password, url)
+
+    run(settings, before_listen)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def work(mongo: Mongo) -> DemoResult:
+        return await load_demo(mongo, settings.data_dir, args.password, progress=_progress_bar)
+
+    result = _with_database(settings, work)
+    _print_demo(result, args.password, None)
+    print("Start the service with: oa serve")
+    return 0
+
+
+def cmd_import_units(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    units_file = (args.file.name, args.file.read_text(encoding="utf-8-sig"))
+    people_file = (args.people.name, args.people.read_text(encoding="utf-8-sig")) if args.people else None
+
+    async def work(mongo: Mongo) -> dict[str, Any]:
+        plan = await importer.validate(mongo, read_files(units_file, people_file))
+        if args.dry_run:
+            return {"dry_run": True, **plan.summary()}
+        return await importer.apply(mongo, plan, by="cli", progress=_progress_bar)
+
+    try:
+        result = _with_database(settings, work)
+    except ImportRejected as rejected:
+        print(f"Import refused: {rejected.message}", file=sys.stderr)
+        for error in rejected.details.get("errors", []):
+            print(f"  {error['file']} line {error['line']}: {error['reason']}", file=sys.stderr)
+        return 1
+    if result.get("dry_run"):
+        print(f"Dry run: the files are valid ({result['units']} units, {result['people']} people, "
+              f"{result['posts']} posts); nothing was written.")
+    else:
+        print(f"Imported {result['units']} units, {result['people']} people, {result['posts']} posts.")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    password = os.environ.get("OA_ADMIN_PASSWORD") or getpass.getpass("Password for the new administrator: ")
+
+    async def work(mongo: Mongo) -> dict[str, Any]:
+        return await create_system_admin(UserService(mongo), args.username, args.display_name, password)
+
+    user = _with_database(settings, work)
+    print(f"Created platform administrator {user['username']} ({user['display_name']}).")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(variables_table())
+    else:
+        for name, value in _settings(args).describe().items():
+            print(f"{name}={value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oa",
+        description="公文流转: the inter-level e-document OA and workflow service. With no OA_MONGODB_URI / "
+                    "OA_S3_ENDPOINT it runs its own local database and S3 server under the data directory.",
+        epilog="Configuration comes from OA_* environment variables; `oa config --markdown` lists them all.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--data-dir", type=Path, help="data directory (default: $OA_DATA_DIR or ./var)")
+        command.set_defaults(func=func)
+        return command
+
+    serve = add("serve", "Run the HTTP service (and the embedded servers unless configured otherwise).", cmd_serve)
+    serve.add_argument("--host", help="bind address (default: $OA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $OA_PORT or 8800)")
+    serve.add_argument("--demo", action="store_true",
+                       help="load the Shaoguan demo hierarchy (1,300+ units) first if it is not there yet")
+    serve.add_argument("--password", default=DEFAULT_DEMO_PASSWORD,
+                       help=f"password of every demo account (default: {DEFAULT_DEMO_PASSWORD})")
+
+    demo = add("demo", "Load the Shaoguan demo hierarchy and write the demo accounts to DATA_DIR/demo-users.csv.",
+               cmd_demo)
+    demo.add_argument("--password", default=DEFAULT_DEMO_PASSWORD,
+                      help=f"password of every demo account (default: {DEFAULT_DEMO_PASSWORD})")
+
+    imp = add("import-units", "Import units (CSV or JSON) and people, all or nothing; see docs/import-format.md.",
+              cmd_import_units)
+    imp.add_argument("file", type=Path, help="units file (.csv) or a .json file with units and people")
+    imp.add_argument("--people", type=Path, help="people file (.csv, one row per post)")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
+
+    admin = add("create-admin", "Create a platform-wide administrator (password from $OA_ADMIN_PASSWORD or a prompt).",
+                cmd_create_admin)
+    admin.add_argument("username", help="login name, e.g. admin")
+    admin.add_argument("--display-name", default="系统管理员", help="name shown in the UI (default: 系统管理员)")
+
+    config = add("config", "Show the effective configuration (secrets masked).", cmd_config)
+    config.add_argument("--markdown", action="store_true", help="print the table of every variable instead")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = os.environ.get("OA_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("casbin").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except (ConfigError, EmbeddedServerError, OAError, OSError, ValueError) as exc:
+        message = exc.message if isinstance(exc, OAError) else str(exc)
+        print(f"oa {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

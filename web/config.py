@@ -1,0 +1,132 @@
+"""Typed configuration: every setting with its environment variable, default and help, validated at start-up.
+
+Settings come from `OA_*` environment variables and may be overridden by command-line flags;
+they reach handlers through the application's settings, never through module globals.
+Secrets are never printed: `Settings.describe()` masks them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot use; the message names the variable."""
+
+
+def _setting(env: str, default: Any, help: str, secret: bool = False) -> Any:
+    return field(default=default, metadata={"env": env, "help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting("OA_DATA_DIR", Path("./var"),
+                              "Directory for the embedded servers' data, logs, S3 keys and demo-users.csv.")
+    host: str = _setting("OA_HOST", "127.0.0.1", "Address the HTTP server binds to (0.0.0.0 in containers).")
+    port: int = _setting("OA_PORT", 8800, "HTTP port.")
+    mongodb_uri: str | None = _setting(
+        "OA_MONGODB_URI", None,
+        "MongoDB replica set URI. Unset: start the embedded MongoDB-compatible server (secantusd-py).", secret=True)
+    mongodb_db: str = _setting("OA_MONGODB_DB", "oa", "Database name.")
+    s3_endpoint: str | None = _setting(
+        "OA_S3_ENDPOINT", None, "S3/MinIO endpoint host:port. Unset: start the embedded JuiceFS S3 gateway.")
+    s3_access_key: str | None = _setting("OA_S3_ACCESS_KEY", None, "S3 access key (required with OA_S3_ENDPOINT).")
+    s3_secret_key: str | None = _setting("OA_S3_SECRET_KEY", None, "S3 secret key (required with OA_S3_ENDPOINT).",
+                                         secret=True)
+    s3_bucket: str = _setting("OA_S3_BUCKET", "oa-files", "Bucket for attachments and rendered documents.")
+    s3_secure: bool = _setting("OA_S3_SECURE", False, "Use HTTPS to reach S3 (true/false).")
+    session_hours: int = _setting("OA_SESSION_HOURS", 12, "Lifetime of a login session, in hours.")
+    cookie_secure: bool = _setting("OA_COOKIE_SECURE", False,
+                                   "Mark the session cookie Secure (set true behind HTTPS).")
+    trust_proxy: bool = _setting("OA_TRUST_PROXY", False,
+                                 "Take the client address from X-Forwarded-For / X-Real-Ip (behind a load balancer).")
+    login_max_failures: int = _setting("OA_LOGIN_MAX_FAILURES", 5,
+                                       "Failed logins per account before it is throttled.")
+    login_max_failures_per_address: int = _setting("OA_LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
+                                                   "Failed logins per client address before it is throttled.")
+    login_window_minutes: int = _setting("OA_LOGIN_WINDOW_MINUTES", 15, "Throttling window, in minutes.")
+    startup_timeout: int = _setting("OA_STARTUP_TIMEOUT", 60,
+                                    "Seconds to wait for each embedded server (or the database) to answer.")
+    log_level: str = _setting("OA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+
+    @property
+    def embedded_mongodb(self) -> bool:
+        return not self.mongodb_uri
+
+    @property
+    def embedded_s3(self) -> bool:
+        return not self.s3_endpoint
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `OA_*` variables, then apply non-None overrides (command-line flags), then validate."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = environ.get(item.metadata["env"])
+            if raw is not None and raw != "":
+                values[item.name] = _convert(item.metadata["env"], raw, item.default)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"OA_PORT must be between 1 and 65535 (got {self.port})")
+        if self.s3_endpoint and not (self.s3_access_key and self.s3_secret_key):
+            raise ConfigError("OA_S3_ENDPOINT is set, so OA_S3_ACCESS_KEY and OA_S3_SECRET_KEY are required too")
+        if not 3 <= len(self.s3_bucket) <= 63:
+            raise ConfigError(f"OA_S3_BUCKET must be 3-63 characters (got {self.s3_bucket!r})")
+        for name in ("session_hours", "login_max_failures", "login_max_failures_per_address",
+                     "login_window_minutes", "startup_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{_env_of(name)} must be a positive number")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"OA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})")
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def describe(self) -> dict[str, str]:
+        """Settings for the start-up log, secrets masked."""
+        out = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            out[item.metadata["env"]] = "***" if item.metadata["secret"] and value else str(value)
+        return out
+
+
+def _env_of(name: str) -> str:
+    return next(item.metadata["env"] for item in fields(Settings) if item.name == name)
+
+
+def _convert(env: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{env} must be true or false (got {raw!r})")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{env} must be an integer (got {raw!r})") from None
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw
+
+
+def variables_table() -> str:
+    """The Markdown table of every variable, for the README."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for item in fields(Settings):
+        default = "(unset)" if item.default is None else f"`{item.default}`"
+        lines.append(f"| `{item.metadata['env']}` | {default} | {item.metadata['help']} |")
+    return "\n".join(lines)

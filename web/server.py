@@ -1,0 +1,53 @@
+"""Running the HTTP service until SIGINT/SIGTERM, then shutting everything down in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+import tornado.httpserver
+
+from web.app import make_app
+from web.config import Settings
+from web.runtime import Runtime
+from web.services import Endpoints, Services
+
+log = logging.getLogger("oa.server")
+
+BeforeListen = Callable[[Services], Awaitable[None]]
+
+
+async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
+                              before_listen: BeforeListen | None = None) -> None:
+    services = await Services.open(settings, endpoints)
+    try:
+        if before_listen is not None:
+            await before_listen(services)
+        server = tornado.httpserver.HTTPServer(make_app(services), xheaders=settings.trust_proxy)
+        server.listen(settings.port, settings.host)
+        log.info("oa is listening on http://%s:%s/ (health: /api/health)", settings.host, settings.port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        log.info("stopping")
+        server.stop()
+        await server.close_all_connections()
+    finally:
+        await services.close()
+
+
+def run(settings: Settings, before_listen: BeforeListen | None = None) -> None:
+    """Start the embedded servers if needed, serve, and always stop the children on the way out."""
+    runtime = Runtime(settings)
+    try:
+        endpoints = runtime.start()
+        asyncio.run(serve_until_stopped(settings, endpoints, before_listen))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+        log.info("stopped")

@@ -1,0 +1,60 @@
+"""Request bodies checked against a declared shape: unknown keys and wrong types are refused by name.
+
+This checks the envelope (which keys, which JSON types); the domain checks the meaning
+(is the level valid, does the parent exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from oa.errors import InvalidInput
+
+JSON_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object",
+                   type(None): "null"}
+
+
+@dataclass(frozen=True)
+class Field:
+    types: tuple[type, ...]
+    required: bool = False
+    nullable: bool = False
+
+
+def required(*types: type) -> Field:
+    return Field(types, required=True)
+
+
+def optional(*types: type, nullable: bool = False) -> Field:
+    return Field(types, required=False, nullable=nullable)
+
+
+Shape = dict[str, Field]
+
+
+def _matches(value: Any, types: tuple[type, ...]) -> bool:
+    # JSON true is a Python int; never let it pass as a number.
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
+def check_shape(body: Any, shape: Shape) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    problems = [f"unknown field '{key}'" for key in body if key not in shape]
+    for name, spec in shape.items():
+        if name not in body:
+            if spec.required:
+                problems.append(f"'{name}' is required")
+            continue
+        value = body[name]
+        if value is None and spec.nullable:
+            continue
+        if not _matches(value, spec.types):
+            expected = " or ".join(JSON_TYPE_NAMES.get(kind, kind.__name__) for kind in spec.types)
+            problems.append(f"'{name}' must be {expected}")
+    if problems:
+        raise InvalidInput("; ".join(problems), problems=problems)
+    return body
