@@ -226,7 +226,7 @@ class EmbeddedS3:
         env = dict(os.environ, MINIO_ROOT_USER=self.credentials.access_key,
                    MINIO_ROOT_PASSWORD=self.credentials.secret_key)
         argv = [
-            juicefs, "gateway", "--no-usage-report", "--no-banner", "--multi-buckets", "--keep-etag",
+            juicefs, "gateway", "--no-usage-report", "--no-banner", "--multi-buckets", "--keep-etag", "--object-meta",
             "--log", str(self.data_dir / "logs" / "s3-gateway.log"),
             "--cache-dir", str(self._root / "cache"),
             # Metrics on loopback and an ephemeral port: never a fixed port that clashes or leaks.

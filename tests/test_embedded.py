@@ -1,0 +1,89 @@
+"""The embedded servers: data survives a restart, failures say what failed and where the log is."""
+
+from __future__ import annotations
+
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from storage.blobs import MinioBlobStore
+from storage.local import DataDirLock, EmbeddedMongo, EmbeddedS3, EmbeddedServerError
+from web.config import Settings
+from web.runtime import Runtime
+
+
+async def test_restart_keeps_database_and_files(tmp_path: Path) -> None:
+    runtime = Runtime(Settings(data_dir=tmp_path))
+    endpoints = runtime.start()
+    try:
+        with MongoClient(endpoints.mongodb_uri) as client:
+            client.oa.probe.insert_one({"_id": "kept", "value": "公文"})
+        blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, "oa-files")
+        await blobs.ensure_bucket()
+        await blobs.put_bytes("kept.txt", "红头文件".encode())
+    finally:
+        runtime.stop()
+    first_credentials = (endpoints.s3_access_key, endpoints.s3_secret_key)
+
+    runtime = Runtime(Settings(data_dir=tmp_path))
+    endpoints = runtime.start()
+    try:
+        assert (endpoints.s3_access_key, endpoints.s3_secret_key) == first_credentials
+        with MongoClient(endpoints.mongodb_uri) as client:
+            assert client.oa.probe.find_one({"_id": "kept"})["value"] == "公文"
+        blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, "oa-files")
+        assert (await blobs.get("kept.txt")).decode() == "红头文件"
+    finally:
+        runtime.stop()
+    mode = stat.S_IMODE((tmp_path / "s3-credentials.json").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_a_server_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
+    failing = tmp_path / "failing-server"
+    failing.write_text("#!/bin/sh\necho 'cannot open storage: disk full' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    with pytest.raises(EmbeddedServerError) as error:
+        EmbeddedMongo(tmp_path, executable=str(failing)).start(timeout=10)
+    message = str(error.value)
+    assert "secantusd-py" in message and "exited with code 3" in message
+    assert str(tmp_path / "logs" / "mongodb.log") in message
+    assert "disk full" in message
+
+
+def test_a_server_that_never_answers_times_out_with_its_log(tmp_path: Path) -> None:
+    silent = tmp_path / "silent-server"
+    silent.write_text("#!/bin/sh\nexec sleep 60\n")
+    silent.chmod(0o755)
+    server = EmbeddedS3(tmp_path, executable=str(silent))
+    server._format_once = lambda juicefs: None  # type: ignore[method-assign]  # the fake binary cannot format
+    with pytest.raises(EmbeddedServerError) as error:
+        server.start(timeout=2)
+    assert "did not answer within 2 s" in str(error.value)
+    assert "s3-gateway" in str(error.value)
+    assert server.child is not None and server.child.exited() is not None  # it was stopped, not left behind
+
+
+def test_a_taken_port_is_reported(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        # Something else answers on the port, but it is not our server: it must not be mistaken for it.
+        with pytest.raises(EmbeddedServerError) as error:
+            EmbeddedMongo(tmp_path, port=port).start(timeout=15)
+    assert "mongodb.log" in str(error.value)
+
+
+def test_one_data_directory_serves_one_process(tmp_path: Path) -> None:
+    first = DataDirLock(tmp_path)
+    first.acquire()
+    try:
+        with pytest.raises(EmbeddedServerError, match="in use by another"):
+            DataDirLock(tmp_path).acquire()
+    finally:
+        first.release()
+    DataDirLock(tmp_path).acquire()

@@ -1,0 +1,80 @@
+"""People and posts: one identity with several posts, unique usernames, history kept when posts end."""
+
+from __future__ import annotations
+
+from tests.client import ApiClient
+from tests.factories import PASSWORD, small_org
+from web.services import Services
+
+
+async def test_one_person_two_units_is_one_account_with_two_posts(services: Services, api: ApiClient) -> None:
+    await small_org(services)
+    token = await api.login("cityadmin", PASSWORD)
+    created = await api.post("/api/users", {
+        "username": "liu.yang", "display_name": "刘洋", "mobile": "13912345678", "password": PASSWORD,
+        "posts": [{"unit": "county-a", "title": "办公室主任", "roles": ["办公室主任"]},
+                  {"unit": "town-b1", "title": "驻镇干部", "roles": ["科员"], "primary": True}]}, token=token)
+    assert created.status == 201, created
+    assert "password_hash" not in created.body
+    posts = created.body["posts"]
+    assert [post["primary"] for post in posts] == [False, True]
+    assert [post["unit_name"] for post in posts] == ["甲县人民政府", "乙一镇人民政府"]
+    for unit in ("county-a", "town-b1"):
+        listed = await api.get(f"/api/users?unit={unit}", token=token)
+        assert "liu.yang" in [user["username"] for user in listed.body["items"]]
+    taken = await api.post("/api/users", {"username": "liu.yang", "display_name": "另一个刘洋",
+                                          "posts": [{"unit": "city", "title": "科员", "roles": ["科员"]}]},
+                           token=token)
+    assert taken.status == 409 and "taken" in taken.body["message"]
+
+
+async def test_invalid_people_get_every_problem_named(services: Services, api: ApiClient) -> None:
+    await small_org(services)
+    token = await api.login("cityadmin", PASSWORD)
+    bad = await api.post("/api/users", {
+        "username": "X", "display_name": "", "mobile": "123", "password": "short",
+        "posts": [{"unit": "city", "title": "科员", "roles": ["厅长"], "primary": True},
+                  {"unit": "county-a", "title": "科员", "roles": ["科员"], "primary": True}]}, token=token)
+    assert bad.status == 400
+    for fragment in ("username must be", "display_name is required", "mobile must be", "password must be",
+                     "roles must be", "only one post can be the primary"):
+        assert fragment in bad.body["message"], fragment
+    sysadmin = await api.login("sysadmin", PASSWORD)
+    no_posts = await api.post("/api/users", {"username": "nopost", "display_name": "无岗", "posts": []},
+                              token=sysadmin)
+    assert no_posts.status == 400 and "at least one post" in no_posts.body["message"]
+
+
+async def test_ending_a_post_keeps_it_in_history(services: Services, api: ApiClient) -> None:
+    org = await small_org(services)
+    token = await api.login("sysadmin", PASSWORD)
+    person = org.users["twoposts"]
+    county_post = next(post for post in person["posts"] if post["unit_id"] == "county-a")
+    changed = await api.patch(f"/api/users/{person['_id']}", {
+        "version": person["version"],
+        "posts": [{"id": county_post["id"], "unit": "county-a", "title": "县委常委、副县长", "roles": ["分管领导"]}],
+    }, token=token)
+    assert changed.status == 200, changed
+    by_unit = {post["unit_id"]: post for post in changed.body["posts"]}
+    assert by_unit["county-a"]["active"] and by_unit["county-a"]["title"] == "县委常委、副县长"
+    assert by_unit["county-a"]["primary"]
+    assert not by_unit["town-b1"]["active"] and by_unit["town-b1"]["ended_at"]
+    listed = await api.get("/api/users?unit=town-b1", token=token)
+    assert "twoposts" not in [user["username"] for user in listed.body["items"]]
+    stale = await api.patch(f"/api/users/{person['_id']}", {"version": person["version"], "mobile": "13900000000"},
+                            token=token)
+    assert stale.status == 409
+
+
+async def test_deactivated_people_are_kept_but_hidden(services: Services, api: ApiClient) -> None:
+    org = await small_org(services)
+    token = await api.login("sysadmin", PASSWORD)
+    clerk = org.users["clerk"]
+    assert (await api.patch(f"/api/users/{clerk['_id']}", {"version": clerk["version"], "active": False},
+                            token=token)).status == 200
+    listed = await api.get("/api/users", token=token)
+    assert "clerk" not in [user["username"] for user in listed.body["items"]]
+    everyone = await api.get("/api/users?include_inactive=true", token=token)
+    assert "clerk" in [user["username"] for user in everyone.body["items"]]
+    kept = await api.get(f"/api/users/{clerk['_id']}", token=token)
+    assert kept.status == 200 and kept.body["active"] is False
