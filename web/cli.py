@@ -29,7 +29,9 @@ log = logging.getLogger("oa")
 
 
 def _progress_bar(stage: str, done: int, total: int) -> None:
-    """A one-line progress bar on stderr, redrawn in place."""
+    """A one-line progress bar on stderr, redrawn in place at most once per percent."""
+    if total and done < total and done * 100 // total == (done - 1) * 100 // total:
+        return
     width = 30
     filled = int(width * done / total) if total else width
     sys.stderr.write(f"\r  {stage:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")

@@ -1,0 +1,455 @@
+"""A realistic, deterministic demo org hierarchy for 韶关市 (Shaoguan, Guangdong).
+
+`build_demo_hierarchy()` returns units and people in the JSON import format
+(docs/import-format.md) so the demo, the test suite and load tests exercise the real importer
+at real scale: a 市委 and a 市政府 with ~120 city units, 10 counties/districts of ~110 units
+each, 105 towns, and ~6,500 people who each hold one to two posts. People carry no password:
+the caller sets one shared password. The same seed always gives the same output.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+ROLE_SLUGS = {"主要领导": "zyld", "分管领导": "fgld", "办公室主任": "bgszr", "收发员": "sfy", "科员": "ky"}
+CORE_ROLES = ("主要领导", "分管领导", "办公室主任", "收发员")
+
+DEMO_LOGINS: list[tuple[str, str]] = [
+    ("admin", "系统管理员 (平台管理员)"),
+    ("cityadmin", "市级管理员 · 韶关市人民政府信息化管理员"),
+    ("sx-xzf.admin", "县级管理员 · 始兴县人民政府信息化管理员"),
+    ("sg-szfb.sfy1", "韶关市人民政府办公室 收发员"),
+    ("sg-szf.fgld1", "副市长兼市公安局局长 (两个岗位)"),
+    ("sx-t-taiping.sfy1", "始兴县太平镇 收发员"),
+]
+
+# Counties/districts: id prefix, bare name, kind, 机关代字 abbreviation, county-direct unit count.
+COUNTIES = """
+zj 浈江 区 浈 108   wj 武江 区 武 106   qj 曲江 区 曲 110   sx 始兴 县 始 108   rh 仁化 县 仁 110
+wy 翁源 县 翁 108   xf 新丰 县 新 104   ry 乳源 瑶族自治县 乳 110   lc 乐昌 市 乐 114   nx 南雄 市 雄 112
+"""
+
+# Towns per county (first listed = county seat); 名称/pinyin id.
+TOWNS = """
+zj 东河街道/donghe 车站街道/chezhan 风采街道/fengcai 新韶镇/xinshao 乐园镇/leyuan 十里亭镇/shiliting
+zj 犁市镇/lishi 花坪镇/huaping
+wj 西河街道/xihe 惠民街道/huimin 新华街道/xinhua 龙归镇/longgui 江湾镇/jiangwan 重阳镇/chongyang 西联镇/xilian
+qj 马坝镇/maba 大塘镇/datang 枫湾镇/fengwan 小坑镇/xiaokeng 沙溪镇/shaxi 乌石镇/wushi 樟市镇/zhangshi
+qj 白土镇/baitu 罗坑镇/luokeng 松山街道/songshan
+sx 太平镇/taiping 马市镇/mashi 澄江镇/chengjiang 顿岗镇/dungang 罗坝镇/luoba 司前镇/siqian 隘子镇/aizi
+sx 城南镇/chengnan 沈所镇/shensuo 深渡水瑶族乡/shendushui
+rh 丹霞街道/danxia 周田镇/zhoutian 黄坑镇/huangkeng 扶溪镇/fuxi 长江镇/changjiang 城口镇/chengkou 红山镇/hongshan
+rh 石塘镇/shitang 董塘镇/dongtang 大桥镇/daqiao 闻韶镇/wenshao
+wy 龙仙镇/longxian 坝仔镇/bazai 江尾镇/jiangwei 官渡镇/guandu 周陂镇/zhoubei 翁城镇/wengcheng 新江镇/xinjiang
+wy 铁龙镇/tielong
+xf 丰城街道/fengcheng 黄磜镇/huangqi 梅坑镇/meikeng 马头镇/matou 遥田镇/yaotian 回龙镇/huilong 沙田镇/shatian
+ry 乳城镇/rucheng 一六镇/yiliu 桂头镇/guitou 洛阳镇/luoyang 大布镇/dabu 大桥镇/daqiao 东坪镇/dongping
+ry 游溪镇/youxi 必背镇/bibei
+lc 乐城街道/lecheng 北乡镇/beixiang 九峰镇/jiufeng 廊田镇/langtian 长来镇/changlai 梅花镇/meihua 三溪镇/sanxi
+lc 坪石镇/pingshi 黄圃镇/huangpu 五山镇/wushan 两江镇/liangjiang 沙坪镇/shaping 云岩镇/yunyan 秀水镇/xiushui
+lc 大源镇/dayuan 庆云镇/qingyun 白石镇/baishi
+nx 雄州街道/xiongzhou 乌迳镇/wujing 界址镇/jiezhi 坪田镇/pingtian 黄坑镇/huangkeng 邓坊镇/dengfang 油山镇/youshan
+nx 南亩镇/nanmu 水口镇/shuikou 江头镇/jiangtou 湖口镇/hukou 珠玑镇/zhuji 主田镇/zhutian 古市镇/gushi
+nx 全安镇/quanan 百顺镇/baishun 澜河镇/lanhe 帽子峰镇/maozifeng
+"""
+# 瑶族 towns: the real 深渡水瑶族乡 and 乳源's mountain 瑶族 towns.
+ETHNIC_TOWNS = frozenset({"深渡水瑶族乡", "必背镇", "游溪镇", "东坪镇"})
+
+# Unit tables: id slug/名称/代字 suffix/简称 suffix. A name with {P} (place, e.g. 韶关市, 始兴县)
+# or {B} (bare place name, e.g. 韶关) is a template; otherwise the place is prefixed.
+# Code "-" = issues no documents. Marker: * city only, + county only, ? city + optional in a
+# county, ~ optional in a county only; unmarked = every place.
+PARTY_SIDE = {  # under the 党委 (市委/县委)
+    "部门": """
+zuzhi/中共{P}委组织部/组/委组织部 xuanchuan/中共{P}委宣传部/宣/委宣传部 tongzhan/中共{P}委统战部/统/委统战部
+zhengyan/中共{P}委政策研究室/委研/委政研室 bianban/中共{P}委机构编制委员会办公室/编/委编办
+xuncha/中共{P}委巡察工作领导小组办公室/巡/委巡察办 jiguangongwei/中共{P}直属机关工作委员会/直工/直机关工委
+wangxin/中共{P}委网络安全和信息化委员会办公室/网信/委网信办 laoganbu/中共{P}委老干部局/老干/委老干部局
+?jiyao/中共{P}委机要保密局/机保/委机要局""",
+    "党委": "jiwei/中共{P}纪律检查委员会/纪/纪委监委 zhengfa/中共{P}委政法委员会/政法/委政法委",
+    "事业单位": "dangxiao/中共{P}委党校/党校/委党校 ?dangshi/中共{P}委党史研究室/党史/委党史研究室",
+    "人大": "renda/{P}人民代表大会常务委员会/人常/人大常委会",
+    "政协": "zhengxie/中国人民政治协商会议{P}委员会/政协/政协",
+    "法院": "*fayuan/{P}中级人民法院/中法/中级法院 +fayuan/{P}人民法院/法/法院",
+    "检察院": "jianchayuan/{P}人民检察院/检/检察院",
+    "群团": """
+zonggonghui/总工会/工/总工会 tuanwei/共青团{P}委员会/团/团委 fulian/妇女联合会/妇/妇联 kexie/科学技术协会/科协/科协
+wenlian/文学艺术界联合会/文联/文联 ?qiaolian/归国华侨联合会/侨联/侨联 gongshanglian/工商业联合会/工商联/工商联
+*shekelian/社会科学界联合会/社科联/社科联 canlian/残疾人联合会/残联/残联 ?hongshizi/红十字会/红会/红十字会""",
+}
+GOV_SIDE = {  # under the 人民政府
+    "部门": """
+fagai/发展和改革局/发改/发改局 jiaoyu/教育局/教/教育局 ?keji/科学技术局/科/科技局 gongxin/工业和信息化局/工信/工信局
+?minzong/民族宗教事务局/民宗/民宗局 gongan/公安局/公/公安局 minzheng/民政局/民/民政局 sifa/司法局/司/司法局
+caizheng/财政局/财/财政局 renshe/人力资源和社会保障局/人社/人社局 ziran/自然资源局/自然资/自然资源局
+*huanjing/生态环境局/环/生态环境局 zhujian/住房和城乡建设局/建/住建局 jiaotong/交通运输局/交/交通运输局
+shuiwu/水务局/水/水务局 nongye/农业农村局/农/农业农村局 ?shangwu/商务局/商/商务局
+wenguang/文化广电旅游体育局/文广旅体/文广旅体局 weijian/卫生健康局/卫健/卫健局 tuiyi/退役军人事务局/退役/退役军人局
+yingji/应急管理局/应急/应急管理局 shenji/审计局/审/审计局 *guozi/国有资产监督管理委员会/国资/国资委
+shijian/市场监督管理局/市监/市场监管局 tongji/统计局/统计/统计局 yibao/医疗保障局/医保/医保局
+?linye/林业局/林/林业局 chengguan/城市管理和综合执法局/城管/城管执法局 xinfang/信访局/信访/信访局
+shuju/政务服务数据管理局/政数/政数局 ?renfang/人民防空办公室/人防/人防办 ?jiguan/机关事务管理局/机管/机关事务局
+*touzi/投资促进局/投促/投促局 *waishi/外事局/外/外事局 *jinrong/金融工作局/金融/金融局""",
+    # 参照公务员法管理 and directly affiliated bodies: listed among the city's departments.
+    "部门/参公": """
+?difangzhi/地方志办公室/志/地方志办 jiaoyi/公共资源交易中心/交易/交易中心
+*gongjijin/住房公积金管理中心/公积金/公积金中心 budongchan/不动产登记中心/不动产/不动产登记中心
+shebao/社会保险基金管理局/社保/社保局 zhengwu/政务服务中心/政务/政务中心
+tuiyifw/退役军人服务中心/退服/退役军人服务中心 ?jiaozhi/交通运输综合行政执法大队/交执/交通执法大队
+?nongzhi/农业综合行政执法大队/农执/农业执法大队 ?wenzhi/文化市场综合行政执法大队/文执/文化执法大队
+gongxiao/供销合作联社/供销/供销社 ?yuanqu/产业园管理委员会/园区/产业园管委会 *daijian/代建项目管理局/代建/代建局
+*gaoxin/高新技术产业开发区管理委员会/高新/高新区管委会 ?xiangcun/乡村振兴局/乡振/乡村振兴局
+?liangchu/粮食和物资储备局/粮储/粮储局 *dizhen/地震局/震/地震局""",
+    "事业单位": """
+danganguan/档案馆/档/档案馆 rongmeiti/融媒体中心/融媒/融媒体中心 jikong/疾病预防控制中心/疾控/疾控中心
+*yiyuan/第一人民医院/一医/一医院 +yiyuan/人民医院/人医/人民医院 zhongyiyuan/中医院/中医/中医院
+fuyou/妇幼保健院/妇幼/妇幼保健院 ?jiuye/就业服务中心/就业/就业中心 tushuguan/图书馆/图/图书馆
+?bowuguan/博物馆/博/博物馆 wenhuaguan/文化馆/文化馆/文化馆 *tixiao/体育运动学校/体校/体校 yizhong/第一中学/一中/一中
+?zhixiao/职业技术学校/职校/职校 ?fuliyuan/社会福利院/-/福利院 ?jiuzhu/救助管理站/-/救助站 ?binyiguan/殡仪馆/-/殡仪馆
+gonglu/公路事务中心/公路/公路中心 nongji/农业技术推广中心/农技/农技中心 ?dongfang/动物疫病预防控制中心/动防/动防中心
+*linkesuo/林业科学研究所/林科/林科所 *nongkesuo/农业科学研究所/农科/农科所 *huanjiance/环境监测站/环测/环境监测站
+*guihuayuan/城市规划设计院/规划院/规划院 ?tuchu/土地储备中心/土储/土储中心 ?yuanlin/园林绿化中心/园林/园林中心
+rexian/12345政务服务热线中心/热线/热线中心 ?xinxi/信息中心/信息/信息中心 ?jiage/价格认证中心/价认/价认中心
+*jijiu/急救指挥中心/急救/急救中心 *xuezhan/中心血站/血站/血站 ?kaida/开放大学/开大/开放大学
+?laonian/老年大学/老年/老年大学 ?falv/法律援助处/法援/法援处 gongzheng/公证处/公证/公证处
+?rencai/人才发展服务中心/人才/人才中心 ?shuiguan/水利工程管理中心/水管/水管中心 ~linchang/国有林场/林场/林场
+~weijiansuo/卫生监督所/卫监/卫生监督所 ~jiaofa/教师发展中心/教发/教师发展中心 ~shixiao/实验小学/实小/实验小学
+~shuiku/水库管理处/库管/水库管理处 ~nongjing/农村经营管理站/农经/农经站 ~chengzhi/城乡建设服务中心/城建/城建中心
+~xiangzhen/乡镇财政结算中心/镇财/结算中心""",
+    # Vertically managed (垂直管理): report up their own line; the county unit's line is the city unit of the same id.
+    "部门/垂直": """
+guoshui/国家税务总局{P}税务局/税/税务局 *xiaofang/{P}消防救援支队/消/消防支队 +xiaofang/{P}消防救援大队/消/消防大队
+diaocha/国家统计局{B}调查队/调/调查队 qixiang/{P}气象局/气/气象局 yancao/{P}烟草专卖局/烟/烟草专卖局
+*jinjian/国家金融监督管理总局{B}监管分局/金监/金融监管分局
+~jinjian/国家金融监督管理总局{B}监管支局/金监/金融监管支局 *renhang/中国人民银行{B}市分行/人行/人民银行
+*youzheng/{P}邮政管理局/邮管/邮政管理局 *shuiwen/广东省{B}水文分局/水文/水文分局
++huanjing/韶关市生态环境局{B}分局/环/生态环境分局""",
+}
+
+
+def words(text: str) -> list[str]:
+    """Compact tables: entries separated by any whitespace."""
+    return text.split()
+
+
+# Head titles by the end of a unit's name (longest match wins); deputy is 副 + head unless given.
+HEADS = dict((rule.split(":")[0], tuple(rule.split(":")[1:])) for rule in words("""
+检察院:检察长 法院:院长 党校:常务副校长:副校长 调查队:队长 支队:支队长 大队:大队长 部:部长 局:局长 委员会:主任
+纪律检查委员会:书记:副书记 政法委员会:书记:副书记 工作委员会:书记:副书记 办公室:主任 研究室:主任 中心:主任 馆:馆长
+医院:院长 保健院:院长 设计院:院长 学校:校长 中学:校长 小学:校长 大学:校长 研究所:所长 监督所:所长 站:站长 处:主任
+联社:主任 林场:场长 分行:行长 工会:主席 联合会:主席 协会:主席 红十字会:会长"""))
+
+SURNAMES = list("李王张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任沈"
+                 "姚卢钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛雷黎史龙陶贺顾毛龚邵万严覃戴莫孔汤温赖巫官古")
+# Given-name characters by the name's usual gender, so two-character names read naturally.
+GIVEN_CHARS = (list("伟强磊军洋勇杰涛明超刚建文辉力斌志海鹏飞俊峰宇浩凯鑫晨宏国荣东新彬锋健振永德光亮成学"
+                    "坤昌庆添锦铭泽伦耀达汉"),
+               list("芳娜敏静丽艳娟秀霞桂英华玉兰萍红晓云林婷雪琳颖倩欣慧嘉佳思雅子梓春燕瑶韵冬梅琼"))
+MOBILE_PREFIXES = words("130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 180 182 186 189 199")
+
+
+@dataclass(frozen=True)
+class Place:
+    """The city or one county: what its unit names, codes and ids are built from."""
+
+    slug: str  # id prefix, e.g. sg, sx
+    prefix: str  # {P}: 韶关市, 韶关市浈江区, 始兴县
+    bare: str  # {B}: 韶关, 浈江
+    short: str  # short-name prefix: 市, 浈江区, 乳源县
+    word: str  # 市/区/县, for 市长, 区委书记, 县长
+    abbr: str  # 机关代字 prefix: 韶, 浈, 始
+    level: str
+    size: int = 0  # county-direct units wanted (counties only)
+    flags: tuple[str, ...] = ()
+
+    def root(self, what: str) -> str:
+        """Ids of the four core units: w 党委, wb 党委办公室, zf 政府, zfb 政府办公室."""
+        return f"{self.slug}-{'s' if self.level == 'city' else 'x'}{what}"
+
+
+CITY = Place("sg", "韶关市", "韶关", "市", "市", "韶", "city")
+
+
+@dataclass(frozen=True)
+class Entry:
+    scope: str
+    slug: str
+    name: str
+    code: str | None
+    short: str
+    type: str
+    party: bool  # sits under the 党委 rather than the 政府
+    vertical: bool
+
+
+def parse_entries(tables: dict[str, str], party: bool) -> list[Entry]:
+    entries = []
+    for unit_type, table in tables.items():  # key: type, or type/group
+        for token in table.split():
+            scope = token[0] if token[0] in "*+?~" else ""
+            slug, name, code, short = token.lstrip("*+?~").split("/")
+            entries.append(Entry(scope, slug, name, None if code == "-" else code, short, unit_type.split("/")[0],
+                                 party, unit_type.endswith("垂直")))
+    return entries
+
+
+def parse_counties() -> list[Place]:
+    fields = COUNTIES.split()
+    places = []
+    for i in range(0, len(fields), 5):
+        slug, bare, kind, abbr, size = fields[i:i + 5]
+        prefix = f"韶关市{bare}{kind}" if kind == "区" else f"{bare}{kind}"
+        word = kind[-1]
+        flags = ("autonomous_county",) if kind.endswith("自治县") else ()
+        places.append(Place(slug, prefix, bare, f"{bare}{word}", word, abbr, "county", int(size), flags))
+    return places
+
+
+def parse_towns() -> dict[str, list[tuple[str, str]]]:
+    towns: dict[str, list[tuple[str, str]]] = {}
+    for line in TOWNS.strip().splitlines():
+        county, *pairs = line.split()
+        for pair in pairs:
+            town, pinyin = pair.split("/")
+            towns.setdefault(county, []).append((town, pinyin))
+    return towns
+
+
+def head_titles(unit: dict[str, Any]) -> tuple[str, str]:
+    """(head, deputy) titles for an ordinary unit, e.g. (局长, 副局长)."""
+    name = unit["name"]
+    if unit["type"] == "政协":
+        return "主席", "副主席"
+    if name.startswith("共青团"):
+        return "书记", "副书记"
+    for suffix in sorted(HEADS, key=len, reverse=True):
+        if name.endswith(suffix):
+            head, *deputy = HEADS[suffix]
+            return head, deputy[0] if deputy else f"副{head}"
+    return "主任", "副主任"
+
+
+class Builder:
+    """Accumulates units in parent-first order and tracks what each unit needs in people."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.units: list[dict[str, Any]] = []
+        self.kinds: dict[str, tuple[str, Place]] = {}  # unit id -> (kind, place), for titles and staffing
+        self.children: dict[str | None, int] = {}
+        self.ids: set[str] = set()
+        self.codes: set[str] = set()
+
+    def add(self, place: Place, kind: str, uid: str, name: str, short: str, utype: str, parent: str | None,
+            code: str | None, flags: tuple[str, ...] = (), vertical_parent: str | None = None) -> str:
+        if uid in self.ids:
+            raise ValueError(f"duplicate unit id {uid}")
+        self.ids.add(uid)
+        # One counter per code per year numbers documents, so two units must never share a code.
+        if code is not None:
+            if code in self.codes:
+                raise ValueError(f"duplicate code {code} ({name})")
+            self.codes.add(code)
+        self.children[parent] = sort = self.children.get(parent, 0) + 1
+        level = "town" if kind == "town" else place.level
+        self.units.append({"id": uid, "name": name, "short_name": short, "type": utype, "level": level,
+                           "parent": parent, "code": code, "flags": list(flags),
+                           "vertical_parent": vertical_parent, "sort": sort})
+        self.kinds[uid] = (kind, place)
+        return uid
+
+    def add_place(self, place: Place, entries: list[Entry], parent_w: str | None, parent_zf: str | None,
+                  optional: set[str]) -> None:
+        """A place's 党委 and 政府 with their offices and the table units wanted there."""
+        pre, short, abbr = place.prefix, place.short, place.abbr
+        party, gov = place.root("w"), place.root("zf")
+        self.add(place, "root", party, f"中共{pre}委员会", f"{short}委", "党委", parent_w, f"{abbr}委")
+        self.add(place, "root", gov, f"{pre}人民政府", f"{short}政府", "政府", parent_zf, f"{abbr}府", place.flags)
+        self.add(place, "office", place.root("wb"), f"中共{pre}委办公室", f"{short}委办", "部门", party, f"{abbr}委办")
+        self.add(place, "office", place.root("zfb"), f"{pre}人民政府办公室", f"{short}政府办", "部门", gov,
+                 f"{abbr}府办")
+        for entry in entries:
+            if not wanted(entry, place, optional):
+                continue
+            name = entry.name.format(P=pre, B=place.bare) if "{" in entry.name else pre + entry.name
+            vertical = entry.vertical
+            line = f"sg-{entry.slug}" if vertical and place.level == "county" else None
+            parent = party if entry.party else gov
+            self.add(place, "unit", f"{place.slug}-{entry.slug}", name, short + entry.short, entry.type, parent,
+                     abbr + entry.code if entry.code else None, ("vertical",) if vertical else (), line)
+
+    def add_towns(self, county: Place, towns: list[tuple[str, str]]) -> None:
+        for town, pinyin in towns:
+            street = town.endswith("街道")
+            stem = town.removesuffix("街道").removesuffix("镇").removesuffix("乡")
+            code = stem + ("街" if street else town[-1])
+            if code in self.codes:  # same town name in two counties (大桥镇, 黄坑镇)
+                code = county.abbr + code
+            name = f"{county.prefix}{town}办事处" if street else f"{county.prefix}{town}"
+            flags = ("ethnic_township",) if town in ETHNIC_TOWNS else ()
+            self.add(county, "town", f"{county.slug}-t-{pinyin}", name, town, "街道" if street else "乡镇",
+                     county.root("zf"), code, flags)
+
+
+ALL_ENTRIES = parse_entries(PARTY_SIDE, party=True) + parse_entries(GOV_SIDE, party=False)
+
+
+def wanted(entry: Entry, place: Place, optional: set[str]) -> bool:
+    if place.level == "city":
+        return entry.scope in ("", "*", "?")
+    if entry.scope in ("?", "~"):
+        return entry.slug in optional
+    return entry.scope in ("", "+")
+
+
+def choose_optional(county: Place, rng: random.Random) -> set[str]:
+    """Counties differ in which optional units they have; how many follows the county's size."""
+    core = sum(1 for entry in ALL_ENTRIES if entry.scope in ("", "+")) + 4  # + 党委, 政府 and their offices
+    pool = [entry.slug for entry in ALL_ENTRIES if entry.scope in ("?", "~")]
+    wanted_count = county.size - core
+    if not 0 <= wanted_count <= len(pool):
+        raise ValueError(f"{county.prefix}: size {county.size} needs {wanted_count} of {len(pool)} optional units")
+    return set(rng.sample(pool, wanted_count))
+
+
+# --- people -------------------------------------------------------------------------------------
+
+Slot = tuple[str, str, int]  # (unit id, role, n): one post a generated person would fill
+
+
+def staffing(kind: str, level: str, rng: random.Random) -> list[tuple[str, int]]:
+    """How many people of each role a unit gets; 科员 only where there is real volume."""
+    city = level == "city"
+    if kind == "root":
+        return [("主要领导", 1), ("分管领导", 4 if city else 3), ("办公室主任", 1), ("收发员", 1), ("科员", 2)]
+    if kind == "office":
+        return [("主要领导", 1), ("分管领导", 2), ("办公室主任", 1), ("收发员", 2), ("科员", 6 if city else 3)]
+    if kind == "town":
+        return [("主要领导", 2), ("分管领导", 2), ("办公室主任", 1), ("收发员", 1), ("科员", rng.randint(1, 2))]
+    extra = rng.randint(1, 3) if city else int(rng.random() < 0.4)
+    return [("主要领导", 1), ("分管领导", rng.randint(1, 2) if city else 1), ("办公室主任", 1), ("收发员", 1),
+            ("科员", extra)]
+
+
+def title(unit: dict[str, Any], kind: str, place: Place, role: str, n: int) -> str:
+    if role in ("收发员", "科员"):
+        return role
+    w = place.word
+    if kind == "root":
+        party = unit["type"] == "党委"
+        if role == "主要领导":
+            return f"{w}委书记" if party else f"{w}长"
+        if role == "分管领导":
+            return (f"{w}委副书记" if n == 1 else f"{w}委常委") if party else f"副{w}长"
+        return "秘书长" if place.level == "city" else f"{w}{'委' if party else '政府'}办主任"
+    if kind == "town":
+        street, xiang = unit["type"] == "街道", unit["short_name"].endswith("乡")
+        heads = ("党工委书记", "办事处主任") if street else ("党委书记", "乡长" if xiang else "镇长")
+        if role == "主要领导":
+            return heads[n - 1]
+        return ("办事处副主任" if street else "副乡长" if xiang else "副镇长") if role == "分管领导" else "党政办主任"
+    head, deputy = ("主任", "副主任") if kind == "office" else head_titles(unit)
+    if role == "办公室主任":
+        return "秘书科科长" if kind == "office" else "办公室主任"
+    return head if role == "主要领导" else deputy
+
+
+def second_posts(counties: list[Place], towns: dict[str, list[tuple[str, str]]], builder: Builder,
+                 rng: random.Random) -> list[tuple[Slot, Slot, str]]:
+    """(slot taken over, person who takes it, title prefix): the people who hold a second post.
+
+    The person keeps their own (primary) post and fills the other unit's slot instead of a new person.
+    """
+    lead, deputy, office = "主要领导", "分管领导", "办公室主任"
+    links: list[tuple[Slot, Slot, str]] = [
+        (("sg-sw", deputy, 1), ("sg-szf", lead, 1), ""),  # 市长 is always 市委副书记
+        (("sg-zuzhi", lead, 1), ("sg-sw", deputy, 2), ""),  # 市委常委兼组织部部长
+        (("sg-xuanchuan", lead, 1), ("sg-sw", deputy, 3), ""),
+        (("sg-gongan", lead, 1), ("sg-szf", deputy, 1), ""),  # 副市长兼公安局局长
+        (("sg-szfb", lead, 1), ("sg-szf", office, 1), ""),  # 秘书长兼市政府办公室主任
+    ]
+    for county in counties:
+        seat = f"{county.slug}-t-{towns[county.slug][0][1]}"
+        links += [((county.root("w"), deputy, 1), (county.root("zf"), lead, 1), ""),
+                  ((f"{county.slug}-zuzhi", lead, 1), (county.root("w"), deputy, 2), ""),
+                  ((seat, lead, 1), (county.root("w"), deputy, 3), ""),  # 县委常委兼城区镇（街）党（工）委书记
+                  ((f"{county.slug}-gongan", lead, 1), (county.root("zf"), deputy, 1), "")]
+    # 驻镇帮扶: deputy heads of city departments 挂职 as deputy town heads.
+    city_units = [u["id"] for u in builder.units if u["level"] == "city" and builder.kinds[u["id"]][0] == "unit"]
+    town_ids = [u["id"] for u in builder.units if u["level"] == "town"]
+    for unit_id, town_id in zip(rng.sample(city_units, 15), rng.sample(town_ids, 15), strict=True):
+        links.append(((town_id, deputy, 2), (unit_id, deputy, 1), "挂职"))
+    return links
+
+
+class People:
+    """Generates unique usernames, mobiles and plausible names."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.mobiles: set[str] = set()
+        self.weights = [len(SURNAMES) - i for i in range(len(SURNAMES))]  # common surnames first
+        self.people: list[dict[str, Any]] = []
+
+    def name(self) -> str:
+        surname = self.rng.choices(SURNAMES, self.weights)[0]
+        given = self.rng.sample(self.rng.choice(GIVEN_CHARS), 1 if self.rng.random() < 0.3 else 2)
+        return surname + "".join(given)
+
+    def mobile(self) -> str:
+        while True:
+            number = f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randrange(10 ** 8):08d}"
+            if number not in self.mobiles:
+                self.mobiles.add(number)
+                return number
+
+    def add(self, username: str, post: dict[str, Any], display_name: str | None = None) -> dict[str, Any]:
+        person = {"username": username, "display_name": display_name or self.name(), "mobile": self.mobile(),
+                  "posts": [{**post, "primary": True}]}
+        self.people.append(person)
+        return person
+
+
+def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[tuple[str, str]]],
+                 rng: random.Random) -> list[dict[str, Any]]:
+    people = People(rng)
+    admin = people.add("admin", {"unit": CITY.root("zfb"), "title": "系统管理员", "roles": ["管理员"]}, "系统管理员")
+    admin["system_admin"] = True
+    people.add("cityadmin", {"unit": CITY.root("zf"), "title": "信息化管理员", "roles": ["管理员"]})
+    for county in counties:
+        people.add(f"{county.root('zf')}.admin", {"unit": county.root("zf"), "title": "信息化管理员",
+                                                    "roles": ["管理员"]})
+    links = second_posts(counties, towns, builder, rng)
+    taken = {target: (source, prefix) for target, source, prefix in links}
+    by_slot: dict[Slot, dict[str, Any]] = {}
+    pending: list[tuple[Slot, dict[str, Any]]] = []
+    for unit in builder.units:
+        kind, place = builder.kinds[unit["id"]]
+        for role, count in staffing(kind, unit["level"], rng):
+            for n in range(1, count + 1):
+                slot = (unit["id"], role, n)
+                post = {"unit": unit["id"], "title": title(unit, kind, place, role, n), "roles": [role]}
+                if slot in taken:
+                    pending.append((slot, post))
+                else:
+                    by_slot[slot] = people.add(f"{unit['id']}.{ROLE_SLUGS[role]}{n}", post)
+    for slot, post in pending:
+        source, prefix = taken[slot]
+        by_slot[source]["posts"].append({**post, "title": prefix + post["title"], "primary": False})
+    if len(pending) != len(links):
+        raise ValueError("a second-post link names a slot that does not exist")
+    return people.people
+
+
+def build_demo_hierarchy(seed: int = 2026) -> dict[str, Any]:
+    """The Shaoguan demo hierarchy as `{"units": [...], "people": [...]}` in the JSON import format."""
+    rng = random.Random(seed)
+    counties, towns = parse_counties(), parse_towns()
+    builder = Builder(rng)
+    builder.add_place(CITY, ALL_ENTRIES, None, None, set())
+    for county in counties:
+        builder.add_place(county, ALL_ENTRIES, CITY.root("w"), CITY.root("zf"), choose_optional(county, rng))
+        builder.add_towns(county, towns[county.slug])
+    return {"units": builder.units, "people": build_people(builder, counties, towns, rng)}
