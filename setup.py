@@ -25,7 +25,6 @@ setup(
         "test": [
             "pytest>=8,<10",
             "pytest-asyncio>=0.24,<2",
-            "playwright>=1.45,<2",
             "ruff>=0.5",
         ],
     },

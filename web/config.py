@@ -127,6 +127,11 @@ def variables_table() -> str:
     """The Markdown table of every variable, for the README."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for item in fields(Settings):
-        default = "(unset)" if item.default is None else f"`{item.default}`"
+        if item.default is None:
+            default = "(unset)"
+        elif isinstance(item.default, Path):
+            default = f"`./{item.default}`"
+        else:
+            default = f"`{str(item.default).lower() if isinstance(item.default, bool) else item.default}`"
         lines.append(f"| `{item.metadata['env']}` | {default} | {item.metadata['help']} |")
     return "\n".join(lines)
