@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from oa.clock import utcnow
 from oa.errors import Throttled
-from storage.mongo import Mongo, find_one_and_update_after
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, find_one_and_update_after
 
 
 class LoginThrottle:
@@ -39,11 +39,13 @@ class LoginThrottle:
         for key in self._keys(username, client).values():
             # Start a fresh window once the previous one has passed.
             await self.failures.delete_one({"key": key, "expires_at": {"$lte": now}})
-            await find_one_and_update_after(
-                self.failures, {"key": key},
-                {"$inc": {"count": 1}, "$setOnInsert": {"first_at": now, "expires_at": now + self.window}},
-                upsert=True,
-            )
+            update = {"$inc": {"count": 1}, "$setOnInsert": {"first_at": now, "expires_at": now + self.window,
+                                                             "schema_version": SCHEMA_VERSION}}
+            try:
+                await find_one_and_update_after(self.failures, {"key": key}, update, upsert=True)
+            except DuplicateKeyError:
+                # Two failures raced to create the counter; the other insert won, so just count this one.
+                await self.failures.update_one({"key": key}, {"$inc": {"count": 1}})
 
     async def clear(self, username: str) -> None:
         await self.failures.delete_one({"key": self._keys(username, "")["account"]})

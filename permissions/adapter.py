@@ -15,7 +15,7 @@ from casbin import persist
 from casbin.model import Model
 from casbin.persist.adapters.asyncio import AsyncAdapter
 
-from storage.mongo import DuplicateKeyError, Mongo
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
 EVERYWHERE = "*"
 # Every active person holds this role everywhere. It is implied, never granted row by row: 6,000+
@@ -37,8 +37,12 @@ def grants_for(user: dict[str, Any]) -> list[list[str]]:
     return [list(row) for row in sorted(rows)]
 
 
-def _row(ptype: str, rule: Iterable[str]) -> dict[str, str]:
+def _row(ptype: str, rule: Iterable[str]) -> dict[str, object]:
     return {"ptype": ptype, **{f"v{i}": value for i, value in enumerate(rule)}}
+
+
+def _stored_row(ptype: str, rule: Iterable[str]) -> dict[str, object]:
+    return {**_row(ptype, rule), "schema_version": SCHEMA_VERSION}
 
 
 class MongoAdapter(AsyncAdapter):
@@ -56,7 +60,7 @@ class MongoAdapter(AsyncAdapter):
 
     async def save_policy(self, model: Model) -> bool:
         await self.rules.delete_many({"ptype": "p"})
-        rows = [_row("p", rule) for rule in model.model["p"]["p"].policy]
+        rows = [_stored_row("p", rule) for rule in model.model["p"]["p"].policy]
         if rows:
             await self.rules.insert_many(rows)
         return True
@@ -65,7 +69,7 @@ class MongoAdapter(AsyncAdapter):
         if ptype != "p":
             return True  # grants follow posts; nothing to store
         try:
-            await self.rules.insert_one(_row(ptype, rule))
+            await self.rules.insert_one(_stored_row(ptype, rule))
         except DuplicateKeyError:
             return False
         return True

@@ -15,7 +15,7 @@ from typing import Any
 import casbin
 
 from permissions.adapter import ADMIN_ROLE, EVERYWHERE, MEMBER_ROLE, MongoAdapter, grants_for
-from storage.mongo import Mongo
+from storage.mongo import SCHEMA_VERSION, Mongo
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
@@ -45,7 +45,7 @@ class Authorizer:
         for role, kind, action in ROLE_TEMPLATES:
             await adapter.rules.update_one(
                 {"ptype": "p", "v0": role, "v1": EVERYWHERE, "v2": kind, "v3": action, "v4": "allow"},
-                {"$setOnInsert": {}}, upsert=True,
+                {"$setOnInsert": {"schema_version": SCHEMA_VERSION}}, upsert=True,
             )
         enforcer = casbin.AsyncEnforcer(str(MODEL_PATH), adapter)
         # Grants are derived from posts, so in-memory grant changes are never written back.

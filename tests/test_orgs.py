@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import pytest
 
@@ -79,6 +80,10 @@ async def test_move_takes_the_subtree_along_and_keeps_history(services: Services
     # As it was before the move: still under county A.
     was = await services.orgs.as_of("dept-a-fgj", before_move)
     assert was["parent_id"] == "county-a"
+    as_it_was = await api.get(f"/api/units/dept-a-fgj?as_of={quote(before_move.isoformat())}", token=token)
+    assert as_it_was.status == 200 and as_it_was.body["parent_id"] == "county-a"
+    assert (await api.get("/api/units/dept-a-fgj?as_of=2001-01-01", token=token)).status == 404
+    assert (await api.get("/api/units/dept-a-fgj?as_of=yesterday", token=token)).status == 400
     history = await api.get("/api/units/dept-a-fgj/history", token=token)
     assert [entry["change"] for entry in history.body["items"]] == ["create", "move"]
 

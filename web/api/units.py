@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
+from oa.clock import CHINA
 from oa.errors import InvalidInput
 from oa.unit_fields import LEVELS, UNIT_TYPES
 from web.authz import authorized
@@ -70,9 +72,26 @@ class UnitsHandler(APIHandler):
         self.send_json(unit_json(unit), status=201)
 
 
+def parse_moment(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"as_of must be an ISO 8601 date or time, e.g. 2024-03-01 (got {raw!r})") from None
+    # A bare date means the end of that day in China, when a document of that date was issued.
+    if moment.tzinfo is None:
+        if len(raw) == 10:
+            moment = moment.replace(hour=23, minute=59, second=59)
+        moment = moment.replace(tzinfo=CHINA)
+    return moment
+
+
 class UnitHandler(APIHandler):
     @authorized("unit", "read", units=the_unit)
     async def get(self, unit_id: str) -> None:
+        if as_of := self.get_query_argument("as_of", None):
+            # The unit as it was then: a document of that date still shows the name and place it had.
+            self.send_json(unit_json(await self.services.orgs.as_of(unit_id, parse_moment(as_of))))
+            return
         unit = await self.services.orgs.get(unit_id)
         view = unit_json(unit)
         view["path"] = [{"id": item["_id"], "name": item["name"]} for item in await self.services.orgs.path(unit_id)]
