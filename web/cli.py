@@ -74,7 +74,7 @@ def _print_demo(result: DemoResult, password: str, url: str | None) -> None:
     else:
         print("The demo accounts keep the password they were loaded with.")
     if url:
-        print(f"Open {url}  (health: {url}api/health)")
+        print(f"The API is at {url}api/  (health: {url}api/health, log in: POST {url}api/login)")
     print("Logins to try:")
     for username, description in result.logins:
         print(f"  {username:<24} {description}")
