@@ -28,7 +28,7 @@ def healthy(base: str) -> bool:
 
 
 def units_total(base: str) -> int:
-    login = urllib.request.Request(base + "/api/login", method="POST",
+    login = urllib.request.Request(base + "/api/login", method="POST", headers={"Content-Type": "application/json"},
                                    data=json.dumps({"username": "admin", "password": "Demo@2026"}).encode())
     with urllib.request.urlopen(login, timeout=30) as response:
         token = json.loads(response.read())["token"]

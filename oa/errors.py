@@ -30,6 +30,11 @@ class InvalidInput(OAError):
     status = 400
 
 
+class UnsupportedMediaType(OAError):
+    code = "unsupported_media_type"
+    status = 415
+
+
 class NotFound(OAError):
     code = "not_found"
     status = 404

@@ -152,10 +152,19 @@ def parse_mapping(document: Any, source: str, out: ImportInput) -> None:
             if unknown:
                 out.problems.append(problem(label, index, f"unknown fields: {', '.join(unknown)}"))
                 continue
-            if kind == "units":
+            wrong = _non_text_references(kind, raw)
+            if wrong:
+                out.problems.append(problem(label, index, f"{', '.join(wrong)} must be text"))
+            elif kind == "units":
                 out.units.append(Row(label, index, _unit_from_mapping(raw)))
             else:
                 out.people.append(Row(label, index, dict(raw)))
+
+
+def _non_text_references(kind: str, raw: dict[str, Any]) -> list[str]:
+    """Fields that name other records must be strings (or absent) before they are compared or looked up."""
+    names = ("id", "parent", "vertical_parent") if kind == "units" else ("username",)
+    return [name for name in names if raw.get(name) is not None and not isinstance(raw[name], str)]
 
 
 def read_files(units_file: tuple[str, str] | None, people_file: tuple[str, str] | None = None) -> ImportInput:

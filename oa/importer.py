@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oa.clock import utcnow
-from oa.errors import ImportRejected
+from oa.errors import Conflict, ImportRejected
 from oa.import_parse import ImportInput, Row, problem
 from oa.orgs import history_entry, unit_record
 from oa.passwords import check_strength, hash_password
 from oa.unit_fields import LEVEL_RANK, check_fields, check_unit_id
 from oa.user_fields import check_person, check_posts, check_username
 from oa.users import build_posts, new_user_id, user_record
-from storage.mongo import Mongo
+from storage.mongo import BulkWriteError, DuplicateKeyError, Mongo
 
 Progress = Callable[[str, int, int], None]
 
@@ -33,7 +33,7 @@ class ImportPlan:
     existing_units: dict[str, dict[str, Any]]
     # Stored units the import hangs new units or posts under: the importer must administer them.
     anchor_unit_ids: set[str] = field(default_factory=set)
-    # True if the import creates root units, which only a platform-wide admin may do.
+    # True if the import creates root units or platform-wide admins, which only a platform-wide admin may do.
     creates_roots: bool = False
 
     def summary(self) -> dict[str, Any]:
@@ -143,7 +143,8 @@ async def validate(mongo: Mongo, given: ImportInput) -> ImportPlan:
     if problems:
         count = len(problems)
         raise ImportRejected(f"{count} bad row{'s' if count > 1 else ''}; nothing was imported", errors=problems)
-    return ImportPlan(ordered, list(given.people), stored, anchors, creates_roots)
+    creates_admins = any(row.data.get("system_admin") for row in given.people)
+    return ImportPlan(ordered, list(given.people), stored, anchors, creates_roots or creates_admins)
 
 
 async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress: Progress | None = None,
@@ -169,9 +170,14 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
             user["system_admin"] = True
         user_records.append(user)
         report("people", done, len(plan.people))
-    async with mongo.transaction() as session:
-        for collection, records in (("units", unit_records), ("unit_history", history), ("users", user_records)):
-            for start in range(0, len(records), 500):
-                await mongo[collection].insert_many(records[start:start + 500], session=session)
+    try:
+        async with mongo.transaction() as session:
+            for collection, records in (("units", unit_records), ("unit_history", history), ("users", user_records)):
+                for start in range(0, len(records), 500):
+                    await mongo[collection].insert_many(records[start:start + 500], session=session)
+    except (DuplicateKeyError, BulkWriteError):
+        # Someone stored the same unit id or username between validation and writing.
+        raise Conflict("a unit id or username of this import was taken meanwhile; nothing was imported; "
+                       "validate again") from None
     report("written", 1, 1)
     return plan.summary()

@@ -198,27 +198,29 @@ class OrgService:
             moved = await self._reparent(unit, parent, now, by, session, version=version)
         return moved
 
-    async def dissolve(self, unit_id: str, version: int, by: str | None = None,
-                       merged_into: str | None = None) -> dict[str, Any]:
+    async def dissolve(self, unit_id: str, version: int, by: str | None = None) -> dict[str, Any]:
         """Mark a unit dissolved (撤销). Its active sub-units must be moved or dissolved first."""
         unit = await self.get(unit_id)
         if unit["status"] != "active":
             raise Conflict(f"{unit['name']} is already dissolved", unit_id=unit_id)
         remaining = await self.units.count_documents({"parent_id": unit_id, "status": "active"})
-        if remaining and merged_into is None:
+        if remaining:
             raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
                            unit_id=unit_id, active_children=remaining)
-        now = utcnow()
         async with self.mongo.transaction() as session:
-            dissolved = await self.mongo.compare_and_set(
-                "units", unit_id, version,
-                {"status": "dissolved", "dissolved_at": now, "merged_into": merged_into, "updated_at": now},
-                session=session,
-            )
-            if dissolved is None:
-                await self._raise_stale(unit_id, version)
-            change = "merge" if merged_into else "dissolve"
-            await self.history.insert_one(history_entry(dissolved, change, by, now), session=session)
+            return await self._mark_dissolved(unit_id, version, by, None, utcnow(), session)
+
+    async def _mark_dissolved(self, unit_id: str, version: int, by: str | None, merged_into: str | None,
+                              now: datetime, session: Session) -> dict[str, Any]:
+        dissolved = await self.mongo.compare_and_set(
+            "units", unit_id, version,
+            {"status": "dissolved", "dissolved_at": now, "merged_into": merged_into, "updated_at": now},
+            session=session,
+        )
+        if dissolved is None:
+            await self._raise_stale(unit_id, version)
+        await self.history.insert_one(history_entry(dissolved, "merge" if merged_into else "dissolve", by, now),
+                                      session=session)
         return dissolved
 
     async def merge(self, source_id: str, target_id: str, version: int, by: str | None = None) -> dict[str, Any]:
@@ -228,13 +230,20 @@ class OrgService:
             raise InvalidInput(f"cannot merge {source['name']} into {target['name']}: the target lies inside it")
         if target["status"] != "active":
             raise InvalidInput(f"cannot merge into {target['name']}: it is dissolved")
+        if source["status"] != "active":
+            raise Conflict(f"{source['name']} is already dissolved", unit_id=source_id)
         if source["version"] != version:
             await self._raise_stale(source_id, version)
+        children = await self.units.find({"parent_id": source_id, "status": "active"}).to_list()
+        problems = [problem for child in children for problem in check_placement(child["level"], target)]
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
-        async for child in self.units.find({"parent_id": source_id, "status": "active"}):
-            async with self.mongo.transaction() as session:
+        # One transaction: either every sub-unit moved and the source is dissolved, or nothing changed.
+        async with self.mongo.transaction() as session:
+            for child in children:
                 await self._reparent(child, target, now, by, session, version=child["version"])
-        return await self.dissolve(source_id, version, by=by, merged_into=target_id)
+            return await self._mark_dissolved(source_id, version, by, target_id, now, session)
 
     # ---- internals ---------------------------------------------------------------------
 

@@ -50,13 +50,12 @@ class SessionService:
 
     async def login(self, username: str, password: str, client: str, channel: str = "web") -> LoginResult:
         """Check the password; wrong username and wrong password are the same 401."""
-        await self.throttle.check(username, client)
+        await self.throttle.reserve(username, client)
         user = await self.users.find_by_username(username)
         ok = await verify_password(user.get("password_hash") if user else None, password)
         if not ok or user is None or not user.get("active"):
-            await self.throttle.record_failure(username, client)
             raise Unauthenticated(WRONG_CREDENTIALS)
-        await self.throttle.clear(username)
+        await self.throttle.succeeded(username, client)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = utcnow()
         await self.sessions.insert_one({

@@ -1,8 +1,10 @@
 """Login throttling per account and per client address, shared by every server process via MongoDB.
 
-After `max_failures` failed logins within `window`, further attempts for that account (or from
-that address) are refused with a Retry-After until the window since the first failure passes.
-A successful login clears the account's counter.
+Each attempt is counted atomically *before* the password is checked, so parallel guesses
+cannot all slip through while the first ones are still being verified. Once an account has
+used `max_failures` attempts within `window` (or an address its larger budget), further
+attempts are refused with a Retry-After until the window passes. A successful login gives the
+attempt back: it clears the account's counter and returns one to the address's.
 """
 
 from __future__ import annotations
@@ -25,27 +27,32 @@ class LoginThrottle:
     def _keys(username: str, client: str) -> dict[str, str]:
         return {"account": f"account:{username.lower()}", "address": f"address:{client}"}
 
-    async def check(self, username: str, client: str) -> None:
-        now = utcnow()
+    async def reserve(self, username: str, client: str) -> None:
+        """Count one attempt for the account and the address; refuse it if either is over its budget."""
         for kind, key in self._keys(username, client).items():
-            record = await self.failures.find_one({"key": key})
-            if record and record["count"] >= self.limits[kind] and record["expires_at"] > now:
+            record = await self._count(key)
+            if record["count"] > self.limits[kind]:
+                now = utcnow()
                 retry_after = max(1, int((record["expires_at"] - now).total_seconds()) + 1)
                 what = "this account" if kind == "account" else "your address"
                 raise Throttled(f"too many failed logins for {what}; try again in {retry_after} s", retry_after)
 
-    async def record_failure(self, username: str, client: str) -> None:
+    async def _count(self, key: str) -> dict:
         now = utcnow()
-        for key in self._keys(username, client).values():
-            # Start a fresh window once the previous one has passed.
-            await self.failures.delete_one({"key": key, "expires_at": {"$lte": now}})
-            update = {"$inc": {"count": 1}, "$setOnInsert": {"first_at": now, "expires_at": now + self.window,
-                                                             "schema_version": SCHEMA_VERSION}}
-            try:
-                await find_one_and_update_after(self.failures, {"key": key}, update, upsert=True)
-            except DuplicateKeyError:
-                # Two failures raced to create the counter; the other insert won, so just count this one.
-                await self.failures.update_one({"key": key}, {"$inc": {"count": 1}})
+        # A window that has passed starts afresh.
+        await self.failures.delete_one({"key": key, "expires_at": {"$lte": now}})
+        # Create the counter at zero first, then increment: racing creators can then never count twice.
+        fresh = {"count": 0, "first_at": now, "expires_at": now + self.window, "schema_version": SCHEMA_VERSION}
+        try:
+            await self.failures.update_one({"key": key}, {"$setOnInsert": fresh}, upsert=True)
+        except DuplicateKeyError:
+            pass  # another attempt created it a moment ago
+        record = await find_one_and_update_after(self.failures, {"key": key}, {"$inc": {"count": 1}})
+        if record is None:  # expired and removed in between: count this attempt in a fresh window
+            return await self._count(key)
+        return record
 
-    async def clear(self, username: str) -> None:
-        await self.failures.delete_one({"key": self._keys(username, "")["account"]})
+    async def succeeded(self, username: str, client: str) -> None:
+        keys = self._keys(username, client)
+        await self.failures.delete_one({"key": keys["account"]})
+        await self.failures.update_one({"key": keys["address"], "count": {"$gt": 0}}, {"$inc": {"count": -1}})

@@ -8,6 +8,8 @@ from typing import Any
 ROLES = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "管理员")
 ADMIN_ROLE = "管理员"
 
+POST_FIELDS = ("id", "unit", "title", "roles", "primary")
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MOBILE_RE = re.compile(r"^1\d{10}$")
 
@@ -34,7 +36,9 @@ def check_post(post: Any) -> list[str]:
     """Problems with one post `{unit, title, roles, primary}` (the unit's existence is checked by the caller)."""
     if not isinstance(post, dict):
         return ["each post must be an object with unit, title and roles"]
-    problems: list[str] = []
+    problems = [f"unknown post field '{key}'" for key in post if key not in POST_FIELDS]
+    if "id" in post and (not isinstance(post["id"], str) or not post["id"]):
+        problems.append("post id must be the text id of an existing post")
     if not isinstance(post.get("unit"), str) or not post["unit"]:
         problems.append("post unit is required")
     title = post.get("title")
@@ -54,4 +58,7 @@ def check_posts(posts: Any) -> list[str]:
     problems = [problem for post in posts for problem in check_post(post)]
     if sum(1 for post in posts if isinstance(post, dict) and post.get("primary")) > 1:
         problems.append("only one post can be the primary post")
+    ids = [post["id"] for post in posts if isinstance(post, dict) and isinstance(post.get("id"), str)]
+    if len(ids) != len(set(ids)):
+        problems.append("a post id appears twice")
     return problems

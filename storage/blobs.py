@@ -10,6 +10,7 @@ import asyncio
 import functools
 import io
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -101,13 +102,15 @@ class MinioBlobStore:
             retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
             maxsize=16,
         )
+        # Its own threads: a hung store must not starve the default pool (where password hashing runs).
+        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="minio")
         self._client = Minio(netloc, access_key=access_key, secret_key=secret_key,
                              secure=secure, region=region, http_client=http)
         self.bucket = bucket
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+        return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
     async def ensure_bucket(self) -> None:
         if not await self._run(self._client.bucket_exists, self.bucket):

@@ -28,7 +28,7 @@ class ApiClient:
 
     async def request(self, method: str, path: str, body: Any = None, token: str | None = None,
                       headers: dict[str, str] | None = None, raw: bytes | None = None) -> Response:
-        all_headers = dict(headers or {})
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from oa.clock import utcnow
@@ -122,3 +123,20 @@ async def test_bad_login_bodies_get_clear_errors(services: Services, api: ApiCli
     assert extra.status == 400 and "unknown field 'role'" in extra.body["message"]
     wrong_type = await api.post("/api/login", {"username": 5, "password": "y"})
     assert wrong_type.status == 400 and "'username' must be a string" in wrong_type.body["message"]
+
+
+async def test_parallel_guesses_cannot_outrun_the_throttle(services: Services, api: ApiClient) -> None:
+    await small_org(services)
+    attempts = [api.post("/api/login", {"username": "clerk", "password": f"guess-{n}"}) for n in range(30)]
+    statuses = sorted(response.status for response in await asyncio.gather(*attempts))
+    assert statuses.count(401) == services.settings.login_max_failures
+    assert statuses.count(429) == 30 - services.settings.login_max_failures
+
+
+async def test_bodies_must_be_json(services: Services, api: ApiClient) -> None:
+    # A cross-site HTML form can only send form or text bodies: refuse them.
+    form = await api.request("POST", "/api/login", raw=b"username=clerk&password=x",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status == 415 and form.body["code"] == "unsupported_media_type"
+    deep = await api.request("POST", "/api/login", raw=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status == 400 and deep.body["code"] == "invalid_json"

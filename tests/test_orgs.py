@@ -142,3 +142,12 @@ async def test_unit_list_paginates_with_a_maximum(services: Services, api: ApiCl
     assert clamped.body["limit"] == 200
     assert (await api.get("/api/units?limit=abc", token=token)).status == 400
     assert (await api.get("/api/units?level=province", token=token)).status == 400
+
+
+async def test_merge_refuses_to_put_sub_units_above_their_level(services: Services) -> None:
+    org = await small_org(services)
+    # county-a's department is county-level; merging county-a into a town would put it under the town.
+    with pytest.raises(InvalidInput, match="cannot sit under"):
+        await services.orgs.merge("county-a", "town-b1", org.units["county-a"]["version"])
+    assert (await services.orgs.get("county-a"))["status"] == "active"
+    assert (await services.orgs.get("dept-a-fgj"))["parent_id"] == "county-a"

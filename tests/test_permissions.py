@@ -119,3 +119,39 @@ async def test_platform_admin_without_posts_administers_everything(services: Ser
     assert root.status == 201, root
     me = await api.get("/api/me", token=token)
     assert me.body["administers"] is None  # everywhere
+
+
+async def test_unit_admins_cannot_touch_or_mint_platform_admins(services: Services, api: ApiClient) -> None:
+    org = await small_org(services)
+    sysadmin = org.users["sysadmin"]
+    # Give the platform admin a post in county A: county A's admin still may not change the account.
+    await services.users.update(sysadmin["_id"], {"posts": [{"unit": "county-a", "title": "挂点", "roles": ["科员"]}]},
+                                sysadmin["version"])
+    token = await api.login("aadmin", PASSWORD)
+    current = await services.users.get(sysadmin["_id"])
+    takeover = await api.patch(f"/api/users/{sysadmin['_id']}", {"version": current["version"],
+                                                                 "password": "Taken-over-1"}, token=token)
+    assert takeover.status == 403
+    minted = await api.post("/api/import", {"people": [{
+        "username": "evil", "display_name": "越权", "password": PASSWORD, "system_admin": True,
+        "posts": [{"unit": "county-a", "title": "科员", "roles": ["科员"]}]}]}, token=token)
+    assert minted.status == 403
+    assert await services.users.find_by_username("evil") is None
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/api/units?offset=99999999999999999999", None),
+    ("/api/units/city?as_of=0001-01-01T00:00:00", None),
+    ("/api/units/city", {"version": 10**23}),
+    ("/api/import", {"units": [{"id": "x1", "name": "x", "type": "政府", "level": "city", "parent": ["city"]}]}),
+    ("/api/import", {"people": [{"username": ["a"], "display_name": "x", "posts": []}]}),
+    ("/api/users", {"username": "odd", "display_name": "怪", "posts": [
+        {"unit": "city", "title": "科员", "roles": ["科员"], "id": {"k": "v"}, "started_at": "yesterday"}]}),
+])
+async def test_malformed_input_is_a_clear_400(services: Services, api: ApiClient, path: str, body: object) -> None:
+    await small_org(services)
+    token = await api.login("sysadmin", PASSWORD)
+    response = await (api.get(path, token=token) if body is None
+                      else api.request("PATCH" if path == "/api/units/city" else "POST", path, body, token=token))
+    assert response.status == 400, response
+    assert response.body["code"] in ("invalid_input", "import_rejected")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
-from oa.errors import Forbidden, InvalidInput, OAError, Throttled, Unauthenticated
+from oa.errors import Forbidden, InvalidInput, OAError, Throttled, Unauthenticated, UnsupportedMediaType
 from web.authz import rule_of
 from web.validation import Shape, check_shape
 
@@ -30,6 +30,7 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 10_000_000
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -98,19 +99,24 @@ class APIHandler(BaseHandler):
         return check_shape(self._parsed_body, shape)
 
     def _parse_body(self) -> Any:
+        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            # Also keeps cross-site HTML forms (which cannot send JSON) from posting here.
+            raise UnsupportedMediaType(f"send the body as JSON with Content-Type: application/json "
+                                       f"(got {content_type or 'none'})")
         if not self.request.body:
             raise InvalidInput("a JSON request body is required", code="empty_body")
         try:
             parsed = json.loads(self.request.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidInput(f"the request body is not valid JSON: {exc}", code="invalid_json") from None
         return parsed
 
     def paging(self) -> tuple[int, int]:
         offset = self.int_argument("offset", 0)
         limit = self.int_argument("limit", DEFAULT_LIMIT)
-        if offset < 0 or limit < 1:
-            raise InvalidInput("offset must be >= 0 and limit >= 1")
+        if not 0 <= offset <= MAX_OFFSET or limit < 1:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET} and limit at least 1")
         return offset, min(limit, MAX_LIMIT)
 
     def int_argument(self, name: str, default: int) -> int:

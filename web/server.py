@@ -40,8 +40,15 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         await services.close()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(settings: Settings, before_listen: BeforeListen | None = None) -> None:
     """Start the embedded servers if needed, serve, and always stop the children on the way out."""
+    # Until the event loop takes over SIGTERM, turn it into the same orderly exit as Ctrl-C,
+    # so a service stopped while it is still starting also stops its servers and cleans up.
+    signal.signal(signal.SIGTERM, _interrupt)
     runtime = Runtime(settings)
     try:
         endpoints = runtime.start()

@@ -15,6 +15,9 @@ JSON_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", li
                    type(None): "null"}
 
 
+MAX_INT = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Field:
     types: tuple[type, ...]
@@ -37,6 +40,8 @@ def _matches(value: Any, types: tuple[type, ...]) -> bool:
     # JSON true is a Python int; never let it pass as a number.
     if isinstance(value, bool):
         return bool in types
+    if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        return False  # MongoDB stores 64-bit integers only
     return isinstance(value, types)
 
 

@@ -75,6 +75,8 @@ class UnitsHandler(APIHandler):
 def parse_moment(raw: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if not 1900 <= moment.year <= 9998:
+            raise ValueError("out of range")
     except ValueError:
         raise InvalidInput(f"as_of must be an ISO 8601 date or time, e.g. 2024-03-01 (got {raw!r})") from None
     # A bare date means the end of that day in China, when a document of that date was issued.

@@ -29,7 +29,11 @@ async def units_of_person(handler: APIHandler, user_id: str) -> list[str | None]
     user = await handler.services.users.get(user_id)
     current = [post["unit_id"] for post in active_posts(user)]
     wanted = _post_units(handler.body(UPDATE_SHAPE).get("posts"))
-    return sorted(set(current + wanted)) or [None]
+    units: list[str | None] = sorted(set(current + wanted))
+    if user.get("system_admin") or not units:
+        # A platform-wide admin is changed only by another platform-wide admin, never by a unit's admin.
+        units.append(None)
+    return units
 
 
 class UsersHandler(APIHandler):
