@@ -35,6 +35,11 @@ class UnsupportedMediaType(OAError):
     status = 415
 
 
+class PayloadTooLarge(OAError):
+    code = "too_large"
+    status = 413
+
+
 class NotFound(OAError):
     code = "not_found"
     status = 404

@@ -19,6 +19,11 @@ from storage.mongo import SCHEMA_VERSION, Mongo
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
+DOCUMENT_READERS = ("科员", "收发员", "办公室主任", "分管领导", "主要领导")
+DOCUMENT_DRAFTERS = ("科员", "收发员", "办公室主任")
+# 发文字号 are handed out by the office (办公室主任 and the clerk who keeps the register).
+DOCUMENT_NUMBERERS = ("收发员", "办公室主任")
+
 # (role, resource kind, action). Every unit shares these rows; per-unit rows are never created.
 ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     (MEMBER_ROLE, "unit", "read"),
@@ -28,6 +33,12 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     (ADMIN_ROLE, "user", "read"),
     (ADMIN_ROLE, "user", "write"),
     (ADMIN_ROLE, "import", "write"),
+    # Documents stay inside the unit that drafts them: these roles act in their own unit only
+    # (see `allowed(..., inherit=False)`), and admins, who configure rather than write, get none.
+    *((role, "document", "read") for role in DOCUMENT_READERS),
+    *((role, "document", "draft") for role in DOCUMENT_DRAFTERS),
+    *((role, "document", "number") for role in DOCUMENT_NUMBERERS),
+    (ADMIN_ROLE, "doctype", "write"),
 ]
 
 
@@ -71,16 +82,20 @@ class Authorizer:
         unit = await self.units.find_one({"_id": unit_id}, {"ancestors": 1})
         return [*unit["ancestors"], unit_id] if unit else []
 
-    async def allowed(self, user: dict[str, Any], kind: str, action: str, unit_id: str | None = None) -> bool:
+    async def allowed(self, user: dict[str, Any], kind: str, action: str, unit_id: str | None = None,
+                      inherit: bool = True) -> bool:
         """True if one of the person's roles allows `action` on `kind` in the unit or an ancestor of it.
 
-        With no unit, only grants valid everywhere count.
+        With no unit, only grants valid everywhere count. With `inherit=False` only a role held in
+        that very unit counts: no reach from ancestors, no platform-wide grant.
         """
         if not user.get("active"):
             return False
         if self.enforcer.enforce(MEMBER_ROLE, EVERYWHERE, kind, action):
             return True
         await self.sync_grants(user)
+        if not inherit:
+            return unit_id is not None and self.enforcer.enforce(user["_id"], unit_id, kind, action)
         domains = [EVERYWHERE]
         if unit_id is not None:
             domains += await self.unit_path(unit_id)
@@ -91,3 +106,11 @@ class Authorizer:
         await self.sync_grants(user)
         domains = [rule[2] for rule in self.enforcer.get_filtered_grouping_policy(0, user["_id"], ADMIN_ROLE)]
         return None if EVERYWHERE in domains else sorted(domains)
+
+    async def units_allowing(self, user: dict[str, Any], kind: str, action: str) -> list[str]:
+        """The units where one of the person's own roles allows `action` on `kind` (no reach downwards)."""
+        if not user.get("active"):
+            return []
+        await self.sync_grants(user)
+        held = {rule[2] for rule in self.enforcer.get_filtered_grouping_policy(0, user["_id"])} - {EVERYWHERE}
+        return sorted(unit for unit in held if self.enforcer.enforce(user["_id"], unit, kind, action))

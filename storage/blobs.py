@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import urllib3
 from minio import Minio
@@ -45,7 +45,8 @@ class BlobStore(Protocol):
     async def get(self, key: str) -> bytes: ...
     async def stat(self, key: str) -> BlobInfo: ...
     async def delete(self, key: str) -> None: ...
-    async def presigned_get_url(self, key: str, expires: timedelta = ...) -> str: ...
+    async def presigned_get_url(self, key: str, expires: timedelta = ..., download_name: str | None = ...,
+                                content_type: str | None = ...) -> str: ...
     async def ping(self) -> None: ...
 
 
@@ -136,6 +137,19 @@ class MinioBlobStore:
                         content_type=content_type)
         return await self.stat(key)
 
+    async def put_file(self, key: str, path: str, content_type: str = "application/octet-stream") -> BlobInfo:
+        """Upload a local file, in parts if it is large."""
+        await self._run(self._client.fput_object, self.bucket, key, path, content_type=content_type,
+                        part_size=PART_SIZE)
+        return await self.stat(key)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await self.stat(key)
+        except BlobNotFound:
+            return False
+        return True
+
     async def get(self, key: str) -> bytes:
         def read() -> bytes:
             response = self._client.get_object(self.bucket, key)
@@ -160,8 +174,20 @@ class MinioBlobStore:
     async def delete(self, key: str) -> None:
         await self._run(self._client.remove_object, self.bucket, key)
 
-    async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5)) -> str:
-        return await self._run(self._client.presigned_get_object, self.bucket, key, expires=expires)
+    async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5),
+                                download_name: str | None = None, content_type: str | None = None) -> str:
+        """A URL that lets its holder GET the object until it expires, without credentials.
+
+        `download_name` and `content_type` become the response's Content-Disposition and
+        Content-Type, so the browser saves the file under its display name.
+        """
+        headers: dict[str, str] = {}
+        if download_name:
+            headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
+        if content_type:
+            headers["response-content-type"] = content_type
+        return await self._run(self._client.presigned_get_object, self.bucket, key, expires=expires,
+                               response_headers=headers or None)
 
 
 def _translate(exc: S3Error, key: str) -> Exception:

@@ -40,6 +40,17 @@ INDEXES: list[Index] = [
     # Casbin rules: one row per policy line.
     Index("casbin_rules", [("ptype", ASCENDING), ("v0", ASCENDING), ("v1", ASCENDING),
                            ("v2", ASCENDING), ("v3", ASCENDING), ("v4", ASCENDING)], {"unique": True}),
+    # Documents: a unit's list newest first, filtered by status/type; revisions by document and version.
+    Index("documents", [("drafting_unit_id", ASCENDING), ("updated_at", DESCENDING)]),
+    Index("documents", [("drafting_unit_id", ASCENDING), ("status", ASCENDING), ("updated_at", DESCENDING)]),
+    Index("documents", [("doc_number.text", ASCENDING)], {"sparse": True}),
+    Index("document_revisions", [("document_id", ASCENDING), ("version", ASCENDING)], {"unique": True}),
+    # 发文字号 ledger: one entry per number ever handed out, by organ code and year.
+    Index("doc_numbers", [("code", ASCENDING), ("year", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
+    Index("doc_numbers", [("document_id", ASCENDING)]),
+    # Stored files by content hash; documents find theirs through the attachment's sha256.
+    Index("documents", [("content.attachments.file.sha256", ASCENDING)]),
+    Index("doc_types", [("name", ASCENDING)], {"unique": True}),
 ]
 
 

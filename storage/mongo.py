@@ -9,8 +9,8 @@ are re-exported below.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from pymongo import (
     ASCENDING,
@@ -34,11 +34,13 @@ __all__ = [
     "InsertOne",
     "Mongo",
     "PyMongoError",
+    "ReturnDocument",
     "Session",
     "UpdateOne",
 ]
 
 Session = AsyncClientSession
+T = TypeVar("T")
 Collection = AsyncCollection
 
 # Every stored record carries the version of the shape it was written in, so later
@@ -74,6 +76,15 @@ class Mongo:
         """A session with an open transaction: committed on normal exit, aborted on error."""
         async with self.client.start_session() as session, await session.start_transaction():
             yield session
+
+    async def run_transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        """Run `work(session)` in a transaction, retried from the start on write conflicts.
+
+        PyMongo's with_transaction retries transient errors (another transaction wrote the same
+        record first) until its time limit, so `work` must do nothing but database writes.
+        """
+        async with self.client.start_session() as session:
+            return await session.with_transaction(work)
 
     async def compare_and_set(
         self, collection: str, doc_id: Any, version: int, changes: Mapping[str, Any],

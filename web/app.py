@@ -6,12 +6,14 @@ from typing import Any
 
 import tornado.web
 
-from web.api import auth, health, imports, units, users
+from web.api import attachments, auth, documents, health, imports, units, users
 from web.base import NotFoundHandler
 from web.services import Services
 
 UNIT_ID = r"([a-z0-9][a-z0-9_-]{1,63})"
 USER_ID = r"([A-Za-z0-9_-]{1,64})"
+DOC_ID = r"(doc-[0-9a-f]{16})"
+ATTACHMENT_ID = r"(att-[0-9a-f]{12})"
 
 ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/health", health.HealthHandler),
@@ -30,6 +32,19 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/users", users.UsersHandler),
     (rf"/api/users/{USER_ID}", users.UserHandler),
     (r"/api/import", imports.ImportHandler),
+    (r"/api/document-types", documents.DocTypesHandler),
+    (r"/api/doc-numbers/check", documents.DocNumberCheckHandler),
+    (r"/api/documents", documents.DocumentsHandler),
+    (rf"/api/documents/{DOC_ID}", documents.DocumentHandler),
+    (rf"/api/documents/{DOC_ID}/revisions", documents.RevisionsHandler),
+    (rf"/api/documents/{DOC_ID}/revisions/([1-9][0-9]{{0,8}})", documents.RevisionHandler),
+    (rf"/api/documents/{DOC_ID}/diff", documents.DiffHandler),
+    (rf"/api/documents/{DOC_ID}/render\.docx", documents.RenderHandler),
+    (rf"/api/documents/{DOC_ID}/preview", documents.PreviewHandler),
+    (rf"/api/documents/{DOC_ID}/number", documents.NumberHandler),
+    (rf"/api/documents/{DOC_ID}/number/void", documents.VoidNumberHandler),
+    (rf"/api/documents/{DOC_ID}/attachments", attachments.AttachmentsHandler),
+    (rf"/api/documents/{DOC_ID}/attachments/{ATTACHMENT_ID}", attachments.AttachmentHandler),
     (r"/api/.*", NotFoundHandler),
 ]
 

@@ -38,29 +38,37 @@ def authenticated(method: Method) -> Method:
 
 
 def authorized(kind: str, action: str, units: UnitResolver | None = None,
-               denied: type[OAError] = Forbidden) -> Callable[[Method], Method]:
+               denied: type[OAError] = Forbidden, inherit: bool = True) -> Callable[[Method], Method]:
     """Allow the call only if the user may do `action` on `kind` in every unit `units` names.
 
     `units(handler, *path_args)` returns the org units the request touches; `None` in the list
     means "platform-wide" (e.g. creating a root unit). Without a resolver the rule must hold
     platform-wide. `denied` is raised on refusal: NotFound where the caller may not even know
-    the thing exists.
+    the thing exists. `inherit=False` counts only roles held in the named unit itself (documents
+    are their drafting unit's business, not its ancestors').
     """
+
+    async def check(handler: APIHandler, *args: Any) -> None:
+        if getattr(handler, "_oa_authorized", False):
+            return  # already checked for this request (a streamed upload checks before its body arrives)
+        user = handler.require_user()
+        targets = await units(handler, *args) if units else [None]
+        for unit_id in targets or [None]:
+            if not await handler.services.authorizer.allowed(user, kind, action, unit_id, inherit=inherit):
+                where = f" in unit {unit_id}" if unit_id else ""
+                if denied is NotFound:
+                    raise NotFound("not found")
+                raise denied(f"you may not {action} {kind}{where}", kind=kind, action=action)
+        handler._oa_authorized = True
 
     def decorate(method: Method) -> Method:
         @functools.wraps(method)
         async def wrapper(self: APIHandler, *args: Any, **kwargs: Any) -> None:
-            user = self.require_user()
-            targets = await units(self, *args) if units else [None]
-            for unit_id in targets or [None]:
-                if not await self.services.authorizer.allowed(user, kind, action, unit_id):
-                    where = f" in unit {unit_id}" if unit_id else ""
-                    if denied is NotFound:
-                        raise NotFound("not found")
-                    raise denied(f"you may not {action} {kind}{where}", kind=kind, action=action)
+            await check(self, *args)
             await method(self, *args, **kwargs)
 
         setattr(wrapper, RULE_ATTRIBUTE, f"{kind}:{action}")
+        wrapper.authorize = check  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

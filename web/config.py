@@ -49,6 +49,10 @@ class Settings:
     login_max_failures_per_address: int = _setting("OA_LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
                                                    "Failed logins per client address before it is throttled.")
     login_window_minutes: int = _setting("OA_LOGIN_WINDOW_MINUTES", 15, "Throttling window, in minutes.")
+    max_attachment_mb: int = _setting("OA_MAX_ATTACHMENT_MB", 200,
+                                      "Largest attachment accepted, in MB; larger uploads get 413 and nothing is kept.")
+    download_url_minutes: int = _setting("OA_DOWNLOAD_URL_MINUTES", 5,
+                                         "How long a presigned attachment download URL stays valid, in minutes.")
     startup_timeout: int = _setting("OA_STARTUP_TIMEOUT", 60,
                                     "Seconds to wait for each embedded server (or the database) to answer.")
     log_level: str = _setting("OA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
@@ -82,8 +86,8 @@ class Settings:
             raise ConfigError("OA_S3_ENDPOINT is set, so OA_S3_ACCESS_KEY and OA_S3_SECRET_KEY are required too")
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigError(f"OA_S3_BUCKET must be 3-63 characters (got {self.s3_bucket!r})")
-        for name in ("session_hours", "login_max_failures", "login_max_failures_per_address",
-                     "login_window_minutes", "startup_timeout"):
+        for name in ("max_attachment_mb", "download_url_minutes", "session_hours", "login_max_failures",
+                     "login_max_failures_per_address", "login_window_minutes", "startup_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_env_of(name)} must be a positive number")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from oa.attachments import AttachmentService
+from oa.doc_types import DocTypeService
+from oa.documents import DocumentService
+from oa.numbering import NumberService
 from oa.orgs import OrgService
 from oa.sessions import SessionService
 from oa.throttle import LoginThrottle
@@ -36,6 +40,10 @@ class Services:
     users: UserService
     sessions: SessionService
     authorizer: Authorizer
+    doc_types: DocTypeService
+    numbers: NumberService
+    documents: DocumentService
+    attachments: AttachmentService
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -50,7 +58,15 @@ class Services:
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,
                                  timedelta(minutes=settings.login_window_minutes))
         sessions = SessionService(mongo, users, throttle, timedelta(hours=settings.session_hours))
-        return cls(settings, mongo, blobs, OrgService(mongo), users, sessions, await Authorizer.create(mongo))
+        orgs = OrgService(mongo)
+        doc_types = DocTypeService(mongo)
+        numbers = NumberService(mongo)
+        documents = DocumentService(mongo, orgs, doc_types, numbers)
+        attachments = AttachmentService(
+            mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
+            spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
+        return cls(settings, mongo, blobs, orgs, users, sessions, await Authorizer.create(mongo),
+                   doc_types, numbers, documents, attachments)
 
     async def close(self) -> None:
         await self.mongo.close()

@@ -1,0 +1,214 @@
+"""What a valid document looks like: the elements of 《党政机关公文处理工作条例》 and their checks.
+
+`clean_content` takes the fields a client sent (all of them on create, some on update), checks
+each one and returns them in their stored form; every problem is reported at once, naming the
+field. Relations to other records (do the units exist, is the type known) are the document
+service's job; this module only needs the data in front of it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from oa.errors import InvalidInput
+
+URGENCIES = ("", "加急", "特急")
+DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
+HEADING_LEVELS = (0, 1, 2, 3, 4)  # 0 = ordinary paragraph; 1–4 = 一、/（一）/1./（1）
+# The platform carries non-classified material only; these are the values that mean "not classified".
+UNCLASSIFIED = (None, "", "非密", "无")
+
+MAX_TITLE = 200
+MAX_PARAGRAPHS = 2000
+MAX_PARAGRAPH = 5000
+MAX_RECIPIENTS = 2000
+MAX_NAME = 100
+PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
+
+# Fields a client edits. Attachments change through their own endpoints; the number through numbering.
+EDITABLE = ("doc_type", "title", "issuers", "main_to", "copy_to", "body", "note", "signers", "written_date",
+            "printer", "printed_date", "copy_number", "urgency", "disclosure", "contact", "direction",
+            "attachment_titles", "classification")
+
+EMPTY_CONTENT: dict[str, Any] = {
+    "doc_type": "通知", "title": "", "issuers": [], "main_to": [], "copy_to": [], "body": [], "attachments": [],
+    "note": "", "contact": None, "signers": [], "written_date": None, "printer": None, "printed_date": None,
+    "copy_number": None, "urgency": "", "disclosure": "主动公开", "direction": None, "direction_set": False,
+    "doc_number": None,
+}
+
+
+def _text(value: Any, name: str, problems: list[str], limit: int, required: bool = False) -> str:
+    if not isinstance(value, str):
+        problems.append(f"{name} must be a string")
+        return ""
+    value = value.strip()
+    if required and not value:
+        problems.append(f"{name} is required")
+    if len(value) > limit:
+        problems.append(f"{name} must be at most {limit} characters (got {len(value)})")
+    return value
+
+
+def _date(value: Any, name: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        parsed = date.fromisoformat(value)
+        if not 1949 <= parsed.year <= 2999:
+            raise ValueError
+    except ValueError:
+        problems.append(f"{name} must be a date written YYYY-MM-DD (got {value!r})")
+        return None
+    return parsed.isoformat()
+
+
+def _organs(value: Any, name: str, problems: list[str], keys: tuple[str, ...] = ("unit_id", "name")) -> list[dict]:
+    """A list of {unit_id, name}: a unit on the platform, or a free-text body (unit_id null)."""
+    if not isinstance(value, list) or len(value) > MAX_RECIPIENTS:
+        problems.append(f"{name} must be a list of at most {MAX_RECIPIENTS} entries")
+        return []
+    cleaned = []
+    for index, item in enumerate(value):
+        where = f"{name}[{index}]"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or set(item) - set(keys):
+            problems.append(f"{where} must be an object with keys {', '.join(keys)}")
+            continue
+        unit_id = item.get("unit_id")
+        if unit_id is not None and not isinstance(unit_id, str):
+            problems.append(f"{where}.unit_id must be a unit id or null")
+            continue
+        entry = {key: item.get(key) for key in keys}
+        entry["name"] = _text(item.get("name") or "", f"{where}.name", problems, MAX_NAME)
+        for key in keys[2:]:
+            entry[key] = _text(item.get(key) or "", f"{where}.{key}", problems, MAX_NAME)
+        if not unit_id and not entry["name"]:
+            problems.append(f"{where} needs a unit_id or a name")
+        cleaned.append(entry)
+    return cleaned
+
+
+def _body(value: Any, problems: list[str]) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or len(value) > MAX_PARAGRAPHS:
+        problems.append(f"body must be a list of at most {MAX_PARAGRAPHS} paragraphs")
+        return []
+    paragraphs = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            item = {"level": 0, "text": item}
+        if not isinstance(item, dict) or set(item) - {"level", "text"}:
+            problems.append(f"body[{index}] must be an object {{level, text}}")
+            continue
+        level = item.get("level", 0)
+        if level not in HEADING_LEVELS or isinstance(level, bool):
+            problems.append(f"body[{index}].level must be 0 (paragraph) or 1–4 (一、/（一）/1./（1）), got {level!r}")
+            continue
+        text = _text(item.get("text"), f"body[{index}].text", problems, MAX_PARAGRAPH)
+        if not text:
+            problems.append(f"body[{index}].text is empty")
+        paragraphs.append({"level": level, "text": text})
+    return paragraphs
+
+
+def _contact(value: Any, problems: list[str]) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"name", "phone"}:
+        problems.append("contact must be an object {name, phone} or null")
+        return None
+    name = _text(value.get("name", ""), "contact.name", problems, 20, required=True)
+    phone = _text(value.get("phone", ""), "contact.phone", problems, 30, required=True)
+    if phone and not PHONE_RE.match(phone):
+        problems.append(f"contact.phone must be a phone number such as 0751-8888888 (got {phone!r})")
+    return {"name": name, "phone": phone}
+
+
+def _signers(value: Any, problems: list[str]) -> list[str]:
+    if not isinstance(value, list) or len(value) > 10:
+        problems.append("signers (签发人) must be a list of at most 10 names")
+        return []
+    return [_text(name, f"signers[{index}]", problems, 20, required=True) for index, name in enumerate(value)]
+
+
+def _choice(value: Any, name: str, allowed: tuple, problems: list[str]) -> Any:
+    if value not in allowed:
+        shown = "、".join(repr(item) if item == "" else str(item) for item in allowed)
+        problems.append(f"{name} must be one of {shown} (got {value!r})")
+    return value
+
+
+def _copy_number(value: Any, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999_999:
+        problems.append(f"copy_number (份号) must be a whole number from 1 to 999999 (got {value!r})")
+        return None
+    return value
+
+
+def refuse_classified(value: Any) -> None:
+    if value not in UNCLASSIFIED:
+        raise InvalidInput(
+            f"本平台只承载非涉密公文: a document marked {value!r} (密级) must not be drafted or sent here; "
+            "use the classified network for classified material", code="classified_not_allowed",
+            field="classification")
+
+
+def clean_content(data: dict[str, Any]) -> dict[str, Any]:
+    """The given editable fields, checked and normalised. Raises InvalidInput listing every problem."""
+    refuse_classified(data.get("classification"))
+    problems: list[str] = [f"unknown field '{key}'" for key in data if key not in EDITABLE]
+    cleaners = {
+        "doc_type": lambda v: _text(v, "doc_type", problems, 10, required=True),
+        "title": lambda v: _text(v, "title", problems, MAX_TITLE, required=True),
+        "issuers": lambda v: _organs(v, "issuers", problems, ("unit_id", "name", "mark", "code")),
+        "main_to": lambda v: _organs(v, "main_to", problems),
+        "copy_to": lambda v: _organs(v, "copy_to", problems),
+        "body": lambda v: _body(v, problems),
+        "note": lambda v: _text(v, "note", problems, 500),
+        "signers": lambda v: _signers(v, problems),
+        "written_date": lambda v: _date(v, "written_date", problems),
+        "printed_date": lambda v: _date(v, "printed_date", problems),
+        "printer": lambda v: None if v is None else _text(v, "printer", problems, MAX_NAME) or None,
+        "copy_number": lambda v: _copy_number(v, problems),
+        "urgency": lambda v: _choice(v, "urgency (紧急程度)", URGENCIES, problems),
+        "disclosure": lambda v: _choice(v, "disclosure (公开属性)", DISCLOSURES, problems),
+        "contact": lambda v: _contact(v, problems),
+        "direction": lambda v: None if v is None else _choice(v, "direction", ("上行", "平行", "下行"), problems),
+        "attachment_titles": lambda v: _attachment_titles(v, problems),
+    }
+    cleaned = {key: cleaners[key](value) for key, value in data.items() if key in cleaners}
+    if "issuers" in cleaned and not cleaned["issuers"]:
+        problems.append("issuers needs at least one issuing organ")
+    if len(cleaned.get("issuers", [])) > 10:
+        problems.append("issuers: joint issuance by at most 10 organs")
+    if problems:
+        raise InvalidInput("; ".join(problems), code="invalid_document", problems=problems)
+    return cleaned
+
+
+def _attachment_titles(value: Any, problems: list[str]) -> dict[str, str]:
+    """{attachment id: title} for renaming attachments in the 附件说明."""
+    if not isinstance(value, dict):
+        problems.append("attachment_titles must be an object {attachment id: title}")
+        return {}
+    return {str(key): _text(title, f"attachment_titles.{key}", problems, MAX_TITLE, required=True)
+            for key, title in value.items()}
+
+
+def completeness_problems(content: dict[str, Any]) -> list[str]:
+    """What a document still lacks before it can be numbered and issued (a draft may lack these)."""
+    problems = []
+    if not content["body"]:
+        problems.append("正文 (body) is empty")
+    if not content["main_to"] and content["doc_type"] not in ("公告", "通告", "公报", "纪要", "命令", "决议"):
+        problems.append("主送机关 (main_to) is empty")
+    if not content["issuers"] or not content["issuers"][0].get("code"):
+        problems.append("the host issuing organ has no 机关代字 (code) to number with")
+    return problems

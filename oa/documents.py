@@ -1,0 +1,300 @@
+"""Documents (公文): drafting with optimistic concurrency, a kept revision for every save, numbering.
+
+A document's content (the elements a reader sees) lives under `content`; around it sit the
+drafting unit, the status and the version. Every write is a named action that compares and sets
+the version and stores the new revision in the same transaction, so a stale edit overwrites
+nothing and no revision is ever missing or doubled.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from oa.clock import utcnow
+from oa.direction import derive_direction
+from oa.doc_types import DocTypeService
+from oa.document_fields import EMPTY_CONTENT, clean_content, completeness_problems
+from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.numbering import DocNumber, NumberService
+from oa.orgs import OrgService
+from oa.redline import redline
+from storage.mongo import SCHEMA_VERSION, Mongo, Session
+
+# draft: editable by its unit. The approval flow (issue 4) moves documents on from here.
+STATUSES = ("draft", "reviewing", "signed", "numbered", "issued", "withdrawn")
+EDITABLE_STATUSES = ("draft",)
+# Until the flow engine drives it, a draft may be numbered directly; the flow's 编号 step will.
+NUMBERABLE_STATUSES = ("draft", "signed")
+# Types laid out as a letter (信函格式): the organ mark is the organ's name, without 文件.
+LETTER_TYPES = ("函", "便函", "会办意见")
+
+
+def new_document_id() -> str:
+    return f"doc-{secrets.token_hex(8)}"
+
+
+def author_of(user: dict[str, Any], unit_id: str) -> dict[str, Any]:
+    """Who wrote, in which post: the audit identity stored with each revision."""
+    post = next((p for p in user.get("posts", []) if p.get("unit_id") == unit_id and p.get("active")), None)
+    return {"user_id": user["_id"], "name": user.get("display_name") or user["_id"], "unit_id": unit_id,
+            "post": post["title"] if post else None}
+
+
+class DocumentService:
+    def __init__(self, mongo: Mongo, orgs: OrgService, doc_types: DocTypeService, numbers: NumberService) -> None:
+        self.mongo = mongo
+        self.orgs = orgs
+        self.doc_types = doc_types
+        self.numbers = numbers
+        self.documents = mongo["documents"]
+        self.revisions = mongo["document_revisions"]
+
+    async def get(self, doc_id: str) -> dict[str, Any]:
+        document = await self.documents.find_one({"_id": doc_id})
+        if document is None:
+            raise NotFound(f"document {doc_id} not found")
+        return document
+
+    async def find(self, doc_id: str) -> dict[str, Any] | None:
+        return await self.documents.find_one({"_id": doc_id})
+
+    async def list(self, unit_ids: list[str], *, doc_type: str | None = None, status: str | None = None,
+                   text: str | None = None, created_from: datetime | None = None,
+                   created_to: datetime | None = None, offset: int = 0, limit: int = 50,
+                   ) -> tuple[list[dict[str, Any]], int]:
+        """Documents drafted by `unit_ids`, newest change first."""
+        query: dict[str, Any] = {"drafting_unit_id": {"$in": unit_ids}}
+        if doc_type:
+            query["content.doc_type"] = doc_type
+        if status:
+            if status not in STATUSES:
+                raise InvalidInput(f"status must be one of {', '.join(STATUSES)} (got {status!r})")
+            query["status"] = status
+        if text:
+            query["content.title"] = {"$regex": re.escape(text.strip())}
+        if created_from or created_to:
+            query["created_at"] = {**({"$gte": created_from} if created_from else {}),
+                                   **({"$lt": created_to} if created_to else {})}
+        total = await self.documents.count_documents(query)
+        cursor = self.documents.find(query, {"content.body": 0}).sort([("updated_at", -1), ("_id", 1)])
+        return await cursor.skip(offset).limit(limit).to_list(None), total
+
+    # Actions ------------------------------------------------------------------------------
+
+    async def do_create(self, unit_id: str, fields: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+        unit = await self.orgs.get(unit_id)
+        if unit["status"] != "active":
+            raise InvalidInput(f"unit {unit_id} is dissolved and cannot draft documents")
+        content = {**EMPTY_CONTENT, **clean_content({"doc_type": "通知", **fields})}
+        if not fields.get("issuers"):
+            content["issuers"] = [{"unit_id": unit_id, "name": "", "mark": "", "code": ""}]
+        content = await self._complete(content, direction_given="direction" in fields and fields["direction"])
+        now = utcnow()
+        document = {
+            "_id": new_document_id(), "schema_version": SCHEMA_VERSION, "version": 1, "status": "draft",
+            "drafting_unit_id": unit_id, "drafting_unit_path": [*unit["ancestors"], unit_id],
+            "created_by": user["_id"], "created_at": now, "updated_by": user["_id"], "updated_at": now,
+            "content": content,
+        }
+
+        async def work(session: Session) -> dict[str, Any]:
+            await self.documents.insert_one(document, session=session)
+            await self._save_revision(document, author_of(user, unit_id), "create", session)
+            return document
+
+        return await self.mongo.run_transaction(work)
+
+    async def do_update(self, doc_id: str, version: int, fields: dict[str, Any],
+                        user: dict[str, Any]) -> dict[str, Any]:
+        cleaned = clean_content(fields)
+
+        def change(document: dict[str, Any]) -> dict[str, Any]:
+            content = {**document["content"], **{k: v for k, v in cleaned.items() if k != "attachment_titles"}}
+            titles = cleaned.get("attachment_titles", {})
+            unknown = set(titles) - {item["id"] for item in content["attachments"]}
+            if unknown:
+                raise InvalidInput(f"no attachment {', '.join(sorted(unknown))} on this document")
+            content["attachments"] = [{**item, "title": titles.get(item["id"], item["title"])}
+                                      for item in content["attachments"]]
+            return content
+
+        async def complete(content: dict[str, Any]) -> dict[str, Any]:
+            given = fields["direction"] is not None if "direction" in fields else content["direction_set"]
+            return await self._complete(content, direction_given=given)
+
+        return await self._write(doc_id, version, user, "edit", change, complete)
+
+    async def do_attach(self, doc_id: str, version: int | None, attachment: dict[str, Any],
+                        user: dict[str, Any]) -> dict[str, Any]:
+        def change(document: dict[str, Any]) -> dict[str, Any]:
+            return {**document["content"], "attachments": [*document["content"]["attachments"], attachment]}
+
+        return await self._write(doc_id, version, user, "attach", change)
+
+    async def do_detach(self, doc_id: str, attachment_id: str, version: int | None,
+                        user: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Remove an attachment from a draft; returns the document and the removed attachment."""
+        removed: dict[str, Any] = {}
+
+        def change(document: dict[str, Any]) -> dict[str, Any]:
+            items = document["content"]["attachments"]
+            found = next((item for item in items if item["id"] == attachment_id), None)
+            if found is None:
+                raise NotFound(f"attachment {attachment_id} not found on document {doc_id}")
+            removed.update(found)
+            return {**document["content"], "attachments": [item for item in items if item["id"] != attachment_id]}
+
+        return await self._write(doc_id, version, user, "detach", change), removed
+
+    async def do_number(self, doc_id: str, version: int, user: dict[str, Any],
+                        at: datetime | None = None) -> dict[str, Any]:
+        """Give the document the next 发文字号 of its host organ's code."""
+        document = await self.get(doc_id)
+        self._check_version(document, version)
+        if document["content"]["doc_number"]:
+            raise Conflict(f"document already has 发文字号 {document['content']['doc_number']}",
+                           code="already_numbered")
+        if document["status"] not in NUMBERABLE_STATUSES:
+            raise Conflict(f"a {document['status']} document cannot be numbered", code="wrong_status",
+                           status=document["status"])
+        if problems := completeness_problems(document["content"]):
+            raise InvalidInput("the document is not ready for a 发文字号: " + "; ".join(problems),
+                               code="incomplete_document", problems=problems)
+        author = author_of(user, document["drafting_unit_id"])
+
+        async def attach(session: Session, number: DocNumber) -> dict[str, Any]:
+            changes = {"content": {**document["content"], "doc_number": number.text}, "status": "numbered",
+                       "number": number.as_record()}
+            return await self._store(document, changes, author, "number", session)
+
+        _, updated = await self.numbers.allocate(document["content"]["issuers"][0]["code"], document_id=doc_id,
+                                                 by=user["_id"], at=at, attach=attach)
+        return updated
+
+    async def do_void_number(self, doc_id: str, version: int, reason: str, user: dict[str, Any]) -> dict[str, Any]:
+        """作废 the document's number: the ledger keeps it, the document goes back to draft without one."""
+        document = await self.get(doc_id)
+        self._check_version(document, version)
+        text = document["content"]["doc_number"]
+        if not text:
+            raise Conflict("the document has no 发文字号 to void", code="not_numbered")
+        author = author_of(user, document["drafting_unit_id"])
+        stored: dict[str, Any] = {}
+
+        async def attach(session: Session, number: DocNumber) -> None:
+            changes = {"content": {**document["content"], "doc_number": None}, "status": "draft", "number": None}
+            stored.update(await self._store(document, changes, author, "void_number", session))
+
+        await self.numbers.void(text, reason=reason, by=user["_id"], attach=attach)
+        return stored
+
+    # Revisions ----------------------------------------------------------------------------
+
+    async def revision_list(self, doc_id: str) -> list[dict[str, Any]]:
+        return await self.revisions.find({"document_id": doc_id}, {"content": 0}).sort("version", 1).to_list(None)
+
+    async def revision(self, doc_id: str, version: int) -> dict[str, Any]:
+        found = await self.revisions.find_one({"document_id": doc_id, "version": version})
+        if found is None:
+            raise NotFound(f"document {doc_id} has no revision {version}")
+        return found
+
+    async def diff(self, doc_id: str, from_version: int, to_version: int) -> dict[str, Any]:
+        if from_version > to_version:
+            raise InvalidInput(f"from ({from_version}) must not be after to ({to_version})")
+        found = await self.revisions.find(
+            {"document_id": doc_id, "version": {"$gte": from_version, "$lte": to_version}}).sort("version", 1
+                                                                                               ).to_list(None)
+        versions = [item["version"] for item in found]
+        for wanted in (from_version, to_version):
+            if wanted not in versions:
+                raise NotFound(f"document {doc_id} has no revision {wanted}")
+        return redline(found)
+
+    # Internals ----------------------------------------------------------------------------
+
+    async def _complete(self, content: dict[str, Any], direction_given: bool) -> dict[str, Any]:
+        """Fill names from the platform's units, check the relations, derive the direction."""
+        doc_type = await self.doc_types.require(content["doc_type"])
+        referenced = {entry["unit_id"] for key in ("issuers", "main_to", "copy_to") for entry in content[key]
+                      if entry.get("unit_id")}
+        units = await self.orgs.get_many(sorted(referenced)) if referenced else {}
+        problems = [f"unit {unit_id} does not exist" for unit_id in sorted(referenced - set(units))]
+        problems += [f"unit {unit_id} is dissolved" for unit_id in sorted(referenced & set(units))
+                     if units[unit_id]["status"] != "active"]
+        if problems:
+            raise InvalidInput("; ".join(problems), code="unknown_unit", problems=problems)
+        for key in ("main_to", "copy_to"):
+            content[key] = [{**entry, "name": entry["name"] or units[entry["unit_id"]]["name"]}
+                            for entry in content[key]]
+        content["issuers"] = [self._issuer(entry, units.get(entry.get("unit_id") or ""), content["doc_type"])
+                              for entry in content["issuers"]]
+        if not direction_given:
+            host = units.get(content["issuers"][0].get("unit_id") or "") if content["issuers"] else None
+            recipients = [units[entry["unit_id"]] for entry in content["main_to"] if entry.get("unit_id")]
+            content["direction"] = derive_direction(host, recipients, doc_type["direction"])
+        content["direction_set"] = bool(direction_given)
+        if content["direction"] == "上行" and len(content["main_to"]) > 1:
+            raise InvalidInput("a 上行文 (such as a 请示) has exactly one 主送机关; send copies by 抄送",
+                               code="invalid_document", field="main_to")
+        return content
+
+    @staticmethod
+    def _issuer(entry: dict[str, Any], unit: dict[str, Any] | None, doc_type: str) -> dict[str, Any]:
+        name = entry["name"] or (unit["name"] if unit else "")
+        mark = entry["mark"] or (name if doc_type in LETTER_TYPES else f"{name}文件")
+        code = entry["code"] or ((unit or {}).get("code") or "")
+        return {"unit_id": entry.get("unit_id"), "name": name, "mark": mark, "code": code}
+
+    @staticmethod
+    def _check_version(document: dict[str, Any], version: int | None) -> None:
+        if version is not None and document["version"] != version:
+            raise StaleVersion(f"document {document['_id']} is at version {document['version']}, not {version}; "
+                               "reload it and apply your change again", current_version=document["version"])
+
+    async def _write(self, doc_id: str, version: int | None, user: dict[str, Any], action: str,
+                     change: Callable[[dict[str, Any]], dict[str, Any]],
+                     complete: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+                     ) -> dict[str, Any]:
+        """Apply `change` to a draft's content at `version` (None: the current one, for appends)."""
+        document = await self.get(doc_id)
+        self._check_version(document, version)
+        if document["status"] not in EDITABLE_STATUSES:
+            raise Conflict(f"only a draft can be changed; this document is {document['status']}",
+                           code="not_a_draft", status=document["status"])
+        content = change(document)
+        if complete:
+            content = await complete(content)
+        author = author_of(user, document["drafting_unit_id"])
+
+        async def work(session: Session) -> dict[str, Any]:
+            return await self._store(document, {"content": content}, author, action, session)
+
+        return await self.mongo.run_transaction(work)
+
+    async def _store(self, document: dict[str, Any], changes: dict[str, Any], author: dict[str, Any], action: str,
+                     session: Session) -> dict[str, Any]:
+        """Compare-and-set the document at the version it was read at, and keep the new revision."""
+        now = utcnow()
+        updated = await self.mongo.compare_and_set(
+            "documents", document["_id"], document["version"],
+            {**changes, "updated_by": author["user_id"], "updated_at": now}, session=session)
+        if updated is None:
+            current = await self.documents.find_one({"_id": document["_id"]}, {"version": 1}, session=session)
+            raise StaleVersion(f"document {document['_id']} was changed by someone else meanwhile; reload it",
+                               current_version=current["version"] if current else None)
+        await self._save_revision(updated, author, action, session)
+        return updated
+
+    async def _save_revision(self, document: dict[str, Any], author: dict[str, Any], action: str,
+                             session: Session) -> None:
+        await self.revisions.insert_one({
+            "_id": f"{document['_id']}:{document['version']}", "schema_version": SCHEMA_VERSION,
+            "document_id": document["_id"], "version": document["version"], "action": action,
+            "by": author, "at": document["updated_at"], "status": document["status"],
+            "content": document["content"],
+        }, session=session)

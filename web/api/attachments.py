@@ -1,0 +1,83 @@
+"""Attachments: streamed upload to a draft, listing, presigned download, removal while a draft.
+
+The upload body is the raw file (any Content-Type; the server sniffs the real one), its name in
+`?name=` (UTF-8, URL-encoded). Permission, the draft status and a declared Content-Length over
+the limit are all checked before a single byte of the body is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+
+from oa.errors import Conflict, NotFound, OAError
+from web.api.documents import document_json, drafting_unit, readable_drafting_unit
+from web.authz import authorized
+from web.base import APIHandler
+from web.serialize import plain
+
+
+@tornado.web.stream_request_body
+class AttachmentsHandler(APIHandler):
+    upload: Any = None
+    upload_error: OAError | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method != "POST":
+            return
+        await self.post.authorize(self, *self.path_args)
+        if self.document["status"] != "draft":
+            raise Conflict(f"attachments can only be added to a draft; this document is {self.document['status']}",
+                           code="not_a_draft")
+        declared = self.request.headers.get("Content-Length")
+        attachments = self.services.attachments
+        self.upload = attachments.begin(int(declared) if declared and declared.isdigit() else None)
+        # Let a chunked body run a little past the limit so our own check answers 413, not Tornado's cut-off.
+        self.request.connection.set_max_body_size(attachments.limit_bytes + 1024 * 1024)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.upload is None or self.upload_error is not None:
+            return
+        try:
+            self.upload.feed(chunk)
+        except OAError as error:  # too large: keep reading nothing, answer when the request completes
+            self.upload_error = error
+
+    def on_connection_close(self) -> None:
+        if self.upload is not None:
+            self.upload.discard()
+
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False)
+    async def get(self, doc_id: str) -> None:
+        items = self.document["content"]["attachments"]
+        self.send_json({"items": plain(items), "total": len(items)})
+
+    @authorized("document", "draft", units=readable_drafting_unit, inherit=False)
+    async def post(self, doc_id: str) -> None:
+        if self.upload_error is not None:
+            raise self.upload_error
+        document, attachment = await self.services.attachments.do_attach_upload(
+            doc_id, self.upload, self.get_query_argument("name", None), self.get_query_argument("title", None),
+            self.require_user())
+        self.set_header("Location", f"/api/documents/{doc_id}/attachments/{attachment['id']}")
+        self.send_json({"attachment": plain(attachment), "document": document_json(document)}, status=201)
+
+
+class AttachmentHandler(APIHandler):
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False)
+    async def get(self, doc_id: str, attachment_id: str) -> None:
+        """A short-lived presigned URL for the file; `?redirect=1` answers 302 to it instead."""
+        link = await self.services.attachments.download(self.document, attachment_id)
+        if self.bool_argument("redirect"):
+            self.redirect(link["url"])
+            return
+        self.send_json(plain(link))
+
+    @authorized("document", "draft", units=readable_drafting_unit, inherit=False)
+    async def delete(self, doc_id: str, attachment_id: str) -> None:
+        raw = self.get_query_argument("version", None)
+        version = self.int_argument("version", 0) if raw else None
+        document = await self.services.attachments.do_remove(doc_id, attachment_id, version, self.require_user())
+        self.send_json(document_json(document))
