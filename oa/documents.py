@@ -161,6 +161,12 @@ class DocumentService:
         if document["status"] not in NUMBERABLE_STATUSES:
             raise Conflict(f"a {document['status']} document cannot be numbered", code="wrong_status",
                            status=document["status"])
+        host = document["content"]["issuers"][0] if document["content"]["issuers"] else None
+        if host and not host.get("code") and host.get("unit_id"):
+            # The unit may have been given its 机关代字 after the draft was started.
+            code = (await self.orgs.get(host["unit_id"])).get("code") or ""
+            document["content"] = {**document["content"],
+                                   "issuers": [{**host, "code": code}, *document["content"]["issuers"][1:]]}
         if problems := completeness_problems(document["content"]):
             raise InvalidInput("the document is not ready for a 发文字号: " + "; ".join(problems),
                                code="incomplete_document", problems=problems)
