@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from oa.document_fields import EMPTY_CONTENT
+from oa.rendering import render_docx, render_preview_html
 
 
 def render_input(document: dict[str, Any]) -> dict[str, Any]:
@@ -20,12 +21,10 @@ def render_input(document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def docx_bytes(document: dict[str, Any]) -> bytes:
-    from oa.rendering import render_docx  # TEMP
     return await asyncio.get_running_loop().run_in_executor(None, render_docx, render_input(document))
 
 
 async def preview_html(document: dict[str, Any]) -> str:
-    from oa.rendering import render_preview_html  # TEMP
     return await asyncio.get_running_loop().run_in_executor(None, render_preview_html, render_input(document))
 
 

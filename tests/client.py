@@ -37,6 +37,9 @@ class ApiClient:
         request = HTTPRequest(self.base_url + path, method=method, body=payload, headers=all_headers,
                               follow_redirects=False, request_timeout=120)
         response = await self.http.fetch(request, raise_error=False)
+        content_type = response.headers.get("Content-Type", "")
+        if response.body and not content_type.startswith(("application/json", "text/")):
+            return Response(response.code, response.body, response.headers)  # a file: keep the bytes
         text = response.body.decode() if response.body else ""
         try:
             parsed = json.loads(text) if text else None

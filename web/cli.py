@@ -16,6 +16,7 @@ from oa import importer
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
 from oa.errors import ImportRejected, OAError
 from oa.import_parse import read_files
+from oa.rendering import check_docx
 from oa.users import UserService, create_system_admin
 from storage.indexes import apply_indexes
 from storage.local import EmbeddedServerError
@@ -152,6 +153,18 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_docx(args: argparse.Namespace) -> int:
+    """Report every deviation from GB/T 9704-2012 in .docx files; exit 1 if any file deviates."""
+    failed = 0
+    for path in args.files:
+        deviations = check_docx(path.read_bytes())
+        print(f"{path}: {'符合 GB/T 9704-2012 (conformant)' if not deviations else f'{len(deviations)} deviations'}")
+        for deviation in deviations:
+            print(f"  {deviation}")
+        failed += bool(deviations)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oa",
@@ -190,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
                 cmd_create_admin)
     admin.add_argument("username", help="login name, e.g. admin")
     admin.add_argument("--display-name", default="系统管理员", help="name shown in the UI (default: 系统管理员)")
+
+    check = add("check-docx", "Check rendered .docx files against the GB/T 9704-2012 layout rules.", cmd_check_docx)
+    check.add_argument("files", type=Path, nargs="+", help=".docx files to check")
 
     config = add("config", "Show the effective configuration (secrets masked).", cmd_config)
     config.add_argument("--markdown", action="store_true", help="print the table of every variable instead")

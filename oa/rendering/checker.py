@@ -1,0 +1,337 @@
+"""Checks a .docx against GB/T 9704-2012 as parametrised in layout.py and lists every deviation.
+
+Formatting is judged as Word would show it: a run's own properties, then its character style, then
+its paragraph style chain, then the document defaults; so a run-level override that breaks a rule is
+caught even when the style is right. Elements are recognised by the "OA …" paragraph styles the
+renderer writes, so a document from elsewhere mostly reports its elements as missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from typing import Any
+from zipfile import BadZipFile
+
+from docx import Document
+
+from oa.rendering import layout as L
+from oa.rendering import ooxml as X
+from oa.rendering.ooxml import attr, w
+
+# Text a reader sees as Chinese, drawn with the East-Asian font (full-width punctuation and the em dash too).
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2026\u201c\u201d]")
+NO_BORDER = {"none", "nil"}
+PAGE_MARK = "\x00"  # stands for a PAGE field while matching a footer's text
+ELEMENT_BY_STYLE = {spec.style: spec for spec in L.ELEMENTS.values()}
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One way the document departs from the standard."""
+
+    element: str  # e.g. "标题"
+    rule: str  # e.g. "字号"
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"[{self.element}] {self.rule}: 应为 expected {self.expected}; 实为 found {self.found}"
+
+
+def _fmt_chars(value: float) -> str:
+    return f"{value:g} 字"
+
+
+class Checker:
+    """One pass over one document, collecting deviations (each reported once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.document = Document(BytesIO(data))
+        self.styles = X.Styles(self.document.styles.element)
+        self.signer_style = next((i for i in self.styles.by_id if self.styles.name(i) == L.SIGNER_NAME_STYLE), None)
+        self.found: list[Deviation] = []
+
+    def add(self, element: str, rule: str, expected: object, found: object) -> None:
+        deviation = Deviation(element, rule, str(expected), str(found))
+        if deviation not in self.found:
+            self.found.append(deviation)
+
+    def run(self) -> list[Deviation]:
+        self.check_page()
+        self.check_defaults()
+        self.check_body()
+        self.check_footers()
+        return self.found
+
+    # Page, grid and defaults.
+    def check_page(self) -> None:
+        normal_size = X.size(self.styles.default_levels()) or L.BODY_SIZE_PT
+        for section in self.document.sections:
+            mm = {name: (getattr(section, name) or 0) / 36000 for name in (
+                "page_width", "page_height", "top_margin", "bottom_margin", "left_margin", "right_margin")}
+            for name, label, expected in (("page_width", "纸张宽度", L.PAGE_WIDTH_MM),
+                                          ("page_height", "纸张高度", L.PAGE_HEIGHT_MM)):
+                if abs(mm[name] - expected) > L.PAGE_SIZE_TOLERANCE_MM:
+                    self.add("页面", label, f"{expected:g} mm (A4)", f"{mm[name]:.1f} mm")
+            for name, label, expected in (("top_margin", "上边距", L.MARGIN_TOP_MM),
+                                          ("bottom_margin", "下边距", L.MARGIN_BOTTOM_MM),
+                                          ("left_margin", "左边距", L.MARGIN_LEFT_MM),
+                                          ("right_margin", "右边距", L.MARGIN_RIGHT_MM)):
+                if abs(mm[name] - expected) > L.MARGIN_TOLERANCE_MM + 1e-6:
+                    self.add("页面", label, f"{expected:g} mm ±{L.MARGIN_TOLERANCE_MM:g}", f"{mm[name]:.1f} mm")
+            grid = section._sectPr.find(w("docGrid"))
+            if attr(grid, "type") != L.DOC_GRID_TYPE:
+                self.add("文档网格", "类型", L.DOC_GRID_TYPE, attr(grid, "type") or "未设置 (none)")
+                continue
+            pitch_pt = int(attr(grid, "linePitch") or 0) / L.TWIPS_PER_PT
+            char_pt = normal_size + int(attr(grid, "charSpace") or 0) / 4096
+            height_pt = L.mm_to_pt(mm["page_height"] - mm["top_margin"] - mm["bottom_margin"])
+            width_pt = L.mm_to_pt(mm["page_width"] - mm["left_margin"] - mm["right_margin"])
+            lines = int(height_pt / pitch_pt + 1e-6) if pitch_pt else 0
+            chars = int(width_pt / char_pt + 1e-6) if char_pt > 0 else 0
+            if lines != L.LINES_PER_PAGE:
+                self.add("文档网格", "每页行数", L.LINES_PER_PAGE, f"{lines} (linePitch {pitch_pt:g} pt)")
+            if chars != L.CHARS_PER_LINE:
+                self.add("文档网格", "每行字数", L.CHARS_PER_LINE, f"{chars} (字距 {char_pt:.2f} pt)")
+
+    def check_defaults(self) -> None:
+        levels = self.styles.default_levels()
+        if X.font(levels, "eastAsia") != L.FANGSONG:
+            self.add("默认样式", "字体", L.FANGSONG, X.font(levels, "eastAsia") or "未设置 (none)")
+        if X.size(levels) != L.BODY_SIZE_PT:
+            self.add("默认样式", "字号", f"{L.BODY_SIZE_PT:g} pt", f"{X.size(levels)} pt")
+
+    # Body elements.
+    def check_body(self) -> None:
+        body = self.document.element.body
+        present: set[str] = set()
+        sequence: list[tuple[str, Any]] = []
+        upward = False
+        for paragraph in body.iter(w("p")):
+            style = self.styles.name(self.styles.paragraph_style(paragraph))
+            if style in (L.SEPARATOR_STYLE, L.IMPRINT_RULE_STYLE):
+                sequence.append((style, paragraph))
+                continue
+            spec = ELEMENT_BY_STYLE.get(style)
+            if spec is None:
+                continue
+            text = X.paragraph_text(paragraph)
+            if text.strip():
+                present.add(spec.element)
+                sequence.append((spec.element, paragraph))
+            upward = upward or spec.element == "签发人" or "签发人" in text
+            self.check_paragraph(spec, paragraph, text, upward)
+        for element in L.MANDATORY_ELEMENTS:
+            if element not in present and not (element == "正文" and present & set(L.HEADING_ELEMENTS)):
+                self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
+        self.check_separator(sequence, "发文机关标志" in present)
+        self.check_imprint(sequence)
+
+    def check_paragraph(self, spec: L.ElementSpec, paragraph: Any, text: str, upward: bool) -> None:
+        element = spec.element
+        self.check_runs(spec, paragraph)
+        levels = self.styles.paragraph_levels(paragraph)
+        jc = X.alignment(levels)
+        allowed = ("left",) if element == "发文字号" and upward else spec.align
+        if jc not in allowed:
+            self.add(element, "对齐", "/".join(allowed), jc)
+        if spec.line_twips:
+            spacing, _ = X.first(levels, "spacing", "line")
+            rule = attr(spacing, "lineRule") or "auto"
+            line = int(attr(spacing, "line") or 0)
+            tolerance = L.LINE_SPACING_TOLERANCE_PT * L.TWIPS_PER_PT
+            if rule != "exact" or abs(line - spec.line_twips) > tolerance:
+                self.add(element, "行距", f"固定值 exact {spec.line_twips / L.TWIPS_PER_PT:g} pt",
+                         f"{rule} {line / L.TWIPS_PER_PT:g} pt")
+        indents = X.indents(levels, L.char_twips(spec.size_pt))
+        expected = {"left": spec.left_chars, "right": spec.right_chars, "first": spec.first_line_chars}
+        if element == "发文字号" and upward:
+            expected = {"left": L.UPWARD_DOC_NUMBER_LEFT_CHARS, "right": None, "first": None}
+        elif element == "发文字号":
+            expected = {"left": 0.0, "right": 0.0, "first": 0.0}
+        found = {"left": indents["left"], "right": indents["right"], "first": indents["left"] + indents["first"]}
+        for side, label in (("left", "左缩进"), ("right", "右缩进"), ("first", "首行位置")):
+            want = expected[side]
+            if want is not None and abs(found[side] - want) > L.INDENT_TOLERANCE_CHARS:
+                self.add(element, label, _fmt_chars(want), _fmt_chars(round(found[side], 2)))
+        self.check_text(element, text)
+
+    def check_runs(self, spec: L.ElementSpec, paragraph: Any) -> None:
+        for run in paragraph.iter(w("r")):
+            text = X.run_text(run).replace("\t", "")
+            if not text:
+                continue
+            levels = self.styles.run_levels(run, paragraph)
+            own = run.find(w("rPr"))
+            char_style = attr(own.find(w("rStyle")) if own is not None else None, "val")
+            font = L.SIGNER_NAME_FONT if self.signer_style and char_style == self.signer_style else spec.font
+            where = X.snippet(text)
+            if CJK.search(text):
+                own_fonts = own.find(w("rFonts")) if own is not None else None
+                if attr(own_fonts, "eastAsia") is None:
+                    self.add(spec.element, "东亚字体", f"w:eastAsia=“{font}”", f"未设置 (missing) {where}")
+                found_font = X.font(levels, "eastAsia")
+            else:
+                found_font = X.font(levels, "ascii")
+            if found_font != font:
+                self.add(spec.element, "字体", font, f"{found_font or '未设置 (none)'} {where}")
+            size = X.size(levels)
+            if spec.element == "发文机关标志":
+                if size is None or not L.ORGAN_MARK_MIN_PT <= size <= L.ORGAN_MARK_MAX_PT:
+                    self.add(spec.element, "字号", f"{L.ORGAN_MARK_MIN_PT:g}–{L.ORGAN_MARK_MAX_PT:g} pt", f"{size} pt")
+            elif size is None or abs(size - spec.size_pt) > 0.25:
+                self.add(spec.element, "字号", f"{spec.size_pt:g} pt", f"{size:g} pt {where}" if size else "未设置")
+            if X.bold(levels):
+                self.add(spec.element, "加粗", "不加粗 (not bold)", f"加粗 (bold) {where}")
+            color = X.color(levels)
+            if spec.color == L.RED and color != L.RED:
+                self.add(spec.element, "颜色", f"红色 #{L.RED}", f"{color} {where}")
+            elif spec.color != L.RED and color not in L.BLACK_VALUES:
+                self.add(spec.element, "颜色", "黑色 (black/auto)", f"{color} {where}")
+
+    def check_text(self, element: str, raw: str) -> None:
+        """Text formats; `raw` keeps its tabs, which separate the parts of 发文字号 and 印发 lines."""
+        text = raw.strip()
+        if not text:
+            return
+        if element == "成文日期":
+            self.check_date(element, text)
+        elif element == "印发":
+            parts = raw.split("\t")
+            if len(parts) > 1:
+                self.check_date(element, parts[-1].strip().removesuffix("印发"))
+                if not parts[-1].strip().endswith("印发"):
+                    self.add(element, "格式", "……年…月…日印发", parts[-1].strip())
+        elif element == "发文字号":
+            number = raw.split("\t")[0].strip()
+            if number and not re.fullmatch(L.DOC_NUMBER_PATTERN, number):
+                self.add(element, "格式", "代字〔2026〕12号", number)
+        elif element == "主送" and not text.endswith("："):
+            self.add(element, "格式", "以全角冒号“：”结尾", text[-1])
+        elif element == "份号" and not re.fullmatch(L.COPY_NUMBER_PATTERN, text):
+            self.add(element, "格式", "6位阿拉伯数字", text)
+        elif element == "紧急程度" and text not in L.URGENCY_VALUES:
+            self.add(element, "格式", "/".join(L.URGENCY_VALUES), text)
+        elif element == "抄送" and not (text.startswith("抄送：") and text.endswith("。")):
+            self.add(element, "格式", "抄送：……。", X.snippet(text))
+
+    def check_date(self, element: str, text: str) -> None:
+        match = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
+        valid = bool(match and re.fullmatch(L.DATE_PATTERN, text))
+        if match and valid:
+            try:
+                date(*(int(g) for g in match.groups()))
+            except ValueError:
+                valid = False
+        if not valid:
+            self.add(element, "日期格式", "2026年1月5日 (阿拉伯数字，不编虚位)", text)
+
+    def check_rule(self, element: str, paragraph: Any, color: str, sz: int) -> None:
+        levels = self.styles.paragraph_levels(paragraph)
+        bottom = next((level.find(f"{w('pBdr')}/{w('bottom')}") for level in levels
+                       if level.find(f"{w('pBdr')}/{w('bottom')}") is not None), None)
+        if bottom is None or (attr(bottom, "val") or "none") in NO_BORDER:
+            self.add(element, "缺失", "下边框 (bottom border)", "无 (none)")
+            return
+        found_color = (attr(bottom, "color") or "auto").upper()
+        found_color = "auto" if found_color == "AUTO" else found_color
+        if (color == L.RED and found_color != L.RED) or (color != L.RED and found_color not in L.BLACK_VALUES):
+            self.add(element, "颜色", f"#{color}", found_color)
+        found_sz = int(attr(bottom, "sz") or 0)
+        if found_sz != sz:
+            self.add(element, "线宽", f"{sz / 8:g} pt (w:sz={sz})", f"{found_sz / 8:g} pt (w:sz={found_sz})")
+        indents = X.indents(levels, L.char_twips())
+        in_table = X.in_table(paragraph)
+        if in_table or abs(indents["left"]) > 0.01 or abs(indents["right"]) > 0.01:
+            found = "表格内 (in a table)" if in_table else \
+                f"左缩进 {indents['left']:g} 字, 右缩进 {indents['right']:g} 字"
+            self.add(element, "跨度", f"版心全宽 {L.TEXT_WIDTH_MM:g} mm (无缩进)", found)
+
+    def check_separator(self, sequence: list[tuple[str, Any]], has_mark: bool) -> None:
+        separators = [p for kind, p in sequence if kind == L.SEPARATOR_STYLE]
+        if has_mark and not separators:
+            self.add("分隔线", "缺失", "红色分隔线 (red separator)", "缺失 (missing)")
+        for paragraph in separators:
+            self.check_rule("分隔线", paragraph, L.RED, L.SEPARATOR_SZ)
+
+    def check_imprint(self, sequence: list[tuple[str, Any]]) -> None:
+        """版记: a thick rule first and last, thin rules between its rows."""
+        items = [(kind, p) for kind, p in sequence if kind in (L.IMPRINT_RULE_STYLE, "抄送", "印发")]
+        rows = [i for i, (kind, _) in enumerate(items) if kind != L.IMPRINT_RULE_STYLE]
+        if not rows:
+            return
+        # The rule above each row, then the one below the last row.
+        expected = [(row - 1, "首条分隔线" if n == 0 else "中间分隔线", L.RULE_THICK_SZ if n == 0 else L.RULE_THIN_SZ)
+                    for n, row in enumerate(rows)]
+        expected.append((rows[-1] + 1, "末条分隔线", L.RULE_THICK_SZ))
+        for rule_index, name, sz in expected:
+            if not 0 <= rule_index < len(items) or items[rule_index][0] != L.IMPRINT_RULE_STYLE:
+                self.add(f"版记{name}", "缺失", "存在 (present)", "缺失 (missing)")
+                continue
+            self.check_rule(f"版记{name}", items[rule_index][1], L.BLACK, sz)
+
+    # Footers.
+    def check_footers(self) -> None:
+        settings = self.document.settings.element
+        if not X.on(settings.find(w("evenAndOddHeaders"))):
+            self.add("页码", "奇偶页不同", "w:evenAndOddHeaders 开启 (on)", "未开启 (off)")
+        spec = L.ELEMENTS["页码"]
+        for section in self.document.sections:
+            footers = (("奇数页", section.footer, "right"), ("偶数页", section.even_page_footer, "left"))
+            for label, footer, align in footers:
+                if footer.is_linked_to_previous:
+                    self.add("页码", f"{label}页脚", "— N —", "缺失 (missing)")
+                    continue
+                self.check_footer(label, [p._p for p in footer.paragraphs], align, spec)
+
+    def check_footer(self, label: str, paragraphs: list[Any], align: str, spec: L.ElementSpec) -> None:
+        numbered = [(p, _field_text(p)) for p in paragraphs]
+        numbered = [(p, text) for p, text in numbered if PAGE_MARK in text]
+        if not numbered:
+            self.add("页码", f"{label}PAGE 域", "PAGE field", "缺失 (missing)")
+            return
+        paragraph, text = numbered[0]
+        if not re.fullmatch(rf"{L.EM_DASH}\s?{PAGE_MARK}\s?{L.EM_DASH}", text.strip()):
+            self.add("页码", f"{label}格式", f"{L.EM_DASH} N {L.EM_DASH}", text.strip().replace(PAGE_MARK, "N"))
+        levels = self.styles.paragraph_levels(paragraph)
+        jc = X.alignment(levels)
+        if jc != align:
+            self.add("页码", f"{label}对齐", align, jc)
+        indents = X.indents(levels, L.char_twips(spec.size_pt))
+        if abs(indents[align] - L.PAGE_NUMBER_SIDE_CHARS) > L.INDENT_TOLERANCE_CHARS:
+            self.add("页码", f"{label}{'右' if align == 'right' else '左'}缩进", _fmt_chars(L.PAGE_NUMBER_SIDE_CHARS),
+                     _fmt_chars(round(indents[align], 2)))
+        self.check_runs(spec, paragraph)
+
+
+def _field_text(paragraph: Any) -> str:
+    """Paragraph text with each PAGE field (simple or complex) replaced by PAGE_MARK, its cached result dropped."""
+    out: list[str] = []
+    depth, instruction = 0, ""
+    for node in paragraph.iter(w("fldSimple"), w("fldChar"), w("instrText"), w("t")):
+        if node.tag == w("fldSimple"):
+            out.append(PAGE_MARK if "PAGE" in (attr(node, "instr") or "").upper().split() else "")
+        elif node.tag == w("fldChar"):
+            kind = attr(node, "fldCharType")
+            if kind == "begin":
+                depth, instruction = depth + 1, ""
+            elif kind == "end" and depth:
+                depth -= 1
+                out.append(PAGE_MARK if "PAGE" in instruction.upper().split() else "")
+        elif node.tag == w("instrText"):
+            instruction += node.text or ""
+        elif not depth and not any(a.tag == w("fldSimple") for a in node.iterancestors()):
+            out.append(node.text or "")
+    return "".join(out)
+
+
+def check_docx(data: bytes) -> list[Deviation]:
+    """Every deviation of the .docx from GB/T 9704-2012 as layout.py states it; [] means conformant."""
+    try:
+        checker = Checker(data)
+    except (BadZipFile, KeyError, ValueError) as error:  # not a Word document at all
+        return [Deviation("文件", "格式", "a .docx (Office Open XML) document", f"unreadable: {error}")]
+    return checker.run()

@@ -1,0 +1,222 @@
+"""Pure text helpers shared by the .docx renderer and the HTML preview.
+
+Everything a reader sees that is derived rather than typed (heading numbers, Chinese numerals,
+dates, 份号, 附注, 附件说明, 签发人 rows, who signs) is computed here once, so the two outputs
+can never disagree. `prepare()` turns the validated content dict into a `Prepared` document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from oa.rendering.layout import URGENCY_VALUES
+
+DIGITS = "零一二三四五六七八九"
+UPWARD = "上行"
+# 纪要 carry no 署名 (GB/T 9704 10.3): the meeting, not an organ, speaks.
+UNSIGNED_TYPES = frozenset({"纪要"})
+# GB/T 9704 7.2.4: 签发人 names are laid out two to a line.
+SIGNERS_PER_LINE = 2
+FINAL_PUNCTUATION = "。．.，,；;：:！!？?、"
+# Characters that a typesetter counts as a full 一字; Latin letters, digits and ASCII punctuation are half.
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2014\u2026\u201c\u201d]")
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 99 → 九十九, 105 → 一百零五 (headings never go near 1000)."""
+    if not 0 < n < 1000:
+        raise ValueError(f"heading number out of range: {n}")
+    hundreds, rest = divmod(n, 100)
+    tens, units = divmod(rest, 10)
+    parts = []
+    if hundreds:
+        parts.append(DIGITS[hundreds] + "百")
+        if rest and tens == 0:
+            parts.append("零")
+    if tens:
+        # "十一" not "一十一" on its own, but "一百一十" inside a larger number.
+        parts.append(("" if tens == 1 and not hundreds else DIGITS[tens]) + "十")
+    if units:
+        parts.append(DIGITS[units])
+    return "".join(parts)
+
+
+def heading_prefix(level: int, n: int) -> str:
+    """The generated number of a level-1..4 heading: 一、 （一） 1. （1）."""
+    if level == 1:
+        return f"{chinese_numeral(n)}、"
+    if level == 2:
+        return f"（{chinese_numeral(n)}）"
+    if level == 3:
+        return f"{n}."
+    if level == 4:
+        return f"（{n}）"
+    raise ValueError(f"heading level out of range: {level}")
+
+
+@dataclass(frozen=True)
+class BodyLine:
+    level: int  # 0 = ordinary paragraph, 1..4 = heading levels
+    number: str  # generated prefix, "" for level 0
+    text: str
+
+    @property
+    def full_text(self) -> str:
+        return self.number + self.text
+
+
+def number_body(body: list[dict[str, Any]]) -> list[BodyLine]:
+    """Number headings; a level-n heading resets the counters of every deeper level."""
+    counters = [0, 0, 0, 0, 0]
+    lines = []
+    for item in body:
+        level = int(item["level"])
+        if level == 0:
+            lines.append(BodyLine(0, "", item["text"]))
+            continue
+        counters[level] += 1
+        for deeper in range(level + 1, len(counters)):
+            counters[deeper] = 0
+        lines.append(BodyLine(level, heading_prefix(level, counters[level]), item["text"]))
+    return lines
+
+
+def format_date(iso: str) -> str:
+    """ "2026-01-05" → "2026年1月5日": Arabic numerals, year in full, no zero padding (GB/T 9704 7.3.5)."""
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def copy_number_text(n: int | None) -> str:
+    """份号: six Arabic digits, zero padded ("000012")."""
+    return "" if n is None else f"{n:06d}"
+
+
+def note_text(note: str, contact: dict[str, str] | None) -> str:
+    """附注 in full-width round brackets; the contact line stands in when there is no note."""
+    text = note.strip()
+    if not text and contact:
+        text = f"联系人：{contact['name']}，联系电话：{contact['phone']}"
+    if not text:
+        return ""
+    if text[0] in "（(" and text[-1] in "）)":
+        text = text[1:-1]
+    return f"（{text}）"
+
+
+def attachment_lines(attachments: list[dict[str, Any]]) -> list[str]:
+    """附件说明: "附件：名称" for one, "附件：1. 名称" then "2. 名称"… for several, without final punctuation."""
+    titles = [a["title"].strip().rstrip(FINAL_PUNCTUATION) for a in attachments]
+    if len(titles) == 1:
+        return [f"附件：{titles[0]}"]
+    return [("附件：" if i == 1 else "") + f"{i}. {title}" for i, title in enumerate(titles, 1)]
+
+
+def organ_marks(issuers: list[dict[str, Any]]) -> tuple[list[str], str]:
+    """The 发文机关标志 lines (host first) and the "文件" that stands beside them for joint issuance.
+
+    One organ: its mark as written (or its name). Several: each organ's mark with a trailing
+    "文件" taken off, stacked, and "文件" once to their right (GB/T 9704 7.2.3) if the host's mark had it.
+    """
+    texts = [(i.get("mark") or i["name"]).strip() for i in issuers]
+    if len(texts) == 1:
+        return texts, ""
+    suffix = "文件" if texts[0].endswith("文件") else ""
+    return [t.removesuffix("文件") for t in texts], suffix
+
+
+def signature_names(doc_type: str, issuers: list[dict[str, Any]]) -> list[str]:
+    """发文机关署名: every issuing organ signs a joint document (会签), host first."""
+    if doc_type in UNSIGNED_TYPES:
+        return []
+    return [i["name"] for i in issuers]
+
+
+def signer_rows(signers: list[str]) -> list[list[str]]:
+    """签发人 names two to a line; the 发文字号 shares the last line."""
+    return [signers[i:i + SIGNERS_PER_LINE] for i in range(0, len(signers), SIGNERS_PER_LINE)] or [[]]
+
+
+def join_units(units: list[dict[str, Any]]) -> str:
+    return "，".join(u["name"] for u in units)
+
+
+def main_to_text(main_to: list[dict[str, Any]]) -> str:
+    return join_units(main_to) + "：" if main_to else ""
+
+
+def copy_to_text(copy_to: list[dict[str, Any]]) -> str:
+    return f"抄送：{join_units(copy_to)}。" if copy_to else ""
+
+
+def printed_text(printed_date: str | None) -> str:
+    return f"{format_date(printed_date)}印发" if printed_date else ""
+
+
+def text_width(text: str) -> float:
+    """Width in 一字 units: CJK characters and full-width punctuation count 1, everything else ½."""
+    wide = len(_WIDE.findall(text))
+    return wide + (len(text) - wide) / 2
+
+
+def signature_right_indent(name: str, date_text: str, date_indent: float) -> float:
+    """Right indent (in 字) that centres a 署名 over the 成文日期 (GB/T 9704 7.3.5.1), never negative."""
+    return max(0.0, date_indent + (text_width(date_text) - text_width(name)) / 2)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The document with every derived text worked out, ready for any renderer."""
+
+    doc_type: str
+    copy_number: str
+    urgency: str
+    marks: list[str]
+    mark_suffix: str
+    doc_number: str
+    upward: bool
+    signer_rows: list[list[str]]
+    title: str
+    main_to: str
+    body: list[BodyLine]
+    attachments: list[str]
+    signatures: list[str]
+    date: str
+    note: str
+    copy_to: str
+    printer: str
+    printed: str
+
+    @property
+    def has_imprint(self) -> bool:
+        """版记 appears when there is something to put in it."""
+        return bool(self.copy_to or self.printer)
+
+
+def prepare(content: dict[str, Any]) -> Prepared:
+    marks, suffix = organ_marks(content["issuers"])
+    upward = content["direction"] == UPWARD
+    return Prepared(
+        doc_type=content["doc_type"],
+        copy_number=copy_number_text(content["copy_number"]),
+        urgency=content["urgency"] if content["urgency"] in URGENCY_VALUES else "",
+        marks=marks,
+        mark_suffix=suffix,
+        doc_number=content["doc_number"] or "",
+        upward=upward,
+        signer_rows=signer_rows(list(content["signers"])) if upward else [],
+        title=content["title"],
+        main_to=main_to_text(content["main_to"]),
+        body=number_body(content["body"]),
+        attachments=attachment_lines(content["attachments"]),
+        signatures=signature_names(content["doc_type"], content["issuers"]),
+        date=format_date(content["written_date"]) if content["written_date"] else "",
+        note=note_text(content["note"], content["contact"]),
+        copy_to=copy_to_text(content["copy_to"]),
+        printer=content["printer"] or "",
+        printed=printed_text(content["printed_date"]) if content["printer"] else "",
+    )

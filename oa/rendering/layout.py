@@ -1,0 +1,208 @@
+"""GB/T 9704-2012 layout parameters as named constants, shared by the renderer and the checker.
+
+Both sides read the same numbers, so a rule changed here changes what is drawn and what is
+accepted together. Units: mm as the standard states them, converted to twips (1/20 pt), half-points
+(w:sz of text) and eighths of a point (w:sz of borders) with the helpers below.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+MM_PER_INCH = 25.4
+PT_PER_INCH = 72
+TWIPS_PER_PT = 20
+
+
+def mm_to_pt(mm: float) -> float:
+    return mm / MM_PER_INCH * PT_PER_INCH
+
+
+def mm_to_twips(mm: float) -> int:
+    return round(mm_to_pt(mm) * TWIPS_PER_PT)
+
+
+def twips_to_mm(twips: float) -> float:
+    return twips / TWIPS_PER_PT / PT_PER_INCH * MM_PER_INCH
+
+
+# Paper and text block (版心).
+PAGE_WIDTH_MM = 210.0
+PAGE_HEIGHT_MM = 297.0
+PAGE_SIZE_TOLERANCE_MM = 0.5
+MARGIN_TOP_MM = 37.0  # 天头
+MARGIN_LEFT_MM = 28.0  # 订口
+MARGIN_RIGHT_MM = 26.0
+MARGIN_BOTTOM_MM = 35.0
+MARGIN_TOLERANCE_MM = 1.0  # the standard allows ±1 mm on 天头 and 订口
+TEXT_WIDTH_MM = PAGE_WIDTH_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM  # 156
+TEXT_HEIGHT_MM = PAGE_HEIGHT_MM - MARGIN_TOP_MM - MARGIN_BOTTOM_MM  # 225
+TEXT_WIDTH_PT = mm_to_pt(TEXT_WIDTH_MM)  # 442.2
+TEXT_WIDTH_TWIPS = mm_to_twips(TEXT_WIDTH_MM)
+
+# 22 lines × 28 characters of 3号 text fill the block.
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+LINE_PITCH_PT = 28.95  # 225 mm / 22 = 28.93 pt; Word templates use 28.95, which still fits 22 lines
+LINE_PITCH_TWIPS = round(LINE_PITCH_PT * TWIPS_PER_PT)  # 579
+LINE_SPACING_TOLERANCE_PT = 0.1
+
+# Font sizes by their Chinese names (号).
+SIZE_2 = 22.0  # 二号
+SIZE_3 = 16.0  # 三号
+SIZE_4 = 14.0  # 四号
+BODY_SIZE_PT = SIZE_3
+
+# w:docGrid w:charSpace is in 1/4096 pt, added to the default font size to give the grid's character pitch.
+# 28 characters must fit in 156 mm: pitch ≤ 442.2 / 28 = 15.793 pt → (15.793 - 16) × 4096 = -847.8, rounded down.
+CHAR_SPACE = math.floor((TEXT_WIDTH_PT / CHARS_PER_LINE - BODY_SIZE_PT) * 4096)  # -848
+CHAR_PITCH_PT = BODY_SIZE_PT + CHAR_SPACE / 4096
+DOC_GRID_TYPE = "linesAndChars"
+
+# Fonts.
+FANGSONG = "仿宋_GB2312"
+KAITI = "楷体_GB2312"
+HEITI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+
+# Colours (w:color values). Red ink Y80% M80% is rendered as pure red.
+RED = "FF0000"
+BLACK = "000000"
+BLACK_VALUES = frozenset({BLACK, "auto"})
+
+# Rules. Border widths are w:sz in eighths of a point.
+# 0.35 mm = 0.992 pt = 7.94 eighths → 8; 0.25 mm = 0.709 pt = 5.67 eighths → 6.
+RULE_THICK_SZ = round(mm_to_pt(0.35) * 8)  # 8
+RULE_THIN_SZ = round(mm_to_pt(0.25) * 8)  # 6
+# The standard fixes the red separator's colour, length and place, not its thickness: 1.5 pt is a judgement call
+# that matches common templates.
+SEPARATOR_SZ = 12
+SEPARATOR_GAP_MM = 4.0  # 发文字号 → separator
+# Rules are drawn as the bottom border of an empty paragraph this tall, so the gap above them is the paragraph.
+SEPARATOR_LINE_TWIPS = mm_to_twips(SEPARATOR_GAP_MM)
+IMPRINT_RULE_LINE_TWIPS = 20  # 1 pt: the 版记 rules sit tight between their rows
+
+# 发文机关标志: the standard leaves its size to the issuer ("醒目、美观、庄重"); we fit it to the text width.
+ORGAN_MARK_MAX_PT = 42.0
+ORGAN_MARK_MIN_PT = 22.0
+ORGAN_MARK_TOP_MM = 35.0  # top edge of the mark below the top of the text block (recommended)
+ORGAN_MARK_LINE_FACTOR = 1.2  # exact line height as a multiple of the mark's size
+ORGAN_MARK_SUFFIX_GAP_CHARS = 0.5  # between stacked joint names and "文件"
+
+# Vertical spacing expressed in lines (一行 = LINE_PITCH).
+DOC_NUMBER_LINES_BELOW_MARK = 2
+TITLE_LINES_BELOW_SEPARATOR = 2
+MAIN_TO_LINES_BELOW_TITLE = 1
+ATTACHMENT_LINES_BELOW_BODY = 1
+SIGNATURE_LINES_BELOW_BODY = 2  # room for the seal, whose top stays within one line of the text
+NOTE_LINES_BELOW_DATE = 1
+IMPRINT_LINES_BELOW = 2
+
+# Indents in 一字 units.
+BODY_FIRST_LINE_CHARS = 2.0
+DATE_RIGHT_CHARS = 4.0  # with a seal, 成文日期 is right-indented four characters
+SIGNER_RIGHT_CHARS = 1.0
+UPWARD_DOC_NUMBER_LEFT_CHARS = 1.0
+ATTACHMENT_LEFT_CHARS = 2.0
+ATTACHMENT_LABEL_CHARS = 3.0  # "附件：" — later items line up after it
+IMPRINT_SIDE_CHARS = 1.0
+COPY_TO_LABEL_CHARS = 3.0  # "抄送：" — wrapped lines line up after it
+PAGE_NUMBER_SIDE_CHARS = 1.0
+INDENT_TOLERANCE_CHARS = 0.15
+
+# Page numbers: "— 1 —", 4号 宋体, 7 mm below the text block.
+PAGE_NUMBER_FONT = SONGTI
+PAGE_NUMBER_SIZE_PT = SIZE_4
+PAGE_NUMBER_GAP_MM = 7.0
+EM_DASH = "—"
+# The footer distance is measured to the footer's bottom edge: the number's line (exactly its size tall)
+# must start 7 mm below the block, so the bottom sits at 35 - 7 - 4.94 = 23.06 mm.
+FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_GAP_MM - PAGE_NUMBER_SIZE_PT / PT_PER_INCH * MM_PER_INCH
+PAGE_NUMBER_LINE_TWIPS = round(PAGE_NUMBER_SIZE_PT * TWIPS_PER_PT)
+
+# Text formats checked on the rendered document.
+DATE_PATTERN = r"\d{4}年[1-9]\d?月[1-9]\d?日"
+DOC_NUMBER_PATTERN = r"\S+〔\d{4}〕[1-9]\d*号"
+COPY_NUMBER_PATTERN = r"\d{6}"
+
+
+def char_twips(size_pt: float = BODY_SIZE_PT) -> float:
+    """The width of 一字 in twips. 3号 text sits on the document grid, whose pitch is a little under 16 pt
+    (so that 28 fit); an indent measured in whole 16 pt characters would cost the first line a character.
+    Other sizes are laid out off the grid."""
+    return (CHAR_PITCH_PT if size_pt == BODY_SIZE_PT else size_pt) * TWIPS_PER_PT
+
+
+def indent_twips(chars: float, size_pt: float = BODY_SIZE_PT) -> int:
+    """An indent of `chars` characters of `size_pt` text, in twips."""
+    return round(chars * char_twips(size_pt))
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    """How one element of the document looks; None means "not fixed by the standard, not checked"."""
+
+    element: str  # the element's name in GB/T 9704, used in deviations
+    font: str
+    size_pt: float
+    align: tuple[str, ...]  # accepted w:jc values, the first is what we render
+    color: str = BLACK
+    line_twips: int | None = LINE_PITCH_TWIPS  # exact line spacing
+    snap_to_grid: bool = True
+    first_line_chars: float | None = 0.0  # first line start, relative to the left margin
+    left_chars: float | None = 0.0
+    right_chars: float | None = 0.0
+
+    @property
+    def style(self) -> str:
+        return f"OA {self.element}"
+
+
+def _spec(element: str, font: str, size: float, *align: str, **kw: Any) -> ElementSpec:
+    return ElementSpec(element, font, size, align, **kw)
+
+
+# Paragraph elements, each rendered in its own paragraph style named "OA <element>".
+ELEMENTS: dict[str, ElementSpec] = {s.element: s for s in (
+    _spec("份号", FANGSONG, SIZE_3, "left"),
+    _spec("紧急程度", HEITI, SIZE_3, "left"),
+    # Size varies (fitted), so the checker tests a range; "distribute" is the stacked joint form.
+    _spec("发文机关标志", XIAOBIAOSONG, ORGAN_MARK_MAX_PT, "center", "distribute", color=RED,
+          line_twips=None, snap_to_grid=False),
+    # 上行: left, one character in, sharing its line with the last 签发人 (checked separately).
+    _spec("发文字号", FANGSONG, SIZE_3, "center", left_chars=None, right_chars=None, first_line_chars=None),
+    # Laid out with tab stops so wrapped names line up; the tabs keep the right side one character in.
+    _spec("签发人", FANGSONG, SIZE_3, "left", "right", right_chars=None, left_chars=None, first_line_chars=None),
+    _spec("标题", XIAOBIAOSONG, SIZE_2, "center", snap_to_grid=False),
+    _spec("主送", FANGSONG, SIZE_3, "left", "both"),
+    _spec("正文", FANGSONG, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("一级标题", HEITI, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("二级标题", KAITI, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("三级标题", FANGSONG, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("四级标题", FANGSONG, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("附件说明", FANGSONG, SIZE_3, "left", "both", first_line_chars=None,
+          left_chars=ATTACHMENT_LEFT_CHARS + ATTACHMENT_LABEL_CHARS),
+    # 署名's right indent centres it over the date, so it depends on the texts.
+    _spec("署名", FANGSONG, SIZE_3, "right", right_chars=None),
+    _spec("成文日期", FANGSONG, SIZE_3, "right", right_chars=DATE_RIGHT_CHARS),
+    _spec("附注", FANGSONG, SIZE_3, "both", "left", first_line_chars=BODY_FIRST_LINE_CHARS),
+    _spec("抄送", FANGSONG, SIZE_4, "left", "both", snap_to_grid=False, first_line_chars=IMPRINT_SIDE_CHARS,
+          left_chars=IMPRINT_SIDE_CHARS + COPY_TO_LABEL_CHARS),
+    _spec("印发", FANGSONG, SIZE_4, "left", snap_to_grid=False, first_line_chars=IMPRINT_SIDE_CHARS,
+          left_chars=IMPRINT_SIDE_CHARS, right_chars=IMPRINT_SIDE_CHARS),
+    _spec("页码", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT, "right", "left", line_twips=PAGE_NUMBER_LINE_TWIPS,
+          snap_to_grid=False, first_line_chars=None, left_chars=None, right_chars=None),
+)}
+
+# Rules: empty paragraphs whose bottom border is the line.
+SEPARATOR_STYLE = "OA 分隔线"
+IMPRINT_RULE_STYLE = "OA 版记线"
+# Character style for the 签发人 names (楷体) inside a 仿宋 paragraph.
+SIGNER_NAME_STYLE = "OA 签发人姓名"
+SIGNER_NAME_FONT = KAITI
+HEADING_ELEMENTS = ("正文", "一级标题", "二级标题", "三级标题", "四级标题")
+MANDATORY_ELEMENTS = ("发文机关标志", "标题", "正文")
+URGENCY_VALUES = ("特急", "加急")
