@@ -17,6 +17,23 @@ from web.services import Endpoints, Services
 log = logging.getLogger("oa.server")
 
 BeforeListen = Callable[[Services], Awaitable[None]]
+FILE_SWEEP_INTERVAL_S = 3600
+
+
+async def sweep_unreferenced_files(services: Services, interval_s: float = FILE_SWEEP_INTERVAL_S) -> None:
+    """Remove stored attachment files no document refers to any more (left by crashes or races).
+
+    Removal on detach handles the usual case; this catches the rest. Several replicas may sweep
+    at once: each file is claimed before it is deleted, so they never fight.
+    """
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            removed = await services.attachments.collect_garbage()
+            if removed:
+                log.info("removed %d unreferenced attachment files", removed)
+        except Exception:  # a store outage must not end the sweeper; the next round retries
+            log.exception("attachment file sweep failed")
 
 
 async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
@@ -28,12 +45,14 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         server = tornado.httpserver.HTTPServer(make_app(services), xheaders=settings.trust_proxy)
         server.listen(settings.port, settings.host)
         log.info("oa is listening on http://%s:%s/ (health: /api/health)", settings.host, settings.port)
+        sweeper = asyncio.create_task(sweep_unreferenced_files(services))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         log.info("stopping")
+        sweeper.cancel()
         server.stop()
         await server.close_all_connections()
     finally:
