@@ -198,3 +198,24 @@ async def test_beyond_the_limit_is_413_and_nothing_is_kept(small_limit_api: Any,
     assert document.body["version"] == 1
     fits = await upload(api, doc_id, PDF, "small.pdf", clerk)
     assert fits.status == 201
+
+
+async def test_sweep_removes_files_left_behind_by_a_crash(services: Services) -> None:
+    """A process that stored a file but died before attaching it (or mid-collection) leaves an orphan."""
+    from datetime import timedelta
+
+    from oa.clock import utcnow
+
+    for sha, state in (("a" * 64, "live"), ("b" * 64, "deleting")):
+        await services.blobs.put_bytes(object_key(sha), PDF, content_type="application/pdf")
+        await services.mongo["files"].insert_one({"_id": sha, "state": state, "key": object_key(sha),
+                                                  "pinned_until": utcnow() - timedelta(minutes=1)})
+    pinned = "c" * 64  # an upload in progress right now: not touched
+    await services.blobs.put_bytes(object_key(pinned), PDF, content_type="application/pdf")
+    await services.mongo["files"].insert_one({"_id": pinned, "state": "live", "key": object_key(pinned),
+                                              "pinned_until": utcnow() + timedelta(minutes=30)})
+    assert await services.attachments.collect_garbage() == 2
+    assert not await services.blobs.exists(object_key("a" * 64))
+    assert not await services.blobs.exists(object_key("b" * 64))
+    assert await services.blobs.exists(object_key(pinned))
+    assert [record["_id"] for record in await stored_files(services)] == [pinned]
