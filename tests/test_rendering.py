@@ -24,6 +24,7 @@ from oa.rendering.content import (
     number_body,
     organ_marks,
     signer_rows,
+    title_lines,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -212,17 +213,49 @@ def test_downward_notice_elements() -> None:
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
     assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:linePitch")) == "579" and grid.get(qn("w:type")) == "linesAndChars"
+    assert grid.get(qn("w:linePitch")) == "579" and grid.get(qn("w:type")) == "lines"
+    assert grid.get(qn("w:charSpace")) is None
     normal = document.styles["Normal"].element.rPr
     assert normal.rFonts.get(qn("w:eastAsia")) == L.FANGSONG and normal.sz_val == Pt(16)
     assert document.core_properties.title == "关于做好2026年冬季森林防火工作的通知"
 
 
-def test_imprint_rules_are_thick_thin_thick() -> None:
+def char_spacing(run: Any) -> str | None:
+    spacing = run._r.rPr.find(qn("w:spacing"))
+    return None if spacing is None else spacing.get(qn("w:val"))
+
+
+def test_3hao_runs_are_condensed_onto_28_characters_per_line() -> None:
+    assert L.CHAR_PITCH_PT == 15.75 and L.CHAR_SPACING_TWIPS == -5
+    assert L.chars_per_line(L.TEXT_WIDTH_PT, 16, -5) == 28 and L.chars_per_line(L.TEXT_WIDTH_PT, 16, 0) == 27
+    assert L.indent_twips(2) == 630  # two characters of 15.75 pt
+    document = open_docx(render_docx(upward_request()))
+    for element in ("发文字号", "主送", "正文", "一级标题", "署名", "成文日期", "附注"):
+        for paragraph in styled(document, element):
+            assert {char_spacing(run) for run in paragraph.runs if run.text} == {"-5"}, element
+    for element in ("标题", "发文机关标志", "印发"):
+        for paragraph in styled(document, element):
+            assert {char_spacing(run) for run in paragraph.runs if run.text} == {"0"}, element
+    assert styled(document, "正文")[0].paragraph_format.first_line_indent == Twips(630)
+    assert document.styles["OA 正文"].element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+
+
+def test_imprint_is_a_full_width_table_at_the_bottom_ruled_thick_thin_thick() -> None:
     document = open_docx(render_docx(downward_notice()))
-    rules = styled(document, "版记线")
-    widths = [p._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:sz")) for p in rules]
+    table = document.tables[-1]
+    assert [row.cells[0].text for row in table.rows] == [
+        "抄送：市委办公室，市人大常委会办公室。", "韶关市人民政府办公室\t2026年11月23日印发"]
+    tbl_pr = table._tbl.tblPr
+    place = tbl_pr.find(qn("w:tblpPr"))
+    assert place.get(qn("w:vertAnchor")) == "margin" and place.get(qn("w:tblpYSpec")) == "bottom"
+    assert place.get(qn("w:horzAnchor")) == "page" and int(place.get(qn("w:tblpX"))) == L.mm_to_twips(28)
+    assert tbl_pr.find(qn("w:tblW")).get(qn("w:w")) == str(L.TEXT_WIDTH_TWIPS)
+    borders = tbl_pr.find(qn("w:tblBorders"))
+    widths = [borders.find(qn(f"w:{side}")).get(qn("w:sz")) for side in ("top", "insideH", "bottom")]
     assert widths == [str(L.RULE_THICK_SZ), str(L.RULE_THIN_SZ), str(L.RULE_THICK_SZ)] == ["8", "6", "8"]
+    # The floating table is anchored to a one-point paragraph after it, the last of the document.
+    anchor = document.paragraphs[-1]
+    assert anchor.text == "" and anchor._p.getprevious() is table._tbl
     separator = styled(document, "分隔线")[0]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert separator.get(qn("w:color")) == "FF0000"
 
@@ -266,6 +299,32 @@ def test_upward_request_with_three_signers_wraps_and_stays_conformant() -> None:
     assert texts(document, "发文字号") == ["韶府〔2026〕3号\t\t欧阳明"]
 
 
+def test_long_title_breaks_before_guanyu() -> None:
+    assert title_lines("韶关市人民政府关于申请森林防火专项资金的请示") == [
+        "韶关市人民政府", "关于申请森林防火专项资金的请示"]
+    assert title_lines("关于做好2026年冬季森林防火工作的通知") == ["关于做好2026年冬季森林防火工作的通知"]
+    seed_title = seed_letter()["title"]  # 35 characters starting with 關于: left to the word processor
+    assert title_lines(seed_title) == [seed_title]
+    title = styled(open_docx(render_docx(upward_request())), "标题")[0]
+    assert title.text == "韶关市人民政府\n关于申请森林防火专项资金的请示"
+    assert "<h1><span>韶关市人民政府</span><span>关于申请森林防火专项资金的请示</span></h1>" in render_preview_html(
+        upward_request())
+
+
+def test_signature_and_date_stay_with_the_text_above() -> None:
+    def keep(paragraph: Any) -> bool:
+        return bool(paragraph.paragraph_format.keep_with_next)
+
+    document = open_docx(render_docx(upward_request()))
+    body = styled(document, "正文")
+    assert keep(body[-1]) and not keep(body[-2])
+    assert keep(styled(document, "署名")[0]) and not keep(styled(document, "成文日期")[0])
+    assert not keep(styled(document, "附注")[0])
+    joint = open_docx(render_docx(joint_notice()))  # with 附件说明 the chain starts there
+    assert not keep(styled(joint, "正文")[-1]) and keep(styled(joint, "附件说明")[0])
+    assert [keep(p) for p in styled(joint, "署名")] == [True, True]
+
+
 def test_joint_notice_stacks_both_marks_in_red() -> None:
     document = open_docx(render_docx(joint_notice()))
     marks = styled(document, "发文机关标志")
@@ -287,7 +346,7 @@ def test_draft_without_number_date_or_imprint_still_conforms() -> None:
     data = render_docx(content)
     assert check_docx(data) == []
     document = open_docx(data)
-    assert texts(document, "成文日期") == [] and texts(document, "版记线") == []
+    assert texts(document, "成文日期") == [] and texts(document, "抄送") == [] and document.tables == []
     assert texts(document, "发文字号") == [""]
     upward = upward_request() | {"doc_number": None, "written_date": None}
     assert check_docx(render_docx(upward)) == []
@@ -363,11 +422,73 @@ def test_indented_separator_is_caught() -> None:
     assert ("分隔线", "跨度") in break_and_check(mutate)
 
 
+def imprint_table(document: docx.document.Document) -> Any:
+    return document.tables[-1]._tbl
+
+
 def test_thin_imprint_first_rule_is_caught() -> None:
     def mutate(document: docx.document.Document) -> None:
-        first = styled(document, "版记线")[0]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
-        first.set(qn("w:sz"), "6")
+        imprint_table(document).tblPr.find(qn("w:tblBorders")).find(qn("w:top")).set(qn("w:sz"), "6")
     assert break_and_check(mutate) == {("版记首条分隔线", "线宽")}
+
+
+def test_missing_middle_imprint_rule_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        imprint_table(document).tblPr.find(qn("w:tblBorders")).find(qn("w:insideH")).set(qn("w:val"), "nil")
+    assert break_and_check(mutate) == {("版记中间分隔线", "缺失")}
+
+
+def test_imprint_following_the_text_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        tbl_pr = imprint_table(document).tblPr
+        tbl_pr.remove(tbl_pr.find(qn("w:tblpPr")))  # an inline table, right after the date
+    assert break_and_check(mutate) == {("版记", "位置")}
+
+
+def test_imprint_at_the_top_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        imprint_table(document).tblPr.find(qn("w:tblpPr")).set(qn("w:tblpYSpec"), "top")
+    assert break_and_check(mutate) == {("版记", "位置")}
+
+
+def test_imprint_as_paragraphs_after_the_text_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        table = imprint_table(document)
+        for paragraph in list(table.iter(qn("w:p"))):
+            table.addprevious(paragraph)
+        table.getparent().remove(table)
+    assert break_and_check(mutate) == {("版记", "位置")}
+
+
+def test_narrow_imprint_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        imprint_table(document).tblPr.find(qn("w:tblW")).set(qn("w:w"), str(L.mm_to_twips(140)))
+    assert break_and_check(mutate) == {("版记", "跨度")}
+
+
+def test_body_run_without_condensed_spacing_is_caught() -> None:
+    def override(document: docx.document.Document) -> None:
+        # Text pasted with its own formatting: the run sets spacing 0 over the condensed style.
+        styled(document, "正文")[0].runs[0]._r.rPr.find(qn("w:spacing")).set(qn("w:val"), "0")
+    assert break_and_check(override) == {("正文", "字距")}
+
+    def missing(document: docx.document.Document) -> None:
+        # Nothing condenses the run: neither the run, nor its style chain, nor the document defaults.
+        run = styled(document, "二级标题")[0].runs[0]._r
+        defaults = document.styles.element.find(qn("w:docDefaults"))
+        levels = [run.rPr, defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))]
+        levels += [document.styles[name].element.rPr for name in ("OA 二级标题", "Normal")]
+        for rpr in levels:
+            rpr.remove(rpr.find(qn("w:spacing")))
+    assert break_and_check(missing) == {("二级标题", "字距"), ("默认样式", "每行字数")}
+
+
+def test_character_grid_is_caught() -> None:
+    def mutate(document: docx.document.Document) -> None:
+        grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:charSpace"), "-848")
+    assert break_and_check(mutate) == {("文档网格", "类型")}
 
 
 def test_footer_without_em_dashes_is_caught() -> None:

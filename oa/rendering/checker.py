@@ -3,7 +3,8 @@
 Formatting is judged as Word would show it: a run's own properties, then its character style, then
 its paragraph style chain, then the document defaults; so a run-level override that breaks a rule is
 caught even when the style is right. Elements are recognised by the "OA …" paragraph styles the
-renderer writes, so a document from elsewhere mostly reports its elements as missing.
+renderer writes, so a document from elsewhere mostly reports its elements as missing; the 版记 is the
+table holding the 抄送 and 印发 rows, its rules that table's borders.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class Checker:
 
     # Page, grid and defaults.
     def check_page(self) -> None:
-        normal_size = X.size(self.styles.default_levels()) or L.BODY_SIZE_PT
+        defaults = self.styles.default_levels()
+        normal_size = X.size(defaults) or L.BODY_SIZE_PT
+        normal_spacing = X.char_spacing(defaults)
         for section in self.document.sections:
             mm = {name: (getattr(section, name) or 0) / 36000 for name in (
                 "page_width", "page_height", "top_margin", "bottom_margin", "left_margin", "right_margin")}
@@ -82,20 +85,21 @@ class Checker:
                                           ("right_margin", "右边距", L.MARGIN_RIGHT_MM)):
                 if abs(mm[name] - expected) > L.MARGIN_TOLERANCE_MM + 1e-6:
                     self.add("页面", label, f"{expected:g} mm ±{L.MARGIN_TOLERANCE_MM:g}", f"{mm[name]:.1f} mm")
+            # A character grid (linesAndChars, snapToChars) is laid out two cells per character by LibreOffice.
             grid = section._sectPr.find(w("docGrid"))
             if attr(grid, "type") != L.DOC_GRID_TYPE:
-                self.add("文档网格", "类型", L.DOC_GRID_TYPE, attr(grid, "type") or "未设置 (none)")
-                continue
+                self.add("文档网格", "类型", f"{L.DOC_GRID_TYPE} (只设行网格)", attr(grid, "type") or "未设置 (none)")
             pitch_pt = int(attr(grid, "linePitch") or 0) / L.TWIPS_PER_PT
-            char_pt = normal_size + int(attr(grid, "charSpace") or 0) / 4096
             height_pt = L.mm_to_pt(mm["page_height"] - mm["top_margin"] - mm["bottom_margin"])
             width_pt = L.mm_to_pt(mm["page_width"] - mm["left_margin"] - mm["right_margin"])
             lines = int(height_pt / pitch_pt + 1e-6) if pitch_pt else 0
-            chars = int(width_pt / char_pt + 1e-6) if char_pt > 0 else 0
             if lines != L.LINES_PER_PAGE:
                 self.add("文档网格", "每页行数", L.LINES_PER_PAGE, f"{lines} (linePitch {pitch_pt:g} pt)")
+            # Characters per line follow from the default 3号 text's advance: its size plus its character spacing.
+            chars = L.chars_per_line(width_pt, normal_size, normal_spacing)
             if chars != L.CHARS_PER_LINE:
-                self.add("文档网格", "每行字数", L.CHARS_PER_LINE, f"{chars} (字距 {char_pt:.2f} pt)")
+                pitch = normal_size + normal_spacing / L.TWIPS_PER_PT
+                self.add("默认样式", "每行字数", L.CHARS_PER_LINE, f"{chars} (字距 {pitch:.2f} pt)")
 
     def check_defaults(self) -> None:
         levels = self.styles.default_levels()
@@ -112,7 +116,7 @@ class Checker:
         upward = False
         for paragraph in body.iter(w("p")):
             style = self.styles.name(self.styles.paragraph_style(paragraph))
-            if style in (L.SEPARATOR_STYLE, L.IMPRINT_RULE_STYLE):
+            if style == L.SEPARATOR_STYLE:
                 sequence.append((style, paragraph))
                 continue
             spec = ELEMENT_BY_STYLE.get(style)
@@ -186,11 +190,22 @@ class Checker:
                 self.add(spec.element, "字号", f"{spec.size_pt:g} pt", f"{size:g} pt {where}" if size else "未设置")
             if X.bold(levels):
                 self.add(spec.element, "加粗", "不加粗 (not bold)", f"加粗 (bold) {where}")
+            if spec.on_char_grid:
+                self.check_char_spacing(spec.element, levels, size or spec.size_pt, where)
             color = X.color(levels)
             if spec.color == L.RED and color != L.RED:
                 self.add(spec.element, "颜色", f"红色 #{L.RED}", f"{color} {where}")
             elif spec.color != L.RED and color not in L.BLACK_VALUES:
                 self.add(spec.element, "颜色", "黑色 (black/auto)", f"{color} {where}")
+
+    def check_char_spacing(self, element: str, levels: list[Any], size: float, where: str) -> None:
+        """3号 text must advance at a pitch that puts exactly 28 characters on a line (layout.CHAR_SPACING_TWIPS)."""
+        spacing = X.char_spacing(levels)
+        chars = L.chars_per_line(L.TEXT_WIDTH_PT, size, spacing)
+        if chars != L.CHARS_PER_LINE:
+            pitch = size + spacing / L.TWIPS_PER_PT
+            self.add(element, "字距", f"w:spacing {L.CHAR_SPACING_TWIPS} ({L.CHAR_PITCH_PT:g} pt/字, "
+                     f"{L.CHARS_PER_LINE} 字/行)", f"{spacing:g} ({pitch:g} pt/字, {chars} 字/行) {where}")
 
     def check_text(self, element: str, raw: str) -> None:
         """Text formats; `raw` keeps its tabs, which separate the parts of 发文字号 and 印发 lines."""
@@ -229,49 +244,73 @@ class Checker:
         if not valid:
             self.add(element, "日期格式", "2026年1月5日 (阿拉伯数字，不编虚位)", text)
 
-    def check_rule(self, element: str, paragraph: Any, color: str, sz: int) -> None:
-        levels = self.styles.paragraph_levels(paragraph)
-        bottom = next((level.find(f"{w('pBdr')}/{w('bottom')}") for level in levels
-                       if level.find(f"{w('pBdr')}/{w('bottom')}") is not None), None)
-        if bottom is None or (attr(bottom, "val") or "none") in NO_BORDER:
-            self.add(element, "缺失", "下边框 (bottom border)", "无 (none)")
-            return
-        found_color = (attr(bottom, "color") or "auto").upper()
+    def check_border(self, element: str, border: Any, color: str, sz: int) -> bool:
+        """A rule's line (a w:bottom/w:top/w:insideH border): present, `color`, `sz` wide. False if missing."""
+        if border is None or (attr(border, "val") or "none") in NO_BORDER:
+            self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
+            return False
+        found_color = (attr(border, "color") or "auto").upper()
         found_color = "auto" if found_color == "AUTO" else found_color
         if (color == L.RED and found_color != L.RED) or (color != L.RED and found_color not in L.BLACK_VALUES):
             self.add(element, "颜色", f"#{color}", found_color)
-        found_sz = int(attr(bottom, "sz") or 0)
+        found_sz = int(attr(border, "sz") or 0)
         if found_sz != sz:
             self.add(element, "线宽", f"{sz / 8:g} pt (w:sz={sz})", f"{found_sz / 8:g} pt (w:sz={found_sz})")
-        indents = X.indents(levels, L.char_twips())
-        in_table = X.in_table(paragraph)
-        if in_table or abs(indents["left"]) > 0.01 or abs(indents["right"]) > 0.01:
-            found = "表格内 (in a table)" if in_table else \
-                f"左缩进 {indents['left']:g} 字, 右缩进 {indents['right']:g} 字"
-            self.add(element, "跨度", f"版心全宽 {L.TEXT_WIDTH_MM:g} mm (无缩进)", found)
+        return True
 
     def check_separator(self, sequence: list[tuple[str, Any]], has_mark: bool) -> None:
+        """The red separator: the bottom border of a paragraph spanning the whole text block."""
         separators = [p for kind, p in sequence if kind == L.SEPARATOR_STYLE]
         if has_mark and not separators:
             self.add("分隔线", "缺失", "红色分隔线 (red separator)", "缺失 (missing)")
         for paragraph in separators:
-            self.check_rule("分隔线", paragraph, L.RED, L.SEPARATOR_SZ)
+            levels = self.styles.paragraph_levels(paragraph)
+            bottom = next((level.find(f"{w('pBdr')}/{w('bottom')}") for level in levels
+                           if level.find(f"{w('pBdr')}/{w('bottom')}") is not None), None)
+            if not self.check_border("分隔线", bottom, L.RED, L.SEPARATOR_SZ):
+                continue
+            indents = X.indents(levels, L.char_twips())
+            in_table = X.in_table(paragraph)
+            if in_table or abs(indents["left"]) > 0.01 or abs(indents["right"]) > 0.01:
+                found = "表格内 (in a table)" if in_table else \
+                    f"左缩进 {indents['left']:g} 字, 右缩进 {indents['right']:g} 字"
+                self.add("分隔线", "跨度", f"版心全宽 {L.TEXT_WIDTH_MM:g} mm (无缩进)", found)
 
     def check_imprint(self, sequence: list[tuple[str, Any]]) -> None:
-        """版记: a thick rule first and last, thin rules between its rows."""
-        items = [(kind, p) for kind, p in sequence if kind in (L.IMPRINT_RULE_STYLE, "抄送", "印发")]
-        rows = [i for i, (kind, _) in enumerate(items) if kind != L.IMPRINT_RULE_STYLE]
+        """版记: its rows in one full-width table floated to the bottom of the text block, ruled thick above and
+        below and thin between the rows (the table's borders)."""
+        rows = [p for kind, p in sequence if kind in L.IMPRINT_ELEMENTS]
         if not rows:
             return
-        # The rule above each row, then the one below the last row.
-        expected = [(row - 1, "首条分隔线" if n == 0 else "中间分隔线", L.RULE_THICK_SZ if n == 0 else L.RULE_THIN_SZ)
-                    for n, row in enumerate(rows)]
-        expected.append((rows[-1] + 1, "末条分隔线", L.RULE_THICK_SZ))
-        for rule_index, name, sz in expected:
-            if not 0 <= rule_index < len(items) or items[rule_index][0] != L.IMPRINT_RULE_STYLE:
-                self.add(f"版记{name}", "缺失", "存在 (present)", "缺失 (missing)")
-                continue
-            self.check_rule(f"版记{name}", items[rule_index][1], L.BLACK, sz)
+        table = X.table_of(rows[0])
+        if table is None or any(X.table_of(p) is not table for p in rows):
+            self.add("版记", "位置", "版心底部的整宽表格 (one full-width table at the bottom of the text block)",
+                     "随正文排列 (inline paragraphs after the text)")
+            return
+        self.check_imprint_position(table)
+        count = len(table.findall(w("tr")))
+        rules = [("版记首条分隔线", 0, "top", L.RULE_THICK_SZ)]
+        rules += [("版记中间分隔线", n, "bottom", L.RULE_THIN_SZ) for n in range(count - 1)]
+        rules.append(("版记末条分隔线", count - 1, "bottom", L.RULE_THICK_SZ))
+        for name, row, side, sz in rules:
+            self.check_border(name, X.table_border(table, self.styles.table_levels(table), row, side), L.BLACK, sz)
+
+    def check_imprint_position(self, table: Any) -> None:
+        place = table.find(f"{w('tblPr')}/{w('tblpPr')}")
+        anchor, y_spec = attr(place, "vertAnchor"), attr(place, "tblpYSpec")
+        if (anchor, y_spec) != ("margin", "bottom"):
+            found = "随正文 (not floating)" if place is None else f"vertAnchor={anchor}, tblpYSpec={y_spec}"
+            self.add("版记", "位置", "版心底部 (w:tblpPr vertAnchor=margin, tblpYSpec=bottom)", found)
+        section = self.document.sections[-1]
+        page, left, right = (round((getattr(section, name) or 0) / 635) for name in (
+            "page_width", "left_margin", "right_margin"))  # EMU → twips
+        text = page - left - right
+        width = X.table_width(table, self.styles.table_levels(table), text)
+        offset = X.table_left_offset(place, width, text, left, page)
+        tolerance = L.mm_to_twips(L.IMPRINT_POSITION_TOLERANCE_MM)
+        if abs(width - text) > tolerance or abs(offset) > tolerance:
+            self.add("版记", "跨度", f"版心全宽 {L.twips_to_mm(text):.0f} mm, 左端与版心对齐",
+                     f"宽 {L.twips_to_mm(width):.1f} mm, 左端偏移 {L.twips_to_mm(offset):+.1f} mm")
 
     # Footers.
     def check_footers(self) -> None:

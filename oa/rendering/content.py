@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from oa.rendering.layout import URGENCY_VALUES
+from oa.rendering.layout import TITLE_CHARS_PER_LINE, URGENCY_VALUES
 
 DIGITS = "零一二三四五六七八九"
 UPWARD = "上行"
@@ -21,6 +21,8 @@ UNSIGNED_TYPES = frozenset({"纪要"})
 # GB/T 9704 7.2.4: 签发人 names are laid out two to a line.
 SIGNERS_PER_LINE = 2
 FINAL_PUNCTUATION = "。．.，,；;：:！!？?、"
+# A long title breaks after the issuing organ's name, before "关于" (simplified and traditional spellings).
+TITLE_BREAK_BEFORE = ("关于", "關于", "關於")
 # Characters that a typesetter counts as a full 一字; Latin letters, digits and ASCII punctuation are half.
 _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
                    r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2014\u2026\u201c\u201d]")
@@ -163,6 +165,19 @@ def text_width(text: str) -> float:
     return wide + (len(text) - wide) / 2
 
 
+def title_lines(title: str, chars_per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
+    """The title's lines. One that does not fit on a line is broken before "关于" when both parts then fit,
+    so the organ's name stands on its own line and no word or two is stranded on the last one (GB/T 9704 7.3.1:
+    回行时词意完整、排列对称); otherwise it is left to the word processor to wrap."""
+    if text_width(title) <= chars_per_line:
+        return [title]
+    for marker in TITLE_BREAK_BEFORE:
+        at = title.find(marker)
+        if at > 0 and max(text_width(title[:at]), text_width(title[at:])) <= chars_per_line:
+            return [title[:at], title[at:]]
+    return [title]
+
+
 def signature_right_indent(name: str, date_text: str, date_indent: float) -> float:
     """Right indent (in 字) that centres a 署名 over the 成文日期 (GB/T 9704 7.3.5.1), never negative."""
     return max(0.0, date_indent + (text_width(date_text) - text_width(name)) / 2)
@@ -181,6 +196,7 @@ class Prepared:
     upward: bool
     signer_rows: list[list[str]]
     title: str
+    title_lines: list[str]
     main_to: str
     body: list[BodyLine]
     attachments: list[str]
@@ -210,6 +226,7 @@ def prepare(content: dict[str, Any]) -> Prepared:
         upward=upward,
         signer_rows=signer_rows(list(content["signers"])) if upward else [],
         title=content["title"],
+        title_lines=title_lines(content["title"]),
         main_to=main_to_text(content["main_to"]),
         body=number_body(content["body"]),
         attachments=attachment_lines(content["attachments"]),

@@ -1,10 +1,11 @@
 """Renders a 公文 content dict to a GB/T 9704-2012 .docx with python-docx.
 
 Every element gets its own paragraph style ("OA 标题", "OA 正文"…) so the checker can find it, and the
-same font, size and colour are written on each run as well, because Word users restyle runs, not styles.
-Rules (the red separator, the 版记 lines) are bottom borders of empty paragraphs with no indent, so their
-colour, width and full-width span can be read back. Joint issuance stacks the organ names in a borderless
-table with "文件" beside them, vertically centred (GB/T 9704 7.2.3).
+same font, size, colour and character spacing are written on each run as well, because Word users restyle
+runs, not styles. The red separator is the bottom border of an empty paragraph with no indent, so its colour,
+width and full-width span can be read back; the 版记 is a full-width table floated to the bottom of the text
+block, its rules being the table's borders. Joint issuance stacks the organ names in a borderless table with
+"文件" beside them, vertically centred (GB/T 9704 7.2.3).
 """
 
 from __future__ import annotations
@@ -19,87 +20,29 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Twips
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from oa.rendering import layout as L
 from oa.rendering.content import Prepared, prepare, signature_right_indent, text_width
+from oa.rendering.wordml import (
+    PPR_ORDER,
+    RPR_ORDER,
+    TBLPR_ORDER,
+    borders,
+    child,
+    format_paragraph,
+    format_run,
+    indent,
+    set_attrs,
+)
 
-PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
-             "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
-             "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
-RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
-             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
-             "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
-             "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
-TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
-               "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")
 FULL_WIDTH_SPACE = "\u3000"
 
 Container = DocumentObject | _Cell
-
-
-def _child(parent: BaseOxmlElement, tag: str, order: tuple[str, ...]) -> BaseOxmlElement:
-    """The `w:tag` child of `parent`, created in schema order if missing (Word rejects misordered XML)."""
-    found = parent.find(qn(f"w:{tag}"))
-    if found is not None:
-        return found
-    element = OxmlElement(f"w:{tag}")
-    rank = order.index(tag)
-    for index, sibling in enumerate(parent):
-        name = sibling.tag.rsplit("}", 1)[-1]
-        if name in order and order.index(name) > rank:
-            parent.insert(index, element)
-            return element
-    parent.append(element)
-    return element
-
-
-def _set(element: BaseOxmlElement, **attrs: object) -> None:
-    for key, value in attrs.items():
-        element.set(qn(f"w:{key}"), str(value))
-
-
-def _format_run(rpr: BaseOxmlElement, font: str, size_pt: float, color: str) -> None:
-    fonts = _child(rpr, "rFonts", RPR_ORDER)
-    for theme in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{theme}"), None)
-    # python-docx's font.name leaves w:eastAsia alone, and Chinese text is drawn with the eastAsia font.
-    _set(fonts, ascii=font, hAnsi=font, eastAsia=font, cs=font, hint="eastAsia")
-    _set(_child(rpr, "color", RPR_ORDER), val=color)
-    half_points = round(size_pt * 2)
-    _set(_child(rpr, "sz", RPR_ORDER), val=half_points)
-    _set(_child(rpr, "szCs", RPR_ORDER), val=half_points)
-
-
-def _format_paragraph(ppr: BaseOxmlElement, spec: L.ElementSpec, line_twips: int | None = None) -> None:
-    line = line_twips or spec.line_twips
-    spacing = _child(ppr, "spacing", PPR_ORDER)
-    _set(spacing, before=0, after=0)
-    if line:
-        _set(spacing, line=line, lineRule="exact")
-    if not spec.snap_to_grid:
-        _set(_child(ppr, "snapToGrid", PPR_ORDER), val=0)
-    _set(_child(ppr, "jc", PPR_ORDER), val=spec.align[0])
-    left = spec.left_chars or 0.0
-    first = spec.first_line_chars if spec.first_line_chars is not None else left
-    _indent(ppr, spec.size_pt, left=left, right=spec.right_chars or 0.0, first=first)
-
-
-def _indent(ppr: BaseOxmlElement, size_pt: float, *, left: float, right: float, first: float) -> None:
-    """Indents in characters; `first` is where the first line starts, measured like `left` from the margin."""
-    ind = _child(ppr, "ind", PPR_ORDER)
-    ind.attrib.clear()
-    _set(ind, left=L.indent_twips(left, size_pt), right=L.indent_twips(right, size_pt))
-    # Always explicit, so nothing is inherited from the style chain.
-    if first < left:
-        _set(ind, hanging=L.indent_twips(left - first, size_pt))
-    else:
-        _set(ind, firstLine=L.indent_twips(first - left, size_pt))
+SEPARATOR_SPEC = L.ElementSpec(L.SEPARATOR_STYLE, L.FANGSONG, L.BODY_SIZE_PT, ("left",),
+                               line_twips=L.SEPARATOR_LINE_TWIPS, snap_to_grid=False)
 
 
 def _setup_defaults(document: DocumentObject) -> None:
@@ -107,11 +50,16 @@ def _setup_defaults(document: DocumentObject) -> None:
     defaults = document.styles.element.find(qn("w:docDefaults"))
     normal = document.styles["Normal"].element
     for rpr in (defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), normal.get_or_add_rPr()):
-        _format_run(rpr, L.FANGSONG, L.BODY_SIZE_PT, L.BLACK)
-        _set(_child(rpr, "lang", RPR_ORDER), val="en-US", eastAsia="zh-CN")
+        format_run(rpr, L.FANGSONG, L.BODY_SIZE_PT, L.BLACK, L.CHAR_SPACING_TWIPS)
+        set_attrs(child(rpr, "lang", RPR_ORDER), val="en-US", eastAsia="zh-CN")
     ppr_default = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
-    _set(_child(ppr_default, "spacing", PPR_ORDER), before=0, after=0, line=L.LINE_PITCH_TWIPS, lineRule="exact")
-    _format_paragraph(normal.get_or_add_pPr(), L.ElementSpec("Normal", L.FANGSONG, L.BODY_SIZE_PT, ("both",)))
+    set_attrs(child(ppr_default, "spacing", PPR_ORDER), before=0, after=0, line=L.LINE_PITCH_TWIPS, lineRule="exact")
+    format_paragraph(normal.get_or_add_pPr(), L.ElementSpec("Normal", L.FANGSONG, L.BODY_SIZE_PT, ("both",)))
+    # No extra gap between Chinese and Latin letters or digits: it would push the characters after "2026年" off
+    # the 28 columns, and make dates wider than content.text_width says (署名 is centred over the date with it).
+    for ppr in (ppr_default, normal.get_or_add_pPr()):
+        for name in ("autoSpaceDE", "autoSpaceDN"):
+            set_attrs(child(ppr, name, PPR_ORDER), val=0)
 
 
 def _add_styles(document: DocumentObject) -> None:
@@ -120,18 +68,14 @@ def _add_styles(document: DocumentObject) -> None:
         style = document.styles.add_style(spec.style, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.quick_style = True
-        _format_paragraph(style.element.get_or_add_pPr(), spec)
-        _format_run(style.element.get_or_add_rPr(), spec.font, spec.size_pt, spec.color)
-    for name, color, line in ((L.SEPARATOR_STYLE, L.RED, L.SEPARATOR_LINE_TWIPS),
-                              (L.IMPRINT_RULE_STYLE, L.BLACK, L.IMPRINT_RULE_LINE_TWIPS)):
-        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = normal
-        ppr = style.element.get_or_add_pPr()
-        _format_paragraph(ppr, L.ElementSpec(name, L.FANGSONG, L.BODY_SIZE_PT, ("left",), line_twips=line,
-                                             snap_to_grid=False))
-        _format_run(style.element.get_or_add_rPr(), L.FANGSONG, L.BODY_SIZE_PT, color)
+        format_paragraph(style.element.get_or_add_pPr(), spec)
+        format_run(style.element.get_or_add_rPr(), spec.font, spec.size_pt, spec.color, spec.char_spacing_twips)
+    separator = document.styles.add_style(L.SEPARATOR_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    separator.base_style = normal
+    format_paragraph(separator.element.get_or_add_pPr(), SEPARATOR_SPEC)
+    format_run(separator.element.get_or_add_rPr(), L.FANGSONG, L.BODY_SIZE_PT, L.RED, 0)
     signer = document.styles.add_style(L.SIGNER_NAME_STYLE, WD_STYLE_TYPE.CHARACTER)
-    _format_run(signer.element.get_or_add_rPr(), L.SIGNER_NAME_FONT, L.BODY_SIZE_PT, L.BLACK)
+    format_run(signer.element.get_or_add_rPr(), L.SIGNER_NAME_FONT, L.BODY_SIZE_PT, L.BLACK, L.CHAR_SPACING_TWIPS)
 
 
 def _setup_section(document: DocumentObject) -> None:
@@ -141,19 +85,20 @@ def _setup_section(document: DocumentObject) -> None:
     section.left_margin, section.right_margin = Mm(L.MARGIN_LEFT_MM), Mm(L.MARGIN_RIGHT_MM)
     section.footer_distance = Mm(L.FOOTER_DISTANCE_MM)
     section.gutter = 0
-    grid = _child(section._sectPr, "docGrid", ("pgSz", "pgMar", "cols", "docGrid"))
+    grid = child(section._sectPr, "docGrid", ("pgSz", "pgMar", "cols", "docGrid"))
     grid.attrib.clear()
-    _set(grid, type=L.DOC_GRID_TYPE, linePitch=L.LINE_PITCH_TWIPS, charSpace=L.CHAR_SPACE)
+    # Lines only: the 28 characters per line come from the condensed 3号 runs (see layout.CHAR_SPACING_TWIPS).
+    set_attrs(grid, type=L.DOC_GRID_TYPE, linePitch=L.LINE_PITCH_TWIPS)
     document.settings.odd_and_even_pages_header_footer = True
     spec = L.ELEMENTS["页码"]
     for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
         paragraph = footer.paragraphs[0]
         paragraph.style = document.styles[spec.style]
         ppr = paragraph._p.get_or_add_pPr()
-        _format_paragraph(ppr, spec)
-        _set(_child(ppr, "jc", PPR_ORDER), val=side)
+        format_paragraph(ppr, spec)
+        set_attrs(child(ppr, "jc", PPR_ORDER), val=side)
         sides = {"left": 0.0, "right": 0.0, side: L.PAGE_NUMBER_SIDE_CHARS}
-        _indent(ppr, spec.size_pt, left=sides["left"], right=sides["right"], first=sides["left"])
+        indent(ppr, spec.size_pt, left=sides["left"], right=sides["right"], first=sides["left"])
         _page_number_runs(paragraph, spec)
 
 
@@ -161,9 +106,9 @@ def _page_number_runs(paragraph: Paragraph, spec: L.ElementSpec) -> None:
     """The runs of "— N —", N being a PAGE field (begin / instruction / separate / cached result / end)."""
     def run(text: str = "", field: str | None = None, instruction: str | None = None) -> None:
         r = paragraph.add_run()
-        _format_run(r._r.get_or_add_rPr(), spec.font, spec.size_pt, L.BLACK)
+        format_run(r._r.get_or_add_rPr(), spec.font, spec.size_pt, L.BLACK, spec.char_spacing_twips)
         if field:
-            _set(_child(r._r, "fldChar", ("rPr", "fldChar")), fldCharType=field)
+            set_attrs(child(r._r, "fldChar", ("rPr", "fldChar")), fldCharType=field)
         elif instruction:
             instr = OxmlElement("w:instrText")
             instr.set(qn("xml:space"), "preserve")
@@ -185,9 +130,9 @@ def _paragraph(where: Container, element: str, before_lines: float = 0.0, before
     spec = L.ELEMENTS[element]
     paragraph = where.add_paragraph(style=spec.style)
     ppr = paragraph._p.get_or_add_pPr()
-    _format_paragraph(ppr, spec)
+    format_paragraph(ppr, spec)
     if before_lines or before_twips:
-        _set(_child(ppr, "spacing", PPR_ORDER), before=before_twips + round(before_lines * L.LINE_PITCH_TWIPS))
+        set_attrs(child(ppr, "spacing", PPR_ORDER), before=before_twips + round(before_lines * L.LINE_PITCH_TWIPS))
     return paragraph
 
 
@@ -197,7 +142,8 @@ def _run(paragraph: Paragraph, text: str, element: str, *, font: str | None = No
         return
     spec = L.ELEMENTS[element]
     run = paragraph.add_run(text, style=char_style)
-    _format_run(run._r.get_or_add_rPr(), font or spec.font, size_pt or spec.size_pt, spec.color)
+    format_run(run._r.get_or_add_rPr(), font or spec.font, size_pt or spec.size_pt, spec.color,
+               spec.char_spacing_twips)
 
 
 def _text_paragraph(where: Container, element: str, text: str, before_lines: float = 0.0) -> Paragraph:
@@ -206,17 +152,12 @@ def _text_paragraph(where: Container, element: str, text: str, before_lines: flo
     return paragraph
 
 
-def _rule(document: DocumentObject, style: str, color: str, sz: int, before_lines: float = 0.0) -> None:
-    paragraph = document.add_paragraph(style=style)
+def _separator(document: DocumentObject) -> None:
+    """The red separator: the bottom border of an empty paragraph 4 mm tall, so it sits 4 mm below the number."""
+    paragraph = document.add_paragraph(style=L.SEPARATOR_STYLE)
     ppr = paragraph._p.get_or_add_pPr()
-    line = L.SEPARATOR_LINE_TWIPS if style == L.SEPARATOR_STYLE else L.IMPRINT_RULE_LINE_TWIPS
-    _format_paragraph(ppr, L.ElementSpec(style, L.FANGSONG, L.BODY_SIZE_PT, ("left",), line_twips=line,
-                                         snap_to_grid=False))
-    if before_lines:
-        _set(_child(ppr, "spacing", PPR_ORDER), before=round(before_lines * L.LINE_PITCH_TWIPS))
-    bottom = OxmlElement("w:bottom")
-    _set(bottom, val="single", sz=sz, space=0, color=color)
-    _child(ppr, "pBdr", PPR_ORDER).append(bottom)
+    format_paragraph(ppr, SEPARATOR_SPEC)
+    borders(child(ppr, "pBdr", PPR_ORDER), {"bottom": L.SEPARATOR_SZ}, L.RED)
 
 
 def _mark_size(width_chars: float) -> float:
@@ -228,7 +169,7 @@ def _mark_size(width_chars: float) -> float:
 def _mark_paragraph(where: Container, text: str, size: float, before_twips: int = 0) -> Paragraph:
     paragraph = _paragraph(where, "发文机关标志", before_twips=before_twips)
     line = round(size * L.ORGAN_MARK_LINE_FACTOR * L.TWIPS_PER_PT)
-    _set(_child(paragraph._p.get_or_add_pPr(), "spacing", PPR_ORDER), line=line, lineRule="exact")
+    set_attrs(child(paragraph._p.get_or_add_pPr(), "spacing", PPR_ORDER), line=line, lineRule="exact")
     _run(paragraph, text, "发文机关标志", size_pt=size)
     return paragraph
 
@@ -254,16 +195,16 @@ def _joint_mark(document: DocumentObject, doc: Prepared, before: int) -> None:
     suffix_twips = round(suffix_chars * size * L.TWIPS_PER_PT)
     # An empty spacer paragraph carries the 35 mm offset: a table has no "space before".
     spacer = document.add_paragraph(style=L.ELEMENTS["发文机关标志"].style)
-    _set(_child(spacer._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0, line=max(before, 20),
+    set_attrs(child(spacer._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0, line=max(before, 20),
          lineRule="exact")
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
-    _set(_child(tbl_pr, "tblW", TBLPR_ORDER), w=names_twips + suffix_twips, type="dxa")
-    margins = _child(tbl_pr, "tblCellMar", TBLPR_ORDER)
+    set_attrs(child(tbl_pr, "tblW", TBLPR_ORDER), w=names_twips + suffix_twips, type="dxa")
+    margins = child(tbl_pr, "tblCellMar", TBLPR_ORDER)
     for side in ("top", "left", "bottom", "right"):
-        _set(_child(margins, side, ("top", "left", "bottom", "right")), w=0, type="dxa")
+        set_attrs(child(margins, side, ("top", "left", "bottom", "right")), w=0, type="dxa")
     names_cell, suffix_cell = table.rows[0].cells
     for cell, twips in ((names_cell, names_twips), (suffix_cell, suffix_twips)):
         cell.width = Twips(twips)
@@ -274,17 +215,17 @@ def _joint_mark(document: DocumentObject, doc: Prepared, before: int) -> None:
     for mark in doc.marks:
         paragraph = _mark_paragraph(names_cell, mark, size)
         # Equal-width names whatever their length: the stacked form spreads each across the column.
-        _set(_child(paragraph._p.get_or_add_pPr(), "jc", PPR_ORDER), val="distribute")
-    _set(_child(suffix_cell._tc.get_or_add_tcPr(), "vAlign", ("tcW", "vAlign")), val="center")
+        set_attrs(child(paragraph._p.get_or_add_pPr(), "jc", PPR_ORDER), val="distribute")
+    set_attrs(child(suffix_cell._tc.get_or_add_tcPr(), "vAlign", ("tcW", "vAlign")), val="center")
     _mark_paragraph(suffix_cell, doc.mark_suffix, size)
 
 
 def _tab_stops(paragraph: Paragraph, *stops: tuple[str, int]) -> None:
     """(alignment, position in twips from the left margin) tab stops."""
-    tabs = _child(paragraph._p.get_or_add_pPr(), "tabs", PPR_ORDER)
+    tabs = child(paragraph._p.get_or_add_pPr(), "tabs", PPR_ORDER)
     for align, pos in stops:
         tab = OxmlElement("w:tab")
-        _set(tab, val=align, pos=pos)
+        set_attrs(tab, val=align, pos=pos)
         tabs.append(tab)
 
 
@@ -298,7 +239,7 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
     widest = max(text_width(r) for r in rows)
     # Left tab stops: the label starts where the widest row ends one character from the right edge,
     # and every row's names start right after the label, so wrapped names line up (GB/T 9704 7.2.4).
-    # Measured from the right edge: the text block is a little narrower than 28 full 3号 characters.
+    # Measured from the right edge of the block (28 characters take 441 of its 442.2 pt).
     names_at = L.TEXT_WIDTH_TWIPS - L.indent_twips(L.SIGNER_RIGHT_CHARS + widest)
     label_at = names_at - L.indent_twips(text_width(label))
     for index, names in enumerate(rows):
@@ -308,10 +249,12 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
         paragraph = _paragraph(document, element, before)
         _tab_stops(paragraph, ("left", label_at), ("left", names_at))
         ppr = paragraph._p.get_or_add_pPr()
-        _set(_child(ppr, "jc", PPR_ORDER), val="left")
+        set_attrs(child(ppr, "jc", PPR_ORDER), val="left")
         if last:
-            _indent(ppr, L.BODY_SIZE_PT, left=L.UPWARD_DOC_NUMBER_LEFT_CHARS, right=L.SIGNER_RIGHT_CHARS,
-                    first=L.UPWARD_DOC_NUMBER_LEFT_CHARS)
+            # No right indent: the tab stops already keep the names one character in, and a right indent there
+            # leaves the names no slack at all, so a rounding error wraps the last name onto a line of its own.
+            indent(ppr, L.BODY_SIZE_PT, left=L.UPWARD_DOC_NUMBER_LEFT_CHARS, right=0,
+                   first=L.UPWARD_DOC_NUMBER_LEFT_CHARS)
             _run(paragraph, doc.doc_number, element)
         _run(paragraph, "\t" + (label if index == 0 else "\t"), element)
         if names:
@@ -319,20 +262,36 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
 
 
 def _imprint(document: DocumentObject, doc: Prepared) -> None:
-    """版记: thick rule, 抄送, thin rule, 印发机关 ⇥ 印发日期, thick rule."""
-    rows: list[tuple[str, str]] = []
-    if doc.copy_to:
-        rows.append(("抄送", doc.copy_to))
-    if doc.printer:
-        rows.append(("印发", doc.printer))
-    for index, (element, text) in enumerate(rows):
-        sz = L.RULE_THICK_SZ if index == 0 else L.RULE_THIN_SZ
-        _rule(document, L.IMPRINT_RULE_STYLE, L.BLACK, sz, L.IMPRINT_LINES_BELOW if index == 0 else 0)
-        paragraph = _text_paragraph(document, element, text)
+    """版记 (GB/T 9704 7.4): a row for 抄送 and one for 印发机关 ⇥ 印发日期, ruled thick above and below and thin
+    between, in a full-width table floated to the bottom of the text block (layout.IMPRINT_TABLE_POSITION)."""
+    rows = [(element, text) for element, text in zip(L.IMPRINT_ELEMENTS, (doc.copy_to, doc.printer), strict=True)
+            if text]
+    table = document.add_table(rows=len(rows), cols=1)
+    tbl_pr = table._tbl.tblPr
+    set_attrs(child(tbl_pr, "tblpPr", TBLPR_ORDER), **L.IMPRINT_TABLE_POSITION)
+    set_attrs(child(tbl_pr, "tblOverlap", TBLPR_ORDER), val="never")
+    set_attrs(child(tbl_pr, "tblW", TBLPR_ORDER), w=L.TEXT_WIDTH_TWIPS, type="dxa")
+    set_attrs(child(tbl_pr, "tblInd", TBLPR_ORDER), w=0, type="dxa")
+    borders(child(tbl_pr, "tblBorders", TBLPR_ORDER), {
+        "top": L.RULE_THICK_SZ, "left": None, "bottom": L.RULE_THICK_SZ, "right": None,
+        "insideH": L.RULE_THIN_SZ, "insideV": None}, L.BLACK)
+    set_attrs(child(tbl_pr, "tblLayout", TBLPR_ORDER), type="fixed")
+    # No cell margins: the rules run from edge to edge and the texts' indents count from the block's edge.
+    margins = child(tbl_pr, "tblCellMar", TBLPR_ORDER)
+    for side in ("top", "left", "bottom", "right"):
+        set_attrs(child(margins, side, ("top", "left", "bottom", "right")), w=0, type="dxa")
+    table.columns[0].width = Twips(L.TEXT_WIDTH_TWIPS)
+    for row, (element, text) in zip(table.rows, rows, strict=True):
+        cell = row.cells[0]
+        cell.width = Twips(L.TEXT_WIDTH_TWIPS)
+        cell._tc.remove(cell.paragraphs[0]._p)  # python-docx puts an empty paragraph in each new cell
+        paragraph = _text_paragraph(cell, element, text)
         if element == "印发" and doc.printed:
             _tab_stops(paragraph, ("right", L.TEXT_WIDTH_TWIPS - L.indent_twips(L.IMPRINT_SIDE_CHARS, L.SIZE_4)))
             _run(paragraph, "\t" + doc.printed, element)
-    _rule(document, L.IMPRINT_RULE_STYLE, L.BLACK, L.RULE_THICK_SZ)
+    anchor = document.add_paragraph()
+    set_attrs(child(anchor._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0,
+              line=L.IMPRINT_ANCHOR_LINE_TWIPS, lineRule="exact")
 
 
 def _core_properties(document: DocumentObject, content: dict[str, Any]) -> None:
@@ -345,6 +304,30 @@ def _core_properties(document: DocumentObject, content: dict[str, Any]) -> None:
     props.keywords = content["disclosure"] or ""
     props.language = "zh-CN"
     props.revision = 1
+
+
+def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | None) -> None:
+    """附件说明, 署名 and 成文日期, kept on the page of the text above them (w:keepNext down to the date): the seal's
+    top must be within one line of the body or the 附件说明 (GB/T 9704 7.3.5), never alone at the top of a page."""
+    chain = [last_body] if last_body is not None and not doc.attachments else []
+    for index, text in enumerate(doc.attachments):
+        paragraph = _text_paragraph(document, "附件说明", text, L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
+        if index == 0:
+            indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=L.ELEMENTS["附件说明"].left_chars or 0,
+                   right=0, first=L.ATTACHMENT_LEFT_CHARS)
+        chain.append(paragraph)
+    for name in doc.signatures:
+        # Joint issuance: the organs sign one under another, each with room for its seal.
+        paragraph = _text_paragraph(document, "署名", name, L.SIGNATURE_LINES_BELOW_BODY)
+        right = signature_right_indent(name, doc.date, L.DATE_RIGHT_CHARS) if doc.date else L.DATE_RIGHT_CHARS
+        indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=0, right=right, first=0)
+        chain.append(paragraph)
+    if doc.date:
+        before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY
+        chain.append(_text_paragraph(document, "成文日期", doc.date, before))
+    if doc.signatures or doc.date:
+        for paragraph in chain[:-1]:
+            set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
 
 
 def render_docx(content: dict[str, Any]) -> bytes:
@@ -366,25 +349,15 @@ def render_docx(content: dict[str, Any]) -> bytes:
     if doc.marks:
         _organ_mark(document, doc)
     _number_and_signers(document, doc)
-    _rule(document, L.SEPARATOR_STYLE, L.RED, L.SEPARATOR_SZ)
-    _text_paragraph(document, "标题", doc.title, L.TITLE_LINES_BELOW_SEPARATOR)
+    _separator(document)
+    _text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
     if doc.main_to:
         _text_paragraph(document, "主送", doc.main_to, L.MAIN_TO_LINES_BELOW_TITLE)
+    last_body = None
     for line in doc.body:
         element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
-        _text_paragraph(document, element, line.full_text)
-    for index, text in enumerate(doc.attachments):
-        paragraph = _text_paragraph(document, "附件说明", text, L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
-        if index == 0:
-            _indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=L.ELEMENTS["附件说明"].left_chars or 0,
-                    right=0, first=L.ATTACHMENT_LEFT_CHARS)
-    for name in doc.signatures:
-        # Joint issuance: the organs sign one under another, each with room for its seal.
-        paragraph = _text_paragraph(document, "署名", name, L.SIGNATURE_LINES_BELOW_BODY)
-        right = signature_right_indent(name, doc.date, L.DATE_RIGHT_CHARS) if doc.date else L.DATE_RIGHT_CHARS
-        _indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=0, right=right, first=0)
-    if doc.date:
-        _text_paragraph(document, "成文日期", doc.date, 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY)
+        last_body = _text_paragraph(document, element, line.full_text)
+    _closing(document, doc, last_body)
     if doc.note:
         _text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE)
     if doc.has_imprint:

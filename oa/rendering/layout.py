@@ -54,12 +54,24 @@ SIZE_2 = 22.0  # 二号
 SIZE_3 = 16.0  # 三号
 SIZE_4 = 14.0  # 四号
 BODY_SIZE_PT = SIZE_3
+TITLE_CHARS_PER_LINE = math.floor(TEXT_WIDTH_PT / SIZE_2)  # 20 characters of 2号 text
 
-# w:docGrid w:charSpace is in 1/4096 pt, added to the default font size to give the grid's character pitch.
-# 28 characters must fit in 156 mm: pitch ≤ 442.2 / 28 = 15.793 pt → (15.793 - 16) × 4096 = -847.8, rounded down.
-CHAR_SPACE = math.floor((TEXT_WIDTH_PT / CHARS_PER_LINE - BODY_SIZE_PT) * 4096)  # -848
-CHAR_PITCH_PT = BODY_SIZE_PT + CHAR_SPACE / 4096
-DOC_GRID_TYPE = "linesAndChars"
+# Characters per line. A "linesAndChars" grid with a negative charSpace (-848/4096 pt, pitch 15.79 pt) is what
+# Word templates use, but LibreOffice lays every CJK glyph wider than the grid cell over TWO cells, so a 16 pt
+# character on a 15.79 pt grid gives ~14 characters per line with wide gaps. Instead the grid is "lines" only and
+# every 3号 run is condensed by a quarter point (w:spacing w:val="-5", in twentieths of a point): each character
+# then advances 15.75 pt, 28 × 15.75 = 441 pt fits the 442.2 pt block and 29 do not, in Word and LibreOffice alike.
+# Text of other sizes (title, organ mark, 版记, page numbers) is not on the 28-character grid and keeps spacing 0.
+DOC_GRID_TYPE = "lines"
+CHAR_SPACING_TWIPS = -5  # w:spacing w:val of a 3号 run
+CHAR_PITCH_PT = BODY_SIZE_PT + CHAR_SPACING_TWIPS / TWIPS_PER_PT  # 15.75
+
+
+def chars_per_line(width_pt: float, size_pt: float, spacing_twips: float) -> int:
+    """Whole characters of `size_pt` text condensed (negative) or expanded by `spacing_twips` that fit `width_pt`."""
+    pitch = size_pt + spacing_twips / TWIPS_PER_PT
+    return math.floor(width_pt / pitch + 1e-6) if pitch > 0 else 0
+
 
 # Fonts.
 FANGSONG = "仿宋_GB2312"
@@ -81,9 +93,22 @@ RULE_THIN_SZ = round(mm_to_pt(0.25) * 8)  # 6
 # that matches common templates.
 SEPARATOR_SZ = 12
 SEPARATOR_GAP_MM = 4.0  # 发文字号 → separator
-# Rules are drawn as the bottom border of an empty paragraph this tall, so the gap above them is the paragraph.
+# The separator is drawn as the bottom border of an empty paragraph this tall, so the gap above it is the paragraph.
 SEPARATOR_LINE_TWIPS = mm_to_twips(SEPARATOR_GAP_MM)
-IMPRINT_RULE_LINE_TWIPS = 20  # 1 pt: the 版记 rules sit tight between their rows
+
+# 版记 sits at the bottom of the last page's text block, its last rule on the block's bottom edge (GB/T 9704 7.4),
+# not right after the text. It is a one-column table (a row per element, the rules are its borders) floated to the
+# bottom margin of the page where it falls; text wraps above it. A frame of paragraphs (w:framePr) would be the
+# other way, but LibreOffice drops a frame whose paragraphs have different borders (thick/thin/thick rules).
+# Horizontally it is placed from the page edge: LibreOffice (before 7.6) only floats a table as wide as the text
+# block when it is positioned relative to the page; from the margin it would stay inline, right after the text.
+IMPRINT_TABLE_POSITION = {"leftFromText": "0", "rightFromText": "0", "topFromText": str(LINE_PITCH_TWIPS),
+                          "bottomFromText": "0", "vertAnchor": "margin", "horzAnchor": "page",
+                          "tblpX": str(mm_to_twips(MARGIN_LEFT_MM)), "tblpYSpec": "bottom"}
+# A floating table is anchored to the paragraph after it, which goes last in the document: 1 pt tall, so the anchor
+# itself hardly ever starts a page (the 版记 goes to the page where its anchor falls).
+IMPRINT_ANCHOR_LINE_TWIPS = 20
+IMPRINT_POSITION_TOLERANCE_MM = 0.5
 
 # 发文机关标志: the standard leaves its size to the issuer ("醒目、美观、庄重"); we fit it to the text width.
 ORGAN_MARK_MAX_PT = 42.0
@@ -99,7 +124,6 @@ MAIN_TO_LINES_BELOW_TITLE = 1
 ATTACHMENT_LINES_BELOW_BODY = 1
 SIGNATURE_LINES_BELOW_BODY = 2  # room for the seal, whose top stays within one line of the text
 NOTE_LINES_BELOW_DATE = 1
-IMPRINT_LINES_BELOW = 2
 
 # Indents in 一字 units.
 BODY_FIRST_LINE_CHARS = 2.0
@@ -130,9 +154,8 @@ COPY_NUMBER_PATTERN = r"\d{6}"
 
 
 def char_twips(size_pt: float = BODY_SIZE_PT) -> float:
-    """The width of 一字 in twips. 3号 text sits on the document grid, whose pitch is a little under 16 pt
-    (so that 28 fit); an indent measured in whole 16 pt characters would cost the first line a character.
-    Other sizes are laid out off the grid."""
+    """The width of 一字 in twips. 3号 text is condensed to a 15.75 pt pitch (so that 28 fit); an indent measured
+    in whole 16 pt characters would cost an indented line a character. Other sizes are not condensed."""
     return (CHAR_PITCH_PT if size_pt == BODY_SIZE_PT else size_pt) * TWIPS_PER_PT
 
 
@@ -159,6 +182,15 @@ class ElementSpec:
     @property
     def style(self) -> str:
         return f"OA {self.element}"
+
+    @property
+    def on_char_grid(self) -> bool:
+        """Every 3号 element is set on the 28-characters-per-line grid, so its runs carry CHAR_SPACING_TWIPS."""
+        return self.size_pt == BODY_SIZE_PT
+
+    @property
+    def char_spacing_twips(self) -> int:
+        return CHAR_SPACING_TWIPS if self.on_char_grid else 0
 
 
 def _spec(element: str, font: str, size: float, *align: str, **kw: Any) -> ElementSpec:
@@ -197,9 +229,9 @@ ELEMENTS: dict[str, ElementSpec] = {s.element: s for s in (
           snap_to_grid=False, first_line_chars=None, left_chars=None, right_chars=None),
 )}
 
-# Rules: empty paragraphs whose bottom border is the line.
+# The red separator: an empty paragraph whose bottom border is the line.
 SEPARATOR_STYLE = "OA 分隔线"
-IMPRINT_RULE_STYLE = "OA 版记线"
+IMPRINT_ELEMENTS = ("抄送", "印发")  # the rows of the 版记 table, in this order
 # Character style for the 签发人 names (楷体) inside a 仿宋 paragraph.
 SIGNER_NAME_STYLE = "OA 签发人姓名"
 SIGNER_NAME_FONT = KAITI

@@ -1,7 +1,8 @@
-"""Effective formatting of WordprocessingML runs and paragraphs, read with plain lxml.
+"""Effective formatting of WordprocessingML runs, paragraphs and tables, read with plain lxml.
 
 Word resolves a property from the most specific place that sets it: the run's own properties, its
-character style chain, the paragraph style chain, then the document defaults. The checker needs the
+character style chain, the paragraph style chain, then the document defaults (for tables: the table's
+own properties, then its table style chain; a cell's border wins over the table's). The checker needs the
 same answer to judge what a reader will actually see, so the lookup lives here, apart from the rules.
 """
 
@@ -86,6 +87,13 @@ class Styles:
         levels = [s.find(w("rPr")) for s in self.chain(self.default_paragraph)] + [self.rpr_default]
         return [level for level in levels if level is not None]
 
+    def table_levels(self, table: Any) -> list[Any]:
+        """tblPr elements: the table's own, then its table style chain."""
+        own = table.find(w("tblPr"))
+        style = attr(own.find(w("tblStyle")) if own is not None else None, "val")
+        levels = [own] + [s.find(w("tblPr")) for s in self.chain(style)]
+        return [level for level in levels if level is not None]
+
     def paragraph_levels(self, paragraph: Any) -> list[Any]:
         levels = [paragraph.find(w("pPr"))]
         levels += [s.find(w("pPr")) for s in self.chain(self.paragraph_style(paragraph))]
@@ -117,6 +125,12 @@ def font(levels: list[Any], kind: str) -> str | None:
 def size(levels: list[Any]) -> float | None:
     element, _ = first(levels, "sz", "val")
     return None if element is None else int(attr(element, "val") or 0) / 2
+
+
+def char_spacing(levels: list[Any]) -> float:
+    """Character spacing (w:spacing w:val of run properties) in twips; negative is condensed."""
+    element, _ = first(levels, "spacing", "val")
+    return 0.0 if element is None else float(attr(element, "val") or 0)
 
 
 def bold(levels: list[Any]) -> bool:
@@ -152,3 +166,52 @@ def alignment(levels: list[Any]) -> str:
 
 def in_table(paragraph: Any) -> bool:
     return any(a.tag == w("tc") for a in paragraph.iterancestors())
+
+
+def table_of(paragraph: Any) -> Any:
+    """The innermost w:tbl holding the paragraph, or None."""
+    return next(paragraph.iterancestors(w("tbl")), None)
+
+
+def table_border(table: Any, levels: list[Any], row: int, side: str) -> Any:
+    """The border drawn along the `side` ("top"/"bottom") of row `row`: the cell's own border wins, then the
+    neighbouring row's, then the table's (tblBorders top/bottom at its edges, insideH between rows)."""
+    rows = table.findall(w("tr"))
+
+    def cell_border(index: int, cell_side: str) -> Any:
+        if not 0 <= index < len(rows):
+            return None
+        return rows[index].find(f"{w('tc')}/{w('tcPr')}/{w('tcBorders')}/{w(cell_side)}")
+
+    found = cell_border(row, side)
+    if found is None:
+        found = cell_border(row - 1, "bottom") if side == "top" else cell_border(row + 1, "top")
+    if found is not None:
+        return found
+    edge = (side == "top" and row == 0) or (side == "bottom" and row == len(rows) - 1)
+    path = f"{w('tblBorders')}/{w(side if edge else 'insideH')}"
+    return next((level.find(path) for level in levels if level.find(path) is not None), None)
+
+
+def table_width(table: Any, levels: list[Any], text_twips: float) -> float:
+    """The table's width in twips: w:tblW in twips or fiftieths of a percent of the text width, else its grid."""
+    tbl_w = next((level.find(w("tblW")) for level in levels if level.find(w("tblW")) is not None), None)
+    kind, value = attr(tbl_w, "type") or "auto", float(attr(tbl_w, "w") or 0)
+    if kind == "dxa" and value:
+        return value
+    if kind == "pct" and value:
+        return text_twips * value / 5000
+    return sum(float(attr(col, "w") or 0) for col in table.iter(w("gridCol")))
+
+
+def table_left_offset(place: Any, width: float, text: float, margin: float, page: float) -> float:
+    """How far (twips) a table positioned by w:tblpPr `place` starts right of the text block's left edge."""
+    if place is None:
+        return 0.0  # inline, at the margin; not being at the bottom is reported on its own
+    spec = attr(place, "tblpXSpec")
+    origin, span = (-margin, page) if attr(place, "horzAnchor") == "page" else (0.0, text)
+    if spec == "center":
+        return origin + (span - width) / 2
+    if spec in ("right", "outside"):
+        return origin + span - width
+    return origin + (0.0 if spec in ("left", "inside") else float(attr(place, "tblpX") or 0))

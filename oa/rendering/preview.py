@@ -31,17 +31,20 @@ p{{margin:0;overflow-wrap:anywhere;word-break:break-word}}
 .joint .names{{display:flex;flex-direction:column;text-align-last:justify;text-align:justify}}
 .number{{text-align:center;margin-top:1.2em}}
 .upward{{display:flex;flex-wrap:wrap;justify-content:space-between;gap:0 1em;margin-top:1.2em;padding:0 1em}}
-.signers{{display:grid;grid-template-columns:auto auto;column-gap:.2em;align-items:start}}
+.signers{{display:grid;grid-template-columns:auto auto;column-gap:.2em;align-items:start;margin-left:auto}}
 .signers .label{{grid-column:1}} .signers .names{{grid-column:2;font-family:{KAITI}}}
 .rule{{border:0;border-top:2px solid #f00;margin:.6em 0 0}}
 h1{{font-family:{XIAOBIAOSONG};font-weight:normal;font-size:1.45em;line-height:1.45;text-align:center;
-  margin:1.6em 0 1em;overflow-wrap:anywhere}}
+  margin:1.6em 0 1em;overflow-wrap:anywhere;text-wrap:balance}}
 .body p,.note{{text-indent:2em;text-align:justify}}
+h1 span{{display:block}}
+.note{{text-align:left}}
 .body .l1{{font-family:{HEITI}}} .body .l2{{font-family:{KAITI}}}
 .att-rest{{padding-left:5em}}
 .att-first{{padding-left:5em;text-indent:-3em}}
 .atts{{margin-top:1.75em}}
 .sign{{margin-top:2.5em;text-align:right;padding-right:2em}}
+.sign div{{display:inline-block;text-align:center}}
 .note{{margin-top:1.75em}}
 .imprint{{margin-top:3em;font-size:.875em;border-top:2px solid #000;border-bottom:2px solid #000}}
 .imprint p{{padding:.3em .5em}}
@@ -87,7 +90,8 @@ def _tail(doc: Prepared) -> list[str]:
         out.append(f'<div class="atts">{"".join(items)}</div>')
     if doc.signatures or doc.date:
         lines = "".join(_p(line) for line in (*doc.signatures, doc.date) if line)
-        out.append(f'<div class="sign">{lines}</div>')
+        # Each 署名 centred over the date, as on paper (GB/T 9704 7.3.5.1).
+        out.append(f'<div class="sign"><div>{lines}</div></div>')
     if doc.note:
         out.append(_p(doc.note, "note"))
     if doc.has_imprint:
@@ -102,7 +106,8 @@ def render_preview_html(content: dict[str, Any]) -> str:
     """A full HTML page previewing the document, readable from 360 px wide without horizontal scrolling."""
     doc = prepare(content)
     parts = _head(doc)
-    parts.append(f"<h1>{escape(doc.title)}</h1>")
+    # One block per line, so each line balances on its own when a phone wraps it again.
+    parts.append(f"<h1>{''.join(f'<span>{escape(line)}</span>' for line in doc.title_lines)}</h1>")
     if doc.main_to:
         parts.append(_p(doc.main_to, "main-to"))
     body = "".join(_p(line.full_text, LEVEL_CLASSES[line.level]) for line in doc.body)
