@@ -8,37 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import tornado.httpserver
+from harness import measure, run_on_embedded_servers  # bench/ is on sys.path when run as a script
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
 from oa.document_output import render_input
 from oa.numbering import NumberService
 from oa.rendering import check_docx, render_docx, render_preview_html
-from storage.local import EmbeddedMongo, EmbeddedS3, free_port
+from storage.local import free_port
 from storage.mongo import Mongo
 from web.app import make_app
 from web.config import Settings
 from web.services import Endpoints, Services
-
-
-async def measure(label: str, runs: int, action: Callable[[int], Awaitable[object]]) -> None:
-    samples = []
-    for index in range(runs):
-        started = time.perf_counter()
-        await action(index)
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
-    print(f"{label:<56} n={runs:<4} median {statistics.median(samples):8.2f} ms   p95 {p95:8.2f} ms")
-
 
 SENTENCE = "各地各部门要认真贯彻落实森林防火责任制，加强巡查值守，确保不发生重大森林火灾。"
 
@@ -128,17 +115,7 @@ async def upload_through_http(services: Services, clerk: dict[str, Any]) -> None
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="oa-bench-") as tmp:
-        base = Path(tmp)
-        mongo, s3 = EmbeddedMongo(base), EmbeddedS3(base)
-        mongo.start()
-        s3.start()
-        try:
-            endpoints = Endpoints(mongo.uri, s3.endpoint, s3.credentials.access_key, s3.credentials.secret_key, False)
-            asyncio.run(run(endpoints, base))
-        finally:
-            s3.stop()
-            mongo.stop()
+    run_on_embedded_servers(run)
 
 
 if __name__ == "__main__":

@@ -6,28 +6,14 @@ Run by hand:  python bench/org_queries.py   (results go into BENCHMARKS.md)
 
 from __future__ import annotations
 
-import asyncio
-import statistics
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from harness import measure, run_on_embedded_servers  # bench/ is on sys.path when run as a script
+
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
-from storage.local import EmbeddedMongo, EmbeddedS3
 from web.config import Settings
 from web.services import Endpoints, Services
-
-
-async def measure(label: str, runs: int, action: Callable[[int], Awaitable[object]]) -> None:
-    samples = []
-    for index in range(runs):
-        started = time.perf_counter()
-        await action(index)
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"{label:<52} n={runs:<5} median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms")
 
 
 async def run(endpoints: Endpoints, data_dir: Path) -> None:
@@ -58,17 +44,7 @@ async def run(endpoints: Endpoints, data_dir: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        mongo, s3 = EmbeddedMongo(data_dir), EmbeddedS3(data_dir)
-        mongo.start()
-        s3.start()
-        try:
-            endpoints = Endpoints(mongo.uri, s3.endpoint, s3.credentials.access_key, s3.credentials.secret_key, False)
-            asyncio.run(run(endpoints, data_dir))
-        finally:
-            s3.stop()
-            mongo.stop()
+    run_on_embedded_servers(run)
 
 
 if __name__ == "__main__":
