@@ -89,6 +89,8 @@ class AttachmentService:
             display_name = sanitize_name(name)
             loop = asyncio.get_running_loop()
             kind: FileType = await loop.run_in_executor(None, sniff, upload.spool, display_name)
+            if not name or not name.strip():
+                display_name = f"附件{kind.extension}"  # no name sent: at least the right extension
             sha256 = upload.sha256
             await self._pin_and_store(sha256, upload, kind)
         finally:

@@ -102,7 +102,7 @@ async def test_names_are_sanitised_and_chinese_is_kept(api: ApiClient, clerk: st
     doc_id = await new_draft(api, clerk)
     for raw, shown in [("../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\windows\\系统.pdf", "系统.pdf"),
                        ("附件1：韶关市2026年重点项目表.pdf", "附件1：韶关市2026年重点项目表.pdf"),
-                       ("a<b>c|d?.pdf", "a_b_c_d_.pdf"), ("...", "附件")]:
+                       ("a<b>c|d?.pdf", "a_b_c_d_.pdf"), ("...", "附件"), ("", "附件.pdf")]:
         response = await upload(api, doc_id, PDF, raw, clerk)
         assert response.body["attachment"]["file"]["name"] == shown, raw
 
