@@ -198,6 +198,20 @@ class DocumentService:
         await self.numbers.void(text, reason=reason, by=user["_id"], attach=attach)
         return stored
 
+    async def record_rendition(self, doc_id: str, rendition: dict[str, Any]) -> None:
+        """Note the official .docx stored for the document as it is now (the flow's 生成正式文件 step)."""
+        document = await self.get(doc_id)
+        await self.documents.update_one({"_id": doc_id, "version": document["version"]}, {"$set": {"rendition": {
+            **rendition, "document_version": document["version"], "at": utcnow()}}})
+
+    async def mark_issued(self, doc_id: str) -> None:
+        """分发 done: the numbered document is out. (Delivery to the recipients is the exchange's job.)"""
+        await self.documents.update_one({"_id": doc_id, "status": "numbered"},
+                                        {"$set": {"status": "issued", "issued_at": utcnow()}, "$inc": {"version": 1}})
+
+    async def mark_archived(self, doc_id: str, unit_id: str) -> None:
+        await self.documents.update_one({"_id": doc_id}, {"$addToSet": {"archived_by": unit_id}})
+
     # Revisions ----------------------------------------------------------------------------
 
     async def revision_list(self, doc_id: str) -> list[dict[str, Any]]:

@@ -39,6 +39,11 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     *((role, "document", "draft") for role in DOCUMENT_DRAFTERS),
     *((role, "document", "number") for role in DOCUMENT_NUMBERERS),
     (ADMIN_ROLE, "doctype", "write"),
+    # Flows: platform admins publish definitions and keep the calendar (checked with no unit, so only
+    # a grant valid everywhere counts); a unit's admin, or an ancestor's, claims flows for it.
+    (ADMIN_ROLE, "flow", "write"),
+    (ADMIN_ROLE, "calendar", "write"),
+    (ADMIN_ROLE, "flow", "claim"),
 ]
 
 

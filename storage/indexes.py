@@ -51,6 +51,23 @@ INDEXES: list[Index] = [
     # Stored files by content hash; documents find theirs through the attachment's sha256.
     Index("documents", [("content.attachments.file.sha256", ASCENDING)]),
     Index("doc_types", [("name", ASCENDING)], {"unique": True}),
+    Index("documents", [("participants", ASCENDING)]),
+    # Flows: definitions by key and version; instances by document and by unfinished automatic step.
+    Index("flow_definitions", [("key", ASCENDING), ("version", DESCENDING)], {"unique": True}),
+    Index("flow_instances", [("document_id", ASCENDING), ("status", ASCENDING)]),
+    Index("flow_instances", [("status", ASCENDING), ("auto_pending.since", ASCENDING)]),
+    # Tasks: a person's 待办 by urgency then deadline; 已办 newest first; the deadline scheduler's scans.
+    Index("tasks", [("assignees", ASCENDING), ("status", ASCENDING), ("urgency_rank", DESCENDING),
+                    ("due_sort", ASCENDING)]),
+    Index("tasks", [("done_by.user_id", ASCENDING), ("done_at", DESCENDING)]),
+    Index("tasks", [("instance_id", ASCENDING), ("created_at", ASCENDING)]),
+    Index("tasks", [("status", ASCENDING), ("overdue_stage", ASCENDING), ("due_at", ASCENDING)]),
+    Index("flow_audit", [("instance_id", ASCENDING), ("at", ASCENDING)]),
+    Index("delegations", [("to_user", ASCENDING), ("ends_at", ASCENDING)]),
+    Index("delegations", [("from_user", ASCENDING), ("ends_at", ASCENDING)]),
+    # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).
+    Index("events", [("user_id", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
+    Index("events", [("at", ASCENDING)], {"expireAfterSeconds": 30 * 24 * 3600}),
 ]
 
 

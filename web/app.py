@@ -6,16 +6,21 @@ from typing import Any
 
 import tornado.web
 
-from web.api import attachments, auth, documents, health, imports, units, users
+from web.api import attachments, auth, delegations, documents, flows, health, imports, instances, tasks, units, users
 from web.base import NotFoundHandler
+from web.push import PING_INTERVAL_S, PING_TIMEOUT_S, PushHandler
 from web.services import Services
 
 UNIT_ID = r"([a-z0-9][a-z0-9_-]{1,63})"
 USER_ID = r"([A-Za-z0-9_-]{1,64})"
 DOC_ID = r"(doc-[0-9a-f]{16})"
 ATTACHMENT_ID = r"(att-[0-9a-f]{12})"
+TASK_ID = r"(task-[0-9a-f]{16})"
+INSTANCE_ID = r"(fi-[0-9a-f]{16})"
+FLOW_KEY = r"([a-z][a-z0-9_-]{1,39})"
 
 ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
+    (r"/ws", PushHandler),
     (r"/api/health", health.HealthHandler),
     (r"/api/login", auth.LoginHandler),
     (r"/api/logout", auth.LogoutHandler),
@@ -45,6 +50,23 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/documents/{DOC_ID}/number/void", documents.VoidNumberHandler),
     (rf"/api/documents/{DOC_ID}/attachments", attachments.AttachmentsHandler),
     (rf"/api/documents/{DOC_ID}/attachments/{ATTACHMENT_ID}", attachments.AttachmentHandler),
+    (r"/api/flows", flows.FlowsHandler),
+    (rf"/api/flows/{FLOW_KEY}", flows.FlowHandler),
+    (rf"/api/flows/{FLOW_KEY}/claim", flows.ClaimHandler),
+    (r"/api/calendar", flows.CalendarHandler),
+    (r"/api/instances", instances.InstancesHandler),
+    (rf"/api/instances/{INSTANCE_ID}", instances.InstanceHandler),
+    (rf"/api/instances/{INSTANCE_ID}/urge", instances.UrgeHandler),
+    (rf"/api/instances/{INSTANCE_ID}/terminate", instances.TerminateHandler),
+    (r"/api/tasks", tasks.TasksHandler),
+    (rf"/api/tasks/{TASK_ID}", tasks.TaskHandler),
+    (rf"/api/tasks/{TASK_ID}/(?:approve|submit|read)", tasks.ApproveHandler),
+    (rf"/api/tasks/{TASK_ID}/return", tasks.ReturnHandler),
+    (rf"/api/tasks/{TASK_ID}/transfer", tasks.TransferHandler),
+    (rf"/api/tasks/{TASK_ID}/add-signers", tasks.AddSignersHandler),
+    (rf"/api/tasks/{TASK_ID}/withdraw", tasks.WithdrawHandler),
+    (r"/api/delegations", delegations.DelegationsHandler),
+    (r"/api/delegations/(dg-[0-9a-f]{16})/revoke", delegations.RevokeDelegationHandler),
     (r"/api/.*", NotFoundHandler),
 ]
 
@@ -55,5 +77,7 @@ def make_app(services: Services, **extra: Any) -> tornado.web.Application:
         services=services,
         xsrf_cookies=False,  # CSRF is checked per session in BaseHandler.prepare
         compress_response=True,
+        websocket_ping_interval=PING_INTERVAL_S,
+        websocket_ping_timeout=PING_TIMEOUT_S,
         **extra,
     )

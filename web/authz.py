@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 Method = Callable[..., Awaitable[None]]
 UnitResolver = Callable[..., Awaitable[list[str | None]]]
+Fact = Callable[..., Awaitable[bool]]
 RULE_ATTRIBUTE = "__oa_rule__"
 
 
@@ -38,14 +39,17 @@ def authenticated(method: Method) -> Method:
 
 
 def authorized(kind: str, action: str, units: UnitResolver | None = None,
-               denied: type[OAError] = Forbidden, inherit: bool = True) -> Callable[[Method], Method]:
+               denied: type[OAError] = Forbidden, inherit: bool = True,
+               fact: Fact | None = None) -> Callable[[Method], Method]:
     """Allow the call only if the user may do `action` on `kind` in every unit `units` names.
 
     `units(handler, *path_args)` returns the org units the request touches; `None` in the list
     means "platform-wide" (e.g. creating a root unit). Without a resolver the rule must hold
     platform-wide. `denied` is raised on refusal: NotFound where the caller may not even know
     the thing exists. `inherit=False` counts only roles held in the named unit itself (documents
-    are their drafting unit's business, not its ancestors').
+    are their drafting unit's business, not its ancestors'). `fact(handler, *path_args)` is an
+    engine fact that allows the call when the roles do not, such as "takes part in a flow on
+    this document".
     """
 
     async def check(handler: APIHandler, *args: Any) -> None:
@@ -55,6 +59,8 @@ def authorized(kind: str, action: str, units: UnitResolver | None = None,
         targets = await units(handler, *args) if units else [None]
         for unit_id in targets or [None]:
             if not await handler.services.authorizer.allowed(user, kind, action, unit_id, inherit=inherit):
+                if fact is not None and await fact(handler, *args):
+                    break
                 where = f" in unit {unit_id}" if unit_id else ""
                 if denied is NotFound:
                     raise NotFound("not found")

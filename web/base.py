@@ -86,7 +86,10 @@ class APIHandler(BaseHandler):
         """CSRF is checked in prepare() against the session's own token instead."""
 
     async def prepare(self) -> None:
-        method = getattr(self, self.request.method.lower(), None)
+        name = self.request.method.lower()
+        method = getattr(self, name, None)
+        if method is not None and getattr(type(self), name, None) is getattr(tornado.web.RequestHandler, name, None):
+            raise tornado.web.HTTPError(405, f"{self.request.method} is not supported here")
         if method is None or rule_of(method) is None:
             # Deny by default: a method with no declared permission rule is never run.
             raise Forbidden("this endpoint declares no permission rule")

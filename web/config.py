@@ -53,6 +53,10 @@ class Settings:
                                       "Largest attachment accepted, in MB; larger uploads get 413 and nothing is kept.")
     download_url_minutes: int = _setting("OA_DOWNLOAD_URL_MINUTES", 5,
                                          "How long a presigned attachment download URL stays valid, in minutes.")
+    urge_interval_minutes: int = _setting("OA_URGE_INTERVAL_MINUTES", 30,
+                                          "Minimum time between two 催办 of the same task, in minutes.")
+    deadline_check_seconds: int = _setting("OA_DEADLINE_CHECK_SECONDS", 60,
+                                           "How often overdue tasks are looked for (reminders, escalation).")
     startup_timeout: int = _setting("OA_STARTUP_TIMEOUT", 60,
                                     "Seconds to wait for each embedded server (or the database) to answer.")
     log_level: str = _setting("OA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")

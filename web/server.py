@@ -46,6 +46,9 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         server.listen(settings.port, settings.host)
         log.info("oa is listening on http://%s:%s/ (health: /api/health)", settings.host, settings.port)
         sweeper = asyncio.create_task(sweep_unreferenced_files(services))
+        # Finish automatic flow steps a stopped process left behind, then keep deadlines.
+        await services.flows.resume_pending()
+        deadlines = asyncio.create_task(services.deadlines.run_forever(settings.deadline_check_seconds))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -53,6 +56,7 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         await stop.wait()
         log.info("stopping")
         sweeper.cancel()
+        deadlines.cancel()
         server.stop()
         await server.close_all_connections()
     finally:

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flows.actions import FlowService
+from flows.auto_steps import AutoSteps
+from flows.calendar import CalendarStore
+from flows.catalog import FlowCatalog
+from flows.deadlines import DeadlineScheduler
+from flows.delegations import DelegationService
+from flows.queries import FlowQueries
+from flows.signatures import SignatureStore
 from oa.attachments import AttachmentService
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
@@ -15,6 +23,7 @@ from oa.throttle import LoginThrottle
 from oa.users import UserService
 from permissions.authorizer import Authorizer
 from storage.blobs import MinioBlobStore
+from storage.events import EventHub
 from storage.indexes import apply_indexes
 from storage.mongo import Mongo
 from web.config import Settings
@@ -44,6 +53,14 @@ class Services:
     numbers: NumberService
     documents: DocumentService
     attachments: AttachmentService
+    catalog: FlowCatalog
+    calendars: CalendarStore
+    delegations: DelegationService
+    flows: FlowService
+    flow_queries: FlowQueries
+    signatures: SignatureStore
+    deadlines: DeadlineScheduler
+    events: EventHub
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -65,8 +82,19 @@ class Services:
         attachments = AttachmentService(
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
+        catalog = FlowCatalog(mongo)
+        await catalog.seed_builtins()
+        calendars = CalendarStore(mongo)
+        delegations = DelegationService(mongo)
+        flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars, AutoSteps(documents, blobs),
+                            urge_interval=timedelta(minutes=settings.urge_interval_minutes))
+        events = EventHub(mongo)
+        await events.start()
         return cls(settings, mongo, blobs, orgs, users, sessions, await Authorizer.create(mongo),
-                   doc_types, numbers, documents, attachments)
+                   doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
+                   FlowQueries(mongo, delegations), SignatureStore(blobs), DeadlineScheduler(mongo, flows, calendars),
+                   events)
 
     async def close(self) -> None:
+        await self.events.stop()
         await self.mongo.close()

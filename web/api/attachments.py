@@ -12,7 +12,7 @@ from typing import Any
 import tornado.web
 
 from oa.errors import Conflict, NotFound, OAError
-from web.api.documents import document_json, drafting_unit, readable_drafting_unit
+from web.api.documents import document_json, drafting_unit, readable_drafting_unit, takes_part
 from web.authz import authorized
 from web.base import APIHandler
 from web.serialize import plain
@@ -49,7 +49,7 @@ class AttachmentsHandler(APIHandler):
         if self.upload is not None:
             self.upload.discard()
 
-    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False)
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
         items = self.document["content"]["attachments"]
         self.send_json({"items": plain(items), "total": len(items)})
@@ -66,7 +66,7 @@ class AttachmentsHandler(APIHandler):
 
 
 class AttachmentHandler(APIHandler):
-    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False)
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str, attachment_id: str) -> None:
         """A short-lived presigned URL for the file; `?redirect=1` answers 302 to it instead."""
         link = await self.services.attachments.download(self.document, attachment_id)

@@ -1,0 +1,115 @@
+"""Published flow definitions (versioned, never changed once published) and units' claims (认领).
+
+Publishing a definition stores it as the next version of its key; a running instance keeps the
+version it started with. A unit claims a centrally defined flow by recording only its overrides
+(deadlines, which posts) where the definition allows them; a unit without a claim of its own
+uses its nearest ancestor's, so a county can adjust a flow once for all its towns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.definitions import BUILTIN_FLOWS
+from flows.spec import check_definition, literal_references, override_problems
+from oa.clock import utcnow
+from oa.errors import Conflict, InvalidInput, NotFound
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
+
+SYSTEM = "system"
+DEFINITION_FIELDS = ("key", "name", "category", "description", "variables", "nodes")
+
+
+class FlowCatalog:
+    def __init__(self, mongo: Mongo) -> None:
+        self.definitions = mongo["flow_definitions"]
+        self.claims = mongo["flow_claims"]
+        self.units = mongo["units"]
+        self.users = mongo["users"]
+
+    async def seed_builtins(self) -> None:
+        """Publish each built-in flow as version 1 unless some version of it exists already."""
+        for definition in BUILTIN_FLOWS:
+            if await self.definitions.find_one({"key": definition["key"]}, {"_id": 1}) is None:
+                try:
+                    await self._insert(definition, 1, SYSTEM)
+                except DuplicateKeyError:
+                    pass  # another process seeded it at the same moment
+
+    async def publish(self, definition: dict[str, Any], by: str) -> dict[str, Any]:
+        check_definition(definition)
+        users, units = literal_references(definition)
+        missing = [f"user {user_id}" for user_id in sorted(users)
+                   if await self.users.find_one({"_id": user_id, "active": True}, {"_id": 1}) is None]
+        missing += [f"unit {unit_id}" for unit_id in sorted(units)
+                    if await self.units.find_one({"_id": unit_id, "status": "active"}, {"_id": 1}) is None]
+        if missing:
+            problems = [f"assignee rule names {what}, which does not exist or is inactive" for what in missing]
+            raise InvalidInput("; ".join(problems), code="invalid_flow", problems=problems)
+        for _ in range(5):
+            latest = await self.definitions.find_one({"key": definition["key"]}, sort=[("version", -1)])
+            try:
+                return await self._insert(definition, (latest["version"] + 1) if latest else 1, by)
+            except DuplicateKeyError:
+                continue  # someone published the same key at the same moment: take the next version
+        raise Conflict(f"flow {definition['key']} is being published by someone else; try again")
+
+    async def _insert(self, definition: dict[str, Any], version: int, by: str) -> dict[str, Any]:
+        record = {
+            "_id": f"{definition['key']}:{version}", "schema_version": SCHEMA_VERSION, "version": version,
+            **{name: definition.get(name) for name in DEFINITION_FIELDS},
+            "description": definition.get("description", ""), "variables": definition.get("variables", {}),
+            "status": "published", "published_at": utcnow(), "published_by": by,
+        }
+        await self.definitions.insert_one(record)
+        return record
+
+    async def latest(self, key: str) -> dict[str, Any]:
+        found = await self.definitions.find_one({"key": key}, sort=[("version", -1)])
+        if found is None:
+            raise NotFound(f"no flow {key!r}")
+        return found
+
+    async def get(self, key: str, version: int) -> dict[str, Any]:
+        found = await self.definitions.find_one({"_id": f"{key}:{version}"})
+        if found is None:
+            raise NotFound(f"flow {key!r} has no version {version}")
+        return found
+
+    async def list_latest(self) -> list[dict[str, Any]]:
+        pipeline = [{"$sort": {"key": 1, "version": -1}},
+                    {"$group": {"_id": "$key", "latest": {"$first": "$$ROOT"}, "versions": {"$sum": 1}}},
+                    {"$sort": {"_id": 1}}]
+        rows = await (await self.definitions.aggregate(pipeline)).to_list(None)
+        return [{**row["latest"], "versions": row["versions"]} for row in rows]
+
+    async def versions(self, key: str) -> list[dict[str, Any]]:
+        return await self.definitions.find({"key": key}, {"nodes": 0}).sort("version", 1).to_list(None)
+
+    async def claim(self, unit_id: str, key: str, overrides: dict[str, Any], by: str) -> dict[str, Any]:
+        definition = await self.latest(key)
+        if problems := override_problems(definition, overrides):
+            raise InvalidInput("; ".join(problems), code="invalid_claim", problems=problems)
+        now = utcnow()
+        await self.claims.update_one(
+            {"_id": f"{unit_id}:{key}"},
+            {"$set": {"unit_id": unit_id, "key": key, "overrides": overrides, "based_on_version":
+                      definition["version"], "updated_at": now, "updated_by": by},
+             "$setOnInsert": {"schema_version": SCHEMA_VERSION, "created_at": now}},
+            upsert=True)
+        return await self.claims.find_one({"_id": f"{unit_id}:{key}"}) or {}
+
+    async def claim_of(self, unit_id: str, key: str) -> dict[str, Any] | None:
+        return await self.claims.find_one({"_id": f"{unit_id}:{key}"})
+
+    async def effective(self, key: str, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """(latest definition, the overrides that apply in `unit`, the unit whose claim they come from)."""
+        definition = await self.latest(key)
+        for unit_id in [unit["_id"], *reversed(unit.get("ancestors", []))]:
+            claim = await self.claims.find_one({"_id": f"{unit_id}:{key}"})
+            if claim is not None:
+                # A claim made against an older version keeps only what the current one still allows.
+                usable = {node_id: change for node_id, change in claim["overrides"].items()
+                          if not override_problems(definition, {node_id: change})}
+                return definition, usable, unit_id
+        return definition, {}, None

@@ -1,0 +1,143 @@
+"""时限: marking overdue tasks, reminding their holders, and escalating to the supervisor post.
+
+Every server process runs the scheduler loop, but only the holder of the `deadlines` lease does
+the work in a round, so several replicas never remind anyone twice. Each task moves through
+`overdue_stage` 0 → 1 (overdue: its holder is reminded) → 2 (still open a second interval
+later: the supervisor is told) by compare-and-set in a transaction with its events and audit.
+The clock is passed in, so tests drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.actions import FlowService
+from flows.calendar import CalendarStore
+from flows.engine import audit_record, task_event_data
+from oa.clock import utcnow
+from storage.events import publish_many
+from storage.leases import Lease
+from storage.mongo import Mongo, Session
+
+log = logging.getLogger("oa.deadlines")
+
+# Who answers for whom inside a unit; above the unit's head is the parent unit's head.
+LADDER = ("科员", "收发员", "办公室主任", "分管领导", "主要领导")
+LEASE_TTL = timedelta(seconds=90)
+BATCH = 500
+
+
+class DeadlineScheduler:
+    def __init__(self, mongo: Mongo, flows: FlowService, calendars: CalendarStore,
+                 clock: Callable[[], datetime] = utcnow, holder: str | None = None) -> None:
+        self.mongo = mongo
+        self.flows = flows
+        self.calendars = calendars
+        self.clock = clock
+        self.tasks = mongo["tasks"]
+        self.instances = mongo["flow_instances"]
+        self.users = mongo["users"]
+        self.units = mongo["units"]
+        self.lease = Lease(mongo, "deadlines", holder or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}", LEASE_TTL)
+
+    async def tick(self, now: datetime | None = None) -> dict[str, Any]:
+        """One round: do nothing unless this process holds the lease."""
+        now = now or self.clock()
+        if not await self.lease.acquire_or_renew(now):
+            return {"leader": False}
+        reminded = await self._remind(now)
+        escalated = await self._escalate(now)
+        resumed = await self.flows.resume_pending(older_than=timedelta(minutes=1))
+        return {"leader": True, "reminded": reminded, "escalated": escalated, "resumed": resumed}
+
+    async def run_forever(self, interval_s: float = 60) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # an outage must not end the loop; the next round catches up
+                log.exception("deadline round failed")
+            await asyncio.sleep(interval_s)
+
+    async def _remind(self, now: datetime) -> int:
+        query = {"status": "active", "overdue_stage": 0, "due_at": {"$ne": None, "$lte": now}}
+        due = await self.tasks.find(query).limit(BATCH).to_list(None)
+        calendar = await self.calendars.load()
+        count = 0
+        for task in due:
+            deadline = task.get("deadline") or {}
+            escalate_at = calendar.due_at(task["due_at"], deadline.get("escalate_after") or deadline)
+
+            async def work(session: Session, task: dict[str, Any] = task, escalate_at: datetime | None = escalate_at
+                           ) -> bool:
+                moved = await self.tasks.update_one(
+                    {"_id": task["_id"], "status": "active", "overdue_stage": 0},
+                    {"$set": {"overdue_stage": 1, "overdue_at": now, "escalate_at": escalate_at}}, session=session)
+                if moved.matched_count != 1:
+                    return False
+                instance = await self.instances.find_one({"_id": task["instance_id"]}, session=session)
+                await self.mongo["flow_audit"].insert_one(
+                    audit_record(instance or {"_id": task["instance_id"], "document_id": task["document_id"],
+                                              "node": task["node"]}, task, "remind", None, now), session=session)
+                data = {**task_event_data(task), "overdue_since": task["due_at"]}
+                await publish_many(self.mongo, session, [(uid, "task.overdue", data) for uid in task["assignees"]])
+                return True
+
+            count += bool(await self.mongo.run_transaction(work))
+        return count
+
+    async def _escalate(self, now: datetime) -> int:
+        query = {"status": "active", "overdue_stage": 1, "escalate_at": {"$ne": None, "$lte": now}}
+        due = await self.tasks.find(query).limit(BATCH).to_list(None)
+        count = 0
+        for task in due:
+            supervisors, post = await self.supervisors_of(task)
+
+            async def work(session: Session, task: dict[str, Any] = task, supervisors: list[str] = supervisors,
+                           post: str = post) -> bool:
+                moved = await self.tasks.update_one(
+                    {"_id": task["_id"], "status": "active", "overdue_stage": 1},
+                    {"$set": {"overdue_stage": 2, "escalated_at": now,
+                              "escalated_to": {"user_ids": supervisors, "post": post}}}, session=session)
+                if moved.matched_count != 1:
+                    return False
+                instance = await self.instances.find_one({"_id": task["instance_id"]}, session=session)
+                await self.mongo["flow_audit"].insert_one(
+                    audit_record(instance or {"_id": task["instance_id"], "document_id": task["document_id"],
+                                              "node": task["node"]}, task, "escalate", None, now,
+                                 to={"user_ids": supervisors, "post": post}), session=session)
+                data = {**task_event_data(task), "overdue_since": task["due_at"], "assignees": task["assignees"]}
+                await publish_many(self.mongo, session, [(uid, "task.escalated", data) for uid in supervisors])
+                return True
+
+            count += bool(await self.mongo.run_transaction(work))
+        return count
+
+    async def supervisors_of(self, task: dict[str, Any]) -> tuple[list[str], str]:
+        """(holders of the supervisor post, that post's name) for the people holding `task`."""
+        unit_id = task["unit_id"]
+        holders = await self.users.find({"_id": {"$in": task["assignees"]}}, {"posts": 1}).to_list(None)
+        roles = {role for user in holders for post in user.get("posts", [])
+                 if post.get("active") and post["unit_id"] == unit_id for role in post["roles"]}
+        rank = max((LADDER.index(role) for role in roles if role in LADDER), default=-1)
+        unit = await self.units.find_one({"_id": unit_id}, {"parent_id": 1, "name": 1})
+        for role in LADDER[rank + 1:]:
+            people = [uid for uid in await self._holders(unit_id, role) if uid not in task["assignees"]]
+            if people:
+                return people, f"{(unit or {}).get('name', '')}{role}"
+        parent_id = (unit or {}).get("parent_id")
+        if parent_id:
+            parent = await self.units.find_one({"_id": parent_id}, {"name": 1})
+            people = await self._holders(parent_id, "主要领导")
+            if people:
+                return people, f"{(parent or {}).get('name', '')}主要领导"
+        return [], "（无上级岗位）"
+
+    async def _holders(self, unit_id: str, role: str) -> list[str]:
+        query = {"active": True, "posts": {"$elemMatch": {"unit_id": unit_id, "roles": role, "active": True}}}
+        return [row["_id"] async for row in self.users.find(query, {"_id": 1}).sort("_id", 1)]

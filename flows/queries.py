@@ -1,0 +1,53 @@
+"""What people look at: my 待办 and 已办, and one flow's state, timeline and audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.delegations import DelegationService
+from oa.errors import InvalidInput, NotFound
+from storage.mongo import Mongo
+
+BOXES = ("todo", "done")
+TODO_ORDER = [("urgency_rank", -1), ("due_sort", 1), ("created_at", 1), ("_id", 1)]
+DONE_ORDER = [("done_at", -1), ("_id", 1)]
+
+
+class FlowQueries:
+    def __init__(self, mongo: Mongo, delegations: DelegationService) -> None:
+        self.tasks = mongo["tasks"]
+        self.instances = mongo["flow_instances"]
+        self.audit = mongo["flow_audit"]
+        self.delegations = delegations
+
+    async def my_tasks(self, user_id: str, box: str, now: datetime, offset: int, limit: int,
+                       ) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+        """A page of the person's 待办 (their own and those they act on for others) or 已办, with counts."""
+        if box not in BOXES:
+            raise InvalidInput(f"box must be one of {', '.join(BOXES)} (got {box!r})")
+        people = [user_id, *await self.delegations.delegators_of(user_id, now)]
+        todo = {"status": "active", "assignees": {"$in": people}}
+        done = {"done_by.user_id": user_id}
+        query, order = (todo, TODO_ORDER) if box == "todo" else (done, DONE_ORDER)
+        items = await self.tasks.find(query, {"undo": 0}).sort(order).skip(offset).limit(limit).to_list(None)
+        counts = {"todo": await self.tasks.count_documents(todo),
+                  "done": await self.tasks.count_documents(done),
+                  "overdue": await self.tasks.count_documents({**todo, "due_at": {"$lt": now}})}
+        for item in items:
+            if user_id not in item["assignees"]:
+                item["acting_for"] = next(person for person in people if person in item["assignees"])
+        return items, counts[box], counts
+
+    async def instance_view(self, instance_id: str) -> dict[str, Any]:
+        instance = await self.instances.find_one({"_id": instance_id})
+        if instance is None:
+            raise NotFound(f"flow {instance_id} not found")
+        tasks = await self.tasks.find({"instance_id": instance_id}, {"undo": 0}).sort(
+            [("created_at", 1), ("_id", 1)]).to_list(None)
+        audit = await self.audit.find({"instance_id": instance_id}).sort([("at", 1), ("_id", 1)]).to_list(None)
+        return {"instance": instance, "timeline": instance["path"], "tasks": tasks, "audit": audit}
+
+    async def instances_of_document(self, document_id: str) -> list[dict[str, Any]]:
+        return await self.instances.find({"document_id": document_id}, {"members": 0, "path": 0}).sort(
+            "created_at", -1).to_list(50)

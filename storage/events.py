@@ -1,0 +1,118 @@
+"""Typed events for users: a transactional outbox, and one change stream per process that delivers them.
+
+`publish` writes an event inside the caller's transaction, so an event exists exactly when the
+change it describes committed. Each user's events carry a gapless, increasing `seq` from a
+per-user counter bumped in the same transaction. `EventHub` tails the `events` collection with a
+change stream — the only way events cross server processes — and hands each insert to this
+process's subscribers for that user; a subscriber that sees a gap reads the missing events back
+with `events_after`, so a dropped stream loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
+
+log = logging.getLogger("oa.events")
+
+Subscriber = Callable[[dict[str, Any]], None]
+RETRY_DELAY_S = 1.0
+
+
+def _now() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def publish(mongo: Mongo, session: Session, user_id: str, kind: str, data: dict[str, Any]) -> int:
+    """Append one event for `user_id` inside the caller's transaction; returns its seq."""
+    counter = await mongo["event_seqs"].find_one_and_update(
+        {"_id": user_id}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=session)
+    seq = int(counter["seq"])
+    await mongo["events"].insert_one({"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
+                                      "seq": seq, "type": kind, "at": _now(), "data": data}, session=session)
+    return seq
+
+
+async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    for user_id, kind, data in events:
+        await publish(mongo, session, user_id, kind, data)
+
+
+async def events_after(mongo: Mongo, user_id: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:
+    cursor = mongo["events"].find({"user_id": user_id, "seq": {"$gt": after_seq}}).sort("seq", 1).limit(limit)
+    return await cursor.to_list(None)
+
+
+async def latest_seq(mongo: Mongo, user_id: str) -> int:
+    counter = await mongo["event_seqs"].find_one({"_id": user_id})
+    return int(counter["seq"]) if counter else 0
+
+
+class EventHub:
+    """This process's one change stream on `events`, fanned out to subscribers by user."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self._subscribers: dict[str, set[Subscriber]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._follow())
+        # Wait until the stream is open, so an event published right after start is not missed.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def subscribe(self, user_id: str, callback: Subscriber) -> Callable[[], None]:
+        self._subscribers.setdefault(user_id, set()).add(callback)
+
+        def unsubscribe() -> None:
+            callbacks = self._subscribers.get(user_id)
+            if callbacks is not None:
+                callbacks.discard(callback)
+                if not callbacks:
+                    del self._subscribers[user_id]
+
+        return unsubscribe
+
+    def subscriber_count(self) -> int:
+        return sum(len(callbacks) for callbacks in self._subscribers.values())
+
+    async def _follow(self) -> None:
+        resume_token = None
+        pipeline = [{"$match": {"operationType": "insert"}}]
+        while True:
+            try:
+                async with await self.mongo["events"].watch(pipeline, resume_after=resume_token) as stream:
+                    self._ready.set()
+                    async for change in stream:
+                        resume_token = stream.resume_token
+                        self._deliver(change["fullDocument"])
+            except asyncio.CancelledError:
+                raise
+            except PyMongoError:
+                # Subscribers detect the gap by seq and read back what they missed.
+                log.warning("event stream interrupted; reopening", exc_info=True)
+                await asyncio.sleep(RETRY_DELAY_S)
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        for callback in list(self._subscribers.get(event["user_id"], ())):
+            try:
+                callback(event)
+            except Exception:  # one broken connection must not stop delivery to the others
+                log.exception("event subscriber failed")

@@ -1,0 +1,104 @@
+"""A 发文 end to end over HTTP: 拟稿 → 核稿 → 会签 by two departments → 签发 → 复核 → 编号 → 用印 → 分发.
+
+Every step is a separate request against the stored state, so the instance is saved and reloaded
+between steps; at the end the document carries its 发文字号 and a stored rendition.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.client import ApiClient
+from tests.flow_org import Office, build_office
+from web.services import Services
+
+# A 1×1 PNG: the smallest real handwritten-signature image.
+SIGNATURE = "data:image/png;base64," + base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+
+
+@pytest.fixture
+async def office(services: Services, api: ApiClient) -> Office:
+    return await build_office(services, api)
+
+
+async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
+    document = await office.draft(urgency="加急")
+    started = await office.start(document["id"], countersign_units=["dept-edu", "dept-fin"])
+    instance_id = started["id"]
+    assert started["node"] == "review" and started["status"] == "running"
+    assert (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])
+            ).body["status"] == "reviewing"
+
+    review = await office.only_task("office")
+    assert review["node_name"] == "核稿" and review["urgency"] == "加急" and review["from"]["name"] == "王拟稿"
+    assert review["due_at"] is not None
+    await office.act("office", review["id"], opinion="文字已核")
+
+    # 会签: both department heads have it at once; each may read the document they countersign.
+    edu, fin = await office.only_task("edu"), await office.only_task("fin")
+    assert edu["node"] == fin["node"] == "countersign" and edu["id"] != fin["id"]
+    assert (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["edu"])).status == 200
+    assert (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["town-head"])).status == 404
+    first = await office.act("edu", edu["id"], opinion="同意")
+    assert first["instance"]["node"] == "countersign"  # still waiting for 财政局
+    assert await office.todo("head") == []
+    await office.act("fin", fin["id"], opinion="同意，经费由县财政统筹")
+
+    signoff = await office.only_task("head")
+    assert signoff["node_name"] == "签发" and signoff["action_label"] == "签发"
+    signed = await office.act("head", signoff["id"], opinion="同意印发", signature=SIGNATURE)
+    assert signed["instance"]["node"] == "recheck"
+    stored = (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body
+    assert stored["status"] == "signed" and stored["signoff"]["name"] == "孙县长"
+
+    await office.act("office", (await office.only_task("office"))["id"], opinion="复核无误")
+    # 编号 ran by itself: the document has its number before 用印.
+    stored = (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body
+    assert stored["content"]["doc_number"] == "甲府〔2026〕1号" and stored["status"] == "numbered"
+
+    seal = await office.only_task("registrar")
+    assert seal["node_name"] == "用印"
+    done = await office.act("registrar", seal["id"])
+    assert done["instance"]["status"] == "completed"
+
+    stored = (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body
+    assert stored["status"] == "issued" and stored["rendition"]["key"].endswith(".docx")
+    assert await office.services.blobs.exists(stored["rendition"]["key"])
+
+    view = await office.instance(instance_id)
+    assert [entry["name"] for entry in view["timeline"]] == [
+        "拟稿", "核稿", "是否会签", "会签", "签发", "复核", "编号", "用印", "生成正式文件", "分发", "办结"]
+    actions = [(entry["action"], entry["by"]["name"]) for entry in view["audit"]]
+    assert actions == [("start", "王拟稿"), ("approved", "赵主任"), ("approved", "周局长"), ("approved", "郑局长"),
+                       ("signed_off", "孙县长"), ("approved", "赵主任"), ("auto:number", "系统"),
+                       ("approved", "李收发"), ("auto:render", "系统"), ("auto:dispatch", "系统")]
+    signoff_record = next(entry for entry in view["audit"] if entry["action"] == "signed_off")
+    assert signoff_record["opinion"] == "同意印发" and signoff_record["signature"].startswith("signatures/")
+    assert signoff_record["by"]["post"] == "县长" and signoff_record["channel"] == "mobile"
+    # Everyone's 已办 holds what they did; nobody has anything left.
+    for who in ("office", "edu", "fin", "head", "registrar"):
+        assert await office.todo(who) == []
+    done_box = await office.api.get("/api/tasks?box=done", token=office.tokens["office"])
+    assert done_box.body["total"] == 2 and done_box.body["counts"]["todo"] == 0
+
+
+async def test_without_countersign_units_the_branch_skips_countersign(office: Office) -> None:
+    document = await office.draft()
+    started = await office.start(document["id"])
+    await office.act("office", (await office.only_task("office"))["id"])
+    task = await office.only_task("head", started["id"])
+    assert task["node"] == "signoff"
+    view = await office.instance(started["id"])
+    assert "会签" not in [entry["name"] for entry in view["timeline"]]
+
+
+async def test_a_chosen_signer_replaces_the_default_leader(office: Office) -> None:
+    document = await office.draft()
+    await office.start(document["id"], signer=office.ids["deputy"])
+    await office.act("office", (await office.only_task("office"))["id"])
+    assert (await office.only_task("deputy"))["node"] == "signoff"
+    assert await office.todo("head") == []

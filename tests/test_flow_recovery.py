@@ -1,0 +1,75 @@
+"""A process stopped between two steps: the engine resumes from the stored state, nothing lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from flows.actions import FlowService
+from flows.auto_steps import AutoSteps
+from tests.client import ApiClient
+from tests.flow_org import build_office
+from web.services import Services
+
+
+class StopsBeforeNumbering(AutoSteps):
+    """Stands in for a process killed after 复核 committed and before 编号 ran."""
+
+    async def run(self, action: str, instance: dict[str, Any]) -> None:
+        raise SystemExit("killed") if action == "number" else await super().run(action, instance)
+
+
+def engine_like(services: Services, auto_steps: AutoSteps) -> FlowService:
+    """A second process's engine over the same database."""
+    current = services.flows
+    return FlowService(services.mongo, current.catalog, current.orgs, current.documents, current.delegations,
+                       current.calendars, auto_steps, current.urge_interval)
+
+
+async def test_an_unfinished_automatic_step_is_resumed_exactly_once(services: Services, api: ApiClient) -> None:
+    office = await build_office(services, api)
+    document = await office.draft()
+    started = await office.start(document["id"])
+    await office.act("office", (await office.only_task("office"))["id"])
+    await office.act("head", (await office.only_task("head"))["id"])
+    recheck = await office.only_task("office")
+
+    dying = engine_like(services, StopsBeforeNumbering(services.documents, services.blobs))
+    try:
+        await dying.do_approve(recheck["id"], await services.users.get(office.ids["office"]))
+    except SystemExit:
+        pass
+    stored = await services.mongo["flow_instances"].find_one({"_id": started["id"]})
+    assert stored["auto_pending"]["node"] == "number" and stored["node"] == "number"
+    assert (await services.documents.get(document["id"]))["content"]["doc_number"] is None
+    assert await office.todo("registrar") == []
+
+    # Two processes restart at once and both try to finish the step.
+    first, second = (engine_like(services, AutoSteps(services.documents, services.blobs)) for _ in range(2))
+    await asyncio.gather(first.resume_pending(), second.resume_pending())
+    numbered = await services.documents.get(document["id"])
+    assert numbered["content"]["doc_number"] == "甲府〔2026〕1号"
+    ledger = await services.mongo["doc_numbers"].count_documents({"document_id": document["id"]})
+    assert ledger == 1
+    seal = await office.only_task("registrar")
+    assert seal["node"] == "seal"
+    audit = await services.mongo["flow_audit"].count_documents({"instance_id": started["id"],
+                                                                "action": "auto:number"})
+    assert audit == 1
+    # Nothing left to resume.
+    assert await first.resume_pending() == 0
+
+
+async def test_a_failing_automatic_step_is_recorded_and_retried(services: Services, api: ApiClient) -> None:
+    office = await build_office(services, api)
+    await services.mongo["units"].update_one({"_id": "county"}, {"$set": {"code": ""}})
+    document = await office.draft()
+    started = await office.start(document["id"])
+    for who in ("office", "head", "office"):
+        await office.act(who, (await office.only_task(who))["id"])
+    stuck = await services.mongo["flow_instances"].find_one({"_id": started["id"]})
+    assert stuck["auto_pending"]["node"] == "number"
+    assert "机关代字" in stuck["auto_error"]["message"]
+    await services.mongo["units"].update_one({"_id": "county"}, {"$set": {"code": "甲府"}})
+    assert await services.flows.resume_pending() == 1
+    assert (await office.only_task("registrar"))["node"] == "seal"

@@ -1,0 +1,79 @@
+"""Running flows: start one on a document, see its state, timeline and audit trail, urge, terminate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oa.errors import NotFound
+from web.authz import authenticated, authorized
+from web.base import APIHandler
+from web.serialize import plain
+from web.validation import optional, required
+
+START_SHAPE = {"flow": required(str), "document_id": required(str), "variables": optional(dict)}
+URGE_SHAPE = {"message": optional(str)}
+TERMINATE_SHAPE = {"reason": required(str)}
+
+
+async def may_see_document(handler: APIHandler, document: dict[str, Any]) -> bool:
+    user = handler.require_user()
+    return user["_id"] in document.get("participants", []) or await handler.services.authorizer.allowed(
+        user, "document", "read", document["drafting_unit_id"], inherit=False)
+
+
+async def document_to_start_on(handler: APIHandler) -> list[str | None]:
+    """A 发文 needs the right to draft in the document's unit; other flows the right to read it."""
+    body = handler.body(START_SHAPE)
+    document = await handler.services.documents.find(body["document_id"])
+    if document is None or not await may_see_document(handler, document):
+        raise NotFound(f"document {body['document_id']} not found")
+    definition = await handler.services.catalog.latest(body["flow"])
+    handler.action_needed = "draft" if definition["category"] == "发文" else "read"
+    return [document["drafting_unit_id"]]
+
+
+async def start_action_allowed(handler: APIHandler) -> bool:
+    return getattr(handler, "action_needed", "draft") == "read"
+
+
+class InstancesHandler(APIHandler):
+    @authorized("document", "draft", units=document_to_start_on, inherit=False, fact=start_action_allowed)
+    async def post(self) -> None:
+        body = self.body(START_SHAPE)
+        instance = await self.services.flows.do_start(body["flow"], body["document_id"], body.get("variables") or {},
+                                                      self.require_user(), self.channel)
+        self.set_header("Location", f"/api/instances/{instance['_id']}")
+        self.send_json(plain(instance), status=201)
+
+
+class InstanceHandler(APIHandler):
+    @authenticated
+    async def get(self, instance_id: str) -> None:
+        """State, timeline (the path taken) with everyone's opinions, tasks and the audit trail."""
+        view = await self.services.flow_queries.instance_view(instance_id)
+        instance = view["instance"]
+        user = self.require_user()
+        if user["_id"] not in instance.get("participants", []) and not await self.services.authorizer.allowed(
+                user, "document", "read", instance["unit_id"], inherit=False):
+            raise NotFound(f"flow {instance_id} not found")
+        tasks = [{key: value for key, value in task.items() if key not in ("undo", "due_sort")}
+                 for task in view["tasks"]]
+        self.send_json(plain({**view, "tasks": tasks}))
+
+
+class UrgeHandler(APIHandler):
+    @authenticated
+    async def post(self, instance_id: str) -> None:
+        body = self.body(URGE_SHAPE) if self.request.body else {}
+        result = await self.services.flows.do_urge(instance_id, self.require_user(), body.get("message", ""),
+                                                   self.channel)
+        self.send_json(result)
+
+
+class TerminateHandler(APIHandler):
+    @authenticated
+    async def post(self, instance_id: str) -> None:
+        body = self.body(TERMINATE_SHAPE)
+        instance = await self.services.flows.do_terminate(instance_id, self.require_user(), body["reason"],
+                                                          self.channel)
+        self.send_json(plain({key: instance[key] for key in ("_id", "status", "ended_at", "version")}))

@@ -1,0 +1,96 @@
+"""My tasks (/api/tasks: 待办 and 已办) and the actions on one task (/api/tasks/{id}/…).
+
+Only a task's assignee, or whoever acts for them under an open delegation, learns that it
+exists: everyone else gets 404. The domain checks that; these handlers parse and answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.authz import authenticated
+from web.base import APIHandler
+from web.serialize import page_json, plain
+from web.validation import optional, required
+
+APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=True), "variables": optional(dict)}
+RETURN_SHAPE = {"reason": required(str), "to": optional(str)}
+TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str)}
+ADD_SIGNERS_SHAPE = {"users": required(list), "position": required(str)}
+EMPTY_SHAPE: dict[str, Any] = {}
+
+
+def task_json(task: dict[str, Any]) -> dict[str, Any]:
+    shown = plain({key: value for key, value in task.items() if key not in ("undo", "due_sort")})
+    return shown
+
+
+def result_json(result: dict[str, Any]) -> dict[str, Any]:
+    instance = result["instance"]
+    return {**plain({key: value for key, value in result.items() if key != "instance"}),
+            "instance": plain({key: instance[key] for key in ("_id", "status", "node", "node_name", "version")})}
+
+
+class TasksHandler(APIHandler):
+    @authenticated
+    async def get(self) -> None:
+        """?box=todo (default: open tasks, 特急 first, then by deadline) or ?box=done; with counts."""
+        offset, limit = self.paging()
+        items, total, counts = await self.services.flow_queries.my_tasks(
+            self.require_user()["_id"], self.get_query_argument("box", "todo"), self.services.flows.clock(),
+            offset, limit)
+        self.send_json({**page_json([task_json(item) for item in items], total, offset, limit), "counts": counts})
+
+
+class TaskHandler(APIHandler):
+    @authenticated
+    async def get(self, task_id: str) -> None:
+        task = await self.services.flows.open_task(task_id, self.require_user())
+        instance = await self.services.flows.get_instance(task["instance_id"])
+        self.send_json({**task_json(task), "instance": plain(
+            {key: instance[key] for key in ("_id", "status", "node", "node_name", "name", "title", "vars")})})
+
+
+class ApproveHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        """Approve / sign off / confirm reading / submit, with an optional opinion and handwritten signature."""
+        body = self.body(APPROVE_SHAPE)
+        signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
+        result = await self.services.flows.do_approve(task_id, self.require_user(), body.get("opinion", ""),
+                                                      signature, body.get("variables"), self.channel)
+        self.send_json(result_json(result))
+
+
+class ReturnHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        body = self.body(RETURN_SHAPE)
+        result = await self.services.flows.do_return(task_id, self.require_user(), body["reason"],
+                                                     body.get("to", "previous"), self.channel)
+        self.send_json(result_json(result))
+
+
+class TransferHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        body = self.body(TRANSFER_SHAPE)
+        result = await self.services.flows.do_transfer(task_id, self.require_user(), body["to_user"],
+                                                       body.get("reason", ""), self.channel)
+        self.send_json(result_json(result))
+
+
+class AddSignersHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        body = self.body(ADD_SIGNERS_SHAPE)
+        result = await self.services.flows.do_add_signers(task_id, self.require_user(), body["users"],
+                                                          body["position"], self.channel)
+        self.send_json(result_json(result))
+
+
+class WithdrawHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        result = await self.services.flows.do_withdraw(task_id, self.require_user(), self.channel)
+        self.send_json(result_json(result))

@@ -1,0 +1,134 @@
+"""GET /ws: a user's events pushed over WebSocket, resumable by the last id the client saw.
+
+Authentication is the session cookie (browsers; the Origin must then be this site) or an
+`Authorization: Bearer` token (the mobile app); anything else is refused before the upgrade.
+On open the handler subscribes to this process's EventHub first, then reads back what the
+client missed since `last_id`, then streams; it never sends an id twice or out of order, and
+fills a gap from the database. Each connection buffers at most MAX_BUFFERED events: a client
+that stops reading is disconnected (code 4008) and resumes from its last id when it reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import tornado.web
+import tornado.websocket
+
+from oa.clock import iso
+from storage.events import events_after, latest_seq
+from web.base import SESSION_COOKIE
+from web.serialize import plain
+
+if TYPE_CHECKING:
+    from oa.sessions import Authenticated
+    from web.services import Services
+
+MAX_BUFFERED = 500
+BUFFER_FULL = 4008
+PING_INTERVAL_S = 30
+PING_TIMEOUT_S = 60
+
+
+def event_message(event: dict[str, Any]) -> str:
+    return json.dumps({"id": event["seq"], "type": event["type"], "at": iso(event["at"]),
+                       "data": plain(event["data"])}, ensure_ascii=False)
+
+
+class PushHandler(tornado.websocket.WebSocketHandler):
+    auth: Authenticated | None = None
+    via: str | None = None
+    max_buffered = MAX_BUFFERED
+
+    @property
+    def services(self) -> Services:
+        return self.application.settings["services"]
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        header = self.request.headers.get("Authorization", "")
+        token, self.via = (header[7:].strip(), "bearer") if header.lower().startswith("bearer ") else (
+            self.get_cookie(SESSION_COOKIE), "cookie")
+        self.auth = await self.services.sessions.resolve(token) if token else None
+        if self.auth is None:
+            self.set_status(401)
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(json.dumps({"code": "unauthenticated",
+                                    "message": "log in first: send the session cookie or a Bearer token"}))
+            return
+        raw = self.get_query_argument("last_id", None)
+        try:
+            self.last_id = int(raw) if raw not in (None, "") else None
+        except ValueError:
+            self.last_id = -1
+        if self.last_id is not None and self.last_id < 0:
+            self.set_status(400)
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(json.dumps({"code": "invalid_input", "message": "last_id must be a whole number ≥ 0"}))
+            return
+        await super().get(*args, **kwargs)
+
+    def check_origin(self, origin: str) -> bool:
+        if self.via == "bearer":
+            return True  # a token is not sent by browsers on their own, so no cross-site risk
+        return urlparse(origin).netloc == self.request.host
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        assert self.auth is not None
+        self.user_id = str(self.auth.user["_id"])
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.unsubscribe = self.services.events.subscribe(self.user_id, self._on_event)
+        current = await latest_seq(self.services.mongo, self.user_id)
+        self.sent = current if self.last_id is None else self.last_id
+        await self.write_message(json.dumps({"type": "hello", "last_id": current}))
+        self.sender = asyncio.create_task(self._send_loop())
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if self.queue.qsize() >= self.max_buffered:
+            self.unsubscribe()
+            self.close(BUFFER_FULL, "too many unsent events; reconnect with last_id")
+            return
+        self.queue.put_nowait(event)
+
+    async def _send_loop(self) -> None:
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError, asyncio.CancelledError):
+            await self._catch_up()
+            while True:
+                event = await self.queue.get()
+                if event["seq"] <= self.sent:
+                    continue  # already sent by a catch-up
+                if event["seq"] > self.sent + 1:
+                    await self._catch_up()  # a gap: the stream dropped something; read it back
+                    if event["seq"] <= self.sent:
+                        continue
+                await self._send(event)
+
+    async def _catch_up(self) -> None:
+        while True:
+            missed = await events_after(self.services.mongo, self.user_id, self.sent, limit=self.max_buffered)
+            for event in missed:
+                await self._send(event)
+            if len(missed) < self.max_buffered:
+                return
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        await self.write_message(event_message(event))
+        self.sent = event["seq"]
+
+    def on_message(self, message: str | bytes) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    def on_close(self) -> None:
+        if hasattr(self, "unsubscribe"):
+            self.unsubscribe()
+        if hasattr(self, "sender"):
+            self.sender.cancel()
+
+    def get_compression_options(self) -> dict[str, Any] | None:
+        return {}
+
+
+
