@@ -122,6 +122,7 @@ class Step:
     async def _staff(self, node: dict[str, Any]) -> None:
         """Resolve who does a human node's work and give every member whose turn it is a task."""
         label = f"{node['name']}"
+        self.resolver.variables = self.instance["vars"]  # choices made in this very action count
         role = self.instance["overrides"].get(node["id"], {}).get("role")
         if node["kind"] == "start":
             starter = self.instance["starter"]
