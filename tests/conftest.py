@@ -57,6 +57,7 @@ async def services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Se
     try:
         yield opened
     finally:
+        await opened.events.stop()  # no change stream open on a database being dropped
         await opened.mongo.client.drop_database(settings.mongodb_db)
         await opened.close()
 

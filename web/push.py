@@ -21,6 +21,7 @@ import tornado.websocket
 
 from oa.clock import iso
 from storage.events import events_after, latest_seq
+from web.authz import RULE_ATTRIBUTE
 from web.base import SESSION_COOKIE
 from web.serialize import plain
 
@@ -70,6 +71,9 @@ class PushHandler(tornado.websocket.WebSocketHandler):
             self.finish(json.dumps({"code": "invalid_input", "message": "last_id must be a whole number ≥ 0"}))
             return
         await super().get(*args, **kwargs)
+
+    # It authenticates by itself, before the upgrade (see get); declared for the rule check.
+    setattr(get, RULE_ATTRIBUTE, "authenticated")
 
     def check_origin(self, origin: str) -> bool:
         if self.via == "bearer":
