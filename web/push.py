@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MAX_BUFFERED = 500
 BUFFER_FULL = 4008
 PING_INTERVAL_S = 30
-PING_TIMEOUT_S = 60
+PING_TIMEOUT_S = 30  # Tornado caps the timeout at the interval
 
 
 def event_message(event: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 assignee's phone hears of it (the issue asks for within 1 s), how long the actions take, and the
 50-countersigner race.
 
-Run by hand:  python bench/flows.py   (results go into BENCHMARKS.md)
+Run by hand:  PYTHONPATH=. python bench/approval_flow.py   (results go into BENCHMARKS.md; uses the test clients)
 """
 
 from __future__ import annotations
