@@ -90,6 +90,12 @@ class EventHub:
 
         return unsubscribe
 
+    async def after(self, user_id: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:
+        return await events_after(self.mongo, user_id, after_seq, limit)
+
+    async def latest(self, user_id: str) -> int:
+        return await latest_seq(self.mongo, user_id)
+
     def subscriber_count(self) -> int:
         return sum(len(callbacks) for callbacks in self._subscribers.values())
 

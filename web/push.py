@@ -20,7 +20,6 @@ import tornado.web
 import tornado.websocket
 
 from oa.clock import iso
-from storage.events import events_after, latest_seq
 from web.authz import RULE_ATTRIBUTE
 from web.base import SESSION_COOKIE
 from web.serialize import plain
@@ -85,7 +84,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
         self.user_id = str(self.auth.user["_id"])
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.unsubscribe = self.services.events.subscribe(self.user_id, self._on_event)
-        current = await latest_seq(self.services.mongo, self.user_id)
+        current = await self.services.events.latest(self.user_id)
         self.sent = current if self.last_id is None else self.last_id
         await self.write_message(json.dumps({"type": "hello", "last_id": current}))
         self.sender = asyncio.create_task(self._send_loop())
@@ -112,7 +111,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
 
     async def _catch_up(self) -> None:
         while True:
-            missed = await events_after(self.services.mongo, self.user_id, self.sent, limit=self.max_buffered)
+            missed = await self.services.events.after(self.user_id, self.sent, limit=self.max_buffered)
             for event in missed:
                 await self._send(event)
             if len(missed) < self.max_buffered:
