@@ -25,11 +25,13 @@ class CalendarStore:
         return calendar_from_record(await self.record())
 
     async def save(self, record: dict[str, Any], by: str) -> dict[str, Any]:
+        fields = {key: record[key] for key in ("holidays", "extra_workdays", "hours") if key in record}
         try:
-            calendar_from_record(record)
+            # The merged record is what every later deadline computation reads, so that is what
+            # must be valid: a new holiday may clash with a stored 调休 workday.
+            calendar_from_record({**await self.record(), **fields})
         except ValueError as error:
             raise InvalidInput(f"calendar: {error}", code="invalid_calendar") from None
-        fields = {key: record[key] for key in ("holidays", "extra_workdays", "hours") if key in record}
         await self.calendars.update_one(
             {"_id": CALENDAR_ID},
             {"$set": {**fields, "updated_at": utcnow(), "updated_by": by},

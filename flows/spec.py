@@ -56,6 +56,8 @@ def deadline_problems(deadline: Any, where: str) -> list[str]:
         value = deadline[unit]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1000:
             problems.append(f"{where}: deadline {unit} must be a number between 0 and 1000 (got {value!r})")
+        elif unit == "days" and not float(value).is_integer():
+            problems.append(f"{where}: deadline days must be a whole number of working days (got {value!r})")
     if "escalate_after" in deadline:
         problems += deadline_problems(deadline["escalate_after"], f"{where} escalate_after")
         if "escalate_after" in deadline.get("escalate_after", {}):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from flows.deadlines import DeadlineScheduler
+from oa.errors import InvalidInput
 from storage.leases import Lease
 from tests.client import ApiClient
 from tests.flow_org import build_office
@@ -92,3 +95,10 @@ async def test_lease_contenders_at_one_instant(services: Services) -> None:
     assert (await holder.holder_of())["holder"] == holder.holder
     await holder.release()
     assert await leases[0].acquire_or_renew(MONDAY_10AM + timedelta(seconds=1))
+
+
+async def test_a_calendar_change_is_checked_against_what_is_already_stored(services: Services) -> None:
+    await services.calendars.save({"extra_workdays": ["2026-09-20"]}, "test")
+    with pytest.raises(InvalidInput, match="2026-09-20"):
+        await services.calendars.save({"holidays": ["2026-09-20"]}, "test")
+    assert (await services.calendars.record())["holidays"] == []

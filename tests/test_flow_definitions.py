@@ -46,6 +46,8 @@ def test_the_built_in_flows_are_valid() -> None:
      "unknown document field 'secret'"),
     (lambda d: node(d, "number").update(action="email"), "node 'number' (编号): action must be one of"),
     (lambda d: node(d, "review").update(deadline={"weeks": 1}), "node 'review' (核稿): a deadline has exactly one"),
+    (lambda d: node(d, "review").update(deadline={"days": 1.5}),
+     "node 'review' (核稿): deadline days must be a whole number of working days"),
     (lambda d: node(d, "review").update(overridable=["assignee"]), "overridable may list only"),
     (lambda d: d["nodes"].append({"id": "orphan", "name": "孤立", "kind": "task", "next": "end",
                                   "assignee": [{"starter": True}]}),

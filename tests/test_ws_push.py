@@ -96,8 +96,6 @@ async def test_concurrent_events_get_consecutive_ids(office: Office) -> None:
     push.close()
 
 
-@pytest.mark.skip(reason="passes, but on a full run the embedded SecantusDB then hangs dropping the test "
-                         "database for 60 s and closes the connection; to be investigated (see issue 4 note)")
 async def test_a_client_that_falls_behind_is_cut_off_and_resumes(office: Office,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PushHandler, "max_buffered", 5)
