@@ -96,10 +96,15 @@ class FlowService:
     # Actions --------------------------------------------------------------------------------
 
     async def do_start(self, key: str, document_id: str, variables: dict[str, Any], user: dict[str, Any],
-                       channel: str = "web") -> dict[str, Any]:
-        """Start a flow on a document and submit the starter's own step (拟稿 / 签收 / 送阅)."""
+                       channel: str = "web", unit_id: str | None = None,
+                       receipt_id: str | None = None) -> dict[str, Any]:
+        """Start a flow on a document and submit the starter's own step (拟稿 / 签收 / 送阅).
+
+        The flow runs in the drafting unit, or in `unit_id` for a document that unit received
+        (`receipt_id`, its 收文 record).
+        """
         document = await self.documents.get(document_id)
-        unit = await self.orgs.get(document["drafting_unit_id"])
+        unit = await self.orgs.get(unit_id or document["drafting_unit_id"])
         definition, overrides, claimed_from = await self.catalog.effective(key, unit)
         if definition["category"] == "发文" and document["status"] != "draft":
             raise Conflict(f"only a draft can be sent for approval; this document is {document['status']}",
@@ -116,13 +121,13 @@ class FlowService:
             "title": document["content"].get("title", ""), "urgency": document["content"].get("urgency") or "",
             "starter": identity, "vars": variables, "node": None, "node_name": None, "members": [], "entry": 0,
             "path": [], "auto_pending": None, "auto_error": None, "created_at": now, "updated_at": now,
-            "ended_at": None, "participants": [user["_id"]],
+            "ended_at": None, "participants": [user["_id"]], "receipt_id": receipt_id,
         }
 
         async def work(session: Session) -> dict[str, Any]:
             running = await self.instances.find_one(
                 {"document_id": document_id, "status": InstanceStatus.RUNNING.value,
-                 "category": definition["category"]},
+                 "category": definition["category"], "unit_id": unit["_id"]},
                 {"_id": 1}, session=session)
             if running is not None:
                 raise Conflict(f"document {document_id} is already in {definition['name']} flow {running['_id']}",

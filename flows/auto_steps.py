@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flows.exchange.dispatch import DispatchService
+from flows.exchange.moves import ExchangeLog
+from oa.clock import utcnow
 from oa.document_output import docx_bytes
 from oa.documents import DocumentService
 from storage.blobs import MinioBlobStore
@@ -19,9 +22,12 @@ FLOW_ACTOR = {"_id": "system", "display_name": "系统（公文流转）", "post
 
 
 class AutoSteps:
-    def __init__(self, documents: DocumentService, blobs: MinioBlobStore) -> None:
+    def __init__(self, documents: DocumentService, blobs: MinioBlobStore, dispatches: DispatchService,
+                 log: ExchangeLog) -> None:
         self.documents = documents
         self.blobs = blobs
+        self.dispatches = dispatches
+        self.log = log
 
     async def run(self, action: str, instance: dict[str, Any]) -> None:
         await getattr(self, f"_{action}")(instance)
@@ -43,7 +49,22 @@ class AutoSteps:
         await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(data)})
 
     async def _dispatch(self, instance: dict[str, Any]) -> None:
-        await self.documents.mark_issued(instance["document_id"])
+        """分发 to the platform units named as 主送 and 抄送; free-text recipients are outside the platform."""
+        document = await self.documents.get(instance["document_id"])
+        main = [{"unit": item["unit_id"]} for item in document["content"]["main_to"] if item.get("unit_id")]
+        copy = [{"unit": item["unit_id"]} for item in document["content"]["copy_to"] if item.get("unit_id")]
+        if not main and not copy:
+            await self.documents.mark_issued(document["_id"])
+            return
+        starter = instance["starter"]
+        sender = {"_id": starter["user_id"], "display_name": starter["name"], "posts": []}
+        # The instance id as the key: a step run again after a crash finishes the same dispatch.
+        await self.dispatches.do_dispatch(document["_id"], sender, main=main, copy=copy,
+                                          idempotency_key=f"flow:{instance['_id']}")
 
     async def _archive(self, instance: dict[str, Any]) -> None:
         await self.documents.mark_archived(instance["document_id"], instance["unit_id"])
+        if instance.get("receipt_id"):
+            actor = {"user_id": FLOW_ACTOR["_id"], "name": FLOW_ACTOR["display_name"], "unit_id": instance["unit_id"],
+                     "post": None}
+            await self.log.close_after_flow(instance["receipt_id"], instance["_id"], actor, utcnow())

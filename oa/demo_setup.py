@@ -12,6 +12,7 @@ from oa import importer
 from oa.demo import DEMO_LOGINS, build_demo_hierarchy
 from oa.import_parse import ImportInput, parse_mapping
 from oa.passwords import check_strength, hash_password
+from oa.recipients import RecipientService
 from storage.mongo import Mongo
 
 DEMO_MARKER_UNIT = "sg-szf"
@@ -25,6 +26,15 @@ class DemoResult:
     people: int
     csv_path: Path
     logins: list[tuple[str, str]]
+
+
+# Platform-wide groups every clerk addresses documents to; selectors, so they follow reorganisations.
+DEMO_GROUPS: list[dict[str, Any]] = [
+    {"id": "grp-county-govs", "name": "各县（市、区）人民政府", "unit_id": None,
+     "selectors": [{"level": "county", "type": "政府"}]},
+    {"id": "grp-towns", "name": "各乡镇人民政府、街道办事处", "unit_id": None, "selectors": [{"level": "town"}]},
+    {"id": "grp-city-depts", "name": "市直各部门", "unit_id": None, "selectors": [{"level": "city", "type": "部门"}]},
+]
 
 
 async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_PASSWORD,
@@ -42,6 +52,9 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
         # Every demo account shares one password, so one Argon2 hash serves them all.
         await importer.apply(mongo, plan, by="demo", progress=progress,
                              shared_password_hash=await hash_password(password))
+    recipients = RecipientService(mongo)
+    for group in DEMO_GROUPS:
+        await recipients.do_save_group(group, by="demo")
     csv_path = write_demo_users(hierarchy, data_dir)
     return DemoResult(not already, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
 

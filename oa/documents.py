@@ -25,12 +25,14 @@ from oa.redline import redline
 from storage.mongo import SCHEMA_VERSION, Mongo, Session
 
 # draft: editable by its unit. The approval flow (issue 4) moves documents on from here.
-STATUSES = ("draft", "reviewing", "signed", "numbered", "issued", "withdrawn")
+# received: a paper document registered from its scan; it is the receiving unit's record, never edited.
+STATUSES = ("draft", "reviewing", "signed", "numbered", "issued", "withdrawn", "received")
 EDITABLE_STATUSES = ("draft",)
 # Until the flow engine drives it, a draft may be numbered directly; the flow's 编号 step will.
 NUMBERABLE_STATUSES = ("draft", "signed")
 # Types laid out as a letter (信函格式): the organ mark is the organ's name, without 文件.
 LETTER_TYPES = ("函", "便函", "会办意见")
+PAPER_SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
 
 
 def new_document_id() -> str:
@@ -197,6 +199,30 @@ class DocumentService:
 
         await self.numbers.void(text, reason=reason, by=user["_id"], attach=attach)
         return stored
+
+    async def do_receive_paper(self, doc_id: str, version: int, origin: dict[str, Any], user: dict[str, Any],
+                               attach: Callable[[Session, dict[str, Any]], Awaitable[Any]]) -> dict[str, Any]:
+        """A draft holding a paper document's scan becomes that received document (status received).
+
+        `attach(session, document)` writes the receiving side's record in the same transaction.
+        """
+        document = await self.get(doc_id)
+        self._check_version(document, version)
+        if document["status"] != "draft":
+            raise Conflict(f"only a draft holding the scan can be registered as paper; this one is "
+                           f"{document['status']}", code="not_a_draft", status=document["status"])
+        scans = [item for item in document["content"]["attachments"] if item.get("file")]
+        if not scans or not all(item["file"]["content_type"] in PAPER_SCAN_TYPES for item in scans):
+            raise InvalidInput("attach the scan first: a PDF or an image (PNG, JPEG, TIFF)", code="scan_required")
+        author = author_of(user, document["drafting_unit_id"])
+
+        async def work(session: Session) -> dict[str, Any]:
+            stored = await self._store(document, {"status": "received", "origin": origin}, author,
+                                       "receive_paper", session)
+            await attach(session, stored)
+            return stored
+
+        return await self.mongo.run_transaction(work)
 
     async def record_rendition(self, doc_id: str, rendition: dict[str, Any]) -> None:
         """Note the official .docx stored for the document as it is now (the flow's 生成正式文件 step)."""

@@ -23,6 +23,7 @@ DOCUMENT_READERS = ("科员", "收发员", "办公室主任", "分管领导", "�
 DOCUMENT_DRAFTERS = ("科员", "收发员", "办公室主任")
 # 发文字号 are handed out by the office (办公室主任 and the clerk who keeps the register).
 DOCUMENT_NUMBERERS = ("收发员", "办公室主任")
+EXCHANGE_CLERKS = ("收发员", "办公室主任")
 
 # (role, resource kind, action). Every unit shares these rows; per-unit rows are never created.
 ROLE_TEMPLATES: list[tuple[str, str, str]] = [
@@ -44,6 +45,13 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     (ADMIN_ROLE, "flow", "write"),
     (ADMIN_ROLE, "calendar", "write"),
     (ADMIN_ROLE, "flow", "claim"),
+    # Exchange (公文交换): the office sends, signs for, registers and forwards, in its own unit only;
+    # every reader of the unit sees its inbox, sent list and boards. Statistics reach down: the
+    # leaders and office of a county see each of its towns' figures, never their documents.
+    *((role, "exchange", "read") for role in DOCUMENT_READERS),
+    *((role, "exchange", "handle") for role in EXCHANGE_CLERKS),
+    *((role, "exchange", "stats") for role in ("主要领导", "分管领导", "办公室主任", ADMIN_ROLE)),
+    *((role, "recipient_group", "write") for role in (*EXCHANGE_CLERKS, ADMIN_ROLE)),
 ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, UpdateOne
 
 log = logging.getLogger("oa.events")
 
@@ -43,8 +43,30 @@ async def publish(mongo: Mongo, session: Session, user_id: str, kind: str, data:
 
 
 async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Append many events inside the caller's transaction in three round trips, whatever their number.
+
+    Each user's counter moves by the number of events they get here; their events take the seqs
+    just below the new value, in the order given. (A dispatch to 1,300 units is 1,300 events.)
+    """
+    if not events:
+        return
+    wanted: dict[str, int] = {}
+    for user_id, _, _ in events:
+        wanted[user_id] = wanted.get(user_id, 0) + 1
+    counters = mongo["event_seqs"]
+    await counters.bulk_write([UpdateOne({"_id": user_id}, {"$inc": {"seq": count}}, upsert=True)
+                               for user_id, count in wanted.items()], ordered=False, session=session)
+    last = {row["_id"]: int(row["seq"]) async for row in counters.find({"_id": {"$in": list(wanted)}},
+                                                                       session=session)}
+    next_seq = {user_id: last[user_id] - count + 1 for user_id, count in wanted.items()}
+    now = _now()
+    records = []
     for user_id, kind, data in events:
-        await publish(mongo, session, user_id, kind, data)
+        seq = next_seq[user_id]
+        next_seq[user_id] += 1
+        records.append({"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
+                        "seq": seq, "type": kind, "at": now, "data": data})
+    await mongo["events"].insert_many(records, ordered=True, session=session)
 
 
 async def events_after(mongo: Mongo, user_id: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:

@@ -65,6 +65,19 @@ INDEXES: list[Index] = [
     Index("flow_audit", [("instance_id", ASCENDING), ("at", ASCENDING)]),
     Index("delegations", [("to_user", ASCENDING), ("ends_at", ASCENDING)]),
     Index("delegations", [("from_user", ASCENDING), ("ends_at", ASCENDING)]),
+    # Exchange: a dispatch's board, a unit's inbox and sent list, the lineage tree, statistics;
+    # an idempotency key is unique per sending unit.
+    Index("dispatches", [("sender_unit_id", ASCENDING), ("idempotency_key", ASCENDING)], {"unique": True}),
+    Index("dispatches", [("sender_unit_id", ASCENDING), ("created_at", DESCENDING)]),
+    Index("dispatches", [("root_dispatch_id", ASCENDING)]),
+    Index("dispatches", [("status", ASCENDING)]),
+    Index("receipts", [("dispatch_id", ASCENDING), ("status", ASCENDING)]),
+    Index("receipts", [("unit_id", ASCENDING), ("created_at", DESCENDING)]),
+    Index("receipts", [("unit_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+    Index("receipts", [("root_dispatch_id", ASCENDING)]),
+    Index("receipts", [("document_id", ASCENDING), ("unit_id", ASCENDING)]),
+    Index("exchange_audit", [("receipt_id", ASCENDING), ("at", ASCENDING)]),
+    Index("recipient_groups", [("unit_id", ASCENDING), ("name", ASCENDING)]),
     # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).
     Index("events", [("user_id", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
     Index("events", [("at", ASCENDING)], {"expireAfterSeconds": 30 * 24 * 3600}),

@@ -6,7 +6,21 @@ from typing import Any
 
 import tornado.web
 
-from web.api import attachments, auth, delegations, documents, flows, health, imports, instances, tasks, units, users
+from web.api import (
+    attachments,
+    auth,
+    delegations,
+    documents,
+    exchange,
+    exchange_stats,
+    flows,
+    health,
+    imports,
+    instances,
+    tasks,
+    units,
+    users,
+)
 from web.base import NotFoundHandler
 from web.push import PING_INTERVAL_S, PING_TIMEOUT_S, PushHandler
 from web.services import Services
@@ -17,6 +31,10 @@ DOC_ID = r"(doc-[0-9a-f]{16})"
 ATTACHMENT_ID = r"(att-[0-9a-f]{12})"
 TASK_ID = r"(task-[0-9a-f]{16})"
 INSTANCE_ID = r"(fi-[0-9a-f]{16})"
+DISPATCH_ID = r"(dp-[0-9a-f]{16})"
+# <dispatch>.<unit> for a delivered document, paper.<document> for a registered paper one.
+RECEIPT_ID = r"((?:dp-[0-9a-f]{16}|paper)\.[A-Za-z0-9_.-]{1,64})"
+GROUP_ID = r"([A-Za-z0-9_-]{1,64})"
 FLOW_KEY = r"([a-z][a-z0-9_-]{1,39})"
 
 ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
@@ -50,6 +68,26 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/documents/{DOC_ID}/number/void", documents.VoidNumberHandler),
     (rf"/api/documents/{DOC_ID}/attachments", attachments.AttachmentsHandler),
     (rf"/api/documents/{DOC_ID}/attachments/{ATTACHMENT_ID}", attachments.AttachmentHandler),
+    (rf"/api/documents/{DOC_ID}/dispatch", exchange.DispatchDocumentHandler),
+    (rf"/api/documents/{DOC_ID}/receive-paper", exchange.PaperHandler),
+    (rf"/api/dispatches/{DISPATCH_ID}", exchange.DispatchHandler),
+    (rf"/api/dispatches/{DISPATCH_ID}/receipts", exchange.BoardHandler),
+    (rf"/api/dispatches/{DISPATCH_ID}/tree", exchange.TreeHandler),
+    (rf"/api/dispatches/{DISPATCH_ID}/urge", exchange.DispatchUrgeHandler),
+    (r"/api/exchange/inbox", exchange.InboxHandler),
+    (r"/api/exchange/sent", exchange.SentHandler),
+    (r"/api/exchange/stats", exchange_stats.StatisticsHandler),
+    (rf"/api/receipts/{RECEIPT_ID}", exchange.ReceiptHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/sign", exchange.SignHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/return", exchange.ReturnHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/register", exchange.RegisterHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/forward", exchange.ForwardHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/urge", exchange.ReceiptUrgeHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/opinion", exchange.OpinionHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/reply", exchange.ReplyHandler),
+    (r"/api/recipient-groups", exchange_stats.RecipientGroupsHandler),
+    (rf"/api/recipient-groups/{GROUP_ID}", exchange_stats.RecipientGroupHandler),
+    (r"/api/recipients/resolve", exchange_stats.ResolveRecipientsHandler),
     (r"/api/flows", flows.FlowsHandler),
     (rf"/api/flows/{FLOW_KEY}", flows.FlowHandler),
     (rf"/api/flows/{FLOW_KEY}/claim", flows.ClaimHandler),

@@ -48,6 +48,7 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         sweeper = asyncio.create_task(sweep_unreferenced_files(services))
         # Finish automatic flow steps a stopped process left behind, then keep deadlines.
         await services.flows.resume_pending()
+        await services.dispatches.resume_unfinished()  # a dispatch a stopped process left half-delivered
         deadlines = asyncio.create_task(services.deadlines.run_forever(settings.deadline_check_seconds))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -11,13 +11,20 @@ from flows.calendar import CalendarStore
 from flows.catalog import FlowCatalog
 from flows.deadlines import DeadlineScheduler
 from flows.delegations import DelegationService
+from flows.exchange.board import ExchangeQueries
+from flows.exchange.dispatch import DispatchService
+from flows.exchange.moves import ExchangeLog
+from flows.exchange.receiving import ReceiptService
+from flows.exchange.stats import ExchangeStatistics
 from flows.queries import FlowQueries
 from flows.signatures import SignatureStore
 from oa.attachments import AttachmentService
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
+from oa.incoming_numbers import IncomingNumbers
 from oa.numbering import NumberService
 from oa.orgs import OrgService
+from oa.recipients import RecipientService
 from oa.sessions import SessionService
 from oa.throttle import LoginThrottle
 from oa.users import UserService
@@ -61,6 +68,12 @@ class Services:
     signatures: SignatureStore
     deadlines: DeadlineScheduler
     events: EventHub
+    recipients: RecipientService
+    exchange_log: ExchangeLog
+    dispatches: DispatchService
+    receipts: ReceiptService
+    exchange_queries: ExchangeQueries
+    exchange_stats: ExchangeStatistics
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -86,14 +99,20 @@ class Services:
         await catalog.seed_builtins()
         calendars = CalendarStore(mongo)
         delegations = DelegationService(mongo)
-        flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars, AutoSteps(documents, blobs),
-                            urge_interval=timedelta(minutes=settings.urge_interval_minutes))
+        urge_interval = timedelta(minutes=settings.urge_interval_minutes)
+        recipients = RecipientService(mongo)
+        exchange_log = ExchangeLog(mongo)
+        dispatches = DispatchService(mongo, orgs, documents, recipients, calendars, exchange_log, urge_interval)
+        flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars,
+                            AutoSteps(documents, blobs, dispatches, exchange_log), urge_interval=urge_interval)
+        receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
         events = EventHub(mongo)
         await events.start()
         return cls(settings, mongo, blobs, orgs, users, sessions, await Authorizer.create(mongo),
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    FlowQueries(mongo, delegations), SignatureStore(blobs), DeadlineScheduler(mongo, flows, calendars),
-                   events)
+                   events, recipients, exchange_log, dispatches, receipts, ExchangeQueries(mongo),
+                   ExchangeStatistics(mongo, orgs))
 
     async def close(self) -> None:
         await self.events.stop()

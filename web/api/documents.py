@@ -58,9 +58,17 @@ async def readable_drafting_unit(handler: APIHandler, doc_id: str, *_: str) -> l
 
 
 async def takes_part(handler: APIHandler, doc_id: str, *_: str) -> bool:
-    """A person given a task on the document by a flow (a countersigning department head) may read it."""
+    """Engine facts that let a person read a document outside its drafting unit: a flow gave them a
+    task on it (a countersigning department head), or a unit where they may read documents
+    received it through the exchange (and did not send it back)."""
     document = getattr(handler, "document", None) or await handler.services.documents.find(doc_id)
-    return document is not None and handler.require_user()["_id"] in document.get("participants", [])
+    if document is None:
+        return False
+    user = handler.require_user()
+    if user["_id"] in document.get("participants", []):
+        return True
+    readable = await handler.services.authorizer.units_allowing(user, "document", "read")
+    return await handler.services.exchange_queries.received_by(doc_id, readable)
 
 
 async def unit_of_new_document(handler: APIHandler) -> list[str | None]:

@@ -1,0 +1,89 @@
+"""What the exchange shows: the sender's board and lineage tree, a unit's inbox and sent list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.exchange.moves import board_row
+from flows.exchange.records import STATUS_NAMES, ReceiptStatus
+from oa.errors import InvalidInput, NotFound
+from storage.mongo import Mongo
+
+BOARD_FIELDS = {key: 1 for key in ("dispatch_id", "unit_id", "unit_name", "role", "status", "signed_at", "signed_by",
+                                   "returned_at", "return_reason", "due_at", "last_urged_at", "urge_count",
+                                   "closed_at", "parent_receipt_id")}
+DISPATCH_LIST_FIELDS = {"recipients": 0, "fingerprint": 0, "watchers": 0, "root_watchers": 0}
+
+
+def check_status(status: str | None) -> None:
+    if status is not None and status not in STATUS_NAMES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUS_NAMES)} (got {status!r})", field="status")
+
+
+class ExchangeQueries:
+    def __init__(self, mongo: Mongo) -> None:
+        self.dispatches = mongo["dispatches"]
+        self.receipts = mongo["receipts"]
+        self.audit = mongo["exchange_audit"]
+
+    async def dispatch(self, dispatch_id: str) -> dict[str, Any]:
+        found = await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
+        if found is None:
+            raise NotFound(f"dispatch {dispatch_id} not found")
+        return found
+
+    async def board(self, dispatch_id: str, status: str | None, offset: int, limit: int,
+                    ) -> tuple[list[dict[str, Any]], int]:
+        """One row per recipient, in hierarchy order of delivery, optionally of one status."""
+        check_status(status)
+        query: dict[str, Any] = {"dispatch_id": dispatch_id}
+        if status:
+            query["status"] = status
+        rows = await self.receipts.find(query, BOARD_FIELDS).sort("_id", 1).skip(offset).limit(limit).to_list(None)
+        return [board_row(row) for row in rows], await self.receipts.count_documents(query)
+
+    async def tree(self, dispatch_id: str) -> dict[str, Any]:
+        """The dispatch and, under each recipient, the dispatches it forwarded, down the whole lineage."""
+        top = await self.dispatch(dispatch_id)
+        root = top["root_dispatch_id"]
+        dispatches = await self.dispatches.find({"root_dispatch_id": root}, DISPATCH_LIST_FIELDS).to_list(None)
+        forwarded: dict[str, list[dict[str, Any]]] = {}
+        for item in dispatches:
+            if item.get("parent_receipt_id"):
+                forwarded.setdefault(item["parent_receipt_id"], []).append(item)
+        rows: dict[str, list[dict[str, Any]]] = {}
+        async for row in self.receipts.find({"root_dispatch_id": root}, BOARD_FIELDS).sort("_id", 1):
+            rows.setdefault(row["dispatch_id"], []).append(board_row(row))
+
+        def node(item: dict[str, Any]) -> dict[str, Any]:
+            recipients = [{**row, "forwarded": [node(child) for child in forwarded.get(row["receipt_id"], [])]}
+                          for row in rows.get(item["_id"], [])]
+            return {"dispatch": item, "recipients": recipients}
+
+        return node(top)
+
+    async def inbox(self, unit_ids: list[str], status: str | None, offset: int, limit: int,
+                    ) -> tuple[list[dict[str, Any]], int]:
+        """What was sent or forwarded to these units, newest first."""
+        check_status(status)
+        query: dict[str, Any] = {"unit_id": {"$in": unit_ids}}
+        if status:
+            query["status"] = status
+        cursor = self.receipts.find(query).sort([("created_at", -1), ("_id", 1)]).skip(offset).limit(limit)
+        return await cursor.to_list(None), await self.receipts.count_documents(query)
+
+    async def sent(self, unit_ids: list[str], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        query = {"sender_unit_id": {"$in": unit_ids}}
+        cursor = self.dispatches.find(query, DISPATCH_LIST_FIELDS).sort([("created_at", -1), ("_id", 1)])
+        return await cursor.skip(offset).limit(limit).to_list(None), await self.dispatches.count_documents(query)
+
+    async def received_by(self, document_id: str, unit_ids: list[str]) -> bool:
+        """Did one of these units receive the document (and not send it back)?"""
+        if not unit_ids:
+            return False
+        found = await self.receipts.find_one({"document_id": document_id, "unit_id": {"$in": unit_ids},
+                                              "status": {"$ne": ReceiptStatus.RETURNED.value}}, {"_id": 1})
+        return found is not None
+
+    async def history(self, receipt_id: str) -> list[dict[str, Any]]:
+        return await self.audit.find({"receipt_id": receipt_id}, {"_id": 0}).sort("at", 1).to_list(None)

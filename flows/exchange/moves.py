@@ -1,0 +1,115 @@
+"""Every change of a receipt's status goes through here: the transition check, the sender's counts,
+the audit record and the live-board event, all in the caller's transaction.
+
+The counts on the dispatch move in the same transaction as the receipt, so the board's totals are
+always the sum of its rows, however many recipients act at the same instant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.exchange.records import ReceiptStatus, check_receipt_move
+from oa.errors import Conflict, NotFound
+from storage.events import publish_many
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
+
+Event = tuple[str, str, dict[str, Any]]
+# Who handles incoming documents for a unit: its 收发员, or the office head where there is none.
+CLERK_ROLES = ("收发员", "办公室主任")
+
+
+class ExchangeLog:
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self.receipts = mongo["receipts"]
+        self.dispatches = mongo["dispatches"]
+        self.audit = mongo["exchange_audit"]
+        self.users = mongo["users"]
+
+    async def clerks_of(self, unit_ids: list[str], session: Session | None = None) -> dict[str, list[str]]:
+        """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (one query)."""
+        found: dict[str, dict[str, list[str]]] = {unit_id: {role: [] for role in CLERK_ROLES} for unit_id in unit_ids}
+        query = {"active": True, "posts": {"$elemMatch": {"unit_id": {"$in": unit_ids}, "active": True,
+                                                          "roles": {"$in": list(CLERK_ROLES)}}}}
+        async for user in self.users.find(query, {"posts": 1}, session=session).sort("_id", 1):
+            for post in user["posts"]:
+                if post.get("active") and post["unit_id"] in found:
+                    for role in CLERK_ROLES:
+                        if role in post["roles"] and user["_id"] not in found[post["unit_id"]][role]:
+                            found[post["unit_id"]][role].append(user["_id"])
+        return {unit_id: roles["收发员"] or roles["办公室主任"] for unit_id, roles in found.items()}
+
+    async def get_receipt(self, receipt_id: str, session: Session | None = None) -> dict[str, Any]:
+        receipt = await self.receipts.find_one({"_id": receipt_id}, session=session)
+        if receipt is None:
+            raise NotFound(f"incoming document {receipt_id} not found")
+        return receipt
+
+    async def move(self, receipt_id: str, to: ReceiptStatus, actor: dict[str, Any], action: str,
+                   now: datetime, session: Session, fields: dict[str, Any] | None = None,
+                   detail: dict[str, Any] | None = None, events: list[Event] | None = None) -> dict[str, Any]:
+        """Move one receipt to `to`, or raise 409 naming its current status."""
+        receipt = await self.get_receipt(receipt_id, session)
+        check_receipt_move(receipt["status"], to, receipt_id)
+        moved = await self.receipts.find_one_and_update(
+            {"_id": receipt_id, "status": receipt["status"]},
+            {"$set": {"status": to.value, **(fields or {})}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER, session=session)
+        if moved is None:
+            raise Conflict("this document changed while you acted; reload it", code="stale_receipt")
+        await self.record(moved, action, actor, now, session, detail)
+        board = await self._count(moved, receipt["status"], to.value, session)
+        await publish_many(self.mongo, session, [*(events or []), *board])
+        return moved
+
+    async def close_after_flow(self, receipt_id: str, instance_id: str, actor: dict[str, Any],
+                               now: datetime) -> None:
+        """The 收文 flow reached 归档: its receipt is closed (idempotent: a second call changes nothing)."""
+        receipt = await self.get_receipt(receipt_id)
+        if receipt["status"] != ReceiptStatus.HANDLING.value:
+            return
+        await self.mongo.run_transaction(lambda session: self.move(
+            receipt_id, ReceiptStatus.CLOSED, actor, "close", now, session, fields={"closed_at": now},
+            detail={"instance_id": instance_id}))
+
+    async def record(self, receipt: dict[str, Any], action: str, actor: dict[str, Any], now: datetime,
+                     session: Session, detail: dict[str, Any] | None = None) -> None:
+        await self.audit.insert_one(audit_entry(receipt, action, actor, now, detail), session=session)
+
+    async def board_events(self, dispatch: dict[str, Any], receipts: list[dict[str, Any]],
+                           kind: str = "exchange.receipt") -> list[Event]:
+        """One event per watcher of the dispatch (and of the dispatch its tree started from) per receipt."""
+        watchers = sorted({*dispatch.get("watchers", []), *dispatch.get("root_watchers", [])})
+        return [(user_id, kind, board_row(receipt, dispatch)) for receipt in receipts for user_id in watchers]
+
+    async def _count(self, receipt: dict[str, Any], was: str, now_is: str, session: Session) -> list[Event]:
+        if not receipt.get("dispatch_id"):
+            return []  # a paper document has no sender on the platform
+        dispatch = await self.dispatches.find_one_and_update(
+            {"_id": receipt["dispatch_id"]}, {"$inc": {f"counts.{was}": -1, f"counts.{now_is}": 1}},
+            return_document=ReturnDocument.AFTER, session=session)
+        return await self.board_events(dispatch, [receipt])
+
+
+def audit_entry(receipt: dict[str, Any], action: str, actor: dict[str, Any], now: datetime,
+                detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "receipt_id": receipt["_id"], "dispatch_id": receipt.get("dispatch_id"),
+            "document_id": receipt["document_id"], "unit_id": receipt["unit_id"], "action": action,
+            "by": actor, "at": now, "detail": detail or {}}
+
+
+def board_row(receipt: dict[str, Any], dispatch: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the sender's board shows of one recipient (also the live event's data)."""
+    row = {"dispatch_id": receipt.get("dispatch_id"), "receipt_id": receipt["_id"], "unit_id": receipt["unit_id"],
+           "unit_name": receipt["unit_name"], "role": receipt["role"], "status": receipt["status"],
+           "signed_at": receipt["signed_at"], "signed_by": receipt["signed_by"],
+           "returned_at": receipt["returned_at"], "return_reason": receipt["return_reason"],
+           "due_at": receipt["due_at"], "last_urged_at": receipt["last_urged_at"],
+           "urge_count": receipt["urge_count"], "closed_at": receipt["closed_at"],
+           "parent_receipt_id": receipt.get("parent_receipt_id")}
+    if dispatch is not None:
+        row["counts"] = dispatch["counts"]
+        row["root_dispatch_id"] = dispatch["root_dispatch_id"]
+    return row

@@ -1,0 +1,147 @@
+"""Who a document goes to: recipient selectors, and saved groups of them such as 各县（市、区）人民政府.
+
+A selector names units by rule rather than by list, so a saved group stays right after a
+reorganisation (机构改革):
+
+- `{"unit": id}` — one unit;
+- `{"subtree": id, "include_self": bool, "level": ..., "type": ...}` — the units below one unit,
+  optionally of one level/type (e.g. the towns of a county: subtree of its government, level town);
+- `{"level": ..., "type": ...}` — every unit of a level and/or type (all towns; all county
+  governments; all city departments);
+- `{"group": id}` — a saved group, itself a list of selectors.
+
+Only active units are ever chosen. A group belongs to the platform (`unit_id` null) or to a unit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from oa.clock import utcnow
+from oa.errors import InvalidInput, NotFound
+from oa.unit_fields import LEVELS, UNIT_TYPES
+from storage.mongo import SCHEMA_VERSION, Mongo
+
+SELECTOR_KEYS = {"unit": {"unit"}, "subtree": {"subtree", "include_self", "level", "type"},
+                 "level": {"level", "type"}, "type": {"level", "type"}, "group": {"group"}}
+MAX_SELECTORS = 500
+MAX_GROUP_NAME = 60
+
+
+def selector_problems(selector: Any, where: str) -> list[str]:
+    """What is wrong with one selector, naming where it is."""
+    if not isinstance(selector, dict) or not selector:
+        return [f"{where}: a selector is an object such as {{'unit': id}}, {{'subtree': id, 'level': 'town'}}, "
+                f"{{'level': 'town'}} or {{'group': id}}"]
+    kind = next((key for key in ("unit", "subtree", "group", "level", "type") if key in selector), None)
+    if kind is None:
+        return [f"{where}: a selector needs one of unit, subtree, level, type or group"]
+    problems = []
+    unknown = set(selector) - SELECTOR_KEYS[kind]
+    if unknown:
+        problems.append(f"{where}: {', '.join(sorted(unknown))} cannot be combined with {kind}")
+    for key in ("unit", "subtree", "group"):
+        if key in selector and (not isinstance(selector[key], str) or not selector[key]):
+            problems.append(f"{where}: {key} must be an id")
+    if "level" in selector and selector["level"] not in LEVELS:
+        problems.append(f"{where}: level must be one of {', '.join(LEVELS)} (got {selector['level']!r})")
+    if "type" in selector and selector["type"] not in UNIT_TYPES:
+        problems.append(f"{where}: unknown unit type {selector['type']!r}")
+    if "include_self" in selector and not isinstance(selector["include_self"], bool):
+        problems.append(f"{where}: include_self must be true or false")
+    return problems
+
+
+def check_selectors(selectors: Any, name: str) -> list[dict[str, Any]]:
+    if not isinstance(selectors, list) or len(selectors) > MAX_SELECTORS:
+        raise InvalidInput(f"{name} must be a list of at most {MAX_SELECTORS} selectors", field=name)
+    problems = [problem for index, selector in enumerate(selectors)
+                for problem in selector_problems(selector, f"{name}[{index}]")]
+    if problems:
+        raise InvalidInput("; ".join(problems), field=name, problems=problems)
+    return selectors
+
+
+class RecipientService:
+    """Turns selectors into unit ids, and keeps the saved groups."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.units = mongo["units"]
+        self.groups = mongo["recipient_groups"]
+
+    async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients") -> list[str]:
+        """The active unit ids the selectors choose, in hierarchy order, each once."""
+        check_selectors(selectors, name)
+        chosen: dict[str, tuple[Any, ...]] = {}
+        for index, selector in enumerate(selectors):
+            for unit in await self._units_of(selector, f"{name}[{index}]", depth=0):
+                chosen[unit["_id"]] = (len(unit["ancestors"]), unit.get("sort", 0), unit["_id"])
+        return sorted(chosen, key=chosen.__getitem__)
+
+    async def _units_of(self, selector: dict[str, Any], where: str, depth: int) -> list[dict[str, Any]]:
+        projection = {"ancestors": 1, "sort": 1}
+        if "unit" in selector:
+            unit = await self.units.find_one({"_id": selector["unit"]}, {**projection, "status": 1, "name": 1})
+            if unit is None:
+                raise InvalidInput(f"{where}: unit {selector['unit']} does not exist", field=where)
+            if unit["status"] != "active":
+                raise InvalidInput(f"{where}: {unit['name']} is dissolved and cannot receive documents", field=where)
+            return [unit]
+        if "group" in selector:
+            if depth > 0:
+                raise InvalidInput(f"{where}: a group cannot contain another group", field=where)
+            group = await self.get_group(selector["group"])
+            found: list[dict[str, Any]] = []
+            for index, inner in enumerate(group["selectors"]):
+                found += await self._units_of(inner, f"{where} group {group['name']}[{index}]", depth + 1)
+            return found
+        query: dict[str, Any] = {"status": "active"}
+        if "level" in selector:
+            query["level"] = selector["level"]
+        if "type" in selector:
+            query["type"] = selector["type"]
+        if "subtree" in selector:
+            root = await self.units.find_one({"_id": selector["subtree"]}, {"_id": 1})
+            if root is None:
+                raise InvalidInput(f"{where}: unit {selector['subtree']} does not exist", field=where)
+            if selector.get("include_self"):
+                query["$or"] = [{"ancestors": selector["subtree"]}, {"_id": selector["subtree"]}]
+            else:
+                query["ancestors"] = selector["subtree"]
+        return await self.units.find(query, projection).to_list(None)
+
+    # Saved groups -----------------------------------------------------------------------
+
+    async def get_group(self, group_id: str) -> dict[str, Any]:
+        group = await self.groups.find_one({"_id": group_id})
+        if group is None:
+            raise NotFound(f"recipient group {group_id} does not exist")
+        return group
+
+    async def list_groups(self, unit_ids: list[str]) -> list[dict[str, Any]]:
+        """The platform's groups and those of the given units."""
+        query = {"unit_id": {"$in": [None, *unit_ids]}}
+        return await self.groups.find(query).sort([("unit_id", 1), ("name", 1)]).to_list(None)
+
+    async def do_save_group(self, data: dict[str, Any], by: str) -> dict[str, Any]:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_GROUP_NAME:
+            raise InvalidInput(f"name is required, at most {MAX_GROUP_NAME} characters", field="name")
+        selectors = check_selectors(data.get("selectors"), "selectors")
+        if not selectors:
+            raise InvalidInput("a group needs at least one selector", field="selectors")
+        if any("group" in selector for selector in selectors):
+            raise InvalidInput("a group cannot contain another group", field="selectors")
+        await self.resolve(selectors, "selectors")  # every named unit exists
+        group_id = data.get("id") or "grp-" + secrets.token_hex(6)
+        now = utcnow()
+        record = {"name": name.strip(), "unit_id": data.get("unit_id"), "selectors": selectors,
+                  "updated_by": by, "updated_at": now}
+        await self.groups.update_one({"_id": group_id}, {"$set": record, "$setOnInsert": {
+            "schema_version": SCHEMA_VERSION, "created_at": now}}, upsert=True)
+        return await self.get_group(group_id)
+
+    async def do_delete_group(self, group_id: str) -> None:
+        await self.get_group(group_id)
+        await self.groups.delete_one({"_id": group_id})

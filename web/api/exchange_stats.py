@@ -1,0 +1,83 @@
+"""Exchange statistics (JSON and CSV) and the saved recipient groups used to address documents."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from flows.exchange.stats import statistics_csv
+from oa.clock import CHINA
+from oa.errors import InvalidInput, NotFound
+from oa.recipients import check_selectors
+from web.api.documents import china_day
+from web.authz import authenticated, authorized
+from web.base import APIHandler
+from web.serialize import plain
+from web.validation import optional, required
+
+GROUP_SHAPE = {"name": required(str), "selectors": required(list), "unit_id": optional(str, nullable=True)}
+RESOLVE_SHAPE = {"selectors": required(list)}
+
+
+async def stats_unit(handler: APIHandler) -> list[str | None]:
+    unit_id = handler.get_argument("unit_id", None)
+    if not unit_id:
+        raise InvalidInput("say which unit: ?unit_id=", field="unit_id")
+    return [unit_id]
+
+
+class StatisticsHandler(APIHandler):
+    @authorized("exchange", "stats", units=stats_unit, denied=NotFound)
+    async def get(self) -> None:
+        """?unit_id=&from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive; default this month)&children=1&format=csv."""
+        today = datetime.now(CHINA).date()
+        since = self.get_argument("from", None) or today.replace(day=1).isoformat()
+        until = self.get_argument("to", None) or today.isoformat()
+        start, end = china_day(since, "from"), china_day(until, "to") + timedelta(days=1)
+        rows = await self.services.exchange_stats.for_unit(self.get_argument("unit_id"), start, end,
+                                                           self.bool_argument("children"))
+        if self.get_argument("format", "json") == "csv":
+            name = f"公文交换统计_{since}_{until}.csv"
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
+            self.finish(statistics_csv(rows))
+            return
+        self.send_json(plain({"from": since, "to": until, "items": rows}))
+
+
+async def group_unit(handler: APIHandler, *path: str) -> list[str | None]:
+    """A unit's group needs the right in that unit; a platform group (unit_id null) platform-wide."""
+    if handler.request.method == "DELETE":
+        group = await handler.services.recipients.get_group(path[0])
+        return [group.get("unit_id")]
+    return [handler.body(GROUP_SHAPE).get("unit_id")]
+
+
+class RecipientGroupsHandler(APIHandler):
+    @authenticated
+    async def get(self) -> None:
+        """The platform's groups and those of every unit where the caller may read the exchange."""
+        units = await self.services.authorizer.units_allowing(self.require_user(), "exchange", "read")
+        self.send_json(plain({"items": await self.services.recipients.list_groups(units)}))
+
+    @authorized("recipient_group", "write", units=group_unit)
+    async def post(self) -> None:
+        group = await self.services.recipients.do_save_group(self.body(GROUP_SHAPE), self.require_user()["_id"])
+        self.send_json(plain(group), status=201)
+
+
+class RecipientGroupHandler(APIHandler):
+    @authorized("recipient_group", "write", units=group_unit, denied=NotFound)
+    async def delete(self, group_id: str) -> None:
+        await self.services.recipients.do_delete_group(group_id)
+        self.set_status(204)
+        self.finish()
+
+
+class ResolveRecipientsHandler(APIHandler):
+    @authenticated
+    async def post(self) -> None:
+        """Preview which units a list of selectors reaches (before dispatching)."""
+        selectors = check_selectors(self.body(RESOLVE_SHAPE)["selectors"], "selectors")
+        unit_ids = await self.services.recipients.resolve(selectors, "selectors")
+        self.send_json({"total": len(unit_ids), "unit_ids": unit_ids})
