@@ -19,6 +19,10 @@ class StopsBeforeNumbering(AutoSteps):
         raise SystemExit("killed") if action == "number" else await super().run(action, instance)
 
 
+def auto_step_parts(services: Services) -> tuple[Any, ...]:
+    return services.documents, services.blobs, services.dispatches, services.exchange_log
+
+
 def engine_like(services: Services, auto_steps: AutoSteps) -> FlowService:
     """A second process's engine over the same database."""
     current = services.flows
@@ -34,7 +38,7 @@ async def test_an_unfinished_automatic_step_is_resumed_exactly_once(services: Se
     await office.act("head", (await office.only_task("head"))["id"])
     recheck = await office.only_task("office")
 
-    dying = engine_like(services, StopsBeforeNumbering(services.documents, services.blobs))
+    dying = engine_like(services, StopsBeforeNumbering(*auto_step_parts(services)))
     try:
         await dying.do_approve(recheck["id"], await services.users.get(office.ids["office"]))
     except SystemExit:
@@ -45,7 +49,7 @@ async def test_an_unfinished_automatic_step_is_resumed_exactly_once(services: Se
     assert await office.todo("registrar") == []
 
     # Two processes restart at once and both try to finish the step.
-    first, second = (engine_like(services, AutoSteps(services.documents, services.blobs)) for _ in range(2))
+    first, second = (engine_like(services, AutoSteps(*auto_step_parts(services))) for _ in range(2))
     await asyncio.gather(first.resume_pending(), second.resume_pending())
     numbered = await services.documents.get(document["id"])
     assert numbered["content"]["doc_number"] == "甲府〔2026〕1号"
