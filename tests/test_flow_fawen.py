@@ -68,6 +68,12 @@ async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
     stored = (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body
     assert stored["status"] == "issued" and stored["rendition"]["key"].endswith(".docx")
     assert await office.services.blobs.exists(stored["rendition"]["key"])
+    # 分发 delivered it to its 主送 unit through the exchange, keyed by the flow so a rerun adds nothing.
+    sent = await office.api.get("/api/exchange/sent?unit_id=county", token=office.tokens["registrar"])
+    assert sent.body["total"] == 1 and sent.body["items"][0]["idempotency_key"] == f"flow:{instance_id}"
+    assert sent.body["items"][0]["counts"]["pending"] == 1
+    assert await office.services.mongo["receipts"].count_documents({"document_id": document["id"],
+                                                                    "unit_id": "town"}) == 1
 
     view = await office.instance(instance_id)
     assert [entry["name"] for entry in view["timeline"]] == [
