@@ -20,6 +20,7 @@ from typing import Any
 from flows.actions import FlowService
 from flows.calendar import CalendarStore
 from flows.engine import audit_record, task_event_data
+from flows.exchange.dispatch import DispatchService
 from oa.clock import utcnow
 from storage.events import publish_many
 from storage.leases import Lease
@@ -35,9 +36,11 @@ BATCH = 500
 
 class DeadlineScheduler:
     def __init__(self, mongo: Mongo, flows: FlowService, calendars: CalendarStore,
-                 clock: Callable[[], datetime] = utcnow, holder: str | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, holder: str | None = None,
+                 dispatches: DispatchService | None = None) -> None:
         self.mongo = mongo
         self.flows = flows
+        self.dispatches = dispatches
         self.calendars = calendars
         self.clock = clock
         self.tasks = mongo["tasks"]
@@ -54,6 +57,8 @@ class DeadlineScheduler:
         reminded = await self._remind(now)
         escalated = await self._escalate(now)
         resumed = await self.flows.resume_pending(older_than=timedelta(minutes=1))
+        if self.dispatches is not None:  # a replica that died half-way through a dispatch
+            resumed += await self.dispatches.resume_unfinished(older_than=timedelta(minutes=1))
         return {"leader": True, "reminded": reminded, "escalated": escalated, "resumed": resumed}
 
     async def run_forever(self, interval_s: float = 60) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from oa.clock import utcnow
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.unit_fields import EDITABLE, check_fields, check_placement, check_unit_id, normalise
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne, find_in
 
 SNAPSHOT_FIELDS = ("name", "short_name", "type", "level", "parent_id", "ancestors", "code", "flags",
                    "vertical_parent_id", "status", "merged_into")
@@ -82,7 +82,7 @@ class OrgService:
         return await self.units.find_one({"_id": unit_id})
 
     async def get_many(self, unit_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {unit["_id"]: unit async for unit in self.units.find({"_id": {"$in": unit_ids}})}
+        return {unit["_id"]: unit for unit in await find_in(self.units, "_id", unit_ids)}
 
     async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)

@@ -19,7 +19,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, UpdateOne
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, UpdateOne, find_in
 
 log = logging.getLogger("oa.events")
 
@@ -56,8 +56,7 @@ async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, s
     counters = mongo["event_seqs"]
     await counters.bulk_write([UpdateOne({"_id": user_id}, {"$inc": {"seq": count}}, upsert=True)
                                for user_id, count in wanted.items()], ordered=False, session=session)
-    last = {row["_id"]: int(row["seq"]) async for row in counters.find({"_id": {"$in": list(wanted)}},
-                                                                       session=session)}
+    last = {row["_id"]: int(row["seq"]) for row in await find_in(counters, "_id", list(wanted), session=session)}
     next_seq = {user_id: last[user_id] - count + 1 for user_id, count in wanted.items()}
     now = _now()
     records = []

@@ -110,3 +110,19 @@ async def find_one_and_update_after(
     return await collection.find_one_and_update(
         query, update, return_document=ReturnDocument.AFTER, upsert=upsert, session=session
     )
+
+
+# A `$in` over many values costs more than linearly on the embedded server (100 ids: 25 ms,
+# 1,300 ids: 2 s), so long lists are asked in slices of this size: linear, and the same on MongoDB.
+IN_BATCH = 100
+
+
+async def find_in(collection: AsyncCollection, field: str, values: list[Any], query: Mapping[str, Any] | None = None,
+                  projection: Mapping[str, Any] | None = None,
+                  session: AsyncClientSession | None = None) -> list[dict[str, Any]]:
+    """Every record whose `field` is one of `values` (and matches `query`), asked in slices."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(values), IN_BATCH):
+        condition = {**(query or {}), field: {"$in": values[start:start + IN_BATCH]}}
+        found += await collection.find(condition, projection, session=session).to_list(None)
+    return found

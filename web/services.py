@@ -110,7 +110,8 @@ class Services:
         await events.start()
         return cls(settings, mongo, blobs, orgs, users, sessions, await Authorizer.create(mongo),
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
-                   FlowQueries(mongo, delegations), SignatureStore(blobs), DeadlineScheduler(mongo, flows, calendars),
+                   FlowQueries(mongo, delegations), SignatureStore(blobs),
+                   DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),
                    events, recipients, exchange_log, dispatches, receipts, ExchangeQueries(mongo),
                    ExchangeStatistics(mongo, orgs))
 

@@ -33,7 +33,7 @@ from oa.errors import Conflict, InvalidInput, NotFound
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
 from storage.events import publish_many
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, find_in
 
 DISPATCHABLE_STATUSES = ("numbered", "issued")
 FORWARDABLE_STATUSES = (ReceiptStatus.SIGNED.value, ReceiptStatus.HANDLING.value, ReceiptStatus.CLOSED.value)
@@ -133,10 +133,12 @@ class DispatchService:
                 await self._deliver_chunk(dispatch, missing[start:start + self.chunk_size])
             return await self._finish(dispatch)
 
-    async def resume_unfinished(self) -> int:
-        """Finish every dispatch a stopped process left half-delivered (run at start-up and periodically)."""
+    async def resume_unfinished(self, older_than: timedelta = timedelta(0)) -> int:
+        """Finish every dispatch a stopped process left half-delivered (run at start-up and periodically;
+        `older_than` leaves alone the ones a live process is probably still delivering)."""
         finished = 0
-        async for row in self.dispatches.find({"status": "delivering"}, {"_id": 1}):
+        query = {"status": "delivering", "created_at": {"$lte": self.clock() - older_than}}
+        async for row in self.dispatches.find(query, {"_id": 1}):
             await self.deliver(row["_id"])
             finished += 1
         return finished
@@ -152,6 +154,9 @@ class DispatchService:
         now = self.clock()
         query: dict[str, Any] = {"dispatch_id": dispatch_id, "status": ReceiptStatus.PENDING.value}
         if unit_ids is not None:
+            if not isinstance(unit_ids, list) or len(unit_ids) > 100 or not all(
+                    isinstance(unit, str) for unit in unit_ids):
+                raise InvalidInput("unit_ids must be a list of at most 100 unit ids", field="unit_ids")
             query["unit_id"] = {"$in": unit_ids}
         pending = await self.receipts.find(query, {"unit_id": 1, "unit_name": 1, "last_urged_at": 1}).to_list(None)
         if not pending:
@@ -169,15 +174,15 @@ class DispatchService:
                            code="urge_too_soon", allowed_at=first.isoformat(), refused=len(refused))
         actor = author_of(user, dispatch["sender_unit_id"])
         token = secrets.token_hex(8)
-        ids = [row["_id"] for row in due]
 
         async def work(session: Session) -> list[dict[str, Any]]:
+            # The same query as above plus the interval, so a concurrent urge cannot urge a unit twice;
+            # the token then tells which receipts this call (and not a concurrent one) urged.
             await self.receipts.update_many(
-                {"_id": {"$in": ids}, "status": ReceiptStatus.PENDING.value,
-                 "$or": [{"last_urged_at": None}, {"last_urged_at": {"$lte": cutoff}}]},
+                {**query, "$or": [{"last_urged_at": None}, {"last_urged_at": {"$lte": cutoff}}]},
                 {"$set": {"last_urged_at": now, "last_urge_token": token}, "$inc": {"urge_count": 1, "version": 1}},
                 session=session)
-            urged = await self.receipts.find({"_id": {"$in": ids}, "last_urge_token": token},
+            urged = await self.receipts.find({"dispatch_id": dispatch_id, "last_urge_token": token},
                                              session=session).to_list(None)
             if urged:
                 await self.log.audit.insert_many(
@@ -188,7 +193,11 @@ class DispatchService:
                         "message": message, "by": actor["name"]}
                 events = [(clerk, "exchange.urged", {**data, "receipt_id": row["_id"]})
                           for row in urged for clerk in clerks[row["unit_id"]]]
-                events += await self.log.board_events(dispatch, urged)
+                # The sender's board gets one event for the whole urge, not one per unit.
+                watchers = sorted({*dispatch.get("watchers", []), *dispatch.get("root_watchers", [])})
+                events += [(user_id, "exchange.urge_sent", {
+                    "dispatch_id": dispatch_id, "at": now, "unit_ids": [row["unit_id"] for row in urged]})
+                    for user_id in watchers]
                 await publish_many(self.mongo, session, events)
             return urged
 
@@ -280,8 +289,7 @@ class DispatchService:
 
         async def work(session: Session) -> None:
             ids = [record["_id"] for record in records]
-            present = {row["_id"] async for row in self.receipts.find({"_id": {"$in": ids}}, {"_id": 1},
-                                                                      session=session)}
+            present = {row["_id"] for row in await find_in(self.receipts, "_id", ids, None, {"_id": 1}, session)}
             fresh = [record for record in records if record["_id"] not in present]
             if not fresh:
                 return

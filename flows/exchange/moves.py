@@ -13,7 +13,7 @@ from typing import Any
 from flows.exchange.records import ReceiptStatus, check_receipt_move
 from oa.errors import Conflict, NotFound
 from storage.events import publish_many
-from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, find_in
 
 Event = tuple[str, str, dict[str, Any]]
 # Who handles incoming documents for a unit: its 收发员, or the office head where there is none.
@@ -31,9 +31,8 @@ class ExchangeLog:
     async def clerks_of(self, unit_ids: list[str], session: Session | None = None) -> dict[str, list[str]]:
         """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (one query)."""
         found: dict[str, dict[str, list[str]]] = {unit_id: {role: [] for role in CLERK_ROLES} for unit_id in unit_ids}
-        query = {"active": True, "posts": {"$elemMatch": {"unit_id": {"$in": unit_ids}, "active": True,
-                                                          "roles": {"$in": list(CLERK_ROLES)}}}}
-        async for user in self.users.find(query, {"posts": 1}, session=session).sort("_id", 1):
+        people = await find_in(self.users, "posts.unit_id", unit_ids, {"active": True}, {"posts": 1}, session)
+        for user in sorted({user["_id"]: user for user in people}.values(), key=lambda user: user["_id"]):
             for post in user["posts"]:
                 if post.get("active") and post["unit_id"] in found:
                     for role in CLERK_ROLES:
