@@ -279,3 +279,31 @@ async def test_statistics_json_and_csv(office: Office, services: Services) -> No
     # A town's head sees its own figures, not the county's.
     assert (await office.api.get("/api/exchange/stats?unit_id=county", token=office.tokens["town-head"])).status == 404
     assert (await office.api.get("/api/exchange/stats?unit_id=town", token=office.tokens["town-head"])).status == 200
+
+
+async def test_saved_groups_address_documents_and_follow_the_org(office: Office) -> None:
+    api, clerk = office.api, office.tokens["registrar"]
+    group = await api.post("/api/recipient-groups", {"name": "县直各部门", "unit_id": "county",
+                                                     "selectors": [{"subtree": "county", "type": "部门"}]}, token=clerk)
+    assert group.status == 201, group
+    bad = await api.post("/api/recipient-groups", {"name": "坏", "unit_id": "county",
+                                                   "selectors": [{"group": group.body["id"]}]}, token=clerk)
+    assert bad.status == 400 and "cannot contain another group" in bad.body["message"]
+    # Only platform admins keep platform-wide groups; a town clerk cannot write the county's.
+    platform = await api.post("/api/recipient-groups", {"name": "全部", "selectors": [{"level": "town"}]}, token=clerk)
+    assert platform.status == 403
+    town = await api.post("/api/recipient-groups", {"name": "x", "unit_id": "county", "selectors": [{"level": "town"}]},
+                          token=office.tokens["town-clerk"])
+    assert town.status == 403
+    preview = await api.post("/api/recipients/resolve", {"selectors": [{"group": group.body["id"]}]}, token=clerk)
+    assert preview.body == {"total": 2, "unit_ids": ["dept-edu", "dept-fin"]}
+    # A department created later is in the group from then on.
+    await office.services.orgs.create({"id": "dept-env", "name": "甲县生态环境局", "type": "部门", "level": "county",
+                                       "parent_id": "county"})
+    document = await numbered(office)
+    sent = await dispatch(office, document["id"], main=[{"group": group.body["id"]}])
+    assert sent["total"] == 3
+    listed = await api.get("/api/recipient-groups", token=clerk)
+    assert [item["name"] for item in listed.body["items"]] == ["县直各部门"]
+    assert (await api.request("DELETE", f"/api/recipient-groups/{group.body['id']}", token=clerk)).status == 204
+    assert (await api.get("/api/recipient-groups", token=clerk)).body["items"] == []
