@@ -6,6 +6,7 @@ from typing import Any
 
 import tornado.web
 
+from web import pages
 from web.api import (
     attachments,
     auth,
@@ -68,6 +69,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/documents/{DOC_ID}/number/void", documents.VoidNumberHandler),
     (rf"/api/documents/{DOC_ID}/attachments", attachments.AttachmentsHandler),
     (rf"/api/documents/{DOC_ID}/attachments/{ATTACHMENT_ID}", attachments.AttachmentHandler),
+    (rf"/api/documents/{DOC_ID}/flows", documents.DocumentFlowsHandler),
     (rf"/api/documents/{DOC_ID}/dispatch", exchange.DispatchDocumentHandler),
     (rf"/api/documents/{DOC_ID}/receive-paper", exchange.PaperHandler),
     (rf"/api/dispatches/{DISPATCH_ID}", exchange.DispatchHandler),
@@ -106,6 +108,9 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/delegations", delegations.DelegationsHandler),
     (r"/api/delegations/(dg-[0-9a-f]{16})/revoke", delegations.RevokeDelegationHandler),
     (r"/api/.*", NotFoundHandler),
+    (r"/", pages.PageHandler, {"page": "mobile.html"}),
+    (r"/desk", pages.PageHandler, {"page": "desk.html"}),
+    (r"/static/(.*)", pages.StaticHandler, {"path": str(pages.STATIC_DIR)}),
 ]
 
 

@@ -73,7 +73,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @property
     def channel(self) -> str:
-        return "mobile" if self.auth_via == "bearer" else "web"
+        """Where an action came from, for the audit trail: the phone app says so in a header."""
+        if self.auth_via == "bearer" or self.request.headers.get("X-OA-Channel") == "mobile":
+            return "mobile"
+        return "web"
 
 
 class APIHandler(BaseHandler):

@@ -213,3 +213,13 @@ class DocTypesHandler(APIHandler):
         body = self.body({"name": required(str), "direction": required(str)})
         added = await self.services.doc_types.add(body["name"], body["direction"], self.require_user()["_id"])
         self.send_json(added, status=201)
+
+
+class DocumentFlowsHandler(APIHandler):
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
+    async def get(self, doc_id: str) -> None:
+        """The flows run on this document, newest first (so a page can follow the current one)."""
+        flows = await self.services.flow_queries.instances_of_document(doc_id)
+        self.send_json({"items": [plain({key: flow.get(key) for key in (
+            "_id", "name", "category", "status", "node", "node_name", "unit_id", "created_at", "ended_at")})
+            for flow in flows]})

@@ -1,0 +1,46 @@
+"""Real headless Chromium for the web-app tests (Debian's `chromium`, driven by Playwright), and
+screenshots of the main screens saved under `screenshots/` (kept by CI, shown in the README)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+CHROMIUM = os.environ.get("OA_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESK = {"width": 1280, "height": 860}
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def new_page(browser: Browser, base_url: str, viewport: dict[str, int]) -> tuple[BrowserContext, Page]:
+    """A fresh browser profile (its own cookies), like a different person's device."""
+    context = await browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN",
+                                        timezone_id="Asia/Shanghai", is_mobile=viewport is PHONE,
+                                        has_touch=viewport is PHONE)
+    return context, await context.new_page()
+
+
+async def login(page: Page, path: str, username: str, password: str) -> None:
+    await page.goto(path)
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_role("button", name="登录").click()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)

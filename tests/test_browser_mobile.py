@@ -1,0 +1,43 @@
+"""The phone app in real Chromium at 360 px: log in, see the 待办 arrive live, approve in three taps."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browser import PHONE, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
+from tests.client import ApiClient
+from tests.factories import PASSWORD
+from tests.flow_org import build_office
+from web.services import Services
+
+
+async def test_an_office_head_approves_on_a_phone_in_three_taps(services: Services, api: ApiClient,
+                                                                browser: Browser) -> None:  # noqa: F811
+    office = await build_office(services, api)
+    context, page = await new_page(browser, api.base_url, PHONE)
+    await login(page, "/", "office", PASSWORD)
+    await expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    await expect(page.get_by_text("没有待办事项")).to_be_visible()
+
+    # A 特急 document is sent for approval: it appears without a reload, with an alert.
+    document = await office.draft(urgency="特急", title="关于立即开展森林火灾隐患排查的紧急通知")
+    await office.start(document["id"])
+    card = page.get_by_role("link", name="关于立即开展森林火灾隐患排查的紧急通知")
+    await expect(card).to_be_visible(timeout=10_000)
+    await expect(page.get_by_role("alert")).to_contain_text("特急")
+    await screenshot(page, "mobile-todo")
+
+    await card.click()  # tap 1
+    preview = page.frame_locator("iframe.preview")
+    await expect(preview.get_by_text("关于立即开展森林火灾隐患排查的紧急通知")).to_be_visible()
+    await expect(page.locator(".timeline").get_by_text("王拟稿")).to_be_visible()  # the timeline names the drafter
+    await screenshot(page, "mobile-task")
+    await page.get_by_role("button", name="同意", exact=True).first.click()  # tap 2: the phrase
+    await page.locator("#submit").click()  # tap 3
+    await expect(page.get_by_text("没有待办事项")).to_be_visible()
+
+    assert await office.todo("office") == []
+    view = await office.instance((await services.mongo["tasks"].find_one({"node": "review"}))["instance_id"])
+    review = next(entry for entry in view["audit"] if entry["action"] == "approved")
+    assert review["opinion"] == "同意" and review["by"]["name"] == "赵主任" and review["channel"] == "mobile"
+    await context.close()
