@@ -9,7 +9,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["oa", "oa.*", "flows", "flows.*", "storage", "storage.*",
                                     "permissions", "permissions.*", "web", "web.*"]),
-    package_data={"permissions": ["model.conf"], "web": ["static/*"]},
+    package_data={"permissions": ["model.conf"], "web": ["static/*", "static/js/*"]},
     install_requires=[
         "tornado>=6.4,<7",
         "pymongo>=4.13,<5",
@@ -26,6 +26,8 @@ setup(
             "pytest>=8,<10",
             "pytest-asyncio>=0.24,<2",
             "ruff>=0.5",
+            # Drives Debian's chromium (installed by .ci/run); its own browser download is not used.
+            "playwright>=1.45,<2",
         ],
     },
     entry_points={"console_scripts": ["oa = web.cli:main"]},
