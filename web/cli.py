@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from flows.demo_activity import DemoActivity
 from oa import importer
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
 from oa.errors import ImportRejected, OAError
@@ -66,7 +67,8 @@ def _with_database(settings: Settings, work: Callable[[Mongo], Awaitable[Any]]) 
         runtime.stop()
 
 
-def _print_demo(result: DemoResult, password: str, url: str | None) -> None:
+def _print_demo(result: DemoResult, password: str, url: str | None,
+                waiting: list[tuple[str, str]] | None = None) -> None:
     state = "loaded" if result.loaded else "already present, left as it was"
     print(f"Demo hierarchy {state}: {result.units} units, {result.people} people.")
     print(f"All demo accounts: {result.csv_path}")
@@ -75,9 +77,10 @@ def _print_demo(result: DemoResult, password: str, url: str | None) -> None:
     else:
         print("The demo accounts keep the password they were loaded with.")
     if url:
+        print(f"Open {url} on a phone (officials: 待办, approve) or {url}desk at a desk (clerks).")
         print(f"The API is at {url}api/  (health: {url}api/health, log in: POST {url}api/login)")
     print("Logins to try:")
-    for username, description in result.logins:
+    for username, description in [*(waiting or []), *result.logins]:
         print(f"  {username:<24} {description}")
 
 
@@ -88,7 +91,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     async def before_listen(services: Services) -> None:
         if args.demo:
             result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar)
-            _print_demo(result, args.password, url)
+            activity = DemoActivity(services.mongo, services.users, services.documents, services.flows,
+                                    services.dispatches)
+            _print_demo(result, args.password, url, await activity.seed())
 
     run(settings, before_listen)
     return 0

@@ -1,0 +1,58 @@
+"""The issue's promise to a new user: `oa serve --demo`, open the URL on a phone-sized window, and a
+demo leader approves what is waiting in three taps. Runs on its own freshly loaded demo database,
+with the demo's work in progress seeded exactly as `oa serve --demo` does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from flows.demo_activity import DemoActivity
+from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
+from tests.browser import PHONE, browser, login, new_page  # noqa: F401  (browser is a fixture)
+from tests.conftest import make_settings, start_app
+from web.services import Endpoints, Services
+
+
+@pytest.fixture(scope="module")
+async def seeded(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple]:
+    data_dir: Path = tmp_path_factory.mktemp("demo-activity")
+    services = await Services.open(make_settings(data_dir, "t_demo_" + uuid.uuid4().hex[:8]), endpoints)
+    await load_demo(services.mongo, data_dir, DEFAULT_DEMO_PASSWORD)
+    activity = DemoActivity(services.mongo, services.users, services.documents, services.flows, services.dispatches)
+    waiting = await activity.seed()
+    server, base_url = await start_app(services)
+    try:
+        yield services, base_url, waiting, activity
+    finally:
+        server.stop()
+        await services.events.stop()
+        await services.mongo.client.drop_database(services.settings.mongodb_db)
+        await services.close()
+
+
+async def test_the_demo_has_work_waiting_and_seeds_it_once(seeded: tuple) -> None:
+    services, _, waiting, activity = seeded
+    assert ("sg-jiaoyu.zyld1", "待办：会签《关于做好2026年冬季森林防火工作的通知》") in waiting
+    assert any(name == "sg-szf.bgszr1" and "签发" in what for name, what in waiting)
+    assert await activity.seed() == waiting  # a second start adds nothing
+    sent = await services.mongo["dispatches"].find_one({"idempotency_key": "demo-activity"})
+    assert sent["total"] == 115 and sent["status"] == "delivered"
+
+
+async def test_a_demo_leader_signs_off_in_three_taps_on_a_phone(seeded: tuple, browser: Browser) -> None:  # noqa: F811
+    services, base_url, waiting, _ = seeded
+    leader = next(name for name, what in waiting if "签发" in what)
+    context, page = await new_page(browser, base_url, PHONE)
+    await login(page, "/", leader, DEFAULT_DEMO_PASSWORD)
+    await page.get_by_role("link", name="关于进一步加强城市道路交通安全管理的通知").tap()
+    await page.get_by_role("button", name="同意", exact=True).first.tap()
+    await page.locator("#submit").tap()
+    await expect(page.get_by_text("没有待办事项")).to_be_visible()
+    done = await services.mongo["flow_audit"].find_one({"action": "signed_off"})
+    assert done["opinion"] == "同意" and done["channel"] == "mobile"
+    await context.close()
