@@ -110,6 +110,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/.*", NotFoundHandler),
     (r"/", pages.PageHandler, {"page": "mobile.html"}),
     (r"/desk", pages.PageHandler, {"page": "desk.html"}),
+    (r"/admin", pages.PageHandler, {"page": "admin.html"}),
     (r"/static/(.*)", pages.StaticHandler, {"path": str(pages.STATIC_DIR)}),
 ]
 

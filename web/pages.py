@@ -1,4 +1,5 @@
-"""The web apps' pages and static files: the phone app at `/`, the clerks' desk at `/desk`.
+"""The web apps' pages and static files: the phone app at `/`, the clerks' desk at `/desk`, the
+admins' pages at `/admin`.
 
 Everything is served from this package (no CDN: the machines have no internet). Pages are plain
 HTML shells; the apps call the same JSON API and /ws as any other client. A strict Content

@@ -17,6 +17,7 @@ function render(title, ...content) {
   app.replaceChildren(...[
     h("header", { class: "bar" }, h("h1", {}, `公文流转 · ${title}`),
       h("span", { class: "who" }, state.me ? `${state.me.display_name} · ${state.unit ? state.unit.name : ""}` : ""),
+      state.me && (state.me.administers === null || state.me.administers.length) ? h("a", { href: "/admin" }, "管理") : null,
       h("button", { class: "link", onclick: logout }, "退出")),
     state.inboxAlert ? h("div", { class: "alert", role: "alert" }, state.inboxAlert) : null,
     h("div", { class: "desk-layout" },
@@ -340,7 +341,9 @@ async function route() {
     else await showInbox();
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 401) showLogin();
-    else toast(errorText(failure), "error");
+    else if (failure instanceof ApiError && failure.status === 404) {
+      render("无权查看", h("p", { class: "card" }, "没有找到，或您的岗位无权查看此项内容。"));
+    } else toast(errorText(failure), "error");
   }
 }
 

@@ -1,0 +1,60 @@
+"""The admin pages in real Chromium: a county admin, on behalf of a town with no IT staff, finds the
+town among the units, adds its 收发员 with roles, creates a new county bureau, sets the county's own
+收文 deadline by claiming the flow, and reads the exchange statistics."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browser import DESK, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
+from tests.client import ApiClient
+from tests.factories import PASSWORD
+from tests.flow_org import build_office
+from web.services import Services
+
+
+async def test_a_county_admin_keeps_the_org_and_flows_right(services: Services, api: ApiClient,
+                                                            browser: Browser) -> None:  # noqa: F811
+    await build_office(services, api)
+    context, page = await new_page(browser, api.base_url, DESK)
+    await login(page, "/desk", "admin", PASSWORD)
+    await page.get_by_role("link", name="管理").click()
+    await page.get_by_role("searchbox", name="单位名称").fill("甲一镇")
+    await page.get_by_role("button", name="甲一镇人民政府（镇级 · 乡镇）").click()
+    await expect(page.get_by_role("heading", name="甲一镇人民政府", exact=True)).to_be_visible()
+
+    await page.get_by_label("用户名").fill("town-clerk")
+    await page.get_by_label("姓名").fill("林收发")
+    await page.get_by_label("岗位名称").fill("收发员")
+    await page.get_by_label("初始密码").fill("Town-Clerk@2026")
+    await page.locator("input[name=new-roles][value=收发员]").check()
+    await page.get_by_role("button", name="添加", exact=True).click()
+    row = page.locator("tr[data-user=town-clerk]")
+    await expect(row).to_contain_text("林收发")
+    await row.locator("input[value=科员]").check()
+    await row.get_by_role("button", name="保存角色").click()
+    await expect(page.get_by_role("status")).to_have_text("已保存")
+    clerk = await services.users.find_by_username("town-clerk")
+    assert clerk["posts"][0]["roles"] == ["收发员", "科员"] and clerk["posts"][0]["unit_id"] == "town"
+    await screenshot(page, "admin-unit")
+
+    # A new bureau under the county.
+    await page.get_by_role("link", name="甲县人民政府").first.click()
+    await expect(page.get_by_role("heading", name="甲县人民政府", exact=True)).to_be_visible()
+    await page.get_by_label("名称", exact=True).fill("甲县应急管理局")
+    await page.get_by_label("类型").select_option("部门")
+    await page.get_by_role("button", name="新建").click()
+    await expect(page.get_by_role("heading", name="甲县应急管理局", exact=True)).to_be_visible()
+
+    # The county's own deadline for 登记 in the 收文 flow.
+    await page.get_by_role("link", name="流程定义").click()
+    await page.get_by_role("link", name="收文（第 1 版）").click()
+    await page.get_by_label("登记时限", exact=True).fill("2")
+    await page.get_by_role("button", name="为甲县人民政府认领").click()
+    await expect(page.get_by_text("本单位使用 county 认领的设置")).to_be_visible()
+    claim = await services.catalog.claim_of("county", "shouwen")
+    assert claim["overrides"] == {"register": {"deadline": {"hours": 2}}}
+
+    await page.get_by_role("link", name="交换统计").click()
+    await expect(page.locator("#stats")).to_contain_text("甲一镇人民政府")
+    await context.close()

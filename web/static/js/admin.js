@@ -1,0 +1,266 @@
+// The admins' pages: the org tree (search among all units, create, move, dissolve), the people of a
+// unit with their posts and roles, flow definitions (view, claim with this unit's deadlines), and
+// a unit's exchange statistics. Often run by a county admin on behalf of a town with no IT staff.
+
+import { ApiError, api, get, post } from "./api.js";
+import { errorText, h, toast } from "./ui.js";
+
+const app = document.getElementById("app");
+const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "管理员"];
+const LEVELS = { city: "市级", county: "县级", town: "镇级" };
+const TYPES = ["党委", "人大", "政府", "政协", "部门", "事业单位", "乡镇", "街道", "群团", "法院", "检察院", "其他"];
+const state = { me: null, home: null };
+
+function render(title, ...content) {
+  const link = (hash, label) => h("a", { href: hash, class: location.hash.startsWith(hash) ? "active" : "" }, label);
+  app.replaceChildren(
+    h("header", { class: "bar" }, h("h1", {}, `公文流转 · 管理 · ${title}`),
+      h("span", { class: "who" }, state.me ? state.me.display_name : ""),
+      h("a", { href: "/desk" }, "办公桌面")),
+    h("div", { class: "desk-layout" },
+      h("nav", { class: "desk-nav", "aria-label": "管理功能" }, link("#/units", "组织机构"), link("#/flows", "流程定义"),
+        link("#/stats", "交换统计")),
+      h("div", {}, ...content)));
+}
+
+function showLogin() {
+  location.href = "/desk";  // one login page: the desk's; it comes back here by the link in its header
+}
+
+async function run(action, done) {
+  try {
+    const result = await action();
+    toast(done, "ok");
+    return result;
+  } catch (failure) {
+    toast(errorText(failure), "error");
+    return null;
+  }
+}
+
+// Units ----------------------------------------------------------------------------------------
+
+function unitSearch(id, label, onPick) {
+  const input = h("input", { id, type: "search", autocomplete: "off", placeholder: "输入单位名称或代字" });
+  const results = h("ul", { class: "people", "aria-label": `${label}结果` });
+  input.addEventListener("input", async () => {
+    const text = input.value.trim();
+    if (!text) { results.replaceChildren(); return; }
+    const page = await get(`/api/units?q=${encodeURIComponent(text)}&limit=20`);
+    results.replaceChildren(...page.items.map((unit) => h("li", {}, h("button", { class: "link", type: "button",
+      onclick: () => onPick(unit) }, `${unit.name}（${LEVELS[unit.level]} · ${unit.type}）`))));
+  });
+  return h("div", {}, h("label", { for: id }, label), input, results);
+}
+
+async function showUnits() {
+  render("组织机构", h("section", { class: "card" }, h("h2", {}, "查找单位"),
+    h("p", { class: "muted" }, "全市 1,300 余个单位，输入名称的一部分即可查找。"),
+    unitSearch("unit-search", "单位名称", (unit) => { location.hash = `#/units/${unit.id}`; })),
+  state.home ? h("p", { class: "card" }, "本单位：", h("a", { href: `#/units/${state.home.id}` }, state.home.name)) : null);
+}
+
+async function showUnit(unitId) {
+  const [unit, ancestors, children, people] = await Promise.all([get(`/api/units/${unitId}`),
+    get(`/api/units/${unitId}/ancestors`), get(`/api/units/${unitId}/children?limit=200`),
+    get(`/api/users?unit=${unitId}&limit=200`)]);
+  const path = [...ancestors.items, unit];
+  render(unit.name,
+    h("section", { class: "card" }, h("p", { class: "muted" }, path.map((item, index) => [index ? " › " : "",
+      h("a", { href: `#/units/${item.id}` }, item.name)])),
+    h("h2", {}, unit.name, unit.status === "dissolved" ? "（已撤销）" : ""),
+    h("p", { class: "muted" }, `${LEVELS[unit.level]} · ${unit.type} · 代字 ${unit.code || "—"} · 编号 ${unit.id}`)),
+    h("section", { class: "card" }, h("h2", {}, `下级单位（${children.total}）`),
+      h("ul", {}, children.items.map((child) => h("li", {}, h("a", { href: `#/units/${child.id}` }, child.name))))),
+    peopleSection(unit, people.items), createUnitSection(unit), moveSection(unit), dissolveSection(unit));
+}
+
+function createUnitSection(parent) {
+  const name = h("input", { id: "new-name", required: true });
+  const code = h("input", { id: "new-code", placeholder: "如：韶教" });
+  const type = h("select", { id: "new-type" }, TYPES.map((value) => h("option", { value }, value)));
+  const level = h("select", { id: "new-level" }, Object.entries(LEVELS).map(([value, label]) => h("option", {
+    value, selected: value === parent.level }, label)));
+  return h("form", { class: "card", onsubmit: async (event) => {
+    event.preventDefault();
+    const created = await run(() => post("/api/units", { name: name.value.trim(), type: type.value, level: level.value,
+      parent_id: parent.id, code: code.value.trim() || null }), "已新建单位");
+    if (created) location.hash = `#/units/${created.id}`;
+  } }, h("h2", {}, "新建下级单位"), h("label", { for: "new-name" }, "名称"), name,
+  h("div", { class: "row" }, h("div", {}, h("label", { for: "new-type" }, "类型"), type),
+    h("div", {}, h("label", { for: "new-level" }, "层级"), level),
+    h("div", {}, h("label", { for: "new-code" }, "机关代字"), code)),
+  h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "新建")));
+}
+
+function moveSection(unit) {
+  const chosen = h("p", { class: "muted" }, "尚未选择新的上级单位");
+  let target = null;
+  return h("section", { class: "card" }, h("h2", {}, "迁移（机构改革）"),
+    unitSearch("move-target", "新的上级单位", (picked) => { target = picked; chosen.textContent = `迁移到：${picked.name}`; }),
+    chosen, h("div", { class: "buttons" }, h("button", { class: "secondary", onclick: async () => {
+      if (!target) { toast("请先选择新的上级单位", "warn"); return; }
+      if (await run(() => post(`/api/units/${unit.id}/move`, { parent_id: target.id, version: unit.version }),
+        `已迁移到${target.name}`)) showUnit(unit.id);
+    } }, "迁移")));
+}
+
+function dissolveSection(unit) {
+  if (unit.status !== "active") return null;
+  const confirm = h("input", { id: "confirm-dissolve", placeholder: `输入“${unit.name}”确认` });
+  return h("section", { class: "card" }, h("h2", {}, "撤销单位"),
+    h("p", { class: "muted" }, "撤销后历史记录保留；有下级单位时须先迁移或撤销下级单位。"),
+    h("label", { for: "confirm-dissolve" }, "确认"), confirm,
+    h("div", { class: "buttons" }, h("button", { class: "danger", onclick: async () => {
+      if (confirm.value.trim() !== unit.name) { toast("请输入单位全称以确认", "warn"); return; }
+      if (await run(() => post(`/api/units/${unit.id}/dissolve`, { version: unit.version }), "已撤销")) showUnit(unit.id);
+    } }, "撤销")));
+}
+
+// People and their posts -------------------------------------------------------------------------------
+
+function roleBoxes(prefix, selected) {
+  return h("fieldset", { class: "row" }, h("legend", {}, "角色"), ROLES.map((role) => h("label", { class: "sound" },
+    h("input", { type: "checkbox", name: prefix, value: role, checked: selected.includes(role) }), role)));
+}
+
+function checkedRoles(box) {
+  return [...box.querySelectorAll("input:checked")].map((input) => input.value);
+}
+
+function personRow(unit, person) {
+  const post = person.posts.find((item) => item.unit_id === unit.id && item.active !== false);
+  if (!post) return null;
+  const boxes = roleBoxes(`roles-${person.id}`, post.roles);
+  const save = async () => {
+    const posts = person.posts.map((item) => ({ id: item.id, unit: item.unit_id, title: item.title,
+      roles: item.id === post.id ? checkedRoles(boxes) : item.roles, primary: Boolean(item.primary) }));
+    if (await run(() => api("PATCH", `/api/users/${person.id}`, { version: person.version, posts }), "已保存")) {
+      showUnit(unit.id);
+    }
+  };
+  return h("tr", { "data-user": person.username }, h("td", {}, person.display_name, h("div", { class: "muted" }, person.username)),
+    h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null),
+    h("td", {}, boxes), h("td", {}, h("button", { class: "secondary", onclick: save }, "保存角色")));
+}
+
+function peopleSection(unit, people) {
+  const username = h("input", { id: "person-username", autocomplete: "off" });
+  const name = h("input", { id: "person-name" });
+  const title = h("input", { id: "person-title", placeholder: "如：收发员" });
+  const password = h("input", { id: "person-password", type: "password", autocomplete: "new-password" });
+  const boxes = roleBoxes("new-roles", []);
+  return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`),
+    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "岗位"), h("th", {}, "角色"), h("th", {}, ""))),
+      h("tbody", {}, people.map((person) => personRow(unit, person)))),
+    h("form", { onsubmit: async (event) => {
+      event.preventDefault();
+      const created = await run(() => post("/api/users", { username: username.value.trim(), display_name: name.value.trim(),
+        password: password.value, posts: [{ unit: unit.id, title: title.value.trim(), roles: checkedRoles(boxes),
+          primary: true }] }), "已添加人员");
+      if (created) showUnit(unit.id);
+    } }, h("h2", {}, "添加人员"),
+    h("div", { class: "row" }, h("div", {}, h("label", { for: "person-username" }, "用户名"), username),
+      h("div", {}, h("label", { for: "person-name" }, "姓名"), name),
+      h("div", {}, h("label", { for: "person-title" }, "岗位名称"), title),
+      h("div", {}, h("label", { for: "person-password" }, "初始密码"), password)),
+    boxes, h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "添加"))));
+}
+
+// Flow definitions ---------------------------------------------------------------------------------
+
+async function showFlows() {
+  const flows = await get("/api/flows");
+  render("流程定义", h("section", { class: "card" }, h("h2", {}, "流程定义"), h("ul", {}, flows.items.map((flow) =>
+    h("li", {}, h("a", { href: `#/flows/${flow.key}` }, `${flow.name}（第 ${flow.version} 版）`), ` · ${flow.description || ""}`)))));
+}
+
+function deadlineText(deadline) {
+  if (!deadline) return "—";
+  return deadline.hours ? `${deadline.hours} 个工作小时` : `${deadline.days} 个工作日`;
+}
+
+async function showFlow(key) {
+  const unitId = state.home ? state.home.id : null;
+  const flow = await get(`/api/flows/${key}${unitId ? `?unit=${unitId}` : ""}`);
+  const overrides = (flow.effective && flow.effective.overrides) || {};
+  const inputs = {};
+  const rows = flow.nodes.filter((node) => node.deadline).map((node) => {
+    const adjustable = (node.overridable || []).includes("deadline");
+    const current = (overrides[node.id] && overrides[node.id].deadline) || node.deadline;
+    const amount = h("input", { type: "number", min: 1, step: 1, value: current.hours || current.days,
+      "aria-label": `${node.name}时限`, disabled: !adjustable });
+    const unit = h("select", { "aria-label": `${node.name}时限单位`, disabled: !adjustable },
+      h("option", { value: "hours", selected: Boolean(current.hours) }, "工作小时"),
+      h("option", { value: "days", selected: Boolean(current.days) }, "工作日"));
+    if (adjustable) inputs[node.id] = { amount, unit, original: node.deadline };
+    return h("tr", {}, h("td", {}, node.name), h("td", {}, deadlineText(node.deadline)),
+      h("td", {}, h("div", { class: "row" }, amount, unit)), h("td", {}, adjustable ? "可调整" : "不可调整"));
+  });
+  const claim = async () => {
+    const changes = {};
+    for (const [nodeId, input] of Object.entries(inputs)) {
+      const value = Number(input.amount.value);
+      const deadline = { [input.unit.value]: value };
+      if (JSON.stringify(deadline) !== JSON.stringify(input.original)) changes[nodeId] = { deadline };
+    }
+    if (await run(() => post(`/api/flows/${key}/claim`, { unit_id: unitId, overrides: changes }), "已认领并保存本单位时限")) {
+      showFlow(key);
+    }
+  };
+  render(flow.name, h("section", { class: "card" }, h("h2", {}, `${flow.name}（第 ${flow.version} 版）`),
+    h("p", { class: "muted" }, flow.effective && flow.effective.claimed_from
+      ? `本单位使用 ${flow.effective.claimed_from} 认领的设置` : "本单位尚未认领，使用全市统一设置"),
+    h("ol", {}, flow.nodes.map((node) => h("li", {}, node.name)))),
+  h("section", { class: "card" }, h("h2", {}, "时限"), h("table", {},
+    h("thead", {}, h("tr", {}, h("th", {}, "环节"), h("th", {}, "统一时限"), h("th", {}, "本单位时限"), h("th", {}, ""))),
+    h("tbody", {}, rows)),
+  unitId ? h("div", { class: "buttons" }, h("button", { class: "primary", onclick: claim }, `为${state.home.name}认领`)) : null));
+}
+
+// Statistics -------------------------------------------------------------------------------------------
+
+async function showStats(unitId) {
+  const target = unitId || (state.home && state.home.id);
+  if (!target) { render("交换统计", h("p", { class: "card" }, "请先在组织机构中选择单位")); return; }
+  const stats = await get(`/api/exchange/stats?unit_id=${target}&children=1`);
+  const columns = [["unit_name", "单位"], ["sent", "发文"], ["received", "收文"], ["signed_in_time", "按时签收"],
+    ["signed_late", "超时签收"], ["overdue_unsigned", "逾期未签收"], ["returned", "退文"], ["avg_sign_minutes", "平均签收（分钟）"]];
+  render("交换统计", h("section", { class: "card" }, h("h2", {}, `交换统计 ${stats.from} 至 ${stats.to}`),
+    unitSearch("stats-unit", "查看其他单位", (unit) => { location.hash = `#/stats/${unit.id}`; }),
+    h("p", {}, h("a", { href: `/api/exchange/stats?unit_id=${target}&children=1&format=csv` }, "导出 CSV")),
+    h("table", { id: "stats" }, h("thead", {}, h("tr", {}, columns.map(([, label]) => h("th", {}, label)))),
+      h("tbody", {}, stats.items.map((row) => h("tr", {}, columns.map(([key]) => h("td", {}, row[key] ?? "—"))))))));
+}
+
+// Start ------------------------------------------------------------------------------------------------
+
+async function route() {
+  const [, page, id] = location.hash.split("/");
+  try {
+    if (page === "units" && id) await showUnit(id);
+    else if (page === "flows" && id) await showFlow(id);
+    else if (page === "flows") await showFlows();
+    else if (page === "stats") await showStats(id);
+    else await showUnits();
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 401) showLogin();
+    else if (failure instanceof ApiError && failure.status === 404) render("无权查看", h("p", { class: "card" }, "没有找到，或您无权管理该单位。"));
+    else toast(errorText(failure), "error");
+  }
+}
+
+async function boot() {
+  try {
+    state.me = await get("/api/me");
+  } catch (failure) {
+    if (failure.status === 401) { showLogin(); return; }
+    throw failure;
+  }
+  const administered = state.me.posts.find((item) => item.roles.includes("管理员")) || state.me.posts[0];
+  state.home = administered ? administered.unit : null;
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+boot();
