@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.browser import PHONE, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
 from tests.client import ApiClient
@@ -40,4 +40,42 @@ async def test_an_office_head_approves_on_a_phone_in_three_taps(services: Servic
     view = await office.instance((await services.mongo["tasks"].find_one({"node": "review"}))["instance_id"])
     review = next(entry for entry in view["audit"] if entry["action"] == "approved")
     assert review["opinion"] == "同意" and review["by"]["name"] == "赵主任" and review["channel"] == "mobile"
+    await context.close()
+
+
+async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: Services, api: ApiClient,
+                                                                     browser: Browser) -> None:  # noqa: F811
+    office = await build_office(services, api)
+    document = await office.draft(title="关于报送2026年度防汛工作总结的通知")
+    await office.start(document["id"])
+    context, page = await new_page(browser, api.base_url, PHONE)
+    await login(page, "/", "office", PASSWORD)
+    await page.get_by_role("link", name="关于报送2026年度防汛工作总结的通知").click()
+    await expect(page.locator("#submit")).to_be_visible()
+
+    # The first approval reaches the server but its answer is lost on the way back.
+    lost = []
+
+    async def lose_first_answer(route: Route) -> None:
+        if not lost:
+            await route.fetch()  # the server acts on it...
+            lost.append(True)
+            await route.abort("connectionreset")  # ...and the phone never hears back
+        else:
+            await route.continue_()
+
+    await page.route("**/approve", lose_first_answer)
+    # And the phone goes offline before it retries: the list says so, the action waits.
+    await context.set_offline(True)
+    await expect(page.locator(".netbar.offline")).to_be_visible()
+    await page.get_by_role("button", name="同意", exact=True).first.click()
+    await page.locator("#submit").click()
+    await expect(page.get_by_role("status").filter(has_text="网络已断开")).to_be_visible()
+    await context.set_offline(False)
+    await expect(page.get_by_text("没有待办事项")).to_be_visible(timeout=15_000)
+
+    assert lost == [True]  # the first answer really was lost, so the phone did retry
+    approvals = await services.mongo["flow_audit"].count_documents({"action": "approved", "node": "review"})
+    assert approvals == 1
+    assert await office.todo("office") == []
     await context.close()

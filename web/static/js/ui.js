@@ -58,6 +58,29 @@ export function beep() {
   } catch { /* sound is optional */ }
 }
 
+// The API's messages are written for developers; people read these, by the error's stable code.
+const MESSAGES = {
+  stale_version: "内容已被他人修改，请刷新后重试", stale_flow: "流程刚刚有了变化，请刷新后重试",
+  stale_receipt: "收文刚刚有了变化，请刷新后重试", task_not_active: "该事项已被处理，或已不在您的待办中",
+  already_acted: "您已办理过该事项", flow_not_running: "流程已结束", flow_already_running: "该公文已在流程中",
+  cannot_withdraw: "下一环节已办理，无法撤回", cannot_return: "此环节不能退回", nothing_to_return_to: "没有可退回的环节",
+  cannot_transfer: "此事项不能转办", cannot_add_signers: "此环节不能加签", unknown_user: "找不到该人员",
+  unresolvable_assignee: "找不到该环节的办理人，请联系管理员配置岗位", not_a_draft: "只有草稿可以修改",
+  incomplete_document: "公文要素不完整", classified_not_allowed: "本平台只处理非涉密公文",
+  receipt_state: "该收文当前的状态不允许此操作", not_dispatchable: "只有已签发并编号的公文才能分发",
+  no_recipients: "所选单位都已收到该文，没有新的接收单位", idempotency_key_reused: "重复的分发请求",
+  nothing_to_urge: "所有单位均已签收，无需催办", urge_too_soon: "刚刚催办过，请稍后再催办", urged_recently: "刚刚催办过，请稍后再催办",
+  not_co_handler: "只有协办单位需要提交意见", not_lead_handler: "只有主办单位答复来文单位", scan_required: "请先上传扫描件（PDF 或图片）",
+  executable_refused: "不允许上传可执行文件", active_content_refused: "不允许上传含有脚本的文件",
+  unsupported_file_type: "不支持的文件类型", empty_file: "文件是空的", too_large: "文件过大",
+  forbidden: "您的岗位无权进行此操作", not_found: "没有找到，或您无权查看", unauthenticated: "请先登录",
+  csrf_failed: "页面已过期，请刷新后重试", too_many_attempts: "尝试次数过多，请稍后再试",
+};
+
 export function errorText(error) {
-  return error && error.message ? error.message : "操作失败，请稍后重试";
+  if (!error) return "操作失败，请稍后重试";
+  if (error.code && MESSAGES[error.code]) return MESSAGES[error.code];
+  if (error.code === "invalid_input") return `输入有误：${error.message}`;
+  if (error instanceof TypeError) return "网络连接失败，请检查网络后重试";
+  return error.message || "操作失败，请稍后重试";
 }
