@@ -4,7 +4,7 @@
 
 import { ApiError, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, errorText, h, toast, urgencyBadge, when } from "./ui.js";
+import { beep, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结" };
@@ -27,21 +27,8 @@ function render(title, ...content) {
       h("div", {}, ...content))].filter(Boolean));
 }
 
-function showLogin(message = "") {
-  const username = h("input", { id: "username", autocomplete: "username", required: true });
-  const password = h("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
-  const error = h("p", { class: "error", role: "alert" }, message);
-  app.replaceChildren(h("form", { class: "card login", onsubmit: async (event) => {
-    event.preventDefault();
-    try {
-      await post("/api/login", { username: username.value.trim(), password: password.value });
-      await boot();
-    } catch (failure) {
-      error.textContent = failure.status === 401 ? "用户名或密码不正确" : errorText(failure);
-    }
-  } }, h("h1", {}, "公文流转 · 办公桌面"), h("label", { for: "username" }, "用户名"), username,
-  h("label", { for: "password" }, "密码"), password, error, h("button", { class: "primary", type: "submit" }, "登录")));
-  username.focus();
+function showLogin() {
+  app.replaceChildren(loginForm("公文流转 · 办公桌面", boot));
 }
 
 async function logout() {

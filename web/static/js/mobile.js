@@ -5,7 +5,7 @@
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, dueLine, errorText, h, toast, urgencyBadge, when } from "./ui.js";
+import { beep, dueLine, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
 const PHRASES = ["同意", "已阅", "请XX同志阅办"];
@@ -33,27 +33,8 @@ function setOnline(online) {
 
 // Login -----------------------------------------------------------------------------------------
 
-function showLogin(message = "") {
-  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
-  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password",
-    required: true });
-  const error = h("p", { class: "error", role: "alert" }, message);
-  const form = h("form", { class: "card login", onsubmit: async (event) => {
-    event.preventDefault();
-    try {
-      await post("/api/login", { username: username.value.trim(), password: password.value });
-      await boot();
-    } catch (failure) {
-      error.textContent = failure.status === 401 ? "用户名或密码不正确" : errorText(failure);
-    }
-  } },
-  h("h1", {}, "公文流转 · 移动办公"),
-  h("label", { for: "username" }, "用户名"), username,
-  h("label", { for: "password" }, "密码"), password,
-  error,
-  h("button", { class: "primary", type: "submit" }, "登录"));
-  render(form);
-  username.focus();
+function showLogin() {
+  render(loginForm("公文流转 · 移动办公", boot));
 }
 
 // 待办 / 已办 ------------------------------------------------------------------------------------

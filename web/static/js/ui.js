@@ -1,4 +1,7 @@
-// Small helpers the apps share: building elements safely, dates in Beijing time, badges, toasts.
+// Small helpers the apps share: building elements safely, dates in Beijing time, badges, toasts,
+// the login form.
+
+import { post } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -83,4 +86,28 @@ export function errorText(error) {
   if (error.code === "invalid_input") return `输入有误：${error.message}`;
   if (error instanceof TypeError) return "网络连接失败，请检查网络后重试";
   return error.message || "操作失败，请稍后重试";
+}
+
+// One login form for every app: on success `onLoggedIn()` starts the app with the new session.
+export function loginForm(title, onLoggedIn) {
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password",
+    required: true });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "card login", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await post("/api/login", { username: username.value.trim(), password: password.value });
+      await onLoggedIn();
+    } catch (failure) {
+      error.textContent = failure.status === 401 ? "用户名或密码不正确" : errorText(failure);
+    }
+  } },
+  h("h1", {}, title),
+  h("label", { for: "username" }, "用户名"), username,
+  h("label", { for: "password" }, "密码"), password,
+  error,
+  h("button", { class: "primary", type: "submit" }, "登录"));
+  setTimeout(() => username.focus());
+  return form;
 }
