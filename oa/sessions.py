@@ -75,10 +75,13 @@ class SessionService:
         session = await self.sessions.find_one({"token_hash": token_hash(token)})
         if session is None:
             return None
-        expires_at = session["expires_at"]
-        if expires_at <= utcnow():
+        expires_at, now = session["expires_at"], utcnow()
+        if expires_at <= now:
             await self.sessions.delete_one({"_id": session["_id"]})
             return None
+        if expires_at - now < self.lifetime / 2:
+            # Idle expiry, not absolute: someone who uses the phone every day stays logged in.
+            await self.sessions.update_one({"_id": session["_id"]}, {"$set": {"expires_at": now + self.lifetime}})
         user = await self.users.users.find_one({"_id": session["user_id"], "active": True})
         if user is None:
             return None

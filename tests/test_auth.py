@@ -61,6 +61,16 @@ async def test_expired_token_is_refused(services: Services, api: ApiClient) -> N
     assert (await api.get("/api/me", token=token)).status == 401
 
 
+async def test_a_session_in_use_is_extended_so_a_phone_stays_logged_in(services: Services, api: ApiClient) -> None:
+    await small_org(services)
+    token = await api.login("clerk", PASSWORD)
+    soon = utcnow() + timedelta(hours=1)  # of a 12-hour session
+    await services.mongo["sessions"].update_one({"token_hash": token_hash(token)}, {"$set": {"expires_at": soon}})
+    assert (await api.get("/api/me", token=token)).status == 200
+    session = await services.mongo["sessions"].find_one({"token_hash": token_hash(token)})
+    assert session["expires_at"] > utcnow() + timedelta(hours=11)
+
+
 async def test_deactivated_person_cannot_log_in_and_loses_sessions(services: Services, api: ApiClient) -> None:
     org = await small_org(services)
     token = await api.login("clerk", PASSWORD)

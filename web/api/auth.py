@@ -7,6 +7,9 @@ from web.base import CSRF_COOKIE, SESSION_COOKIE, APIHandler
 from web.serialize import user_json
 from web.validation import optional, required
 
+# The browser keeps the cookie this long; the server ends the session after OA_SESSION_HOURS without use.
+COOKIE_DAYS = 30
+
 LOGIN_SHAPE = {"username": required(str), "password": required(str), "channel": optional(str)}
 
 
@@ -19,10 +22,10 @@ class LoginHandler(APIHandler):
                                                     self.client_address, channel)
         secure = self.services.settings.cookie_secure
         self.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=secure,
-                        expires_days=result.expires_in / 86400, path="/")
+                        expires_days=COOKIE_DAYS, path="/")
         # Readable by the page's script so it can echo it in X-CSRF-Token; useless to another site.
         self.set_cookie(CSRF_COOKIE, result.csrf_token, samesite="Lax", secure=secure,
-                        expires_days=result.expires_in / 86400, path="/")
+                        expires_days=COOKIE_DAYS, path="/")
         self.send_json({"token": result.token, "csrf_token": result.csrf_token, "expires_in": result.expires_in,
                         "user": user_json(result.user)})
 
