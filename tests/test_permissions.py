@@ -15,7 +15,9 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def test_every_api_method_declares_a_permission_rule() -> None:
-    for pattern, handler in ROUTES:
+    api_routes = [(route[0], route[1]) for route in ROUTES if route[0].startswith("/api/")]
+    assert len(api_routes) > 60
+    for pattern, handler in api_routes:
         if handler is NotFoundHandler:
             continue
         defined = [name for name in HTTP_METHODS if name in vars(handler)]
@@ -155,3 +157,13 @@ async def test_malformed_input_is_a_clear_400(services: Services, api: ApiClient
                       else api.request("PATCH" if path == "/api/units/city" else "POST", path, body, token=token))
     assert response.status == 400, response
     assert response.body["code"] in ("invalid_input", "import_rejected")
+
+
+async def test_pages_are_public_shells_under_a_strict_policy(api: ApiClient) -> None:
+    for path in ("/", "/desk", "/admin"):
+        page = await api.get(path)
+        assert page.status == 200 and "<main id=\"app\"" in page.body
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = await api.get("/static/js/mobile.js")
+    assert script.status == 200 and "script-src 'self'" in script.headers["Content-Security-Policy"]
+    assert (await api.get("/static/../web/app.py")).status in (403, 404)
