@@ -56,6 +56,8 @@ async def test_a_fawen_from_draft_to_signed_for_through_the_ui(services: Service
     await pick_unit(clerk, "主送", "甲二镇人民政府")
     await clerk.get_by_label("正文").fill(BODY)
     await clerk.get_by_label("联系人及电话").fill("王拟稿 0751-8888888")
+    await clerk.get_by_label("公开属性").select_option("依申请公开")
+    await clerk.get_by_label("印发机关").fill("甲县人民政府办公室")
     await screenshot(clerk, "desk-draft")
     await clerk.get_by_role("button", name="保存草稿").click()
     await expect(clerk.get_by_role("heading", name=TITLE)).to_be_visible()
@@ -96,6 +98,9 @@ async def test_a_fawen_from_draft_to_signed_for_through_the_ui(services: Service
     await expect(sender.locator("#counts")).to_contain_text("已签收 1")
     await expect(sender.locator("tr[data-unit='town']")).to_contain_text("林收发")
     await screenshot(sender, "desk-board")
+    stored = await services.mongo["documents"].find_one({"content.title": TITLE})
+    assert stored["content"]["disclosure"] == "依申请公开" and stored["content"]["printer"] == "甲县人民政府办公室"
+    assert [item["level"] for item in stored["content"]["body"]] == [0, 1, 0]
     receipts = await services.mongo["receipts"].find({"unit_id": {"$in": ["town", "town2"]}}).to_list(None)
     assert sorted(receipt["status"] for receipt in receipts) == ["pending", "signed"]
     for context in (clerk_context, town_context, sender_context):

@@ -93,6 +93,10 @@ async function showNew() {
   const urgency = h("select", { id: "urgency" }, ["", "加急", "特急"].map((value) => h("option", { value }, value || "普通")));
   const written = h("input", { id: "written_date", type: "date" });
   const contact = h("input", { id: "contact", placeholder: "联系人 电话" });
+  const disclosure = h("select", { id: "disclosure" }, ["主动公开", "依申请公开", "不予公开"].map((value) => h("option", { value }, value)));
+  const note = h("input", { id: "note", placeholder: "如：此件公开发布" });
+  const printer = h("input", { id: "printer", placeholder: "如：韶关市人民政府办公室" });
+  const printed = h("input", { id: "printed_date", type: "date" });
   const form = h("form", { class: "card", onsubmit: async (event) => {
     event.preventDefault();
     const organs = (picker) => picker.picked.filter((item) => item.selector.unit)
@@ -103,6 +107,8 @@ async function showNew() {
       const created = await post("/api/documents", {
         doc_type: typeSelect.value, title: title.value.trim(), main_to: organs(main), copy_to: organs(copy),
         body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
+        disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
+        printed_date: printed.value || null,
         contact: contactName ? { name: contactName, phone: phone.join(" ") } : null });
       sessionStorage.setItem(`oa.selectors.${created.id}`, JSON.stringify({ main: main.selectors(), copy: copy.selectors() }));
       toast("已保存草稿", "ok");
@@ -115,6 +121,10 @@ async function showNew() {
     h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
   h("label", { for: "title" }, "标题"), title, main.element, copy.element,
   h("label", { for: "body" }, "正文"), body, h("label", { for: "contact" }, "联系人及电话"), contact,
+  h("div", { class: "row" }, h("div", {}, h("label", { for: "disclosure" }, "公开属性"), disclosure),
+    h("div", {}, h("label", { for: "note" }, "附注"), note)),
+  h("div", { class: "row" }, h("div", {}, h("label", { for: "printer" }, "印发机关"), printer),
+    h("div", {}, h("label", { for: "printed_date" }, "印发日期"), printed)),
   h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存草稿")));
   render("拟稿", form);
 }
