@@ -95,7 +95,9 @@ class MinioBlobStore:
     """BlobStore over any S3 API: a MinIO cluster in production, the JuiceFS gateway locally."""
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str,
-                 secure: bool = False, region: str = "us-east-1") -> None:
+                 secure: bool = False, region: str = "us-east-1", public_url: str | None = None) -> None:
+        """`public_url` (e.g. https://files.oa.example.cn): where phones reach the store, if not at
+        `endpoint`; download links are signed for that address (a proxy must keep the Host header)."""
         netloc = urlsplit(endpoint).netloc if "://" in endpoint else endpoint
         # Short timeouts and few retries so a dead store is reported quickly, not after minutes.
         http = urllib3.PoolManager(
@@ -107,6 +109,12 @@ class MinioBlobStore:
         self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="minio")
         self._client = Minio(netloc, access_key=access_key, secret_key=secret_key,
                              secure=secure, region=region, http_client=http)
+        self._signer = self._client
+        if public_url:
+            public = urlsplit(public_url)
+            # Signing is local arithmetic (the region is given), so this client never connects.
+            self._signer = Minio(public.netloc, access_key=access_key, secret_key=secret_key,
+                                 secure=public.scheme == "https", region=region)
         self.bucket = bucket
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -186,7 +194,7 @@ class MinioBlobStore:
             headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
         if content_type:
             headers["response-content-type"] = content_type
-        return await self._run(self._client.presigned_get_object, self.bucket, key, expires=expires,
+        return await self._run(self._signer.presigned_get_object, self.bucket, key, expires=expires,
                                response_headers=headers or None)
 
 

@@ -6,12 +6,13 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from storage.blobs import BlobNotFound
-from web.services import Services
+from storage.blobs import BlobNotFound, MinioBlobStore
+from web.services import Endpoints, Services
 
 SIZE = 20 * 1024 * 1024
 
@@ -51,3 +52,21 @@ async def test_small_put_bytes(services: Services) -> None:
     info = await services.blobs.put_bytes("tests/hello.txt", "你好".encode(), content_type="text/plain")
     assert info.size == 6
     assert (await services.blobs.get("tests/hello.txt")).decode() == "你好"
+
+
+async def test_download_links_are_signed_for_the_public_address(services: Services, endpoints: Endpoints) -> None:
+    """Behind a proxy at files.oa.example:8443 (which keeps the Host header), a link works as signed."""
+    public = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
+                            services.settings.s3_bucket, public_url="http://files.oa.example:8443")
+    await services.blobs.put_bytes("tests/public.txt", b"scan", content_type="text/plain")
+    url = await public.presigned_get_url("tests/public.txt", expires=timedelta(minutes=1))
+    parts = urlsplit(url)
+    assert parts.netloc == "files.oa.example:8443" and "X-Amz-Signature=" in parts.query
+    # What the proxy does: forward to the store with the public Host header.
+    through_proxy = await AsyncHTTPClient().fetch(f"http://{endpoints.s3_endpoint}{parts.path}?{parts.query}",
+                                                  headers={"Host": parts.netloc}, raise_error=False)
+    assert through_proxy.code == 200 and through_proxy.body == b"scan"
+    # The same link presented with the internal Host does not verify: it really is signed for the public one.
+    direct = await AsyncHTTPClient().fetch(f"http://{endpoints.s3_endpoint}{parts.path}?{parts.query}",
+                                           raise_error=False)
+    assert direct.code == 403

@@ -39,6 +39,10 @@ class Settings:
                                          secret=True)
     s3_bucket: str = _setting("OA_S3_BUCKET", "oa-files", "Bucket for attachments and rendered documents.")
     s3_secure: bool = _setting("OA_S3_SECURE", False, "Use HTTPS to reach S3 (true/false).")
+    s3_public_url: str | None = _setting(
+        "OA_S3_PUBLIC_URL", None,
+        "Where phones and browsers reach the object store for downloads (e.g. https://files.oa.example.cn), "
+        "if not at the endpoint the service uses; presigned links are signed for it.")
     session_hours: int = _setting("OA_SESSION_HOURS", 12, "Lifetime of a login session, in hours.")
     cookie_secure: bool = _setting("OA_COOKIE_SECURE", False,
                                    "Mark the session cookie Secure (set true behind HTTPS).")

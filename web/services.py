@@ -82,7 +82,7 @@ class Services:
         await mongo.ping()
         await apply_indexes(mongo)
         blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
-                               settings.s3_bucket, secure=endpoints.s3_secure)
+                               settings.s3_bucket, secure=endpoints.s3_secure, public_url=settings.s3_public_url)
         await blobs.ensure_bucket()
         users = UserService(mongo)
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,
