@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 import tornado.httpserver
+from playwright.async_api import Browser, async_playwright
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
 from storage.local import EmbeddedMongo, EmbeddedS3, free_port
+from tests.browser import launch
 from tests.client import ApiClient
 from web.app import make_app
 from web.config import Settings
@@ -101,3 +103,14 @@ async def demo_api(demo_services: Services) -> AsyncIterator[ApiClient]:
         yield ApiClient(base_url)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One headless Chromium for every browser test (each test opens its own contexts)."""
+    async with async_playwright() as playwright:
+        launched = await launch(playwright)
+        try:
+            yield launched
+        finally:
+            await launched.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from tests.browser import DESK, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
+from tests.browser import DESK, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.factories import PASSWORD
 from tests.flow_org import build_office
@@ -14,7 +14,7 @@ from web.services import Services
 
 
 async def test_a_county_admin_keeps_the_org_and_flows_right(services: Services, api: ApiClient,
-                                                            browser: Browser) -> None:  # noqa: F811
+                                                            browser: Browser) -> None:
     await build_office(services, api)
     context, page = await new_page(browser, api.base_url, DESK)
     await login(page, "/desk", "admin", PASSWORD)

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, expect
 
 from flows.demo_activity import DemoActivity
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
-from tests.browser import PHONE, browser, login, new_page  # noqa: F401  (browser is a fixture)
+from tests.browser import PHONE, login, new_page
 from tests.conftest import make_settings, start_app
 from web.services import Endpoints, Services
 
@@ -44,7 +44,7 @@ async def test_the_demo_has_work_waiting_and_seeds_it_once(seeded: tuple) -> Non
     assert sent["total"] == 115 and sent["status"] == "delivered"
 
 
-async def test_a_demo_leader_signs_off_in_three_taps_on_a_phone(seeded: tuple, browser: Browser) -> None:  # noqa: F811
+async def test_a_demo_leader_signs_off_in_three_taps_on_a_phone(seeded: tuple, browser: Browser) -> None:
     services, base_url, waiting, _ = seeded
     leader = next(name for name, what in waiting if "签发" in what)
     context, page = await new_page(browser, base_url, PHONE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser import DESK, PHONE, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
+from tests.browser import DESK, PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.exchange_org import build_exchange
 from tests.factories import PASSWORD
@@ -26,7 +26,7 @@ async def pick_unit(page: Page, field: str, name: str) -> None:
     await page.get_by_role("button", name=name, exact=True).click()
 
 
-async def approve_on_phone(browser: Browser, base_url: str, username: str, shot: str | None = None) -> None:  # noqa: F811
+async def approve_on_phone(browser: Browser, base_url: str, username: str, shot: str | None = None) -> None:
     context, page = await new_page(browser, base_url, PHONE)
     await login(page, "/", username, PASSWORD)
     await page.get_by_role("link", name=TITLE).click()  # tap 1
@@ -44,7 +44,7 @@ async def office_head_acts(office: Office) -> None:
 
 
 async def test_a_fawen_from_draft_to_signed_for_through_the_ui(services: Services, api: ApiClient,
-                                                               browser: Browser) -> None:  # noqa: F811
+                                                               browser: Browser) -> None:
     office = await build_exchange(services, api)
 
     # The clerk drafts at the desk.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Route, expect
 
-from tests.browser import PHONE, browser, login, new_page, screenshot  # noqa: F401  (browser is a fixture)
+from tests.browser import PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.factories import PASSWORD
 from tests.flow_org import build_office
@@ -12,7 +12,7 @@ from web.services import Services
 
 
 async def test_an_office_head_approves_on_a_phone_in_three_taps(services: Services, api: ApiClient,
-                                                                browser: Browser) -> None:  # noqa: F811
+                                                                browser: Browser) -> None:
     office = await build_office(services, api)
     context, page = await new_page(browser, api.base_url, PHONE)
     await login(page, "/", "office", PASSWORD)
@@ -44,7 +44,7 @@ async def test_an_office_head_approves_on_a_phone_in_three_taps(services: Servic
 
 
 async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: Services, api: ApiClient,
-                                                                     browser: Browser) -> None:  # noqa: F811
+                                                                     browser: Browser) -> None:
     office = await build_office(services, api)
     document = await office.draft(title="关于报送2026年度防汛工作总结的通知")
     await office.start(document["id"])
