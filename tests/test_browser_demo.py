@@ -13,7 +13,7 @@ from playwright.async_api import Browser, expect
 
 from flows.demo_activity import DemoActivity
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
-from tests.browser import PHONE, login, new_page
+from tests.browser import DESK, PHONE, login, new_page
 from tests.conftest import make_settings, start_app
 from web.services import Endpoints, Services
 
@@ -56,3 +56,30 @@ async def test_a_demo_leader_signs_off_in_three_taps_on_a_phone(seeded: tuple, b
     done = await services.mongo["flow_audit"].find_one({"action": "signed_off"})
     assert done["opinion"] == "同意" and done["channel"] == "mobile"
     await context.close()
+
+
+async def test_a_county_forwards_at_the_desk_and_the_city_sees_the_lineage(seeded: tuple, browser: Browser) -> None:
+    _, base_url, _, _ = seeded
+    title = "关于开展2026年安全生产大检查的通知"
+    county_context, county = await new_page(browser, base_url, DESK)
+    await login(county, "/desk", "zj-xzf.sfy1", DEFAULT_DEMO_PASSWORD)
+    row = county.locator("#inbox tr", has_text=title)
+    await row.get_by_role("button", name="签收").click()
+    await expect(county.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
+    row = county.locator("#inbox tr", has_text=title)
+    await row.get_by_label("转发意见").fill("请各镇（街道）认真组织开展。")
+    await row.get_by_role("button", name="转发下级乡镇").click()
+    await expect(county.get_by_role("status")).to_have_text("已转发")
+
+    city_context, city = await new_page(browser, base_url, DESK)
+    await login(city, "/desk", "sg-szf.sfy1", DEFAULT_DEMO_PASSWORD)
+    await city.get_by_role("link", name="发文分发").click()
+    await city.get_by_role("link", name=title).click()
+    await expect(city.locator("#counts")).to_contain_text("已签收 1")
+    await city.get_by_role("link", name="转发情况").click()
+    lineage = city.locator("#lineage")
+    await expect(lineage).to_contain_text("其中 1 个单位向下转发")
+    await expect(lineage).to_contain_text("请各镇（街道）认真组织开展。")
+    await expect(lineage).to_contain_text("韶关市浈江区东河街道办事处 · 未签收")
+    for context in (county_context, city_context):
+        await context.close()

@@ -247,7 +247,7 @@ async function showBoard(dispatchId) {
   draw(page.counts);
   render("签收情况", h("section", { class: "card" }, h("h2", {}, `${page.dispatch.summary.title}`),
     h("p", { class: "muted" }, `${page.dispatch.summary.doc_number || ""} · 分发 ${page.total} 个单位 · ${when(page.dispatch.created_at)}`),
-    counts, h("div", { class: "buttons" }, urge, h("a", { href: `/api/dispatches/${dispatchId}/tree`, target: "_blank" }, "转发情况"))),
+    counts, h("div", { class: "buttons" }, urge, h("a", { href: `#/tree/${dispatchId}` }, "转发情况"))),
   h("table", { id: "board" }, h("thead", {}, h("tr", {}, h("th", {}, "单位"), h("th", {}, "类别"), h("th", {}, "状态"),
     h("th", {}, "签收人"), h("th", {}, "备注"))), body));
 }
@@ -259,6 +259,20 @@ async function showTodo() {
       h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name} · 截止 ${when(task.due_at)}`)))))
     : h("p", { class: "empty" }, "没有待办事项")));
+}
+
+async function showTree(dispatchId) {
+  const tree = await get(`/api/dispatches/${dispatchId}/tree`);
+  const forwardedOnly = tree.recipients.filter((row) => row.forwarded.length);
+  const node = (branch) => h("li", {}, h("div", {}, `${branch.dispatch.sender_unit_name} 转发（${when(branch.dispatch.created_at)}）`,
+    branch.dispatch.note ? h("div", { class: "muted" }, `转发意见：${branch.dispatch.note}`) : null),
+  h("ul", {}, branch.recipients.map((row) => h("li", {}, `${row.unit_name} · `,
+    h("span", { class: `status-${row.status}` }, STATUS[row.status]), h("ul", {}, row.forwarded.map(node))))));
+  render("转发情况", h("section", { class: "card", id: "lineage" }, h("h2", {}, `${tree.dispatch.summary.title}`),
+    h("p", { class: "muted" }, `直接分发 ${tree.recipients.length} 个单位，其中 ${forwardedOnly.length} 个单位向下转发`),
+    h("ul", {}, forwardedOnly.map((row) => h("li", {}, h("strong", {}, row.unit_name), ` · ${STATUS[row.status]}`,
+      h("ul", {}, row.forwarded.map(node))))),
+    h("p", {}, h("a", { href: `#/board/${dispatchId}` }, "返回签收情况"))));
 }
 
 async function showSent() {
@@ -334,6 +348,7 @@ async function route() {
     else if (page === "documents") await showDocuments();
     else if (page === "board" && id) await showBoard(id);
     else if (page === "sent") await showSent();
+    else if (page === "tree" && id) await showTree(id);
     else if (page === "todo") await showTodo();
     else await showInbox();
   } catch (failure) {
