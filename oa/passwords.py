@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher()
+# The test suite creates and logs in thousands of people; it sets this to hash with Argon2's
+# cheapest parameters. Never set it for a real service: stored hashes keep the parameters
+# they were made with, so such accounts would stay weakly protected.
+TEST_HASHING_VARIABLE = "OA_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS"
+_HASHER = (PasswordHasher.from_parameters(profiles.CHEAPEST) if os.environ.get(TEST_HASHING_VARIABLE) == "1"
+           else PasswordHasher())
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = _HASHER.hash("not a real password")
 

@@ -6,6 +6,11 @@ processes on free ports, and tests talk to the Tornado app over real HTTP.
 
 from __future__ import annotations
 
+import os
+
+# Before anything imports oa.passwords (see TEST_HASHING_VARIABLE there); `oa` subprocesses inherit it.
+os.environ["OA_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS"] = "1"
+
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
