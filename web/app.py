@@ -108,9 +108,9 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/delegations", delegations.DelegationsHandler),
     (r"/api/delegations/(dg-[0-9a-f]{16})/revoke", delegations.RevokeDelegationHandler),
     (r"/api/.*", NotFoundHandler),
-    (r"/", pages.PageHandler, {"page": "mobile.html"}),
-    (r"/desk", pages.PageHandler, {"page": "desk.html"}),
-    (r"/admin", pages.PageHandler, {"page": "admin.html"}),
+    (r"/", pages.PageHandler, {"title": "公文流转 · 移动办公", "script": "mobile.js", "body_class": "mobile"}),
+    (r"/desk", pages.PageHandler, {"title": "公文流转 · 办公桌面", "script": "desk.js", "body_class": "desk"}),
+    (r"/admin", pages.PageHandler, {"title": "公文流转 · 管理", "script": "admin.js", "body_class": "desk"}),
     (r"/static/(.*)", pages.StaticHandler, {"path": str(pages.STATIC_DIR)}),
 ]
 

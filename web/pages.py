@@ -13,6 +13,7 @@ from pathlib import Path
 import tornado.web
 
 STATIC_DIR = Path(__file__).with_name("static")
+SHELL = (STATIC_DIR / "shell.html").read_text(encoding="utf-8")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self' ws: wss:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
 
@@ -24,14 +25,16 @@ def secure_headers(handler: tornado.web.RequestHandler) -> None:
 
 
 class PageHandler(tornado.web.RequestHandler):
-    def initialize(self, page: str) -> None:
-        self.page = page
+    """One HTML shell for every app; the app's own script fills it."""
+
+    def initialize(self, title: str, script: str, body_class: str) -> None:
+        self.page = SHELL.format(title=title, script=script, body_class=body_class).encode()
 
     def get(self) -> None:
         secure_headers(self)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")
-        self.finish((STATIC_DIR / self.page).read_bytes())
+        self.finish(self.page)
 
 
 class StaticHandler(tornado.web.StaticFileHandler):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from oa.errors import NotFound
+from web.api.documents import drafting_unit
 from web.authz import authorized
 from web.base import APIHandler
 from web.serialize import page_json, plain
@@ -29,14 +30,6 @@ PAPER_SHAPE = {"version": required(int), "origin": required(dict)}
 
 def idempotency_key(handler: APIHandler, body: dict[str, Any]) -> str | None:
     return body.get("idempotency_key") or handler.request.headers.get("Idempotency-Key")
-
-
-async def document_unit(handler: APIHandler, doc_id: str, *_: str) -> list[str | None]:
-    document = await handler.services.documents.find(doc_id)
-    if document is None:
-        raise NotFound(f"document {doc_id} not found")
-    handler.document = document
-    return [document["drafting_unit_id"]]
 
 
 async def receipt_unit(handler: APIHandler, receipt_id: str, *_: str) -> list[str | None]:
@@ -70,7 +63,7 @@ async def units_in_question(handler: APIHandler) -> list[str | None]:
 
 
 class DispatchDocumentHandler(APIHandler):
-    @authorized("exchange", "handle", units=document_unit, denied=NotFound, inherit=False)
+    @authorized("exchange", "handle", units=drafting_unit, denied=NotFound, inherit=False)
     async def post(self, doc_id: str) -> None:
         """分发: to the selectors given, or by default to the document's own 主送 and 抄送 units."""
         body = self.body(DISPATCH_SHAPE)
@@ -219,7 +212,7 @@ class ReplyHandler(APIHandler):
 
 
 class PaperHandler(APIHandler):
-    @authorized("exchange", "handle", units=document_unit, denied=NotFound, inherit=False)
+    @authorized("exchange", "handle", units=drafting_unit, denied=NotFound, inherit=False)
     async def post(self, doc_id: str) -> None:
         """A paper document: the draft holding its scan becomes a signed-for incoming document."""
         body = self.body(PAPER_SHAPE)
