@@ -34,3 +34,9 @@ class SignatureStore:
         key = f"signatures/{hashlib.sha256(data).hexdigest()}.png"
         await self.blobs.put_bytes(key, data, "image/png")
         return key
+
+    async def read(self, key: str) -> bytes:
+        """The PNG bytes of a stored signature (small: shown inline, through the service)."""
+        if not key.startswith("signatures/"):
+            raise InvalidInput("not a signature key", field="key")
+        return await self.blobs.get(key)

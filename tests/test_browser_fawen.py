@@ -26,11 +26,24 @@ async def pick_unit(page: Page, field: str, name: str) -> None:
     await page.get_by_role("button", name=name, exact=True).click()
 
 
-async def approve_on_phone(browser: Browser, base_url: str, username: str, shot: str | None = None) -> None:
+async def approve_on_phone(browser: Browser, base_url: str, username: str, shot: str | None = None,
+                           sign: bool = False, sees_signature_of: str | None = None) -> None:
     context, page = await new_page(browser, base_url, PHONE)
     await login(page, "/", username, PASSWORD)
     await page.get_by_role("link", name=TITLE).click()  # tap 1
+    if sees_signature_of:
+        signed = page.get_by_role("img", name=f"{sees_signature_of}的手写签名")
+        await expect(signed).to_be_visible()
+        assert await signed.evaluate("image => image.naturalWidth") > 0  # the PNG really loaded
     await page.get_by_role("button", name="同意", exact=True).first.click()  # tap 2
+    if sign:  # optional: a handwritten signature drawn on the canvas
+        await page.get_by_text("手写签名（可选）").click()
+        box = await page.locator("canvas.signature").bounding_box()
+        await page.mouse.move(box["x"] + 20, box["y"] + 60)
+        await page.mouse.down()
+        for step in range(1, 12):
+            await page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 60 + (step % 3) * 15)
+        await page.mouse.up()
     if shot:
         await screenshot(page, shot)
     await page.locator("#submit").click()  # tap 3
@@ -66,8 +79,8 @@ async def test_a_fawen_from_draft_to_signed_for_through_the_ui(services: Service
     await expect(clerk.locator("#flow")).to_contain_text("当前：核稿")
 
     await office_head_acts(office)  # 核稿
-    await approve_on_phone(browser, api.base_url, "edu", "mobile-countersign")  # 会签 on a phone
-    await approve_on_phone(browser, api.base_url, "head")  # 签发 on a phone
+    await approve_on_phone(browser, api.base_url, "edu", "mobile-countersign", sign=True)  # 会签 on a phone
+    await approve_on_phone(browser, api.base_url, "head", sees_signature_of="周局长")  # 签发 on a phone
     await office_head_acts(office)  # 复核; 编号 runs by itself
 
     # The town's 收发员 is at the desk, on the inbox, before anything is sent.

@@ -84,6 +84,15 @@ async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
                        ("approved", "李收发"), ("auto:render", "系统"), ("auto:dispatch", "系统")]
     signoff_record = next(entry for entry in view["audit"] if entry["action"] == "signed_off")
     assert signoff_record["opinion"] == "同意印发" and signoff_record["signature"].startswith("signatures/")
+    image = await office.api.get(f"/api/instances/{instance_id}/{signoff_record['signature']}",
+                                 token=office.tokens["drafter"])
+    assert image.status == 200 and image.body.startswith(b"\x89PNG") and image.headers["Content-Type"] == "image/png"
+    other = await office.api.get(f"/api/instances/{instance_id}/{signoff_record['signature']}",
+                                 token=office.tokens["town-head"])
+    assert other.status == 404
+    unknown = await office.api.get(f"/api/instances/{instance_id}/signatures/{'0' * 64}.png",
+                                   token=office.tokens["drafter"])
+    assert unknown.status == 404
     assert signoff_record["by"]["post"] == "县长" and signoff_record["channel"] == "mobile"
     # Everyone's 已办 holds what they did; nobody has anything left.
     for who in ("office", "edu", "fin", "head", "registrar"):

@@ -96,6 +96,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/calendar", flows.CalendarHandler),
     (r"/api/instances", instances.InstancesHandler),
     (rf"/api/instances/{INSTANCE_ID}", instances.InstanceHandler),
+    (rf"/api/instances/{INSTANCE_ID}/signatures/([0-9a-f]{{64}})\.png", instances.SignatureHandler),
     (rf"/api/instances/{INSTANCE_ID}/urge", instances.UrgeHandler),
     (rf"/api/instances/{INSTANCE_ID}/terminate", instances.TerminateHandler),
     (r"/api/tasks", tasks.TasksHandler),

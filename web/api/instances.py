@@ -61,6 +61,25 @@ class InstanceHandler(APIHandler):
         self.send_json(plain({**view, "tasks": tasks}))
 
 
+class SignatureHandler(APIHandler):
+    @authenticated
+    async def get(self, instance_id: str, sha256: str) -> None:
+        """A handwritten signature given in this flow, for its timeline (only to those who see the flow)."""
+        view = await self.services.flow_queries.instance_view(instance_id)
+        user = self.require_user()
+        if user["_id"] not in view["instance"].get("participants", []) and not await (
+                self.services.authorizer.allowed(user, "document", "read", view["instance"]["unit_id"],
+                                                 inherit=False)):
+            raise NotFound(f"flow {instance_id} not found")
+        key = f"signatures/{sha256}.png"
+        if not any(entry.get("signature") == key for entry in view["audit"]):
+            raise NotFound("no such signature in this flow")
+        data = await self.services.signatures.read(key)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "private, max-age=86400")  # content-addressed: never changes
+        self.finish(data)
+
+
 class UrgeHandler(APIHandler):
     @authenticated
     async def post(self, instance_id: str) -> None:

@@ -99,7 +99,9 @@ function timeline(view) {
     h("div", {}, h("strong", {}, entry.by.name), entry.by.post ? ` · ${entry.by.post}` : "",
       h("span", { class: "time" }, when(entry.at))),
     h("div", { class: "what" }, `${entry.node_name || ""} ${actionName(entry.action)}`),
-    entry.opinion ? h("blockquote", {}, entry.opinion) : null)));
+    entry.opinion ? h("blockquote", {}, entry.opinion) : null,
+    entry.signature ? h("img", { class: "signed", alt: `${entry.by.name}的手写签名`,
+      src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null)));
 }
 
 function actionName(action) {
