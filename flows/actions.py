@@ -23,16 +23,16 @@ from flows.assignees import Member, Resolver
 from flows.auto_steps import AutoSteps
 from flows.calendar import CalendarStore
 from flows.catalog import FlowCatalog
+from flows.commit import StepWriter
 from flows.delegations import DelegationService
 from flows.engine import Actor, Step, TaskMove
 from flows.locks import KeyedLocks
-from flows.spec import nodes_by_id
+from flows.spec import check_start_variables, nodes_by_id
 from flows.states import InstanceStatus, TaskStatus, check_instance_move, check_task_move
 from oa.clock import iso, utcnow
 from oa.documents import DocumentService, author_of
 from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
 from oa.orgs import OrgService
-from storage.events import publish_many
 from storage.mongo import SCHEMA_VERSION, Mongo, Session
 
 log = logging.getLogger("oa.flows")
@@ -65,6 +65,7 @@ class FlowService:
         self.tasks = mongo["tasks"]
         self.audit = mongo["flow_audit"]
         self.users = mongo["users"]
+        self.writer = StepWriter(mongo, documents, delegations)
         self._locks = KeyedLocks()
         self._definitions: dict[str, dict[str, Any]] = {}
 
@@ -109,7 +110,7 @@ class FlowService:
         if definition["category"] == "发文" and document["status"] != "draft":
             raise Conflict(f"only a draft can be sent for approval; this document is {document['status']}",
                            code="not_a_draft", status=document["status"])
-        self._check_variables(definition, variables)
+        check_start_variables(definition, variables)
         identity = author_of(user, unit["_id"])
         now = self.clock()
         instance = {
@@ -143,7 +144,7 @@ class FlowService:
             step.audit("start", start_task, flow=definition["name"], version=definition["version"])
             await self._finish(step, start_task, "submitted")
             step.new_tasks.insert(0, start_task)
-            await self._commit(step, session)
+            await self.writer.write(step, session)
             return step.instance
 
         async with self._locks.hold(instance["_id"]):
@@ -159,7 +160,7 @@ class FlowService:
         async def act(step: Step, task: dict[str, Any], session: Session) -> None:
             if variables:
                 definition = step.definition
-                self._check_variables(definition, variables)
+                check_start_variables(definition, variables)
                 step.instance["vars"] = {**step.instance["vars"], **variables}
             kind = task["kind"]
             outcome = {"start": "submitted", "signoff": "signed_off"}.get(kind, "approved")
@@ -286,7 +287,7 @@ class FlowService:
                     step.document_changes["status"] = undo["document_status"]
             await self._reopen_members(step, task, {item["_id"] for item in following}, session)
             step.audit("withdraw", task)
-            await self._commit(step, session)
+            await self.writer.write(step, session)
             return {"task_id": task_id, "replaced_by": step.member(task["member"])["task_id"],
                     "instance": step.instance}
 
@@ -329,7 +330,7 @@ class FlowService:
                     raise Conflict(f"already urged; you can urge again after {iso(when)}", code="urged_recently",
                                    allowed_at=iso(when))
                 raise Conflict("no one else holds an open task in this flow", code="nothing_to_urge")
-            await self._commit(step, session)
+            await self.writer.write(step, session)
             return {"urged": urged, "skipped_recently_urged": len(too_soon)}
 
         async with self._locks.hold(instance_id):
@@ -356,7 +357,7 @@ class FlowService:
             if instance["category"] == "发文" and document and document["status"] in (STATUS_IN_REVIEW, "signed"):
                 step.document_changes["status"] = "draft"
             step.audit("terminate", None, reason=reason.strip())
-            await self._commit(step, session)
+            await self.writer.write(step, session)
             return step.instance
 
         async with self._locks.hold(instance_id):
@@ -426,7 +427,7 @@ class FlowService:
                 step.audit(f"auto:{node['action']}", None)
                 step.instance["auto_error"] = None
                 await step.enter(node["next"], "auto")
-                await self._commit(step, session)
+                await self.writer.write(step, session)
 
             async with self._locks.hold(instance_id):
                 await self.mongo.run_transaction(work)
@@ -457,7 +458,7 @@ class FlowService:
             identity = author_of(user, task["unit_id"])
             step = await self._step(instance, Actor(user, identity, channel, on_behalf_of), session)
             await act(step, task, session)
-            await self._commit(step, session)
+            await self.writer.write(step, session)
             return {"task_id": task_id, "instance": step.instance}
 
         async with self._locks.hold(first_look["instance_id"]):
@@ -525,19 +526,6 @@ class FlowService:
         return any(post.get("active") and post["unit_id"] == unit_id and {"主要领导", "办公室主任"} & set(post["roles"])
                    for post in user.get("posts", []))
 
-    def _check_variables(self, definition: dict[str, Any], variables: dict[str, Any]) -> None:
-        declared = definition.get("variables", {})
-        for name, value in variables.items():
-            kind = declared.get(name)
-            if kind is None:
-                raise InvalidInput(f"flow {definition['key']} has no variable {name!r} "
-                                   f"(it has {', '.join(declared) or 'none'})", field=name)
-            ok = isinstance(value, str) if kind in ("user", "unit") else (
-                isinstance(value, list) and all(isinstance(item, str) for item in value) and len(value) <= 500)
-            if not ok:
-                wanted = "an id" if kind in ("user", "unit") else "a list of ids"
-                raise InvalidInput(f"variable {name} must be {wanted}", field=name)
-
     async def _task(self, task_id: str, session: Session | None = None) -> dict[str, Any]:
         found = await self.tasks.find_one({"_id": task_id}, session=session)
         if found is None:
@@ -549,52 +537,6 @@ class FlowService:
         if found is None:
             raise NotFound(f"flow {instance_id} not found")
         return found
-
-    async def _commit(self, step: Step, session: Session) -> None:
-        instance = step.instance
-        participants = {uid for task in step.new_tasks for uid in task["assignees"]}
-        if step.actor:
-            participants.add(step.actor.user_id)
-        instance["participants"] = sorted(set(instance.get("participants", [])) | participants)
-        instance["updated_at"] = step.now
-        fields = {key: value for key, value in instance.items() if key not in ("_id", "version")}
-        written = await self.instances.update_one({"_id": instance["_id"], "version": instance["version"]},
-                                                  {"$set": fields, "$inc": {"version": 1}}, session=session)
-        if written.matched_count != 1:
-            raise Conflict("the flow changed while you acted; reload it", code="stale_flow")
-        instance["version"] += 1
-        for move in step.moves:
-            changed = await self.tasks.update_one(
-                {"_id": move.task_id, "status": {"$in": list(move.from_statuses)}},
-                {"$set": {"status": move.to_status.value, **move.fields, "updated_at": step.now}}, session=session)
-            if changed.matched_count != 1:
-                current = await self.tasks.find_one({"_id": move.task_id}, {"status": 1}, session=session)
-                raise Conflict(f"task {move.task_id} is no longer {' or '.join(move.from_statuses)}",
-                               code="task_not_active", task_status=(current or {}).get("status"))
-        if step.new_tasks:
-            await self.tasks.insert_many(step.new_tasks, session=session)
-        if step.audits:
-            await self.audit.insert_many(step.audits, session=session)
-        document_update: dict[str, Any] = {}
-        if step.document_changes:
-            document_update["$set"] = {**step.document_changes, "updated_at": step.now}
-            document_update["$inc"] = {"version": 1}
-        if participants:
-            document_update["$addToSet"] = {"participants": {"$each": sorted(participants)}}
-        if document_update:
-            await self.documents.documents.update_one({"_id": instance["document_id"]}, document_update,
-                                                      session=session)
-        if step.events:
-            await publish_many(self.mongo, session, await self._with_delegates(step.events, step.now))
-
-    async def _with_delegates(self, events: list[tuple[str, str, dict[str, Any]]], now: datetime,
-                              ) -> list[tuple[str, str, dict[str, Any]]]:
-        """Each event also goes to whoever acts for its person right now (委托)."""
-        delegates = await self.delegations.delegates_of(sorted({uid for uid, _, _ in events}), now)
-        expanded = list(events)
-        for uid, kind, data in events:
-            expanded += [(delegate, kind, {**data, "for_user": uid}) for delegate in delegates.get(uid, [])]
-        return expanded
 
     async def _after(self, instance: dict[str, Any]) -> dict[str, Any]:
         """Run any automatic steps the action reached, now that it has committed."""

@@ -254,3 +254,18 @@ def override_problems(definition: dict[str, Any], overrides: Any) -> list[str]:
         if "role" in change and "role" not in refused and change["role"] not in ROLES:
             problems.append(f"{where}: unknown role {change['role']!r}")
     return problems
+
+
+def check_start_variables(definition: dict[str, Any], variables: dict[str, Any]) -> None:
+    """The variables given when starting a flow must be the declared ones, of the declared kind."""
+    declared = definition.get("variables", {})
+    for name, value in variables.items():
+        kind = declared.get(name)
+        if kind is None:
+            raise InvalidInput(f"flow {definition['key']} has no variable {name!r} "
+                               f"(it has {', '.join(declared) or 'none'})", field=name)
+        ok = isinstance(value, str) if kind in ("user", "unit") else (
+            isinstance(value, list) and all(isinstance(item, str) for item in value) and len(value) <= 500)
+        if not ok:
+            wanted = "an id" if kind in ("user", "unit") else "a list of ids"
+            raise InvalidInput(f"variable {name} must be {wanted}", field=name)

@@ -1,0 +1,77 @@
+"""Writing one engine step to the database, inside the caller's transaction.
+
+The instance is compared-and-set on its version, each task moves only from the statuses the
+step expects, and new tasks, audit records, document changes and push events go in the same
+transaction: an action happens completely or not at all, and two actions at the same instant
+cannot both win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.delegations import DelegationService
+from flows.engine import Step
+from oa.documents import DocumentService
+from oa.errors import Conflict
+from storage.events import publish_many
+from storage.mongo import Mongo, Session
+
+Event = tuple[str, str, dict[str, Any]]
+
+
+class StepWriter:
+    def __init__(self, mongo: Mongo, documents: DocumentService, delegations: DelegationService) -> None:
+        self.mongo = mongo
+        self.documents = documents
+        self.delegations = delegations
+        self.instances = mongo["flow_instances"]
+        self.tasks = mongo["tasks"]
+        self.audit = mongo["flow_audit"]
+
+    async def write(self, step: Step, session: Session) -> None:
+        instance = step.instance
+        participants = {uid for task in step.new_tasks for uid in task["assignees"]}
+        if step.actor:
+            participants.add(step.actor.user_id)
+        instance["participants"] = sorted(set(instance.get("participants", [])) | participants)
+        instance["updated_at"] = step.now
+        fields = {key: value for key, value in instance.items() if key not in ("_id", "version")}
+        written = await self.instances.update_one({"_id": instance["_id"], "version": instance["version"]},
+                                                  {"$set": fields, "$inc": {"version": 1}}, session=session)
+        if written.matched_count != 1:
+            raise Conflict("the flow changed while you acted; reload it", code="stale_flow")
+        instance["version"] += 1
+        for move in step.moves:
+            changed = await self.tasks.update_one(
+                {"_id": move.task_id, "status": {"$in": list(move.from_statuses)}},
+                {"$set": {"status": move.to_status.value, **move.fields, "updated_at": step.now}}, session=session)
+            if changed.matched_count != 1:
+                current = await self.tasks.find_one({"_id": move.task_id}, {"status": 1}, session=session)
+                raise Conflict(f"task {move.task_id} is no longer {' or '.join(move.from_statuses)}",
+                               code="task_not_active", task_status=(current or {}).get("status"))
+        if step.new_tasks:
+            await self.tasks.insert_many(step.new_tasks, session=session)
+        if step.audits:
+            await self.audit.insert_many(step.audits, session=session)
+        document_update: dict[str, Any] = {}
+        if step.document_changes:
+            document_update["$set"] = {**step.document_changes, "updated_at": step.now}
+            document_update["$inc"] = {"version": 1}
+        if participants:
+            document_update["$addToSet"] = {"participants": {"$each": sorted(participants)}}
+        if document_update:
+            await self.documents.documents.update_one({"_id": instance["document_id"]}, document_update,
+                                                      session=session)
+        if step.events:
+            await publish_many(self.mongo, session, await self._with_delegates(step.events, step.now))
+
+    async def _with_delegates(self, events: list[Event], now: datetime) -> list[Event]:
+        """Each event also goes to whoever acts for its person right now (委托)."""
+        delegates = await self.delegations.delegates_of(sorted({uid for uid, _, _ in events}), now)
+        expanded = list(events)
+        for uid, kind, data in events:
+            expanded += [(delegate, kind, {**data, "for_user": uid}) for delegate in delegates.get(uid, [])]
+        return expanded
+
