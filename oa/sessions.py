@@ -2,6 +2,10 @@
 
 The same token works as the HttpOnly cookie of the web UI and as `Authorization: Bearer`
 for mobile clients. A stolen database dump yields no usable tokens.
+
+Ending sessions (logout, deactivation, a password change) publishes a `session.ended` event for
+the person, naming the ended sessions and why, in the same transaction as the delete: each
+process's push handler closes the sockets opened with those sessions (see web/push.py).
 """
 
 from __future__ import annotations
@@ -9,17 +13,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from oa.clock import utcnow
 from oa.errors import Unauthenticated
 from oa.passwords import verify_password
 from oa.throttle import LoginThrottle
-from oa.users import UserService
-from storage.mongo import SCHEMA_VERSION, Mongo
+from storage.events import publish
+from storage.mongo import SCHEMA_VERSION, Mongo, Session
+
+if TYPE_CHECKING:
+    from oa.users import UserService  # which imports end_user_sessions from here
 
 WRONG_CREDENTIALS = "wrong username or password"
+
+# The event that ends sessions, with data {"reason": one of the reasons below, "sessions": [session ids]}.
+SESSION_ENDED = "session.ended"
+LOGOUT, DEACTIVATED, PASSWORD_CHANGED, EXPIRED = "logout", "deactivated", "password_changed", "expired"
 
 
 def token_hash(token: str) -> str:
@@ -40,9 +51,20 @@ class Authenticated:
     session: dict[str, Any]
 
 
+async def end_user_sessions(mongo: Mongo, session: Session, user_id: str, reason: str) -> None:
+    """Inside the caller's transaction: end every session of `user_id` and tell their open sockets why."""
+    ended = [row["_id"] for row in await mongo["sessions"].find(
+        {"user_id": user_id}, {"_id": 1}, session=session).to_list(None)]
+    if ended:
+        await mongo["sessions"].delete_many({"_id": {"$in": ended}}, session=session)
+        await publish(mongo, session, user_id, SESSION_ENDED,
+                      {"reason": reason, "sessions": [str(session_id) for session_id in ended]})
+
+
 class SessionService:
     def __init__(self, mongo: Mongo, users: UserService, throttle: LoginThrottle,
                  lifetime: timedelta = timedelta(hours=12)) -> None:
+        self.mongo = mongo
         self.sessions = mongo["sessions"]
         self.users = users
         self.throttle = throttle
@@ -88,4 +110,16 @@ class SessionService:
         return Authenticated(user, session)
 
     async def logout(self, token: str) -> None:
-        await self.sessions.delete_one({"token_hash": token_hash(token)})
+        async def end(session: Session) -> None:
+            ended = await self.sessions.find_one_and_delete({"token_hash": token_hash(token)}, {"user_id": 1},
+                                                            session=session)
+            if ended is not None:
+                await publish(self.mongo, session, ended["user_id"], SESSION_ENDED,
+                              {"reason": LOGOUT, "sessions": [str(ended["_id"])]})
+
+        await self.mongo.run_transaction(end)
+
+    async def expiries(self, session_ids: list[Any]) -> dict[Any, datetime]:
+        """When each of these sessions expires, in one query; an ended session is missing."""
+        cursor = self.sessions.find({"_id": {"$in": session_ids}}, {"expires_at": 1})
+        return {row["_id"]: row["expires_at"] async for row in cursor}

@@ -14,8 +14,9 @@ from typing import Any
 from oa.clock import utcnow
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.passwords import check_strength, hash_password
+from oa.sessions import DEACTIVATED, PASSWORD_CHANGED, end_user_sessions
 from oa.user_fields import check_person, check_posts, check_username
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
 
 EDITABLE = ("display_name", "mobile", "password", "posts", "active")
 
@@ -158,14 +159,20 @@ class UserService:
         if "active" in changes and changes["active"] != user["active"]:
             update["active"] = changes["active"]
             update["deactivated_at"] = None if changes["active"] else now
-        updated = await self.mongo.compare_and_set("users", user_id, version, update)
+
+        async def write(session: Session) -> dict[str, Any] | None:
+            updated = await self.mongo.compare_and_set("users", user_id, version, update, session=session)
+            if updated is not None and (updated.get("active") is False or "password" in changes):
+                # A deactivated person or a changed password ends every open session (and its sockets) at once.
+                await end_user_sessions(self.mongo, session, user_id,
+                                        DEACTIVATED if updated.get("active") is False else PASSWORD_CHANGED)
+            return updated
+
+        updated = await self.mongo.run_transaction(write)
         if updated is None:
             current = await self.get(user_id)
             raise StaleVersion(f"user {user_id} was changed by someone else (your version {version}, "
                                f"current {current['version']})", current_version=current["version"])
-        if updated.get("active") is False or "password" in changes:
-            # A deactivated person or a changed password ends every open session at once.
-            await self.mongo["sessions"].delete_many({"user_id": user_id})
         return updated
 
     async def _merge_posts(self, user: dict[str, Any], wanted: list[dict[str, Any]],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from playwright.async_api import Browser, Route, expect
 
 from tests.browser import PHONE, login, new_page, screenshot
 from tests.client import ApiClient
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, small_org
 from tests.flow_org import build_office
 from web.services import Services
 
@@ -78,4 +80,38 @@ async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: S
     approvals = await services.mongo["flow_audit"].count_documents({"action": "approved", "node": "review"})
     assert approvals == 1
     assert await office.todo("office") == []
+    await context.close()
+
+
+async def until_subscribed(services: Services) -> None:
+    for _ in range(100):
+        if services.events.subscriber_count():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no /ws connection reached the server")
+
+
+async def test_a_phone_whose_session_ends_elsewhere_shows_the_login_form(services: Services, api: ApiClient,
+                                                                         browser: Browser) -> None:
+    await small_org(services)
+    context, page = await new_page(browser, api.base_url, PHONE)
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    await login(page, "/", "clerk", PASSWORD)
+    await expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    await until_subscribed(services)  # the phone's /ws is open on the server
+    token = next(cookie["value"] for cookie in await context.cookies() if cookie["name"] == "oa_session")
+    assert (await api.post("/api/logout", token=token)).status == 200  # e.g. from another tab
+
+    await expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=5_000)
+    assert await page.evaluate("localStorage.getItem('oa.mobile.todo')") is None  # no titles left behind
+    await asyncio.sleep(1.5)
+    assert len(sockets) == 1  # no reconnecting with the ended session
+    # Logging in again on the same page opens a socket for the new session.
+    await page.get_by_label("用户名").fill("clerk")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    await until_subscribed(services)
+    assert len(sockets) == 2
     await context.close()

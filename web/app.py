@@ -25,6 +25,7 @@ from web.api import (
 from web.base import NotFoundHandler
 from web.push import PING_INTERVAL_S, PING_TIMEOUT_S, PushHandler
 from web.services import Services
+from web.session_watch import SessionWatch
 
 UNIT_ID = r"([a-z0-9][a-z0-9_-]{1,63})"
 USER_ID = r"([A-Za-z0-9_-]{1,64})"
@@ -120,6 +121,7 @@ def make_app(services: Services, **extra: Any) -> tornado.web.Application:
     return tornado.web.Application(
         ROUTES,
         services=services,
+        session_watch=SessionWatch(services.sessions),  # this app's push sockets by login session
         xsrf_cookies=False,  # CSRF is checked per session in BaseHandler.prepare
         compress_response=True,
         websocket_ping_interval=PING_INTERVAL_S,

@@ -6,6 +6,13 @@ On open the handler subscribes to this process's EventHub first, then reads back
 client missed since `last_id`, then streams; it never sends an id twice or out of order, and
 fills a gap from the database. Each connection buffers at most MAX_BUFFERED events: a client
 that stops reading is disconnected (code 4008) and resumes from its last id when it reconnects.
+
+A socket belongs to the login session it was opened with: when that session ends it is closed
+with code 4401 and the reason `session_ended: <why>` (logout, deactivated, password_changed,
+expired, or ended when the cause is unknown), and the client should ask for a login instead of
+reconnecting. A `session.ended` event (published by oa/sessions.py, carried to every process by
+the change stream) closes it at once; the process's SessionWatch catches expiry within seconds.
+`session.ended` events are never sent to clients.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import tornado.web
 import tornado.websocket
 
 from oa.clock import iso
+from oa.sessions import SESSION_ENDED
 from web.authz import RULE_ATTRIBUTE
 from web.base import SESSION_COOKIE
 from web.serialize import plain
@@ -27,9 +35,11 @@ from web.serialize import plain
 if TYPE_CHECKING:
     from oa.sessions import Authenticated
     from web.services import Services
+    from web.session_watch import SessionWatch
 
 MAX_BUFFERED = 500
 BUFFER_FULL = 4008
+SESSION_ENDED_CODE = 4401
 PING_INTERVAL_S = 30
 PING_TIMEOUT_S = 30  # Tornado caps the timeout at the interval
 
@@ -47,6 +57,10 @@ class PushHandler(tornado.websocket.WebSocketHandler):
     @property
     def services(self) -> Services:
         return self.application.settings["services"]
+
+    @property
+    def session_watch(self) -> SessionWatch:
+        return self.application.settings["session_watch"]
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         header = self.request.headers.get("Authorization", "")
@@ -82,14 +96,20 @@ class PushHandler(tornado.websocket.WebSocketHandler):
     async def open(self, *args: Any, **kwargs: Any) -> None:
         assert self.auth is not None
         self.user_id = str(self.auth.user["_id"])
+        self.session_id = str(self.auth.session["_id"])
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.unsubscribe = self.services.events.subscribe(self.user_id, self._on_event)
+        self.unwatch = self.session_watch.add(self.auth.session, self.end_session)
         current = await self.services.events.latest(self.user_id)
         self.sent = current if self.last_id is None else self.last_id
         await self.write_message(json.dumps({"type": "hello", "last_id": current}))
         self.sender = asyncio.create_task(self._send_loop())
 
     def _on_event(self, event: dict[str, Any]) -> None:
+        reason = self._ends_this_session(event)
+        if reason is not None:
+            self.end_session(reason)  # at once, not after whatever is still queued
+            return
         if self.queue.qsize() >= self.max_buffered:
             self.unsubscribe()
             self.close(BUFFER_FULL, "too many unsent events; reconnect with last_id")
@@ -118,17 +138,39 @@ class PushHandler(tornado.websocket.WebSocketHandler):
                 return
 
     async def _send(self, event: dict[str, Any]) -> None:
+        if event["type"] == SESSION_ENDED:  # for the server only: skipped, unless it ends this socket
+            reason = self._ends_this_session(event)
+            if reason is not None:
+                self.end_session(reason)
+                raise tornado.websocket.WebSocketClosedError()
+            self.sent = event["seq"]
+            return
         await self.write_message(event_message(event))
         self.sent = event["seq"]
+
+    def _ends_this_session(self, event: dict[str, Any]) -> str | None:
+        if event["type"] == SESSION_ENDED and self.session_id in event["data"].get("sessions", ()):
+            return str(event["data"].get("reason") or "ended")
+        return None
+
+    def end_session(self, reason: str) -> None:
+        """The login this socket was opened with has ended: send nothing more and close it."""
+        self._stop()
+        self.close(SESSION_ENDED_CODE, f"session_ended: {reason}")
+
+    def _stop(self) -> None:
+        if hasattr(self, "unsubscribe"):
+            self.unsubscribe()
+        if hasattr(self, "unwatch"):
+            self.unwatch()
+        if hasattr(self, "sender"):
+            self.sender.cancel()
 
     def on_message(self, message: str | bytes) -> None:
         """Clients only listen; anything they send is ignored."""
 
     def on_close(self) -> None:
-        if hasattr(self, "unsubscribe"):
-            self.unsubscribe()
-        if hasattr(self, "sender"):
-            self.sender.cancel()
+        self._stop()
 
     def get_compression_options(self) -> dict[str, Any] | None:
         return {}

@@ -33,7 +33,7 @@ function showLogin() {
 
 async function logout() {
   try { await post("/api/logout"); } catch { /* already gone */ }
-  if (state.push) state.push.reset();
+  if (state.push) { state.push.close(); state.push.reset(); }
   location.hash = "";
   showLogin();
 }
@@ -368,8 +368,10 @@ async function boot() {
   }
   const post0 = state.me.posts.find((item) => item.primary) || state.me.posts[0];
   state.unit = post0 ? post0.unit : null;
-  if (!state.push) {
-    state.push = connectPush({ onEvent, onState: () => {} });
+  if (state.push) state.push.restart();  // logged in again: a socket for the new session
+  else {
+    // Logged out elsewhere, deactivated, password changed or expired: as after a 401.
+    state.push = connectPush({ onEvent, onState: () => {}, onSessionEnded: () => { state.push.reset(); showLogin(); } });
     window.addEventListener("hashchange", () => { state.inboxAlert = ""; route(); });  // seen once they move on
   }
   route();

@@ -85,9 +85,16 @@ async function showList() {
 
 async function logout() {
   try { await post("/api/logout"); } catch { /* the session may already be gone */ }
-  if (state.push) state.push.reset();
+  if (state.push) { state.push.close(); state.push.reset(); }
   localStorage.removeItem(CACHE_KEY);
   location.hash = "";
+  showLogin();
+}
+
+// Logged out elsewhere, deactivated, password changed or expired: as after a 401, without the cached list.
+function sessionEnded() {
+  state.push.reset();
+  localStorage.removeItem(CACHE_KEY);
   showLogin();
 }
 
@@ -254,8 +261,10 @@ async function boot() {
     if (failure.status === 401) { showLogin(); return; }
     setOnline(false);
   }
-  if (!state.push) {  // once per page: logging in again reuses the connection and the listeners
-    state.push = connectPush({ onEvent, onState: (online) => setOnline(online && navigator.onLine) });
+  if (state.push) state.push.restart();  // logged in again: the same listeners, a socket for the new session
+  else {
+    state.push = connectPush({ onEvent, onState: (online) => setOnline(online && navigator.onLine),
+      onSessionEnded: sessionEnded });
     window.addEventListener("hashchange", route);
     window.addEventListener("online", () => setOnline(true));
     window.addEventListener("offline", () => setOnline(false));
