@@ -40,7 +40,7 @@ def report(label: str, samples: list[float]) -> None:
 async def one_fawen(api: ApiClient, tokens: dict[str, str], pushes: dict[str, Push],
                     push_ms: list[float], action_ms: list[float]) -> None:
     created = await api.post("/api/documents", {
-        "doc_type": "通知", "title": "关于做好冬季森林防火工作的通知", "main_to": [{"name": "各县（市、区）人民政府"}],
+        "doc_type": "通知", "title": "关于做好冬季森林防火工作的通知", "main_to": [{"group": "grp-county-govs"}],
         "body": [{"level": 0, "text": "现将有关事项通知如下。"}], "written_date": "2026-11-23"}, token=tokens[DRAFTER])
     document_id = created.body["id"]
 
@@ -80,8 +80,9 @@ async def race(services: Services, api: ApiClient) -> float:
         {"username": {"$in": heads}}).to_list(None)}
     tokens = await asyncio.gather(*(api.login(name) for name in users))
     drafter = await api.login(DRAFTER)
-    created = await api.post("/api/documents", {"title": "会签竞争", "main_to": [{"name": "各单位"}],
-                                                "body": [{"level": 0, "text": "正文"}]}, token=drafter)
+    created = await api.post("/api/documents", {"doc_type": "通知", "title": "会签竞争",
+                                                 "main_to": [{"external": True, "name": "各单位"}],
+                                                 "body": [{"level": 0, "text": "正文"}]}, token=drafter)
     started = await api.post("/api/instances", {"flow": "bench-race", "document_id": created.body["id"],
                                                 "variables": {"signers": list(users.values())}}, token=drafter)
     tasks = await services.mongo["tasks"].find({"instance_id": started.body["id"], "node": "cs"}).to_list(None)

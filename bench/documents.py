@@ -36,8 +36,8 @@ def long_notice(paragraphs: int) -> dict[str, Any]:
         level = 1 if index % 20 == 0 else (2 if index % 5 == 0 else 0)
         body.append({"level": level, "text": SENTENCE * 2})
     return {"doc_type": "通知", "title": "关于做好2026年冬季森林防火工作的通知",
-            "issuers": [{"unit_id": "sg-szf"}], "main_to": [{"name": "各县（市、区）人民政府"}],
-            "copy_to": [{"name": "市委办公室"}], "body": body, "written_date": "2026-11-22",
+            "issuers": [{"unit_id": "sg-szf"}], "main_to": [{"external": True, "name": "各县（市、区）人民政府"}],
+            "copy_to": [{"external": True, "name": "市委办公室"}], "body": body, "written_date": "2026-11-22",
             "printer": "韶关市人民政府办公室", "printed_date": "2026-11-23"}
 
 

@@ -58,7 +58,7 @@ async def run(endpoints: Endpoints, data_dir: Path) -> None:
     for run_index in range(RUNS):
         created = await api.post("/api/documents", {
             "doc_type": "通知", "title": f"关于做好冬季森林防火工作的通知（{run_index + 1}）",
-            "main_to": [{"name": "各县（市、区）人民政府，市直各单位"}],
+            "main_to": [{"external": True, "name": "各县（市、区）人民政府，市直各单位"}],
             "body": [{"level": 0, "text": "现将有关事项通知如下。"}]}, token=city)
         numbered = await api.post(f"/api/documents/{created.body['id']}/number",
                                   {"version": created.body["version"]}, token=city)

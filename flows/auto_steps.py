@@ -14,6 +14,8 @@ from flows.exchange.moves import ExchangeLog
 from oa.clock import utcnow
 from oa.document_output import docx_bytes
 from oa.documents import DocumentService
+from oa.errors import InvalidInput
+from oa.recipients import delivery_selectors
 from storage.blobs import MinioBlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -49,18 +51,28 @@ class AutoSteps:
         await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(data)})
 
     async def _dispatch(self, instance: dict[str, Any]) -> None:
-        """分发 to the platform units named as 主送 and 抄送; free-text recipients are outside the platform."""
+        """分发 to exactly the platform units the 主送 and 抄送 selectors resolve to (groups included);
+        external names are printed only. A document that names platform recipients but would reach
+        none stops here with the reason, never a silent success."""
         document = await self.documents.get(instance["document_id"])
-        main = [{"unit": item["unit_id"]} for item in document["content"]["main_to"] if item.get("unit_id")]
-        copy = [{"unit": item["unit_id"]} for item in document["content"]["copy_to"] if item.get("unit_id")]
+        main, copy = delivery_selectors(document["content"])
         if not main and not copy:
             await self.documents.mark_issued(document["_id"])
             return
         starter = instance["starter"]
         sender = {"_id": starter["user_id"], "display_name": starter["name"], "posts": []}
-        # The instance id as the key: a step run again after a crash finishes the same dispatch.
-        await self.dispatches.do_dispatch(document["_id"], sender, main=main, copy=copy,
-                                          idempotency_key=f"flow:{instance['_id']}")
+        try:
+            # The instance id as the key: a step run again after a crash finishes the same dispatch.
+            await self.dispatches.do_dispatch(document["_id"], sender, main=main, copy=copy,
+                                              idempotency_key=f"flow:{instance['_id']}")
+        except InvalidInput as error:
+            if error.code == "no_recipients" and error.details.get("already_sent"):
+                await self.documents.mark_issued(document["_id"])  # sent by hand before the flow got here
+                return
+            if error.code == "no_recipients":
+                raise InvalidInput("分发失败：主送、抄送所选的单位中没有可送达的单位（所选分组或范围内没有在用单位）；"
+                                   "请修改主送、抄送后重试", code="no_recipients") from None
+            raise
 
     async def _archive(self, instance: dict[str, Any]) -> None:
         await self.documents.mark_archived(instance["document_id"], instance["unit_id"])

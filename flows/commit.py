@@ -56,14 +56,24 @@ class StepWriter:
         if step.audits:
             await self.audit.insert_many(step.audits, session=session)
         document_update: dict[str, Any] = {}
-        if step.document_changes:
+        if step.document_changes or step.document_unsets:
             document_update["$set"] = {**step.document_changes, "updated_at": step.now}
             document_update["$inc"] = {"version": 1}
-        if participants:
+        if step.document_unsets:
+            document_update["$unset"] = {path: "" for path in sorted(step.document_unsets)}
+        if participants and instance["unit_id"] == step.document["drafting_unit_id"]:
+            # The document's own participants are its drafting side's; a recipient's 收文 flow on the
+            # same document is that unit's record and gives no sight of the drafting history.
             document_update["$addToSet"] = {"participants": {"$each": sorted(participants)}}
         if document_update:
             await self.documents.documents.update_one({"_id": instance["document_id"]}, document_update,
                                                       session=session)
+        starter = instance["starter"]["user_id"]
+        if step.actor is None or step.actor.user_id != starter:
+            # The drafter follows the flow live (the desk's timeline), whoever acted.
+            step.events.append((starter, "flow.updated", {
+                "instance_id": instance["_id"], "document_id": instance["document_id"], "title": instance["title"],
+                "node_name": instance["node_name"], "status": instance["status"]}))
         if step.events:
             await publish_many(self.mongo, session, await self._with_delegates(step.events, step.now))
 

@@ -57,7 +57,8 @@ class DemoActivity:
     async def _fawen(self, title: str, urgency: str, countersign: list[str]) -> None:
         drafter = await self._user("sg-szfb.ky1")
         document = await self.documents.do_create("sg-szfb", {
-            "title": title, "urgency": urgency, "main_to": [{"name": "各县（市、区）人民政府，市府直属各单位"}],
+            "doc_type": "通知", "title": title, "urgency": urgency, "issuers": [{"unit_id": "sg-szf"}],
+            "main_to": [{"group": "grp-county-govs"}, {"group": "grp-city-depts"}],
             "body": BODY, "contact": {"name": "胡文", "phone": "0751-8888888"}}, drafter)
         instance = await self.flows.do_start("fawen", document["_id"], {"countersign_units": countersign}, drafter)
         reviewer = await self._user("sg-szfb.bgszr1")
@@ -67,8 +68,8 @@ class DemoActivity:
     async def _dispatch_notice(self) -> None:
         clerk = await self._user("sg-szf.sfy1")
         document = await self.documents.do_create("sg-szf", {
-            "title": "关于开展2026年安全生产大检查的通知",
-            "main_to": [{"name": "各县（市、区）人民政府，各乡镇人民政府、街道办事处"}],
+            "doc_type": "通知", "title": "关于开展2026年安全生产大检查的通知",
+            "main_to": [{"group": "grp-county-govs"}, {"group": "grp-towns"}],
             "body": BODY[:1], "written_date": utcnow().date().isoformat()}, clerk)
         numbered = await self.documents.do_number(document["_id"], document["version"], clerk)
         await self.dispatches.do_dispatch(numbered["_id"], clerk, main=[{"group": "grp-county-govs"},

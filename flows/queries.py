@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.delegations import DelegationService
+from flows.outcomes import label
 from oa.errors import InvalidInput, NotFound
 from storage.mongo import Mongo
 
@@ -19,6 +20,7 @@ class FlowQueries:
         self.tasks = mongo["tasks"]
         self.instances = mongo["flow_instances"]
         self.audit = mongo["flow_audit"]
+        self.users = mongo["users"]
         self.delegations = delegations
 
     async def my_tasks(self, user_id: str, box: str, now: datetime, offset: int, limit: int,
@@ -39,6 +41,11 @@ class FlowQueries:
                 item["acting_for"] = next(person for person in people if person in item["assignees"])
         return items, counts[box], counts
 
+    async def takes_part(self, document_id: str, user_id: str) -> bool:
+        """Has the person a part in some flow on this document (a 收文 passed to them, say)?"""
+        return await self.instances.find_one({"document_id": document_id, "participants": user_id},
+                                             {"_id": 1}) is not None
+
     async def instance_view(self, instance_id: str) -> dict[str, Any]:
         instance = await self.instances.find_one({"_id": instance_id})
         if instance is None:
@@ -46,7 +53,23 @@ class FlowQueries:
         tasks = await self.tasks.find({"instance_id": instance_id}, {"undo": 0}).sort(
             [("created_at", 1), ("_id", 1)]).to_list(None)
         audit = await self.audit.find({"instance_id": instance_id}).sort([("at", 1), ("_id", 1)]).to_list(None)
-        return {"instance": instance, "timeline": instance["path"], "tasks": tasks, "audit": audit}
+        action_labels = {task["_id"]: task.get("action_label") for task in tasks}
+        for entry in audit:  # what each action reads as, in Chinese (同意, 不同意, 已阅, 签发, 退回, 转办…)
+            entry["label"] = label(entry["action"], action_labels.get(entry.get("task_id")))
+        for task in tasks:
+            task["outcome_label"] = label(task["outcome"], task.get("action_label")) if task.get("outcome") else None
+        return {"instance": instance, "timeline": instance["path"], "tasks": tasks, "audit": audit,
+                "current": await self._holders(tasks)}
+
+    async def _holders(self, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Who holds the flow's open tasks now, by name."""
+        open_tasks = [task for task in tasks if task["status"] == "active"]
+        ids = sorted({uid for task in open_tasks for uid in task["assignees"]})
+        names = {row["_id"]: row.get("display_name") or row["_id"]
+                 async for row in self.users.find({"_id": {"$in": ids}}, {"display_name": 1})}
+        return [{"task_id": task["_id"], "node_name": task["node_name"], "member_label": task["member_label"],
+                 "holders": [{"user_id": uid, "name": names.get(uid, uid)} for uid in task["assignees"]]}
+                for task in open_tasks]
 
     async def instances_of_document(self, document_id: str) -> list[dict[str, Any]]:
         return await self.instances.find({"document_id": document_id}, {"members": 0, "path": 0}).sort(

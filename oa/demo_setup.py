@@ -11,6 +11,7 @@ from typing import Any
 from oa import importer
 from oa.demo import DEMO_LOGINS, build_demo_hierarchy
 from oa.import_parse import ImportInput, parse_mapping
+from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
 from oa.recipients import RecipientService
 from storage.mongo import Mongo
@@ -52,11 +53,30 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
         # Every demo account shares one password, so one Argon2 hash serves them all.
         await importer.apply(mongo, plan, by="demo", progress=progress,
                              shared_password_hash=await hash_password(password))
+    await authorise_offices(mongo, hierarchy)
     recipients = RecipientService(mongo)
     for group in DEMO_GROUPS:
         await recipients.do_save_group(group, by="demo")
     csv_path = write_demo_users(hierarchy, data_dir)
     return DemoResult(not already, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
+
+
+def office_authorisations(hierarchy: dict[str, Any]) -> dict[str, str]:
+    """office unit id -> the organ it drafts for: each 党委办公室 and 政府办公室 for its 党委/政府,
+    the way 市政府办公室 drafts the documents of 韶关市人民政府."""
+    units = {unit["id"]: unit for unit in hierarchy["units"]}
+    return {f"{unit['id']}b": unit["id"] for unit in hierarchy["units"]
+            if unit["type"] in ("党委", "政府") and units.get(f"{unit['id']}b", {}).get("parent") == unit["id"]}
+
+
+async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> None:
+    """Seed the demo's drafting authorisations (an admin keeps them with PATCH /api/units/{office})."""
+    orgs = OrgService(mongo)
+    for office_id, organ_id in office_authorisations(hierarchy).items():
+        office = await orgs.get(office_id)
+        if organ_id not in (office.get("drafts_for") or []):
+            await orgs.update(office_id, {"drafts_for": [*(office.get("drafts_for") or []), organ_id]},
+                              office["version"], by="demo")
 
 
 def write_demo_users(hierarchy: dict[str, Any], data_dir: Path) -> Path:

@@ -67,30 +67,95 @@ def _date(value: Any, name: str, problems: list[str]) -> str | None:
     return parsed.isoformat()
 
 
-def _organs(value: Any, name: str, problems: list[str], keys: tuple[str, ...] = ("unit_id", "name")) -> list[dict]:
-    """A list of {unit_id, name}: a unit on the platform, or a free-text body (unit_id null)."""
+def _entries(value: Any, name: str, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(value, list) or len(value) > MAX_RECIPIENTS:
         problems.append(f"{name} must be a list of at most {MAX_RECIPIENTS} entries")
         return []
-    cleaned = []
+    found = []
     for index, item in enumerate(value):
         where = f"{name}[{index}]"
-        if isinstance(item, str):
-            item = {"name": item}
-        if not isinstance(item, dict) or set(item) - set(keys):
-            problems.append(f"{where} must be an object with keys {', '.join(keys)}")
+        if not isinstance(item, dict):
+            problems.append(f"{where} must be an object such as {{'unit_id': id}} or {{'name': …, 'external': true}}")
             continue
-        unit_id = item.get("unit_id")
-        if unit_id is not None and not isinstance(unit_id, str):
-            problems.append(f"{where}.unit_id must be a unit id or null")
+        found.append((where, item))
+    return found
+
+
+def _external(item: dict[str, Any], where: str, problems: list[str], keys: set[str]) -> dict[str, Any] | None:
+    """An organ outside the platform: printed, never delivered to, never numbered with."""
+    if item.get("external") is not True:
+        problems.append(f"{where}.external must be true (an external name is marked as such)")
+        return None
+    if set(item) - keys:
+        problems.append(f"{where}: an external name has only {', '.join(sorted(keys))}")
+        return None
+    name = _text(item.get("name"), f"{where}.name", problems, MAX_NAME, required=True)
+    return {"external": True, "name": name}
+
+
+def _issuers(value: Any, problems: list[str]) -> list[dict[str, Any]]:
+    """Issuing organs: platform units (`{"unit_id": id}`, optional `mark`) or marked external names.
+
+    Names and 机关代字 of platform units come from the units themselves, never from the client,
+    so no draft can borrow another organ's name or number sequence.
+    """
+    cleaned = []
+    for where, item in _entries(value, "issuers", problems):
+        if "external" in item:
+            entry = _external(item, where, problems, {"external", "name", "mark"})
+            if entry is not None:
+                entry["mark"] = _text(item.get("mark") or "", f"{where}.mark", problems, MAX_NAME)
+                cleaned.append({"unit_id": None, **entry, "code": ""})
             continue
-        entry = {key: item.get(key) for key in keys}
-        entry["name"] = _text(item.get("name") or "", f"{where}.name", problems, MAX_NAME)
-        for key in keys[2:]:
-            entry[key] = _text(item.get(key) or "", f"{where}.{key}", problems, MAX_NAME)
-        if not unit_id and not entry["name"]:
-            problems.append(f"{where} needs a unit_id or a name")
-        cleaned.append(entry)
+        unit_id = item.get("unit_id", item.get("unit"))
+        if not isinstance(unit_id, str) or not unit_id:
+            problems.append(f"{where} names no unit: give unit_id, or mark an organ outside the platform "
+                            "with external: true")
+            continue
+        if unknown := set(item) - {"unit_id", "unit", "mark"}:
+            problems.append(f"{where}: {', '.join(sorted(unknown))} cannot be given for a platform unit: its name "
+                            "and 机关代字 are the unit's own")
+            continue
+        cleaned.append({"unit_id": unit_id, "name": "", "code": "",
+                        "mark": _text(item.get("mark") or "", f"{where}.mark", problems, MAX_NAME)})
+    return cleaned
+
+
+SELECTOR_KEYS = ("unit", "group", "subtree", "level", "type", "include_self")
+
+
+def _recipients(value: Any, name: str, problems: list[str]) -> list[dict[str, Any]]:
+    """主送/抄送: selectors of platform units (delivered to) or marked external names (printed only).
+
+    Stored forms: `{"unit_id", "name"}`, `{"group", "name"}`, `{"subtree", "level"?, "type"?,
+    "include_self"?, "name"}`, `{"level"?, "type"?, "name"}` and `{"external": true, "name"}`.
+    The printed name of a selector is derived when the document is completed; a subtree or
+    level selector may carry a name of its own to print instead.
+    """
+    cleaned = []
+    for where, item in _entries(value, name, problems):
+        if "external" in item:
+            entry = _external(item, where, problems, {"external", "name"})
+            if entry is not None:
+                cleaned.append(entry)
+            continue
+        if "unit_id" in item or "unit" in item:
+            unit_id = item.get("unit_id", item.get("unit"))
+            if not isinstance(unit_id, str) or not unit_id or set(item) - {"unit_id", "unit", "name"}:
+                problems.append(f"{where} must be {{'unit_id': id}}")
+                continue
+            cleaned.append({"unit_id": unit_id, "name": ""})
+            continue
+        selector = {key: item[key] for key in SELECTOR_KEYS if key in item}
+        if not selector:
+            problems.append(f"{where} names no unit: choose a unit, a group or a level, or mark a name outside "
+                            "the platform with external: true (it is then printed but not delivered)")
+            continue
+        if unknown := set(item) - {*SELECTOR_KEYS, "name"}:
+            problems.append(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+            continue
+        label = _text(item.get("name") or "", f"{where}.name", problems, MAX_NAME)
+        cleaned.append({**selector, "name": label, "name_given": bool(label)})
     return cleaned
 
 
@@ -167,9 +232,9 @@ def clean_content(data: dict[str, Any]) -> dict[str, Any]:
     cleaners = {
         "doc_type": lambda v: _text(v, "doc_type", problems, 10, required=True),
         "title": lambda v: _text(v, "title", problems, MAX_TITLE, required=True),
-        "issuers": lambda v: _organs(v, "issuers", problems, ("unit_id", "name", "mark", "code")),
-        "main_to": lambda v: _organs(v, "main_to", problems),
-        "copy_to": lambda v: _organs(v, "copy_to", problems),
+        "issuers": lambda v: _issuers(v, problems),
+        "main_to": lambda v: _recipients(v, "main_to", problems),
+        "copy_to": lambda v: _recipients(v, "copy_to", problems),
         "body": lambda v: _body(v, problems),
         "note": lambda v: _text(v, "note", problems, 500),
         "signers": lambda v: _signers(v, problems),
@@ -211,4 +276,22 @@ def completeness_problems(content: dict[str, Any]) -> list[str]:
         problems.append("主送机关 (main_to) is empty")
     if not content["issuers"] or not content["issuers"][0].get("code"):
         problems.append("the host issuing organ has no 机关代字 (code) to number with")
+    return problems
+
+
+# 文种 whose text addresses no 主送机关 (published or recorded rather than sent to someone).
+WITHOUT_MAIN_TO = ("公告", "通告", "公报", "纪要", "命令", "决议")
+
+
+def review_problems(content: dict[str, Any]) -> list[str]:
+    """What a draft still lacks before it may be sent for approval (送审), in words for the drafter."""
+    problems = []
+    if not content.get("doc_type"):
+        problems.append("缺少文种")
+    if not (content.get("title") or "").strip():
+        problems.append("缺少标题")
+    if not content.get("main_to") and content.get("doc_type") not in WITHOUT_MAIN_TO:
+        problems.append("缺少主送机关")
+    if not any((paragraph.get("text") or "").strip() for paragraph in content.get("body") or []):
+        problems.append("缺少正文")
     return problems

@@ -19,8 +19,10 @@ from oa.direction import derive_direction
 from oa.doc_types import DocTypeService
 from oa.document_fields import EMPTY_CONTENT, clean_content, completeness_problems
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.issuers import check_issuers, check_numberable
 from oa.numbering import DocNumber, NumberService
 from oa.orgs import OrgService
+from oa.recipients import RecipientService, check_selectors
 from oa.redline import redline
 from storage.mongo import SCHEMA_VERSION, Mongo, Session
 
@@ -47,9 +49,11 @@ def author_of(user: dict[str, Any], unit_id: str) -> dict[str, Any]:
 
 
 class DocumentService:
-    def __init__(self, mongo: Mongo, orgs: OrgService, doc_types: DocTypeService, numbers: NumberService) -> None:
+    def __init__(self, mongo: Mongo, orgs: OrgService, doc_types: DocTypeService, numbers: NumberService,
+                 recipients: RecipientService) -> None:
         self.mongo = mongo
         self.orgs = orgs
+        self.recipients = recipients
         self.doc_types = doc_types
         self.numbers = numbers
         self.documents = mongo["documents"]
@@ -91,10 +95,15 @@ class DocumentService:
         unit = await self.orgs.get(unit_id)
         if unit["status"] != "active":
             raise InvalidInput(f"unit {unit_id} is dissolved and cannot draft documents")
-        content = {**EMPTY_CONTENT, **clean_content({"doc_type": "通知", **fields})}
+        cleaned = clean_content(fields)
+        if not cleaned.get("doc_type"):
+            # 文种 decides the layout, the direction and what the draft must contain: the clerk picks it.
+            raise InvalidInput("choose the 文种 (doc_type) of the document", code="invalid_document",
+                               field="doc_type", problems=["doc_type is required"])
+        content = {**EMPTY_CONTENT, **cleaned}
         if not fields.get("issuers"):
             content["issuers"] = [{"unit_id": unit_id, "name": "", "mark": "", "code": ""}]
-        content = await self._complete(content, direction_given="direction" in fields and fields["direction"])
+        content = await self._complete(content, unit, direction_given="direction" in fields and fields["direction"])
         now = utcnow()
         document = {
             "_id": new_document_id(), "schema_version": SCHEMA_VERSION, "version": 1, "status": "draft",
@@ -124,9 +133,9 @@ class DocumentService:
                                       for item in content["attachments"]]
             return content
 
-        async def complete(content: dict[str, Any]) -> dict[str, Any]:
+        async def complete(content: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
             given = fields["direction"] is not None if "direction" in fields else content["direction_set"]
-            return await self._complete(content, direction_given=given)
+            return await self._complete(content, unit, direction_given=given)
 
         return await self._write(doc_id, version, user, "edit", change, complete)
 
@@ -163,12 +172,13 @@ class DocumentService:
         if document["status"] not in NUMBERABLE_STATUSES:
             raise Conflict(f"a {document['status']} document cannot be numbered", code="wrong_status",
                            status=document["status"])
-        host = document["content"]["issuers"][0] if document["content"]["issuers"] else None
-        if host and not host.get("code") and host.get("unit_id"):
-            # The unit may have been given its 机关代字 after the draft was started.
-            code = (await self.orgs.get(host["unit_id"])).get("code") or ""
-            document["content"] = {**document["content"],
-                                   "issuers": [{**host, "code": code}, *document["content"]["issuers"][1:]]}
+        check_numberable(document, await self.orgs.get(document["drafting_unit_id"]))
+        host = document["content"]["issuers"][0]
+        # The sequence is always the lead issuer's own current 机关代字 (it may have been given or
+        # changed since the draft was started); a stored code is never trusted.
+        code = (await self.orgs.get(host["unit_id"])).get("code") or ""
+        document["content"] = {**document["content"], "issuers": [
+            {**host, "code": code}, *({**issuer, "code": ""} for issuer in document["content"]["issuers"][1:])]}
         if problems := completeness_problems(document["content"]):
             raise InvalidInput("the document is not ready for a 发文字号: " + "; ".join(problems),
                                code="incomplete_document", problems=problems)
@@ -263,8 +273,9 @@ class DocumentService:
 
     # Internals ----------------------------------------------------------------------------
 
-    async def _complete(self, content: dict[str, Any], direction_given: bool) -> dict[str, Any]:
-        """Fill names from the platform's units, check the relations, derive the direction."""
+    async def _complete(self, content: dict[str, Any], drafting_unit: dict[str, Any],
+                        direction_given: bool) -> dict[str, Any]:
+        """Fill names from the platform's units and groups, check who may issue, derive the direction."""
         doc_type = await self.doc_types.require(content["doc_type"])
         referenced = {entry["unit_id"] for key in ("issuers", "main_to", "copy_to") for entry in content[key]
                       if entry.get("unit_id")}
@@ -274,9 +285,9 @@ class DocumentService:
                      if units[unit_id]["status"] != "active"]
         if problems:
             raise InvalidInput("; ".join(problems), code="unknown_unit", problems=problems)
+        check_issuers(drafting_unit, content["issuers"])
         for key in ("main_to", "copy_to"):
-            content[key] = [{**entry, "name": entry["name"] or units[entry["unit_id"]]["name"]}
-                            for entry in content[key]]
+            content[key] = [await self._recipient(entry, units, drafting_unit["_id"]) for entry in content[key]]
         content["issuers"] = [self._issuer(entry, units.get(entry.get("unit_id") or ""), content["doc_type"])
                               for entry in content["issuers"]]
         if not direction_given:
@@ -289,12 +300,27 @@ class DocumentService:
                                code="invalid_document", field="main_to")
         return content
 
+    async def _recipient(self, entry: dict[str, Any], units: dict[str, dict[str, Any]],
+                         drafting_unit_id: str) -> dict[str, Any]:
+        """A 主送/抄送 entry with the name it prints as: the unit's, the group's own, or a derived one."""
+        if entry.get("external"):
+            return entry
+        if entry.get("unit_id"):
+            return {"unit_id": entry["unit_id"], "name": units[entry["unit_id"]]["name"]}
+        selector = {key: value for key, value in entry.items() if key not in ("name", "name_given")}
+        check_selectors([selector], "recipient")
+        label = await self.recipients.label(selector, drafting_unit_id)
+        given = entry.get("name_given") and "group" not in selector
+        return {**selector, "name": entry["name"] if given else label, "name_given": bool(given)}
+
     @staticmethod
     def _issuer(entry: dict[str, Any], unit: dict[str, Any] | None, doc_type: str) -> dict[str, Any]:
-        name = entry["name"] or (unit["name"] if unit else "")
+        """A platform issuer takes its name and 机关代字 from its unit; an external one has no code."""
+        name = unit["name"] if unit else entry["name"]
         mark = entry["mark"] or (name if doc_type in LETTER_TYPES else f"{name}文件")
-        code = entry["code"] or ((unit or {}).get("code") or "")
-        return {"unit_id": entry.get("unit_id"), "name": name, "mark": mark, "code": code}
+        shown = {"unit_id": entry.get("unit_id"), "name": name, "mark": mark,
+                 "code": (unit.get("code") or "") if unit else ""}
+        return {**shown, "external": True} if entry.get("external") else shown
 
     @staticmethod
     def _check_version(document: dict[str, Any], version: int | None) -> None:
@@ -304,7 +330,7 @@ class DocumentService:
 
     async def _write(self, doc_id: str, version: int | None, user: dict[str, Any], action: str,
                      change: Callable[[dict[str, Any]], dict[str, Any]],
-                     complete: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+                     complete: Callable[[dict[str, Any], dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
                      ) -> dict[str, Any]:
         """Apply `change` to a draft's content at `version` (None: the current one, for appends)."""
         document = await self.get(doc_id)
@@ -314,7 +340,7 @@ class DocumentService:
                            code="not_a_draft", status=document["status"])
         content = change(document)
         if complete:
-            content = await complete(content)
+            content = await complete(content, await self.orgs.get(document["drafting_unit_id"]))
         author = author_of(user, document["drafting_unit_id"])
 
         async def work(session: Session) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def unit_record(data: dict[str, Any], unit_id: str, parent: dict[str, Any] | Non
         "code": fields.get("code"),
         "flags": fields.get("flags", []),
         "vertical_parent_id": fields.get("vertical_parent_id"),
+        "drafts_for": fields.get("drafts_for", []),
         "sort": fields.get("sort", 0),
         "parent_id": parent["_id"] if parent else None,
         "ancestors": [*parent["ancestors"], parent["_id"]] if parent else [],
@@ -146,6 +147,7 @@ class OrgService:
         if not problems:
             problems += check_placement(data["level"], parent)
         problems += await self._check_vertical_parent(data.get("vertical_parent_id"))
+        problems += await self._check_drafts_for(data.get("drafts_for"), unit_id)
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
@@ -166,6 +168,7 @@ class OrgService:
             raise InvalidInput(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
         problems = check_fields(changes, partial=True)
         problems += await self._check_vertical_parent(changes.get("vertical_parent_id"), unit_id)
+        problems += await self._check_drafts_for(changes.get("drafts_for"), unit_id)
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
@@ -278,6 +281,15 @@ class OrgService:
         if await self.find(vertical_parent_id) is None:
             return [f"vertical_parent_id {vertical_parent_id} does not exist"]
         return []
+
+    async def _check_drafts_for(self, unit_ids: Any, unit_id: str) -> list[str]:
+        if not unit_ids or not isinstance(unit_ids, list):
+            return []
+        if unit_id in unit_ids:
+            return ["drafts_for names the unit itself: a unit always drafts in its own name"]
+        found = await self.get_many([unit for unit in unit_ids if isinstance(unit, str)])
+        return [f"drafts_for: unit {unit} does not exist or is dissolved" for unit in unit_ids
+                if unit not in found or found[unit]["status"] != "active"]
 
     async def _raise_stale(self, unit_id: str, version: int) -> None:
         current = await self.get(unit_id)

@@ -10,7 +10,12 @@ reorganisation (机构改革):
   governments; all city departments);
 - `{"group": id}` — a saved group, itself a list of selectors.
 
-Only active units are ever chosen. A group belongs to the platform (`unit_id` null) or to a unit.
+Only active units are ever chosen. A group belongs to the platform (`unit_id` null) or to a unit,
+and only its own unit may send with a unit's group.
+
+A document stores its 主送/抄送 as these selectors with the name each prints as (a group prints
+its own name), plus external names that are printed but never delivered; `delivery_selectors`
+turns the stored entries back into what the exchange delivers to.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import secrets
 from typing import Any
 
 from oa.clock import utcnow
-from oa.errors import InvalidInput, NotFound
-from oa.unit_fields import LEVELS, UNIT_TYPES
+from oa.errors import Conflict, InvalidInput, NotFound
+from oa.unit_fields import LEVEL_NAMES, LEVELS, UNIT_TYPES
 from storage.mongo import SCHEMA_VERSION, Mongo
 
 SELECTOR_KEYS = {"unit": {"unit"}, "subtree": {"subtree", "include_self", "level", "type"},
@@ -63,6 +68,28 @@ def check_selectors(selectors: Any, name: str) -> list[dict[str, Any]]:
     return selectors
 
 
+def entry_selector(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The selector a stored 主送/抄送 entry delivers to; None for an external name (printed only)."""
+    if entry.get("external"):
+        return None
+    if entry.get("unit_id"):
+        return {"unit": entry["unit_id"]}
+    return {key: entry[key] for key in ("group", "subtree", "include_self", "level", "type") if key in entry}
+
+
+def delivery_selectors(content: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(主送, 抄送) selectors of a document's platform recipients."""
+    def of(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [selector for entry in entries if (selector := entry_selector(entry)) is not None]
+
+    return of(content.get("main_to", [])), of(content.get("copy_to", []))
+
+
+def names_platform_recipients(content: dict[str, Any]) -> bool:
+    main, copy = delivery_selectors(content)
+    return bool(main or copy)
+
+
 class RecipientService:
     """Turns selectors into unit ids, and keeps the saved groups."""
 
@@ -70,16 +97,44 @@ class RecipientService:
         self.units = mongo["units"]
         self.groups = mongo["recipient_groups"]
 
-    async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients") -> list[str]:
-        """The active unit ids the selectors choose, in hierarchy order, each once."""
+    async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients",
+                      for_unit: str | None = None) -> list[str]:
+        """The active unit ids the selectors choose, in hierarchy order, each once.
+
+        `for_unit` is the unit sending: a unit's private group is usable by that unit only.
+        """
         check_selectors(selectors, name)
         chosen: dict[str, tuple[Any, ...]] = {}
         for index, selector in enumerate(selectors):
-            for unit in await self._units_of(selector, f"{name}[{index}]", depth=0):
+            for unit in await self._units_of(selector, f"{name}[{index}]", depth=0, for_unit=for_unit):
                 chosen[unit["_id"]] = (len(unit["ancestors"]), unit.get("sort", 0), unit["_id"])
         return sorted(chosen, key=chosen.__getitem__)
 
-    async def _units_of(self, selector: dict[str, Any], where: str, depth: int) -> list[dict[str, Any]]:
+    async def label(self, selector: dict[str, Any], for_unit: str | None) -> str:
+        """The name a selector prints as in a 主送/抄送 line (checks that what it names exists)."""
+        where = "recipient"
+        if "group" in selector:
+            return (await self.usable_group(selector["group"], for_unit, where))["name"]
+        kind = selector.get("type") or ""
+        level = LEVEL_NAMES.get(selector.get("level", ""), "")
+        what = f"各{kind}" if kind else f"各{level}单位" if level else "各单位"
+        if "subtree" in selector:
+            root = await self.units.find_one({"_id": selector["subtree"]}, {"name": 1})
+            if root is None:
+                raise InvalidInput(f"{where}: unit {selector['subtree']} does not exist", code="unknown_unit")
+            return f"{root['name']}所属{what}"
+        return what
+
+    async def usable_group(self, group_id: str, for_unit: str | None, where: str) -> dict[str, Any]:
+        group = await self.groups.find_one({"_id": group_id})
+        if group is None or (group.get("unit_id") is not None and group["unit_id"] != for_unit):
+            # Another unit's private group is as good as absent: its existence is not disclosed.
+            raise InvalidInput(f"{where}: there is no recipient group {group_id} among the platform's groups and "
+                               "your unit's own", code="unknown_group", field=where)
+        return group
+
+    async def _units_of(self, selector: dict[str, Any], where: str, depth: int,
+                        for_unit: str | None = None) -> list[dict[str, Any]]:
         projection = {"ancestors": 1, "sort": 1}
         if "unit" in selector:
             unit = await self.units.find_one({"_id": selector["unit"]}, {**projection, "status": 1, "name": 1})
@@ -91,10 +146,11 @@ class RecipientService:
         if "group" in selector:
             if depth > 0:
                 raise InvalidInput(f"{where}: a group cannot contain another group", field=where)
-            group = await self.get_group(selector["group"])
+            group = await self.usable_group(selector["group"], for_unit, where)
             found: list[dict[str, Any]] = []
             for index, inner in enumerate(group["selectors"]):
-                found += await self._units_of(inner, f"{where} group {group['name']}[{index}]", depth + 1)
+                found += await self._units_of(inner, f"{where} group {group['name']}[{index}]", depth + 1,
+                                              for_unit)
             return found
         query: dict[str, Any] = {"status": "active"}
         if "level" in selector:
@@ -135,6 +191,10 @@ class RecipientService:
             raise InvalidInput("a group cannot contain another group", field="selectors")
         await self.resolve(selectors, "selectors")  # every named unit exists
         group_id = data.get("id") or "grp-" + secrets.token_hex(6)
+        existing = await self.groups.find_one({"_id": group_id}, {"unit_id": 1})
+        if existing is not None and existing.get("unit_id") != data.get("unit_id"):
+            # Saving over another owner's group would hand it over: the id is taken, whoever holds it.
+            raise Conflict(f"recipient group id {group_id} is taken", code="group_id_taken")
         now = utcnow()
         record = {"name": name.strip(), "unit_id": data.get("unit_id"), "selectors": selectors,
                   "updated_by": by, "updated_at": now}

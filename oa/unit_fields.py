@@ -20,7 +20,9 @@ UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 # 机关代字: Chinese characters (and the occasional Latin letter), e.g. 韶府, 韶府办.
 CODE_RE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,10}$")
 
-EDITABLE = ("name", "short_name", "type", "code", "flags", "vertical_parent_id", "sort")
+EDITABLE = ("name", "short_name", "type", "code", "flags", "vertical_parent_id", "sort", "drafts_for")
+# The units a unit may draft in the name of (市政府办公室 for 韶关市人民政府); see oa/issuers.py.
+MAX_DRAFTS_FOR = 20
 
 
 def check_unit_id(value: Any) -> list[str]:
@@ -48,8 +50,14 @@ def check_fields(data: dict[str, Any], partial: bool = False) -> list[str]:
     if code not in (None, "") and (not isinstance(code, str) or not CODE_RE.match(code)):
         problems.append(f"code (机关代字) must be 1–10 Chinese characters or letters (got {code!r})")
     flags = data.get("flags", [])
-    if not isinstance(flags, list) or any(flag not in FLAGS for flag in flags):
-        problems.append(f"flags must be a list drawn from {', '.join(FLAGS)} (got {flags!r})")
+    # Each flag must be text before it is looked up: a nested list or object is not hashable.
+    if not isinstance(flags, list) or any(not isinstance(flag, str) or flag not in FLAGS for flag in flags):
+        problems.append(f"flags must be a list drawn from {', '.join(FLAGS)} (got {flags!r:.200})")
+    drafts_for = data.get("drafts_for", [])
+    if not isinstance(drafts_for, list) or len(drafts_for) > MAX_DRAFTS_FOR or not all(
+            isinstance(unit, str) and UNIT_ID_RE.match(unit) for unit in drafts_for):
+        problems.append(f"drafts_for must be a list of at most {MAX_DRAFTS_FOR} unit ids (the units this unit "
+                        "may draft in the name of)")
     sort = data.get("sort")
     if sort is not None and (not isinstance(sort, int) or isinstance(sort, bool)):
         problems.append("sort must be an integer")
@@ -78,6 +86,8 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
         out["flags"] = sorted(set(data["flags"] or []))
     if "sort" in data:
         out["sort"] = data["sort"] or 0
+    if "drafts_for" in data:
+        out["drafts_for"] = sorted(set(data["drafts_for"] or []))
     if "vertical_parent_id" in data:
         out["vertical_parent_id"] = data["vertical_parent_id"] or None
     return out

@@ -38,8 +38,10 @@ async def upload(api: ApiClient, doc_id: str, data: bytes, name: str, token: str
 
 
 async def new_draft(api: ApiClient, token: str) -> str:
-    response = await api.post("/api/documents", {"title": "关于报送材料的通知", "body": ["请按附件报送。"],
-                                               "main_to": ["各村（居）委会"]}, token=token)
+    response = await api.post("/api/documents", {"doc_type": "通知", "title": "关于报送材料的通知",
+                                                 "body": ["请按附件报送。"],
+                                                 "main_to": [{"external": True, "name": "各村（居）委会"}]},
+                              token=token)
     assert response.status == 201, response
     return str(response.body["id"])
 

@@ -22,7 +22,8 @@ async def test_fawen_end_to_end_on_the_demo_hierarchy(demo_api: ApiClient) -> No
     pushes = {name: await Push.connect(api.base_url, tokens[name]) for name in people}
     created = await api.post("/api/documents", {
         "doc_type": "通知", "title": "关于做好2026年冬季森林防火工作的通知",
-        "main_to": [{"name": "各县（市、区）人民政府"}], "copy_to": [{"name": "市委办公室"}],
+        "issuers": [{"unit_id": "sg-szf"}], "main_to": [{"group": "grp-county-govs"}],
+        "copy_to": [{"unit_id": "sg-swb"}],
         "body": [{"level": 0, "text": "为切实做好今冬明春森林防火工作，现将有关事项通知如下。"},
                  {"level": 1, "text": "压实防火责任"}, {"level": 0, "text": "各地要落实属地管理责任。"}],
         "written_date": "2026-11-23", "urgency": "特急"}, token=tokens[DRAFTER])
@@ -63,11 +64,16 @@ async def test_fawen_end_to_end_on_the_demo_hierarchy(demo_api: ApiClient) -> No
     assert (await api.post(f"/api/tasks/{recheck['task_id']}/approve", {}, token=tokens[OFFICE_HEAD])).status == 200
     seal = await expect_task(CLERK, "用印", acted)
     document = (await api.get(f"/api/documents/{document_id}", token=tokens[DRAFTER])).body
-    assert document["content"]["doc_number"].startswith("韶府办〔2026〕")
+    # Drafted by 市政府办公室 in the name of 韶关市人民政府: the city government's sequence.
+    assert document["content"]["doc_number"].startswith("韶府〔2026〕")
     assert (await api.post(f"/api/tasks/{seal['task_id']}/approve", {}, token=tokens[CLERK])).status == 200
 
     document = (await api.get(f"/api/documents/{document_id}", token=tokens[DRAFTER])).body
     assert document["status"] == "issued" and document["rendition"]["size"] > 10_000
+    # The flow's 分发 reached the group chosen as 主送 (10 county governments) and the 抄送.
+    sent = (await api.get("/api/exchange/sent?limit=200", token=tokens[CLERK])).body["items"]
+    mine = [item for item in sent if item["document_id"] == document_id]
+    assert len(mine) == 1 and mine[0]["total"] == 11, mine
     rendered = await api.get(f"/api/documents/{document_id}/render.docx", token=tokens[DRAFTER])
     assert rendered.status == 200 and rendered.body[:2] == b"PK"
     print("push after each action (s):", ", ".join(f"{value:.3f}" for value in latencies))

@@ -21,7 +21,7 @@ class Desk:
 
     async def draft(self, who: str = "clerk", **fields: Any) -> dict[str, Any]:
         body = {"doc_type": "通知", "title": "关于做好冬季森林防火工作的通知",
-                "main_to": [{"unit_id": None, "name": "各村（居）委会"}],
+                "main_to": [{"external": True, "name": "各村（居）委会"}],
                 "body": [{"level": 0, "text": "现将有关事项通知如下。"}, {"level": 1, "text": "提高认识"}], **fields}
         response = await self.api.post("/api/documents", body, token=self.tokens[who])
         assert response.status == 201, response
@@ -39,14 +39,15 @@ async def desk(services: Services, api: ApiClient) -> Desk:
 
 
 async def test_create_fills_issuer_from_the_drafting_unit(desk: Desk) -> None:
-    document = await desk.draft(main_to=[{"unit_id": "county-a"}], copy_to=["县委办公室"], urgency="加急")
+    document = await desk.draft(main_to=[{"unit_id": "county-a"}], copy_to=[{"external": True, "name": "县委办公室"}],
+                                urgency="加急")
     content = document["content"]
     assert document["status"] == "draft" and document["version"] == 1
     assert document["drafting_unit_id"] == "town-a1"
     assert content["issuers"] == [{"unit_id": "town-a1", "name": "甲一镇人民政府", "mark": "甲一镇人民政府文件",
                                    "code": ""}]
     assert content["main_to"] == [{"unit_id": "county-a", "name": "甲县人民政府"}]
-    assert content["copy_to"] == [{"unit_id": None, "name": "县委办公室"}]
+    assert content["copy_to"] == [{"external": True, "name": "县委办公室"}]
     assert content["direction"] == "上行"  # a town writing to its county
     assert content["urgency"] == "加急" and content["doc_number"] is None
 
@@ -60,7 +61,7 @@ async def test_create_fills_issuer_from_the_drafting_unit(desk: Desk) -> None:
 ])
 async def test_direction_is_derived_from_the_hierarchy(desk: Desk, issuer: str, recipients: list[str],
                                                        doc_type: str, expected: str) -> None:
-    main_to = [{"unit_id": unit} for unit in recipients] or [{"name": "省应急管理厅"}]
+    main_to = [{"unit_id": unit} for unit in recipients] or [{"external": True, "name": "省应急管理厅"}]
     if expected == "上行" and len(main_to) > 1:
         response = await desk.api.post("/api/documents", {"doc_type": doc_type, "title": "t", "main_to": main_to},
                                         token=desk.tokens["aadmin"])
@@ -98,9 +99,16 @@ async def test_bad_fields_are_named(desk: Desk) -> None:
     unknown_type = await desk.api.post("/api/documents", {"title": "t", "doc_type": "通知单"},
                                        token=desk.tokens["clerk"])
     assert unknown_type.body["code"] == "unknown_doc_type"
-    unknown_unit = await desk.api.post("/api/documents", {"title": "t", "main_to": [{"unit_id": "nowhere"}]},
+    unknown_unit = await desk.api.post("/api/documents", {"doc_type": "通知", "title": "t",
+                                                          "main_to": [{"unit_id": "nowhere"}]},
                                        token=desk.tokens["clerk"])
     assert unknown_unit.status == 400 and "unit nowhere does not exist" in unknown_unit.body["message"]
+    no_type = await desk.api.post("/api/documents", {"title": "t"}, token=desk.tokens["clerk"])
+    assert no_type.status == 400 and no_type.body["field"] == "doc_type"  # 文种 has no default
+    unmarked = await desk.api.post("/api/documents", {"doc_type": "通知", "title": "t",
+                                                      "main_to": [{"name": "各村（居）委会"}]},
+                                   token=desk.tokens["clerk"])
+    assert unmarked.status == 400 and "external" in unmarked.body["message"]
 
 
 async def test_stale_edit_gets_409_and_overwrites_nothing(desk: Desk) -> None:

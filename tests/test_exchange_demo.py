@@ -33,7 +33,7 @@ def demo_units() -> tuple[list[str], list[str], dict[str, str]]:
 
 async def numbered_notice(api: ApiClient, token: str, title: str) -> str:
     created = await api.post("/api/documents", {
-        "doc_type": "通知", "title": title, "main_to": [{"name": "各县（市、区）人民政府，各乡镇人民政府、街道办事处"}],
+        "doc_type": "通知", "title": title, "main_to": [{"group": "grp-county-govs"}, {"group": "grp-towns"}],
         "body": [{"level": 0, "text": "现将有关事项通知如下。"}], "written_date": "2026-11-23"}, token=token)
     assert created.status == 201, created
     numbered = await api.post(f"/api/documents/{created.body['id']}/number", {"version": created.body["version"]},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flows.access import Access
 from flows.actions import FlowService
 from flows.auto_steps import AutoSteps
 from flows.calendar import CalendarStore
@@ -74,6 +75,7 @@ class Services:
     receipts: ReceiptService
     exchange_queries: ExchangeQueries
     exchange_stats: ExchangeStatistics
+    access: Access
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -91,7 +93,8 @@ class Services:
         orgs = OrgService(mongo)
         doc_types = DocTypeService(mongo)
         numbers = NumberService(mongo)
-        documents = DocumentService(mongo, orgs, doc_types, numbers)
+        recipients = RecipientService(mongo)
+        documents = DocumentService(mongo, orgs, doc_types, numbers, recipients)
         attachments = AttachmentService(
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
@@ -100,7 +103,6 @@ class Services:
         calendars = CalendarStore(mongo)
         delegations = DelegationService(mongo)
         urge_interval = timedelta(minutes=settings.urge_interval_minutes)
-        recipients = RecipientService(mongo)
         exchange_log = ExchangeLog(mongo)
         dispatches = DispatchService(mongo, orgs, documents, recipients, calendars, exchange_log, urge_interval)
         flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars,
@@ -108,12 +110,15 @@ class Services:
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
         events = EventHub(mongo)
         await events.start()
-        return cls(settings, mongo, blobs, orgs, users, sessions, await Authorizer.create(mongo),
+        authorizer = await Authorizer.create(mongo)
+        flow_queries = FlowQueries(mongo, delegations)
+        exchange_queries = ExchangeQueries(mongo)
+        return cls(settings, mongo, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
-                   FlowQueries(mongo, delegations), SignatureStore(blobs),
+                   flow_queries, SignatureStore(blobs),
                    DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),
-                   events, recipients, exchange_log, dispatches, receipts, ExchangeQueries(mongo),
-                   ExchangeStatistics(mongo, orgs))
+                   events, recipients, exchange_log, dispatches, receipts, exchange_queries,
+                   ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs))
 
     async def close(self) -> None:
         await self.events.stop()

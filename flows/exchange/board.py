@@ -20,6 +20,10 @@ def check_status(status: str | None) -> None:
         raise InvalidInput(f"status must be one of {', '.join(STATUS_NAMES)} (got {status!r})", field="status")
 
 
+ROUTE_FIELDS = {"_id": 1, "dispatch_id": 1, "sender_unit_id": 1, "sender_unit_name": 1, "note": 1, "status": 1,
+                "created_at": 1, "depth": 1}
+
+
 class ExchangeQueries:
     def __init__(self, mongo: Mongo) -> None:
         self.dispatches = mongo["dispatches"]
@@ -66,11 +70,22 @@ class ExchangeQueries:
                     ) -> tuple[list[dict[str, Any]], int]:
         """What was sent or forwarded to these units, newest first."""
         check_status(status)
-        query: dict[str, Any] = {"unit_id": {"$in": unit_ids}}
+        # A unit reached twice (by the city and again by its county's 转发) has one entry: the first
+        # receipt, with every route the document took to it.
+        query: dict[str, Any] = {"unit_id": {"$in": unit_ids}, "also_of": None}
         if status:
             query["status"] = status
         cursor = self.receipts.find(query).sort([("created_at", -1), ("_id", 1)]).skip(offset).limit(limit)
-        return await cursor.to_list(None), await self.receipts.count_documents(query)
+        rows = await cursor.to_list(None)
+        further: dict[str, list[dict[str, Any]]] = {}
+        if rows:
+            async for row in self.receipts.find({"also_of": {"$in": [row["_id"] for row in rows]}},
+                                                {**ROUTE_FIELDS, "also_of": 1}).sort("created_at", 1):
+                further.setdefault(row["also_of"], []).append(row)
+        for row in rows:
+            row["routes"] = [{key: item.get(key) for key in ROUTE_FIELDS}
+                             for item in [row, *further.get(row["_id"], [])]]
+        return rows, await self.receipts.count_documents(query)
 
     async def sent(self, unit_ids: list[str], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         query = {"sender_unit_id": {"$in": unit_ids}}

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.calendar import CalendarStore
-from flows.exchange.moves import ExchangeLog, audit_entry
+from flows.exchange.moves import ExchangeLog, audit_entry, delivery_key
 from flows.exchange.records import (
     SIGN_FOR_DEADLINES,
     ReceiptStatus,
@@ -29,7 +29,7 @@ from flows.exchange.records import (
 from flows.locks import KeyedLocks
 from oa.clock import CHINA, utcnow
 from oa.documents import DocumentService, author_of
-from oa.errors import Conflict, InvalidInput, NotFound
+from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
 from storage.events import publish_many
@@ -101,7 +101,24 @@ class DispatchService:
                                                        "idempotency_key": idempotency_key})
             if existing is not None:
                 return await self._replay(existing, request)
-        roles = await self._roles(main, copy, handling)
+        roles = await self._roles(main, copy, handling, sender_unit_id)
+        if parent is not None:
+            await self._check_forward_reach(sender_unit_id, list(roles))
+        # One send of a document by a unit at a time in this process (a double click waits and then
+        # finds everything sent); the deliveries' unique ids hold the same line across replicas.
+        async with self._locks.hold(f"send:{document_id}:{sender_unit_id}"):
+            return await self._send(document, sender_unit_id, user, roles, parent, request, idempotency_key,
+                                    reply_to)
+
+    async def _send(self, document: dict[str, Any], sender_unit_id: str, user: dict[str, Any],
+                    roles: dict[str, str], parent: dict[str, Any] | None, request: dict[str, Any],
+                    idempotency_key: str | None, reply_to: str | None) -> dict[str, Any]:
+        document_id = document["_id"]
+        if idempotency_key:
+            existing = await self.dispatches.find_one({"sender_unit_id": sender_unit_id,
+                                                       "idempotency_key": idempotency_key})
+            if existing is not None:
+                return await self._replay(existing, request)
         already = await self._already_sent(document_id, sender_unit_id, list(roles))
         targets = {unit_id: role for unit_id, role in roles.items() if unit_id not in already and
                    unit_id != sender_unit_id}
@@ -118,7 +135,12 @@ class DispatchService:
             existing = await self.dispatches.find_one({"sender_unit_id": sender_unit_id,
                                                        "idempotency_key": idempotency_key})
             return await self._replay(existing, request)
-        return await self.deliver(dispatch["_id"])
+        delivered = await self.deliver(dispatch["_id"])
+        if delivered["total"] == 0:  # a concurrent dispatch (another replica) delivered every unit first
+            await self.dispatches.delete_one({"_id": delivered["_id"], "total": 0})
+            raise InvalidInput("no recipients: every chosen unit has already received it from your unit",
+                               code="no_recipients", already_sent=len(delivered.get("skipped", [])))
+        return delivered
 
     async def deliver(self, dispatch_id: str) -> dict[str, Any]:
         """Create every receipt the dispatch still lacks; safe to run again at any point."""
@@ -216,8 +238,22 @@ class DispatchService:
             raise Conflict(f"only a signed and numbered document can be dispatched; this one is {document['status']}",
                            code="not_dispatchable", status=document["status"])
 
+    async def _check_forward_reach(self, sender_unit_id: str, unit_ids: list[str]) -> None:
+        """转发 reaches only the forwarder's own subtree (with that of the organ it drafts for, so a
+        county's 政府办公室 forwards to the county's towns)."""
+        sender = await self.orgs.get(sender_unit_id)
+        roots = {sender_unit_id, *(sender.get("drafts_for") or [])}
+        units = await self.orgs.get_many(unit_ids)
+        outside = [unit_id for unit_id in unit_ids
+                   if unit_id not in roots and not roots & set(units[unit_id]["ancestors"])]
+        if outside:
+            names = "、".join(units[unit_id]["name"] for unit_id in outside[:5])
+            raise Forbidden(f"转发 reaches only units under {sender['name']}; {len(outside)} chosen units are "
+                            f"outside it ({names}{'…' if len(outside) > 5 else ''})",
+                            code="forward_outside_subtree", units=outside[:100])
+
     async def _roles(self, main: list[dict[str, Any]], copy: list[dict[str, Any]],
-                     handling: dict[str, Any] | None) -> dict[str, str]:
+                     handling: dict[str, Any] | None, sender_unit_id: str) -> dict[str, str]:
         """unit id -> main / copy / lead / co; a unit both 主送 and 抄送 is 主送."""
         if handling is not None:
             if main or copy:
@@ -228,8 +264,8 @@ class DispatchService:
             lead = await self.recipients.resolve([{"unit": handling["lead"]}], "handling.lead")
             co = await self.recipients.resolve([{"unit": unit} for unit in handling.get("co", [])], "handling.co")
             return {**{unit: "co" for unit in co if unit not in lead}, lead[0]: "lead"}
-        main_units = await self.recipients.resolve(main, "main")
-        copy_units = await self.recipients.resolve(copy, "copy")
+        main_units = await self.recipients.resolve(main, "main", for_unit=sender_unit_id)
+        copy_units = await self.recipients.resolve(copy, "copy", for_unit=sender_unit_id)
         roles = {unit: "copy" for unit in copy_units}
         roles.update({unit: "main" for unit in main_units})
         return roles
@@ -290,17 +326,45 @@ class DispatchService:
         async def work(session: Session) -> None:
             ids = [record["_id"] for record in records]
             present = {row["_id"] for row in await find_in(self.receipts, "_id", ids, None, {"_id": 1}, session)}
-            fresh = [record for record in records if record["_id"] not in present]
-            if not fresh:
-                return
-            await self.receipts.insert_many(fresh, session=session)
-            await self.dispatches.update_one({"_id": dispatch["_id"]},
-                                             {"$inc": {"counts.pending": len(fresh)}}, session=session)
-            await publish_many(self.mongo, session, [
-                (clerk, "exchange.received", received_event(record)) for record in fresh
-                for clerk in clerks[record["unit_id"]]])
+            keys = {delivery_key(record): record for record in records if record["_id"] not in present}
+            guarded = {row["_id"] for row in await find_in(self.log.deliveries, "_id", list(keys), None,
+                                                            {"_id": 1}, session)}
+            fresh = [record for key, record in keys.items() if key not in guarded]
+            doubled = [record["unit_id"] for key, record in keys.items() if key in guarded]
+            changes: dict[str, Any] = {}
+            if doubled:  # another dispatch of this sender reached these units first
+                changes = {"$inc": {"total": -len(doubled)}, "$pull": {"recipients": {"unit_id": {"$in": doubled}}},
+                           "$addToSet": {"skipped": {"$each": doubled}}}
+            if fresh:
+                await self._link_routes(fresh, session)
+                await self.receipts.insert_many(fresh, session=session)
+                await self.log.deliveries.insert_many(
+                    [{"_id": delivery_key(record), "receipt_id": record["_id"], "at": now} for record in fresh],
+                    session=session)
+                changes.setdefault("$inc", {})["counts.pending"] = len(fresh)
+                await publish_many(self.mongo, session, [
+                    (clerk, "exchange.received", received_event(record)) for record in fresh
+                    for clerk in clerks[record["unit_id"]]])
+            if changes:
+                await self.dispatches.update_one({"_id": dispatch["_id"]}, changes, session=session)
 
-        await self.mongo.run_transaction(work)
+        for attempt in range(5):
+            try:
+                await self.mongo.run_transaction(work)
+                return
+            except DuplicateKeyError:  # a concurrent dispatch committed the same delivery: read again
+                if attempt == 4:
+                    raise
+
+    async def _link_routes(self, fresh: list[dict[str, Any]], session: Session) -> None:
+        """A unit already holding this document from another sender (the city, then its county's 转发)
+        keeps one inbox entry: the new receipt is a further route of that entry."""
+        first = {row["unit_id"]: row["_id"] for row in await find_in(
+            self.receipts, "unit_id", [record["unit_id"] for record in fresh],
+            {"document_id": fresh[0]["document_id"], "also_of": None,
+             "status": {"$ne": ReceiptStatus.RETURNED.value}}, {"unit_id": 1}, session)}
+        for record in fresh:
+            record["also_of"] = first.get(record["unit_id"])
 
     async def _finish(self, dispatch: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -327,4 +391,6 @@ def received_event(receipt: dict[str, Any]) -> dict[str, Any]:
     return {"receipt_id": receipt["_id"], "dispatch_id": receipt["dispatch_id"], "document_id": receipt["document_id"],
             "unit_id": receipt["unit_id"], "title": receipt["title"], "doc_number": receipt["doc_number"],
             "doc_type": receipt["doc_type"], "urgency": receipt["urgency"], "role": receipt["role"],
-            "sender_unit_name": receipt["sender_unit_name"], "note": receipt["note"], "due_at": receipt["due_at"]}
+            "sender_unit_name": receipt["sender_unit_name"], "note": receipt["note"], "due_at": receipt["due_at"],
+            # Set when the unit already holds this document: the same inbox entry, reached by one more route.
+            "also_of": receipt.get("also_of")}

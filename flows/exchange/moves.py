@@ -27,6 +27,9 @@ class ExchangeLog:
         self.dispatches = mongo["dispatches"]
         self.audit = mongo["exchange_audit"]
         self.users = mongo["users"]
+        # One row per (document, sender, recipient unit) with a live receipt: its _id is the guarantee
+        # that no dispatch, retried or concurrent, on any replica, delivers the same document twice.
+        self.deliveries = mongo["deliveries"]
 
     async def clerks_of(self, unit_ids: list[str], session: Session | None = None) -> dict[str, list[str]]:
         """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (one query)."""
@@ -58,6 +61,9 @@ class ExchangeLog:
             return_document=ReturnDocument.AFTER, session=session)
         if moved is None:
             raise Conflict("this document changed while you acted; reload it", code="stale_receipt")
+        if to == ReceiptStatus.RETURNED:
+            # Sent back: the sender may send it to this unit again.
+            await self.deliveries.delete_one({"_id": delivery_key(moved), "receipt_id": receipt_id}, session=session)
         await self.record(moved, action, actor, now, session, detail)
         board = await self._count(moved, receipt["status"], to.value, session)
         await publish_many(self.mongo, session, [*(events or []), *board])
@@ -90,6 +96,11 @@ class ExchangeLog:
             {"_id": receipt["dispatch_id"]}, {"$inc": {f"counts.{was}": -1, f"counts.{now_is}": 1}},
             return_document=ReturnDocument.AFTER, session=session)
         return await self.board_events(dispatch, [receipt])
+
+
+def delivery_key(receipt: dict[str, Any]) -> str:
+    """(document, sender unit, recipient unit): what may hold at most one live receipt."""
+    return f"{receipt['document_id']}|{receipt.get('sender_unit_id')}|{receipt['unit_id']}"
 
 
 def audit_entry(receipt: dict[str, Any], action: str, actor: dict[str, Any], now: datetime,

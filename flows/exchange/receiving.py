@@ -53,9 +53,20 @@ class ReceiptService:
         receipt = await self.log.get_receipt(receipt_id)
         actor = {**author_of(user, receipt["unit_id"]), "channel": channel}
         now = self.clock()
-        return await self.mongo.run_transaction(lambda session: self.log.move(
-            receipt_id, ReceiptStatus.SIGNED, actor, "sign", now, session,
-            fields={"signed_at": now, "signed_by": actor}))
+        fields = {"signed_at": now, "signed_by": actor}
+
+        async def work(session: Session) -> dict[str, Any]:
+            signed = await self.log.move(receipt_id, ReceiptStatus.SIGNED, actor, "sign", now, session, fields=fields)
+            # The same document's further routes to this unit (a county's 转发 of what the city sent it)
+            # are signed for with it, so every sender's board shows the unit has it.
+            further = await self.receipts.find({"also_of": receipt_id, "status": ReceiptStatus.PENDING.value},
+                                               {"_id": 1}, session=session).to_list(None)
+            for row in further:
+                await self.log.move(row["_id"], ReceiptStatus.SIGNED, actor, "sign", now, session, fields=fields,
+                                    detail={"with": receipt_id})
+            return signed
+
+        return await self.mongo.run_transaction(work)
 
     async def do_return(self, receipt_id: str, user: dict[str, Any], reason: Any,
                         channel: str = "web") -> dict[str, Any]:

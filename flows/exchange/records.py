@@ -67,4 +67,6 @@ def receipt_record(dispatch: dict[str, Any], unit: dict[str, Any], role: str, du
         "due_at": due_at, "signed_at": None, "signed_by": None, "returned_at": None, "returned_by": None,
         "return_reason": None, "registration": None, "instance_id": None, "closed_at": None,
         "last_urged_at": None, "urge_count": 0, "opinion": None, "reply_dispatch_id": None,
+        # The unit's first receipt of this document, when this one is a further route to it.
+        "also_of": None,
     }

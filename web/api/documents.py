@@ -6,17 +6,17 @@ else, an admin of another unit included, gets 404 as if it did not exist.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from oa.clock import CHINA
+from flows.access import Side
 from oa.document_fields import EDITABLE
 from oa.document_output import docx_bytes, docx_file_name, preview_html
 from oa.errors import InvalidInput, NotFound
 from oa.numbering import parse_doc_number
 from web.authz import authenticated, authorized
-from web.base import APIHandler
+from web.base import APIHandler, china_midnight
 from web.serialize import page_json, plain
 from web.validation import Field, optional, required
 
@@ -58,17 +58,18 @@ async def readable_drafting_unit(handler: APIHandler, doc_id: str, *_: str) -> l
 
 
 async def takes_part(handler: APIHandler, doc_id: str, *_: str) -> bool:
-    """Engine facts that let a person read a document outside its drafting unit: a flow gave them a
-    task on it (a countersigning department head), or a unit where they may read documents
-    received it through the exchange (and did not send it back)."""
+    """Sees the document from either side though holding no reading role in its drafting unit: a flow
+    involves them, or their unit received it (see flows/access.py)."""
     document = getattr(handler, "document", None) or await handler.services.documents.find(doc_id)
-    if document is None:
-        return False
-    user = handler.require_user()
-    if user["_id"] in document.get("participants", []):
-        return True
-    readable = await handler.services.authorizer.units_allowing(user, "document", "read")
-    return await handler.services.exchange_queries.received_by(doc_id, readable)
+    return document is not None and await handler.services.access.side_of(handler.require_user(), document) \
+        is not None
+
+
+async def drafting_participant(handler: APIHandler, doc_id: str, *_: str) -> bool:
+    """The drafting history (revisions, redline) is the drafting side's alone: recipients see the issued text."""
+    document = getattr(handler, "document", None) or await handler.services.documents.find(doc_id)
+    return document is not None and await handler.services.access.side_of(handler.require_user(), document) \
+        == Side.DRAFTING
 
 
 async def unit_of_new_document(handler: APIHandler) -> list[str | None]:
@@ -84,14 +85,6 @@ async def unit_of_new_document(handler: APIHandler) -> list[str | None]:
     return [unit_id]
 
 
-def china_day(raw: str, name: str) -> datetime:
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"query parameter '{name}' must be a date YYYY-MM-DD (got {raw!r})") from None
-    return datetime.combine(day, time(), tzinfo=CHINA)
-
-
 class DocumentsHandler(APIHandler):
     @authenticated
     async def get(self) -> None:
@@ -100,13 +93,13 @@ class DocumentsHandler(APIHandler):
         units = await self.services.authorizer.units_allowing(self.require_user(), "document", "read")
         if wanted := self.get_query_argument("unit", None):
             units = [unit for unit in units if unit == wanted]
-        since, until = self.get_query_argument("from", None), self.get_query_argument("to", None)
+        since, until = self.date_argument("from"), self.date_argument("to")
         items, total = await self.services.documents.list(
             units, doc_type=self.get_query_argument("type", None) or None,
             status=self.get_query_argument("status", None) or None,
-            text=self.get_query_argument("q", None) or None,
-            created_from=china_day(since, "from") if since else None,
-            created_to=china_day(until, "to") + timedelta(days=1) if until else None,
+            text=self.search_argument("q"),
+            created_from=china_midnight(since) if since else None,
+            created_to=china_midnight(until + timedelta(days=1)) if until else None,
             offset=offset, limit=limit)
         self.send_json(page_json([document_json(item) for item in items], total, offset, limit))
 
@@ -134,20 +127,20 @@ class DocumentHandler(APIHandler):
 
 
 class RevisionsHandler(APIHandler):
-    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=drafting_participant)
     async def get(self, doc_id: str) -> None:
         revisions = await self.services.documents.revision_list(doc_id)
         self.send_json({"items": [plain(item) for item in revisions], "total": len(revisions)})
 
 
 class RevisionHandler(APIHandler):
-    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=drafting_participant)
     async def get(self, doc_id: str, version: str) -> None:
         self.send_json(plain(await self.services.documents.revision(doc_id, int(version))))
 
 
 class DiffHandler(APIHandler):
-    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
+    @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=drafting_participant)
     async def get(self, doc_id: str) -> None:
         latest = self.document["version"]
         from_version = self.int_argument("from", max(1, latest - 1))
@@ -219,7 +212,7 @@ class DocumentFlowsHandler(APIHandler):
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
         """The flows run on this document, newest first (so a page can follow the current one)."""
-        flows = await self.services.flow_queries.instances_of_document(doc_id)
+        flows = await self.services.access.flows_of_document(self.require_user(), doc_id)
         self.send_json({"items": [plain({key: flow.get(key) for key in (
             "_id", "name", "category", "status", "node", "node_name", "unit_id", "created_at", "ended_at")})
             for flow in flows]})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from oa.errors import NotFound
+from oa.recipients import delivery_selectors
 from web.api.documents import drafting_unit
 from web.authz import authorized
 from web.base import APIHandler
@@ -69,9 +70,7 @@ class DispatchDocumentHandler(APIHandler):
         body = self.body(DISPATCH_SHAPE)
         main, copy = body.get("main"), body.get("copy")
         if main is None and copy is None and body.get("handling") is None:
-            content = self.document["content"]
-            main = [{"unit": item["unit_id"]} for item in content["main_to"] if item.get("unit_id")]
-            copy = [{"unit": item["unit_id"]} for item in content["copy_to"] if item.get("unit_id")]
+            main, copy = delivery_selectors(self.document["content"])
         dispatch = await self.services.dispatches.do_dispatch(
             doc_id, self.require_user(), main=main or [], copy=copy or [], handling=body.get("handling"),
             note=body.get("note", ""), idempotency_key=idempotency_key(self, body))

@@ -7,16 +7,15 @@ from urllib.parse import quote
 
 from flows.exchange.stats import statistics_csv
 from oa.clock import CHINA
-from oa.errors import InvalidInput, NotFound
+from oa.errors import Forbidden, InvalidInput, NotFound
 from oa.recipients import check_selectors
-from web.api.documents import china_day
 from web.authz import authenticated, authorized
-from web.base import APIHandler
+from web.base import APIHandler, china_midnight
 from web.serialize import plain
 from web.validation import optional, required
 
 GROUP_SHAPE = {"name": required(str), "selectors": required(list), "unit_id": optional(str, nullable=True)}
-RESOLVE_SHAPE = {"selectors": required(list)}
+RESOLVE_SHAPE = {"selectors": required(list), "unit_id": optional(str)}
 
 
 async def stats_unit(handler: APIHandler) -> list[str | None]:
@@ -31,9 +30,9 @@ class StatisticsHandler(APIHandler):
     async def get(self) -> None:
         """?unit_id=&from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive; default this month)&children=1&format=csv."""
         today = datetime.now(CHINA).date()
-        since = self.get_argument("from", None) or today.replace(day=1).isoformat()
-        until = self.get_argument("to", None) or today.isoformat()
-        start, end = china_day(since, "from"), china_day(until, "to") + timedelta(days=1)
+        first, last = self.date_argument("from") or today.replace(day=1), self.date_argument("to") or today
+        since, until = first.isoformat(), last.isoformat()
+        start, end = china_midnight(first), china_midnight(last + timedelta(days=1))
         rows = await self.services.exchange_stats.for_unit(self.get_argument("unit_id"), start, end,
                                                            self.bool_argument("children"))
         if self.get_argument("format", "json") == "csv":
@@ -78,6 +77,12 @@ class ResolveRecipientsHandler(APIHandler):
     @authenticated
     async def post(self) -> None:
         """Preview which units a list of selectors reaches (before dispatching)."""
-        selectors = check_selectors(self.body(RESOLVE_SHAPE)["selectors"], "selectors")
-        unit_ids = await self.services.recipients.resolve(selectors, "selectors")
+        body = self.body(RESOLVE_SHAPE)
+        selectors = check_selectors(body["selectors"], "selectors")
+        # Whose private groups count: the sending unit named, or the caller's first unit of the exchange.
+        units = await self.services.authorizer.units_allowing(self.require_user(), "exchange", "read")
+        for_unit = body.get("unit_id") or (units[0] if units else None)
+        if body.get("unit_id") and for_unit not in units:
+            raise Forbidden("you do not send for that unit", code="not_your_unit")
+        unit_ids = await self.services.recipients.resolve(selectors, "selectors", for_unit=for_unit)
         self.send_json({"total": len(unit_ids), "unit_ids": unit_ids})

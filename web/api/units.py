@@ -17,7 +17,7 @@ from web.validation import optional, required
 UNIT_FIELDS = {
     "name": optional(str), "short_name": optional(str, nullable=True), "type": optional(str),
     "code": optional(str, nullable=True), "flags": optional(list), "vertical_parent_id": optional(str, nullable=True),
-    "sort": optional(int),
+    "sort": optional(int), "drafts_for": optional(list),
 }
 CREATE_SHAPE = {**UNIT_FIELDS, "id": optional(str), "name": required(str), "type": required(str),
                 "level": required(str), "parent_id": optional(str, nullable=True)}
@@ -32,8 +32,16 @@ async def the_unit(handler: APIHandler, unit_id: str, *_: str) -> list[str | Non
 
 
 async def parent_of_new_unit(handler: APIHandler) -> list[str | None]:
-    parent_id = handler.body(CREATE_SHAPE).get("parent_id")
-    return [parent_id]  # None: a root unit, which only a platform-wide admin may create
+    body = handler.body(CREATE_SHAPE)
+    drafts_for = [unit for unit in body.get("drafts_for") or [] if isinstance(unit, str)]
+    return [body.get("parent_id"), *drafts_for]  # None: a root unit, which only a platform-wide admin may create
+
+
+async def unit_and_authorising_units(handler: APIHandler, unit_id: str) -> list[str | None]:
+    """A unit being changed, and every unit it is to draft for: only an admin over a unit may let
+    another unit issue documents in its name."""
+    drafts_for = handler.body(UPDATE_SHAPE).get("drafts_for") or []
+    return [unit_id, *(unit for unit in drafts_for if isinstance(unit, str))]
 
 
 async def unit_and_new_parent(handler: APIHandler, unit_id: str) -> list[str | None]:
@@ -59,7 +67,7 @@ class UnitsHandler(APIHandler):
             query["status"] = "active"
         if code := self.get_query_argument("code", None):
             query["code"] = code
-        if text := (self.get_query_argument("q", None) or "").strip():
+        if text := self.search_argument("q"):
             query["$or"] = [{"name": {"$regex": re.escape(text)}}, {"short_name": {"$regex": re.escape(text)}}]
         items, total = await self.services.orgs.list(query, offset, limit)
         self.send_json(page_json([unit_json(unit) for unit in items], total, offset, limit))
@@ -99,7 +107,7 @@ class UnitHandler(APIHandler):
         view["path"] = [{"id": item["_id"], "name": item["name"]} for item in await self.services.orgs.path(unit_id)]
         self.send_json(view)
 
-    @authorized("unit", "write", units=the_unit)
+    @authorized("unit", "write", units=unit_and_authorising_units)
     async def patch(self, unit_id: str) -> None:
         body = dict(self.body(UPDATE_SHAPE))
         version = body.pop("version")

@@ -42,11 +42,12 @@ class UsersHandler(APIHandler):
         offset, limit = self.paging()
         items, total = await self.services.users.list(
             unit_id=self.get_query_argument("unit", None) or None,
-            text=self.get_query_argument("q", None) or None,
+            text=self.search_argument("q"),
             include_inactive=self.bool_argument("include_inactive"),
             offset=offset, limit=limit,
         )
-        self.send_json(page_json([user_json(user) for user in items], total, offset, limit))
+        shown = await self.services.access.people_view(self.require_user(), items)
+        self.send_json(page_json([user_json(user) for user in shown], total, offset, limit))
 
     @authorized("user", "write", units=units_of_new_person)
     async def post(self) -> None:
@@ -58,7 +59,8 @@ class UsersHandler(APIHandler):
 class UserHandler(APIHandler):
     @authorized("user", "read")
     async def get(self, user_id: str) -> None:
-        self.send_json(user_json(await self.services.users.get(user_id)))
+        person = await self.services.users.get(user_id)
+        self.send_json(user_json((await self.services.access.people_view(self.require_user(), [person]))[0]))
 
     @authorized("user", "write", units=units_of_person)
     async def patch(self, user_id: str) -> None:

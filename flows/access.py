@@ -1,0 +1,107 @@
+"""Who may see a document or a flow, and from which side: the one place the rule is written.
+
+A document has two sides. Its drafting side — the people of its drafting unit who read
+documents there, and everyone a flow of that unit involved (a countersigning department head) —
+sees it whole: its drafts, revisions and redline diff, and its flows. Its receiving side — the
+units it was sent or forwarded to (and not sent back), and the people their own 收文 flows
+involve — sees the issued document and its own records, never the drafting history nor the
+sender's flow. Everyone else is told the document does not exist.
+
+Every handler and engine path that shows or acts on a document or flow asks here and gets the
+object back, or NotFound/Forbidden.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from flows.exchange.board import ExchangeQueries
+from flows.queries import FlowQueries
+from oa.documents import DocumentService
+from oa.errors import Forbidden, NotFound
+from oa.orgs import OrgService
+from permissions.authorizer import Authorizer
+
+
+class Side(StrEnum):
+    DRAFTING = "drafting"
+    RECEIVING = "receiving"
+
+
+# What each kind of access needs: seeing from either side, or the drafting side only.
+DRAFTING_ONLY = ("history",)
+ACTIONS = ("draft", "number")
+
+
+class Access:
+    def __init__(self, authorizer: Authorizer, documents: DocumentService, flow_queries: FlowQueries,
+                 exchange: ExchangeQueries, orgs: OrgService) -> None:
+        self.authorizer = authorizer
+        self.orgs = orgs
+        self.documents = documents
+        self.flow_queries = flow_queries
+        self.exchange = exchange
+
+    async def side_of(self, user: dict[str, Any], document: dict[str, Any]) -> Side | None:
+        if await self.authorizer.allowed(user, "document", "read", document["drafting_unit_id"], inherit=False) \
+                or user["_id"] in document.get("participants", []):
+            return Side.DRAFTING
+        readable = await self.authorizer.units_allowing(user, "document", "read")
+        if await self.exchange.received_by(document["_id"], readable) or await self.flow_queries.takes_part(
+                document["_id"], user["_id"]):
+            return Side.RECEIVING
+        return None
+
+    async def access_document(self, user: dict[str, Any], doc_id: str, for_action: str = "read",
+                              ) -> tuple[dict[str, Any], Side]:
+        """The document and the side the person sees it from.
+
+        `read`: either side; `history` (revisions, diff): the drafting side; `draft`, `number`: a role
+        in the drafting unit that allows it (403 for someone who can see it but not do that).
+        """
+        document = await self.documents.find(doc_id)
+        side = await self.side_of(user, document) if document is not None else None
+        if document is None or side is None or (for_action in DRAFTING_ONLY and side != Side.DRAFTING):
+            raise NotFound(f"document {doc_id} not found")
+        if for_action in ACTIONS and not await self.authorizer.allowed(
+                user, "document", for_action, document["drafting_unit_id"], inherit=False):
+            raise Forbidden(f"you may not {for_action} documents of the unit that drafted this one",
+                            kind="document", action=for_action)
+        return document, side
+
+    async def may_see_instance(self, user: dict[str, Any], instance: dict[str, Any]) -> bool:
+        """A flow is its unit's: seen by those who read documents there and by the people it involves."""
+        return user["_id"] in instance.get("participants", []) or await self.authorizer.allowed(
+            user, "document", "read", instance["unit_id"], inherit=False)
+
+    async def access_instance(self, user: dict[str, Any], instance_id: str) -> dict[str, Any]:
+        view = await self.flow_queries.instance_view(instance_id)
+        if not await self.may_see_instance(user, view["instance"]):
+            raise NotFound(f"flow {instance_id} not found")
+        return view
+
+    async def flows_of_document(self, user: dict[str, Any], doc_id: str) -> list[dict[str, Any]]:
+        """The flows on a document the person may see: a sender never gets a recipient's 收文 flow
+        (nor the reverse), only those of units where they read documents or that involve them."""
+        await self.access_document(user, doc_id)
+        flows = await self.flow_queries.instances_of_document(doc_id)
+        return [flow for flow in flows if await self.may_see_instance(user, flow)]
+
+    async def people_view(self, viewer: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """People as the viewer may see them: a mobile number only to the person, to people of a unit
+        where the person holds a post, and to the admins of that unit or of a unit above it."""
+        administered = await self.authorizer.administered_units(viewer)
+        own_units = {post["unit_id"] for post in viewer.get("posts", []) if post.get("active")}
+        post_units = sorted({post["unit_id"] for person in people for post in person.get("posts", [])})
+        paths = {unit_id: {*unit["ancestors"], unit_id}
+                 for unit_id, unit in (await self.orgs.get_many(post_units)).items()}
+
+        def may_see_mobile(person: dict[str, Any]) -> bool:
+            if administered is None or person["_id"] == viewer["_id"]:
+                return True
+            units = {post["unit_id"] for post in person.get("posts", []) if post.get("active")}
+            return bool(units & own_units) or any(paths.get(unit, set()) & set(administered) for unit in units)
+
+        return [person if may_see_mobile(person) else {**person, "mobile": None, "mobile_hidden": True}
+                for person in people]
