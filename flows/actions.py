@@ -26,7 +26,10 @@ from flows.catalog import FlowCatalog
 from flows.commit import StepWriter
 from flows.delegations import DelegationService
 from flows.engine import Actor, Step, TaskMove
+from flows.fawen_rules import check_reviewable, consent_of, with_co_issuers
 from flows.locks import KeyedLocks
+from flows.outcomes import DISAGREED, allowed_outcomes, approval_outcome, on_disagree
+from flows.reach import FlowReach
 from flows.spec import check_start_variables, nodes_by_id
 from flows.states import InstanceStatus, TaskStatus, check_instance_move, check_task_move
 from oa.clock import iso, utcnow
@@ -66,6 +69,7 @@ class FlowService:
         self.audit = mongo["flow_audit"]
         self.users = mongo["users"]
         self.writer = StepWriter(mongo, documents, delegations)
+        self.reach = FlowReach(orgs, self._people)
         self._locks = KeyedLocks()
         self._definitions: dict[str, dict[str, Any]] = {}
 
@@ -107,10 +111,14 @@ class FlowService:
         document = await self.documents.get(document_id)
         unit = await self.orgs.get(unit_id or document["drafting_unit_id"])
         definition, overrides, claimed_from = await self.catalog.effective(key, unit)
-        if definition["category"] == "发文" and document["status"] != "draft":
-            raise Conflict(f"only a draft can be sent for approval; this document is {document['status']}",
-                           code="not_a_draft", status=document["status"])
+        if definition["category"] == "发文":
+            if document["status"] != "draft":
+                raise Conflict(f"only a draft can be sent for approval; this document is {document['status']}",
+                               code="not_a_draft", status=document["status"])
+            check_reviewable(document)
         check_start_variables(definition, variables)
+        if definition["category"] == "发文":
+            variables = with_co_issuers(definition, unit["_id"], document, variables)
         identity = author_of(user, unit["_id"])
         now = self.clock()
         instance = {
@@ -152,23 +160,76 @@ class FlowService:
         return await self._after(started)
 
     async def do_approve(self, task_id: str, user: dict[str, Any], opinion: str = "", signature: str | None = None,
-                         variables: dict[str, Any] | None = None, channel: str = "web") -> dict[str, Any]:
-        """Approve, sign off, read, submit: the holder's work on this task is done, with an opinion."""
+                         variables: dict[str, Any] | None = None, channel: str = "web",
+                         outcome: str | None = None) -> dict[str, Any]:
+        """同意, 已阅, 签发 or 提交 — the task's own outcome (`outcome`, if given, must be it) — with an opinion."""
         if len(opinion) > MAX_OPINION:
             raise InvalidInput(f"an opinion is at most {MAX_OPINION} characters", field="opinion")
+        if outcome == DISAGREED:
+            raise InvalidInput("不同意 is given with a reason at /disagree", code="outcome_not_allowed",
+                               field="outcome")
 
         async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            done = approval_outcome(task)
+            if outcome is not None and outcome != done:
+                raise InvalidInput(f"this task's outcome is {done}, not {outcome} (it offers "
+                                   f"{', '.join(allowed_outcomes(task))})", code="outcome_not_allowed",
+                                   field="outcome", allowed=allowed_outcomes(task))
             if variables:
                 definition = step.definition
                 check_start_variables(definition, variables)
                 step.instance["vars"] = {**step.instance["vars"], **variables}
-            kind = task["kind"]
-            outcome = {"start": "submitted", "signoff": "signed_off"}.get(kind, "approved")
-            if kind == "countersign" and step.node.get("action_label") == "已阅":
-                outcome = "read"
-            fields = {"opinion": opinion.strip() or None, "signature": signature}
-            step.audit(outcome, task, opinion=fields["opinion"], signature=signature, variables=variables or None)
-            await self._finish(step, task, outcome, fields)
+            fields: dict[str, Any] = {"opinion": opinion.strip() or None, "signature": signature}
+            if task["kind"] == "start" and step.instance["category"] == "发文":  # sent for approval again
+                check_reviewable(step.document)
+                step.instance["vars"] = with_co_issuers(step.definition, step.instance["unit_id"], step.document,
+                                                        step.instance["vars"])
+            if consent := consent_of(task, user, step.document, step.now):
+                step.document_changes[f"consents.{consent[0]}"] = consent[1]
+                fields["consent_unit"] = consent[0]
+            step.member(task["member"]).update(outcome=done, reason=None)
+            step.audit(done, task, opinion=fields["opinion"], signature=signature, variables=variables or None,
+                       consent_of=fields.get("consent_unit"))
+            await self._finish(step, task, done, fields)
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def do_disagree(self, task_id: str, user: dict[str, Any], reason: str, signature: str | None = None,
+                          channel: str = "web") -> dict[str, Any]:
+        """不同意 at a countersign, with a reason: recorded, told to the drafter, and by default the flow
+        goes back to the drafter; a node with `on_disagree: record` only records it and carries on."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("say why you disagree (reason)", field="reason")
+        if len(reason) > MAX_OPINION:
+            raise InvalidInput(f"a reason is at most {MAX_OPINION} characters", field="reason")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            if DISAGREED not in allowed_outcomes(task):
+                raise Conflict(f"{task['node_name']} offers {', '.join(allowed_outcomes(task))}, not 不同意; "
+                               "return the document instead", code="cannot_disagree")
+            effect = on_disagree(step.node)
+            by = step.actor.identity if step.actor else {}
+            fields = {"opinion": reason, "reason": reason, "signature": signature,
+                      "disagree_effect": "returned" if effect == "return" else "recorded"}
+            step.audit(DISAGREED, task, opinion=reason, reason=reason, signature=signature,
+                       effect=fields["disagree_effect"])
+            starter = step.instance["starter"]["user_id"]
+            if starter != user["_id"]:
+                step.events.append((starter, "flow.disagreed", {
+                    "instance_id": step.instance["_id"], "document_id": step.instance["document_id"],
+                    "title": task["title"], "node_name": task["node_name"], "by": by.get("name"),
+                    "unit": task["member_label"] if task["member_label"] != by.get("name") else None,
+                    "reason": reason, "effect": fields["disagree_effect"]}))
+            if effect == "record":
+                step.member(task["member"]).update(outcome=DISAGREED, reason=reason)
+                await self._finish(step, task, DISAGREED, fields)
+                return
+            self._move_task(step, task, TaskStatus.DONE, outcome=DISAGREED, **fields)
+            who = by.get("name", "")
+            if task["member_label"] != who:
+                who = f"{task['member_label']} {who}"
+            await self._send_back(step, task, step.return_target("start"), f"{who}不同意：{reason}")
 
         return await self._act_on_task(task_id, user, channel, act)
 
@@ -185,16 +246,21 @@ class FlowService:
                 raise Conflict("the first step cannot be returned; terminate the flow instead", code="cannot_return")
             target = step.return_target(to)
             self._move_task(step, task, TaskStatus.DONE, outcome="returned", reason=reason.strip())
-            step.member(task["member"])["status"] = "done"
-            step.member(task["member"])["task_status"] = "done"
-            step.cancel_open_members(f"returned by {step.actor.identity['name'] if step.actor else ''}")
             step.audit("return", task, reason=reason.strip(), to=target)
-            step.new_task_event, step.new_task_note = "task.returned", reason.strip()
-            await step.enter(target, "return")
-            if step.instance["category"] == "发文" and target == step.definition["nodes"][0]["id"]:
-                step.document_changes["status"] = "draft"
+            await self._send_back(step, task, target, reason.strip())
 
         return await self._act_on_task(task_id, user, channel, act)
+
+    async def _send_back(self, step: Step, task: dict[str, Any], target: str, note: str) -> None:
+        """The flow goes back to `target` (退回, or 不同意 at a countersign): the step's open work ends."""
+        step.member(task["member"])["status"] = "done"
+        step.member(task["member"])["task_status"] = "done"
+        step.cancel_open_members(f"returned by {step.actor.identity['name'] if step.actor else ''}")
+        step.new_task_event, step.new_task_note = "task.returned", note
+        await step.enter(target, "return")
+        if step.instance["category"] == "发文" and target == step.definition["nodes"][0]["id"]:
+            step.document_changes["status"] = "draft"
+            step.document_unsets.add("consents")  # consent was given to a text that may now change
 
     async def do_transfer(self, task_id: str, user: dict[str, Any], to_user_id: str, reason: str = "",
                           channel: str = "web") -> dict[str, Any]:
@@ -208,6 +274,7 @@ class FlowService:
                 raise Conflict("the starter's own step cannot be transferred", code="cannot_transfer")
             if to_user_id in task["assignees"]:
                 raise InvalidInput(f"{target['display_name']} already holds this task", field="to_user")
+            await self.reach.check(step.instance, step.definition, step.document, [target])
             self._move_task(step, task, TaskStatus.TRANSFERRED, transferred_to=to_user_id, reason=reason or None)
             member = step.member(task["member"])
             member["candidates"] = [to_user_id]
@@ -241,6 +308,7 @@ class FlowService:
                     for person in m["candidates"]}
             if clash := [found[user_id]["display_name"] for user_id in user_ids if user_id in busy]:
                 raise InvalidInput(f"already acting on this step: {', '.join(clash)}", field="users")
+            await self.reach.check(step.instance, step.definition, step.document, [found[uid] for uid in user_ids])
             people = [Member(found[user_id]["display_name"], [user_id]) for user_id in user_ids]
             added = step.add_members(people, task["member"], before=position == "before")
             step.audit("add_signers", task, position=position,
@@ -256,7 +324,7 @@ class FlowService:
                 if user["_id"] in task["assignees"]:
                     raise Conflict("there is no action of yours on this task to withdraw", code="cannot_withdraw")
                 raise NotFound(f"task {task_id} not found")
-            if task["outcome"] == "returned":
+            if task["outcome"] == "returned" or task.get("disagree_effect") == "returned":
                 raise Conflict("a return cannot be withdrawn; the step it went back to is acted on as usual",
                                code="cannot_withdraw")
             check_task_move(task["status"], TaskStatus.WITHDRAWN, task_id)
@@ -286,6 +354,8 @@ class FlowService:
                 if "document_status" in undo:
                     step.document_changes["status"] = undo["document_status"]
             await self._reopen_members(step, task, {item["_id"] for item in following}, session)
+            if task.get("consent_unit"):
+                step.document_unsets.add(f"consents.{task['consent_unit']}")
             step.audit("withdraw", task)
             await self.writer.write(step, session)
             return {"task_id": task_id, "replaced_by": step.member(task["member"])["task_id"],
@@ -356,6 +426,7 @@ class FlowService:
             document = await self.documents.documents.find_one({"_id": instance["document_id"]}, session=session)
             if instance["category"] == "发文" and document and document["status"] in (STATUS_IN_REVIEW, "signed"):
                 step.document_changes["status"] = "draft"
+                step.document_unsets.add("consents")
             step.audit("terminate", None, reason=reason.strip())
             await self.writer.write(step, session)
             return step.instance
@@ -385,7 +456,8 @@ class FlowService:
             if member["task_id"] in cancelled:
                 member.update(status="waiting", task_status=None, task_id=None)
             elif member["key"] == task["member"]:
-                member.update(status="active", done_by=None, task_id=None, task_status=None)
+                member.update(status="active", done_by=None, task_id=None, task_status=None, outcome=None,
+                              reason=None)
             elif member["task_id"] and statuses.get(member["task_id"]) == "cancelled":
                 member["task_id"], member["task_status"] = None, None
             else:
@@ -517,6 +589,10 @@ class FlowService:
     async def _holders(self, unit_id: str, role: str) -> list[dict[str, Any]]:
         query = {"active": True, "posts": {"$elemMatch": {"unit_id": unit_id, "roles": role, "active": True}}}
         return await self.users.find(query, {"display_name": 1}).sort("_id", 1).to_list(None)
+
+    async def _people(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {row["_id"]: row async for row in self.users.find({"_id": {"$in": ids}},
+                                                                 {"display_name": 1, "posts": 1, "active": 1})}
 
     async def _users(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {row["_id"]: row async for row in self.users.find({"_id": {"$in": ids}},

@@ -73,6 +73,7 @@ class Step:
     audits: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     document_changes: dict[str, Any] = field(default_factory=dict)
+    document_unsets: set[str] = field(default_factory=set)
     new_task_event: str = "task.created"
     new_task_note: str | None = None
 
@@ -239,6 +240,10 @@ class Step:
                 self.activate(other)
         if self.node_finished():
             self.cancel_open_members("the step finished without it")
+            dissent = [f"{m['done_by'].get('name', '')}不同意：{m['reason']}" for m in self.instance["members"]
+                       if m.get("outcome") == "disagreed" and m.get("done_by")]
+            if dissent and self.new_task_note is None:
+                self.new_task_note = f"{self.node['name']}有不同意见。" + "；".join(dissent)
             await self.enter(self.node.get("next") or "", "done")
 
     def node_finished(self) -> bool:

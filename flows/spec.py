@@ -19,6 +19,7 @@ from typing import Any
 
 from flows.assignees import ROLES, VARIABLE_TYPES, fixed_references, rule_problems
 from flows.conditions import condition_problems
+from flows.outcomes import ON_DISAGREE
 from oa.errors import InvalidInput
 
 NODE_KINDS = ("start", "task", "signoff", "countersign", "branch", "auto", "end")
@@ -34,7 +35,8 @@ NODE_KEYS = {
     "start": {"next"},
     "task": {"next", "assignee", "deadline", "overridable", "action_label"},
     "signoff": {"next", "assignee", "deadline", "overridable", "action_label"},
-    "countersign": {"next", "members", "lead", "mode", "rule", "deadline", "overridable", "action_label"},
+    "countersign": {"next", "members", "lead", "mode", "rule", "deadline", "overridable", "action_label",
+                    "on_disagree"},
     "branch": {"cases", "default"},
     "auto": {"next", "action"},
     "end": set(),
@@ -126,6 +128,9 @@ def _node_problems(node: dict[str, Any], ids: set[str], variables: dict[str, str
         elif "lead" in node:
             problems.append(f"{where}: a lead rule belongs only to mode 'lead'")
         problems += completion_rule_problems(node.get("rule", "all"), where)
+        if node.get("on_disagree", "return") not in ON_DISAGREE:
+            problems.append(f"{where}: on_disagree must be 'return' (不同意 sends the flow back to the drafter, "
+                            f"the default) or 'record' (it is recorded and the countersign goes on)")
     if kind == "auto" and node.get("action") not in AUTO_ACTIONS:
         problems.append(f"{where}: action must be one of {', '.join(AUTO_ACTIONS)}")
     if "deadline" in node:

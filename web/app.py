@@ -103,6 +103,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/tasks", tasks.TasksHandler),
     (rf"/api/tasks/{TASK_ID}", tasks.TaskHandler),
     (rf"/api/tasks/{TASK_ID}/(?:approve|submit|read)", tasks.ApproveHandler),
+    (rf"/api/tasks/{TASK_ID}/disagree", tasks.DisagreeHandler),
     (rf"/api/tasks/{TASK_ID}/return", tasks.ReturnHandler),
     (rf"/api/tasks/{TASK_ID}/transfer", tasks.TransferHandler),
     (rf"/api/tasks/{TASK_ID}/add-signers", tasks.AddSignersHandler),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.outcomes import allowed_outcomes, label
 from web.authz import authenticated
 from web.base import APIHandler
 from web.serialize import page_json, plain
 from web.validation import optional, required
 
-APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=True), "variables": optional(dict)}
+APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=True), "variables": optional(dict),
+                 "outcome": optional(str)}
+DISAGREE_SHAPE = {"reason": required(str), "signature": optional(str, nullable=True)}
 RETURN_SHAPE = {"reason": required(str), "to": optional(str)}
 TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str)}
 ADD_SIGNERS_SHAPE = {"users": required(list), "position": required(str)}
@@ -22,6 +25,8 @@ EMPTY_SHAPE: dict[str, Any] = {}
 
 def task_json(task: dict[str, Any]) -> dict[str, Any]:
     shown = plain({key: value for key, value in task.items() if key not in ("undo", "due_sort")})
+    shown["outcomes"] = allowed_outcomes(task)  # what the holder may decide: 同意 / 不同意 / 已阅 / 签发 / 提交
+    shown["outcome_label"] = label(task["outcome"], task.get("action_label")) if task.get("outcome") else None
     return shown
 
 
@@ -58,7 +63,19 @@ class ApproveHandler(APIHandler):
         body = self.body(APPROVE_SHAPE)
         signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
         result = await self.services.flows.do_approve(task_id, self.require_user(), body.get("opinion", ""),
-                                                      signature, body.get("variables"), self.channel)
+                                                      signature, body.get("variables"), self.channel,
+                                                      outcome=body.get("outcome"))
+        self.send_json(result_json(result))
+
+
+class DisagreeHandler(APIHandler):
+    @authenticated
+    async def post(self, task_id: str) -> None:
+        """不同意 at a countersign, with a required reason and an optional handwritten signature."""
+        body = self.body(DISAGREE_SHAPE)
+        signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
+        result = await self.services.flows.do_disagree(task_id, self.require_user(), body["reason"], signature,
+                                                       self.channel)
         self.send_json(result_json(result))
 
 
