@@ -64,6 +64,7 @@ async def test_a_fawen_from_draft_to_signed_for_through_the_ui(services: Service
     clerk_context, clerk = await new_page(browser, api.base_url, DESK)
     await login(clerk, "/desk", "drafter", PASSWORD)
     await clerk.get_by_role("link", name="拟稿").click()
+    await clerk.get_by_label("文种").select_option("通知")  # no default: the clerk chooses
     await clerk.get_by_label("标题").fill(TITLE)
     await pick_unit(clerk, "主送", "甲一镇人民政府")
     await pick_unit(clerk, "主送", "甲二镇人民政府")

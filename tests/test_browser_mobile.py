@@ -55,24 +55,35 @@ async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: S
     await page.get_by_role("link", name="关于报送2026年度防汛工作总结的通知").click()
     await expect(page.locator("#submit")).to_be_visible()
 
-    # The first approval reaches the server but its answer is lost on the way back.
+    # Offline, nothing can be submitted: the button says so, and no tap can queue a second action.
+    submit = page.locator("#submit")
+    await context.set_offline(True)
+    await expect(page.locator(".netbar.offline")).to_be_visible()
+    await expect(submit).to_be_disabled()
+    await expect(submit).to_have_text("离线，联网后提交")
+    await context.set_offline(False)
+    await expect(submit).to_be_enabled()
+    await expect(submit).to_have_text("同意")
+
+    # The first approval reaches the server but its answer is lost on the way back, and the phone
+    # goes offline before it retries: the action waits, its button disabled, then is done once.
     lost = []
 
     async def lose_first_answer(route: Route) -> None:
         if not lost:
             await route.fetch()  # the server acts on it...
             lost.append(True)
+            await context.set_offline(True)
             await route.abort("connectionreset")  # ...and the phone never hears back
         else:
             await route.continue_()
 
     await page.route("**/approve", lose_first_answer)
-    # And the phone goes offline before it retries: the list says so, the action waits.
-    await context.set_offline(True)
-    await expect(page.locator(".netbar.offline")).to_be_visible()
     await page.get_by_role("button", name="同意", exact=True).first.click()
-    await page.locator("#submit").click()
-    await expect(page.get_by_role("status").filter(has_text="网络已断开")).to_be_visible()
+    await submit.click()
+    await expect(page.locator(".netbar.offline")).to_be_visible()
+    await expect(submit).to_be_disabled()
+    await expect(submit).to_have_text("离线，联网后提交")
     await context.set_offline(False)
     await expect(page.get_by_text("没有待办事项")).to_be_visible(timeout=15_000)
 

@@ -10,7 +10,7 @@ const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结" };
 const DOC_STATUS = { draft: "草稿", reviewing: "审批中", signed: "已签发", numbered: "已编号", issued: "已分发",
   received: "纸质收文", withdrawn: "已撤回" };
-const state = { me: null, unit: null, push: null, board: null, inboxAlert: "" };
+const state = { me: null, unit: null, push: null, board: null, doc: null, inboxAlert: "" };
 
 function render(title, ...content) {
   const link = (hash, label) => h("a", { href: hash, class: location.hash.startsWith(hash) ? "active" : "" }, label);
@@ -85,7 +85,11 @@ function paragraphs(text) {
 
 async function showNew() {
   const types = await get("/api/document-types");
-  const typeSelect = h("select", { id: "doc_type" }, types.items.map((item) => h("option", { value: item.name }, item.name)));
+  // No default 文种: the clerk chooses one, and the form is not saved without it.
+  const typeSelect = h("select", { id: "doc_type", required: true },
+    h("option", { value: "", disabled: true, selected: true }, "请选择文种"),
+    types.items.map((item) => h("option", { value: item.name }, item.name)));
+  const formError = h("p", { class: "error", role: "alert", id: "draft-error" });
   const title = h("input", { id: "title", required: true });
   const main = unitPicker("main_to", "主送");
   const copy = unitPicker("copy_to", "抄送");
@@ -97,8 +101,12 @@ async function showNew() {
   const note = h("input", { id: "note", placeholder: "如：此件公开发布" });
   const printer = h("input", { id: "printer", placeholder: "如：韶关市人民政府办公室" });
   const printed = h("input", { id: "printed_date", type: "date" });
-  const form = h("form", { class: "card", onsubmit: async (event) => {
+  const form = h("form", { class: "card", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
+    const missing = [!typeSelect.value && ["请选择文种", typeSelect], !title.value.trim() && ["请填写标题", title]]
+      .filter(Boolean);
+    formError.textContent = missing.map(([text]) => text).join("；");
+    if (missing.length) { missing[0][1].focus(); return; }
     const organs = (picker) => picker.picked.filter((item) => item.selector.unit)
       .map((item) => ({ unit_id: item.selector.unit, name: item.label }))
       .concat(picker.picked.filter((item) => item.selector.group).map((item) => ({ name: item.label })));
@@ -125,11 +133,38 @@ async function showNew() {
     h("div", {}, h("label", { for: "note" }, "附注"), note)),
   h("div", { class: "row" }, h("div", {}, h("label", { for: "printer" }, "印发机关"), printer),
     h("div", {}, h("label", { for: "printed_date" }, "印发日期"), printed)),
-  h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存草稿")));
+  formError, h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存草稿")));
   render("拟稿", form);
 }
 
 // One document: attachments, flow, .docx, dispatch ----------------------------------------------
+
+function statusLine(documentView) {
+  const content = documentView.content;
+  return h("p", { class: "muted", id: "doc-status" }, `${content.doc_type} · ${DOC_STATUS[documentView.status] || documentView.status}`,
+    content.doc_number ? ` · ${content.doc_number}` : "");
+}
+
+// The flow as it stands: where it is, who holds it now, and every action with its outcome in Chinese.
+function flowCard(view) {
+  const instance = view.instance;
+  const where = { running: `当前：${instance.node_name}`, terminated: "已终止" }[instance.status] || "已办结";
+  const holders = (view.current || []).map((item) => `${item.holders.map((who) => who.name).join("、")}（${item.node_name}）`);
+  return h("section", { class: "card", id: "flow" }, h("h2", {}, `${instance.name}流程 · ${where}`),
+    holders.length ? h("p", { class: "holders", id: "holders" }, `当前办理人：${holders.join("；")}`) : null,
+    h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
+      h("strong", {}, entry.by.name), ` ${entry.node_name || ""} `, h("span", { class: "outcome" }, entry.label || entry.action),
+      h("span", { class: "time" }, when(entry.at)),
+      entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null))));
+}
+
+function flowAlert(text) {
+  state.inboxAlert = text;  // kept until the clerk moves to another page
+  const alert = h("div", { class: "alert", role: "alert", id: "flow-alert" }, text);
+  const shown = document.getElementById("flow-alert");
+  if (shown) shown.replaceWith(alert);
+  else document.querySelector("header.bar")?.after(alert);
+}
 
 async function showDocument(docId) {
   const [documentView, flows] = await Promise.all([get(`/api/documents/${docId}`), get(`/api/documents/${docId}/flows`)]);
@@ -137,8 +172,7 @@ async function showDocument(docId) {
   const flow = flows.items[0];
   const sections = [h("section", { class: "card" },
     h("h2", {}, urgencyBadge(content.urgency), content.title || "（无标题）"),
-    h("p", { class: "muted" }, `${content.doc_type} · ${DOC_STATUS[documentView.status] || documentView.status}`,
-      content.doc_number ? ` · ${content.doc_number}` : ""),
+    statusLine(documentView),
     h("p", {}, "主送：", content.main_to.map((item) => item.name).join("、") || "—"),
     h("div", { class: "buttons" },
       h("a", { href: `/api/documents/${docId}/render.docx`, download: "" }, "下载正式文件（.docx）"),
@@ -159,26 +193,36 @@ async function showDocument(docId) {
 
   if (documentView.status === "draft" && !flow) {
     const units = unitPicker("countersign", "会签单位（可不选）");
-    sections.push(h("section", { class: "card" }, h("h2", {}, "送审（发文流程）"), units.element,
+    const problems = h("p", { class: "error", role: "alert", id: "submit-problems" });
+    sections.push(h("section", { class: "card" }, h("h2", {}, "送审（发文流程）"), units.element, problems,
       h("div", { class: "buttons" }, h("button", { class: "primary", onclick: async () => {
         const countersign = units.selectors().filter((selector) => selector.unit).map((selector) => selector.unit);
         try {
           await post("/api/instances", { flow: "fawen", document_id: docId, variables: { countersign_units: countersign } });
           toast("已送审", "ok");
           showDocument(docId);
-        } catch (failure) { toast(errorText(failure), "error"); }
+        } catch (failure) {
+          // 送审 refused for a draft lacking what its 文种 needs: say what, in the words the service gives.
+          const missing = failure.code === "incomplete_document" ? failure.body.problems || [] : [];
+          problems.textContent = missing.length ? `不能送审，请先补全：${missing.join("、")}` : "";
+          toast(missing.length ? `公文要素不完整：${missing.join("、")}` : errorText(failure), "error");
+        }
       } }, "送审"))));
   }
-  if (flow) {
-    const view = await get(`/api/instances/${flow.id}`);
-    sections.push(h("section", { class: "card", id: "flow" }, h("h2", {}, `${flow.name}流程 · ${flow.status === "running"
-      ? `当前：${flow.node_name}` : "已办结"}`),
-    h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", {}, h("strong", {}, entry.by.name),
-      ` ${entry.node_name || ""} ${entry.action}`, h("span", { class: "time" }, when(entry.at)),
-      entry.opinion ? h("blockquote", {}, entry.opinion) : null)))));
-  }
+  if (flow) sections.push(flowCard(await get(`/api/instances/${flow.id}`)));
   if (["numbered", "issued"].includes(documentView.status)) sections.push(await dispatchSection(docId, content));
   render("公文", ...sections);
+  // Live: the flow's pushes (any action in it reaches its drafter) redraw its state and timeline.
+  state.doc = { id: docId, instanceId: flow ? flow.id : null, status: documentView.status, refresh: async () => {
+    const [fresh, flowsNow] = await Promise.all([get(`/api/documents/${docId}`), get(`/api/documents/${docId}/flows`)]);
+    const now = flowsNow.items[0];
+    if (!now || now.id !== state.doc.instanceId || ["numbered", "issued"].includes(fresh.status) !== ["numbered", "issued"]
+      .includes(state.doc.status)) { await showDocument(docId); return; }
+    const view = await get(`/api/instances/${now.id}`);
+    document.getElementById("flow")?.replaceWith(flowCard(view));
+    document.getElementById("doc-status")?.replaceWith(statusLine(fresh));
+    state.doc.status = fresh.status;
+  } };
 }
 
 async function dispatchSection(docId, content) {
@@ -331,6 +375,11 @@ async function showInbox() {
 
 function onEvent(event) {
   const data = event.data || {};
+  if (event.type === "flow.disagreed") flowAlert(`${data.by}${data.unit ? `（${data.unit}）` : ""}不同意《${data.title}》：${data.reason}`);
+  if (state.doc && /^(flow|task)\./.test(event.type)
+    && (data.document_id === state.doc.id || (data.instance_id && data.instance_id === state.doc.instanceId))) {
+    state.doc.refresh().catch(() => {});
+  }
   if (event.type === "exchange.receipt" && state.board && data.dispatch_id === state.board.id) state.board.update(data);
   if (event.type === "exchange.received" || event.type === "exchange.urged") {
     state.inboxAlert = `${event.type === "exchange.urged" ? "催办" : "新收文"}：${data.title}（${data.sender_unit_name}）`;
@@ -342,6 +391,7 @@ function onEvent(event) {
 async function route() {
   const [, page, id] = location.hash.split("/");
   if (page !== "board") state.board = null;
+  if (page !== "documents" || !id) state.doc = null;
   try {
     if (page === "new") await showNew();
     else if (page === "documents" && id) await showDocument(id);

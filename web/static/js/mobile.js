@@ -1,34 +1,58 @@
 // The officials' phone app: 待办 and 已办, live over /ws; open a task to read the document, its
-// attachments and everyone's opinions; approve (three taps: open, phrase, submit), sign by hand,
-// return, transfer. Works offline as far as it can: the list shows the last copy, actions wait
-// for the network and are never done twice.
+// attachments and everyone's opinions; decide with the task's own outcomes — 同意 / 不同意 (with a
+// reason) / 已阅 / 签发 — from the bar kept at the bottom (three taps: open, phrase, submit), sign by
+// hand, return, transfer. Works offline as far as it can: the list shows the last copy; offline the
+// action buttons wait, disabled, for the network, and an action is never done twice.
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
 import { beep, dueLine, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
-const PHRASES = ["同意", "已阅", "请XX同志阅办"];
+// Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
+const PHRASES = { approved: ["同意", "同意，请按程序办理", "请XX同志阅办"], read: ["已阅", "已阅，请抓好落实", "请XX同志阅办"],
+  signed_off: ["同意", "同意印发", "请XX同志阅办"], submitted: ["请审核"] };
+const OFFLINE_LABEL = "离线，联网后提交";
 const LIVE_TYPES = ["task.created", "task.urged", "task.returned", "task.escalated", "task.overdue", "task.cancelled",
-  "task.resumed"];
+  "task.resumed", "flow.disagreed"];
 const CACHE_KEY = "oa.mobile.todo";
 const app = document.getElementById("app");
 const state = { me: null, box: "todo", online: navigator.onLine, push: null, alert: null,
-  sound: localStorage.getItem("oa.sound") === "1" };
+  sound: localStorage.getItem("oa.sound") === "1", buttons: [], busy: false };
 
 function render(...children) {
-  app.replaceChildren(...children);
+  // replaceChildren would print a null child as the text "null": leave the absent ones out.
+  app.replaceChildren(...children.filter((child) => child !== null && child !== undefined && child !== false));
+  state.buttons = state.buttons.filter(({ button }) => app.contains(button));  // forget the last screen's
+}
+
+// An action button: disabled while offline (saying so, if it submits) and while an action is on its way,
+// so a second tap can never send the action twice or end in a false error.
+function actionButton(attrs, label, { submits = false } = {}) {
+  const button = h("button", attrs, label);
+  state.buttons.push({ button, label, submits });
+  refreshButtons();
+  return button;
+}
+
+function refreshButtons() {
+  const offline = !navigator.onLine;
+  for (const { button, label, submits } of state.buttons) {
+    button.disabled = offline || state.busy;
+    if (submits) button.textContent = offline ? OFFLINE_LABEL : label;
+  }
 }
 
 function statusBar() {
   return h("div", { class: state.online ? "netbar" : "netbar offline", role: "status", id: "netbar" },
-    state.online ? "" : "离线：显示的是上次加载的内容，操作将在恢复网络后提交");
+    state.online ? "" : "离线：显示的是上次加载的内容，联网后才能提交办理");
 }
 
 function setOnline(online) {
   state.online = online;
   const bar = document.getElementById("netbar");
   if (bar) bar.replaceWith(statusBar());
+  refreshButtons();
 }
 
 // Login -----------------------------------------------------------------------------------------
@@ -58,7 +82,8 @@ function taskCard(task) {
       h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
-      task.status === "active" ? dueLine(task.due_at) : h("span", { class: "due" }, `已办 ${when(task.done_at)}`)));
+      task.status === "active" ? dueLine(task.due_at)
+        : h("span", { class: "due" }, `已办${task.outcome_label ? ` · ${task.outcome_label}` : ""} ${when(task.done_at)}`)));
 }
 
 async function showList() {
@@ -102,18 +127,23 @@ function sessionEnded() {
 
 function timeline(view) {
   const entries = view.audit.filter((entry) => entry.by);
-  return h("ol", { class: "timeline" }, entries.map((entry) => h("li", {},
-    h("div", {}, h("strong", {}, entry.by.name), entry.by.post ? ` · ${entry.by.post}` : "",
-      h("span", { class: "time" }, when(entry.at))),
-    h("div", { class: "what" }, `${entry.node_name || ""} ${actionName(entry.action)}`),
-    entry.opinion ? h("blockquote", {}, entry.opinion) : null,
-    entry.signature ? h("img", { class: "signed", alt: `${entry.by.name}的手写签名`,
-      src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null)));
+  const holders = (view.current || []).map((item) => `${item.node_name} · ${item.holders.map((who) => who.name).join("、")}`);
+  return h("div", {},
+    holders.length ? h("p", { class: "holders" }, `当前办理：${holders.join("；")}`) : null,
+    h("ol", { class: "timeline" }, entries.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
+      h("div", {}, h("strong", {}, entry.by.name), entry.by.post ? ` · ${entry.by.post}` : "",
+        h("span", { class: "time" }, when(entry.at))),
+      h("div", { class: "what" }, `${entry.node_name || ""} `, h("span", { class: "outcome" }, actionName(entry))),
+      entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null,
+      entry.signature ? h("img", { class: "signed", alt: `${entry.by.name}的手写签名`,
+        src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null))));
 }
 
-function actionName(action) {
-  return { start: "发起", approved: "同意", signed_off: "签发", read: "已阅", returned: "退回", transferred: "转办",
-    withdrawn: "撤回", urged: "催办", terminated: "终止" }[action] || action.replace("auto:", "系统：");
+// The service names every action in Chinese (label); these cover an older answer without one.
+function actionName(entry) {
+  return entry.label || { start: "发起", submitted: "提交", approved: "同意", disagreed: "不同意", signed_off: "签发",
+    read: "已阅", return: "退回", transfer: "转办", add_signers: "加签", withdraw: "撤回", urge: "催办",
+    terminate: "终止" }[entry.action] || entry.action.replace("auto:", "系统：");
 }
 
 function signaturePad() {
@@ -149,7 +179,9 @@ function signaturePad() {
 }
 
 async function act(task, path, body, doneText) {
-  if (!navigator.onLine) toast("网络已断开，恢复后自动提交", "warn");
+  if (state.busy) return;  // one action at a time: its buttons are disabled until it is answered
+  state.busy = true;
+  refreshButtons();
   const alreadyDone = async (error) => {
     if (error.code !== "task_not_active") return false;
     const current = await get(`/api/tasks/${task.id}`);
@@ -161,25 +193,48 @@ async function act(task, path, body, doneText) {
     location.hash = "#/";
   } catch (failure) {
     toast(errorText(failure), "error");
+  } finally {
+    state.busy = false;
+    refreshButtons();
   }
 }
 
+// The opinion (phrases, text, signature), 退回 and 转办 after the document; the decision buttons in a
+// bar kept at the bottom of the screen.
 function actionPanel(task) {
+  const outcomes = task.outcomes || ["approved"];
+  const main = outcomes[0];
   const opinion = h("textarea", { id: "opinion", rows: 3, placeholder: "批示意见", "aria-label": "批示意见" });
-  const chips = h("div", { class: "chips" }, PHRASES.map((phrase) => h("button", { type: "button", class: "chip",
-    onclick: () => {
+  const chips = h("div", { class: "chips" }, (PHRASES[main] || PHRASES.approved).map((phrase) => h("button", {
+    type: "button", class: "chip", onclick: (event) => {
       opinion.value = phrase;
+      for (const chip of chips.children) chip.setAttribute("aria-pressed", String(chip === event.currentTarget));
       const at = phrase.indexOf("XX");
       if (at >= 0) { opinion.focus(); opinion.setSelectionRange(at, at + 2); }
     } }, phrase)));
   const signature = signaturePad();
-  const submit = h("button", { class: "primary", id: "submit", onclick: () => act(task, "approve",
-    { opinion: opinion.value.trim(), signature: signature.value() }, `已${task.action_label}`) }, task.action_label);
+  const mainLabel = main === "read" ? "已阅" : task.action_label;
+  const doneText = mainLabel.startsWith("已") ? mainLabel : `已${mainLabel}`;
+  const submit = actionButton({ class: "primary", id: "submit", onclick: () => act(task, "approve",
+    { opinion: opinion.value.trim(), signature: signature.value(), outcome: main }, doneText) }, mainLabel,
+  { submits: true });
+
+  const toggle = (box, focus) => () => {
+    for (const other of [disagreeBox, returnBox, transferBox]) if (other !== box) other.hidden = true;
+    box.hidden = !box.hidden;
+    if (!box.hidden) { box.scrollIntoView({ block: "center" }); if (focus) focus.focus(); }
+  };
+  const why = h("textarea", { id: "disagree-reason", rows: 3, placeholder: "不同意的理由（必填）", "aria-label": "不同意理由" });
+  const disagreeBox = h("div", { class: "more", hidden: true, id: "disagree-box" }, h("strong", {}, "不同意"), why,
+    actionButton({ class: "danger", onclick: () => {
+      if (!why.value.trim()) { toast("请填写不同意的理由", "warn"); why.focus(); return; }
+      act(task, "disagree", { reason: why.value.trim(), signature: signature.value() }, "已提交不同意意见");
+    } }, "确认不同意"));
   const reason = h("textarea", { rows: 2, placeholder: "退回理由（必填）", "aria-label": "退回理由" });
   const to = h("select", { "aria-label": "退回到" }, h("option", { value: "previous" }, "退回上一步"),
     h("option", { value: "start" }, "退回拟稿人"));
   const returnBox = h("div", { class: "more", hidden: true }, reason, to,
-    h("button", { class: "danger", onclick: () => {
+    actionButton({ class: "danger", onclick: () => {
       if (!reason.value.trim()) { toast("请填写退回理由", "warn"); reason.focus(); return; }
       act(task, "return", { reason: reason.value.trim(), to: to.value }, "已退回");
     } }, "确认退回"));
@@ -189,16 +244,21 @@ function actionPanel(task) {
     if (search.value.trim().length < 1) { results.replaceChildren(); return; }
     const page = await get(`/api/users?q=${encodeURIComponent(search.value.trim())}&limit=10`);
     results.replaceChildren(...page.items.filter((user) => user.id !== state.me.id).map((user) => h("li", {},
-      h("button", { class: "link", onclick: () => act(task, "transfer", { to_user: user.id }, `已转办给${user.display_name}`) },
+      actionButton({ class: "link", onclick: () => act(task, "transfer", { to_user: user.id }, `已转办给${user.display_name}`) },
         `${user.display_name}（${user.username}）`))));
   });
   const transferBox = h("div", { class: "more", hidden: true }, search, results);
-  const toggle = (box) => () => { box.hidden = !box.hidden; };
-  return h("section", { class: "actions card", "aria-label": "办理" }, chips, opinion, signature.element,
-    h("div", { class: "buttons" }, submit,
-      task.kind === "start" ? null : h("button", { class: "secondary", onclick: toggle(returnBox) }, "退回"),
-      h("button", { class: "secondary", onclick: toggle(transferBox) }, "转办")),
-    returnBox, transferBox);
+  const panel = h("section", { class: "actions card", "aria-label": "办理意见" }, h("h2", {}, "办理意见"), opinion,
+    signature.element, h("div", { class: "buttons" },
+      task.kind === "start" ? null : h("button", { class: "secondary", onclick: toggle(returnBox, reason) }, "退回"),
+      h("button", { class: "secondary", onclick: toggle(transferBox, search) }, "转办")),
+    disagreeBox, returnBox, transferBox);
+  const bar = h("div", { class: "actionbar", role: "group", "aria-label": "办理" }, chips,
+    h("div", { class: "decide" },
+      outcomes.includes("disagreed") ? actionButton({ class: "danger", id: "disagree", onclick: toggle(disagreeBox, why) },
+        "不同意") : null,
+      submit));
+  return { panel, bar };
 }
 
 async function showTask(taskId) {
@@ -213,6 +273,8 @@ async function showTask(taskId) {
   const [view, documentView] = await Promise.all([get(`/api/instances/${task.instance_id}`),
     get(`/api/documents/${task.document_id}`)]);
   const attachments = documentView.content.attachments || [];
+  const actions = task.status === "active" ? actionPanel(task) : null;
+  // The document first, then what others said, then one's own opinion; the decision stays at hand below.
   render(
     h("header", { class: "bar" }, h("a", { class: "back", href: "#/" }, "‹ 返回"), h("h1", {}, task.node_name)),
     statusBar(),
@@ -222,8 +284,6 @@ async function showTask(taskId) {
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
       task.status === "active" ? dueLine(task.due_at) : null,
       task.note ? h("p", { class: "note" }, task.note) : null),
-    task.status === "active" ? actionPanel(task)
-      : h("p", { class: "card" }, `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
     h("section", { class: "card" }, h("h2", {}, "正文"),
       h("iframe", { class: "preview", title: "公文正文", src: `/api/documents/${task.document_id}/preview` })),
     attachments.length ? h("section", { class: "card" }, h("h2", {}, "附件"), h("ul", { class: "files" },
@@ -231,7 +291,9 @@ async function showTask(taskId) {
         ? h("a", { href: `/api/documents/${task.document_id}/attachments/${item.id}?redirect=1`, target: "_blank",
           rel: "noopener" }, item.title || item.file.name)
         : item.title)))) : null,
-    h("section", { class: "card" }, h("h2", {}, "流转记录"), timeline(view)));
+    h("section", { class: "card" }, h("h2", {}, "流转记录"), timeline(view)),
+    actions ? actions.panel : h("p", { class: "card" }, `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
+    actions ? actions.bar : null);
 }
 
 // Start ----------------------------------------------------------------------------------------
@@ -244,6 +306,8 @@ function onEvent(event) {
     if (state.sound) beep();
   } else if (event.type === "task.urged") {
     state.alert = `催办：${data.title}`;
+  } else if (event.type === "flow.disagreed") {
+    state.alert = `${data.by}不同意《${data.title}》：${data.reason}`;
   }
   if (!location.hash.startsWith("#/task/")) showList();
 }

@@ -68,6 +68,8 @@ const MESSAGES = {
   already_acted: "您已办理过该事项", flow_not_running: "流程已结束", flow_already_running: "该公文已在流程中",
   cannot_withdraw: "下一环节已办理，无法撤回", cannot_return: "此环节不能退回", nothing_to_return_to: "没有可退回的环节",
   cannot_transfer: "此事项不能转办", cannot_add_signers: "此环节不能加签", unknown_user: "找不到该人员",
+  target_outside_flow: "只能转办、加签给本流程可涉及单位的人员（本单位、上级机关下属单位及已参与的单位）",
+  cannot_disagree: "此环节不能选择不同意，如有意见请退回", outcome_not_allowed: "此事项不能这样办理，请刷新后重试",
   unresolvable_assignee: "找不到该环节的办理人，请联系管理员配置岗位", not_a_draft: "只有草稿可以修改",
   incomplete_document: "公文要素不完整", classified_not_allowed: "本平台只处理非涉密公文",
   receipt_state: "该收文当前的状态不允许此操作", not_dispatchable: "只有已签发并编号的公文才能分发",
