@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
-from oa.errors import Forbidden, InvalidInput, OAError, Throttled, Unauthenticated, UnsupportedMediaType
+from oa.clock import CHINA
+from oa.errors import (
+    Forbidden,
+    InvalidInput,
+    OAError,
+    PayloadTooLarge,
+    Throttled,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from web.authz import rule_of
 from web.validation import Shape, check_shape
 
@@ -31,6 +43,56 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 10_000_000
+# A JSON body (the largest is a bulk import of a whole city's units and people) and how deep it may nest.
+MAX_JSON_BODY = 16 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+MIN_INT64, MAX_INT64 = -(2**63), 2**63 - 1
+# Search text (?q=) becomes a regex pattern, which the database caps at 1,000 characters once escaped.
+MAX_SEARCH_TEXT = 100
+# Query dates: the People's Republic's documents, with room to plan ahead.
+MIN_YEAR, MAX_YEAR = 1949, 2999
+ISO_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def china_midnight(day: date) -> datetime:
+    """The start of a calendar day in China, as stored times are compared with it."""
+    return datetime.combine(day, time(), tzinfo=CHINA)
+
+
+def refuse_bad_text(text: str, label: str, field: str | None) -> None:
+    """A lone surrogate (JSON "\\ud800") is no character: it cannot be stored, logged or sent back as UTF-8."""
+    if SURROGATE_RE.search(text):
+        raise InvalidInput(f"{label} contains an unpaired surrogate (U+D800–U+DFFF), which is not text",
+                           code="invalid_text", field=field)
+
+
+def check_json_value(value: Any, where: str = "", depth: int = 0) -> None:
+    """Refuse, naming where, what parses as JSON but no handler or database can take: lone surrogates,
+    integers beyond 64 bits, NaN and infinities, keys MongoDB refuses, nesting deeper than MAX_JSON_DEPTH."""
+    label = f"'{where}'" if where else "the request body"
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInput(f"{label} nests deeper than {MAX_JSON_DEPTH} levels", code="too_deep", field=where)
+    if isinstance(value, str):
+        refuse_bad_text(value, label, where)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not MIN_INT64 <= value <= MAX_INT64:
+            raise InvalidInput(f"{label} is beyond a 64-bit integer", code="invalid_number", field=where)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(f"{label} is not a finite number", code="invalid_number", field=where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_json_value(item, f"{where}[{index}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_bad_text(key, f"a key in {label}", where)
+            if key.startswith("$") or "\x00" in key:
+                raise InvalidInput(f"{label} has the key {key!r}: keys may not start with '$' or contain NUL",
+                                   code="invalid_key", field=where)
+            check_json_value(item, f"{where}.{key}" if where else key, depth + 1)
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -88,6 +150,16 @@ class APIHandler(BaseHandler):
     def check_xsrf_cookie(self) -> None:
         """CSRF is checked in prepare() against the session's own token instead."""
 
+    def decode_argument(self, value: bytes | str, name: str | None = None) -> str:
+        """Every path and query argument as text, or a JSON 400 naming it (not UTF-8, or a lone surrogate)."""
+        where = f"query parameter '{name}'" if name else "the path"
+        try:
+            text = value if isinstance(value, str) else value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{where} is not valid UTF-8", code="invalid_text", field=name) from None
+        refuse_bad_text(text, where, name)
+        return text
+
     async def prepare(self) -> None:
         name = self.request.method.lower()
         method = getattr(self, name, None)
@@ -112,10 +184,13 @@ class APIHandler(BaseHandler):
                                        f"(got {content_type or 'none'})")
         if not self.request.body:
             raise InvalidInput("a JSON request body is required", code="empty_body")
+        if len(self.request.body) > MAX_JSON_BODY:
+            raise PayloadTooLarge(f"a JSON body may be at most {MAX_JSON_BODY // (1024 * 1024)} MB")
         try:
             parsed = json.loads(self.request.body)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidInput(f"the request body is not valid JSON: {exc}", code="invalid_json") from None
+        check_json_value(parsed)
         return parsed
 
     def paging(self) -> tuple[int, int]:
@@ -130,9 +205,38 @@ class APIHandler(BaseHandler):
         if raw is None or raw == "":
             return default
         try:
-            return int(raw)
+            value = int(raw)
+            if not MIN_INT64 <= value <= MAX_INT64:
+                raise ValueError
         except ValueError:
-            raise InvalidInput(f"query parameter '{name}' must be an integer (got {raw!r})") from None
+            raise InvalidInput(f"query parameter '{name}' must be a 64-bit integer (got {raw[:40]!r})",
+                               field=name) from None
+        return value
+
+    def search_argument(self, name: str = "q") -> str | None:
+        """Text to search for (None if absent or blank), at most MAX_SEARCH_TEXT characters."""
+        text = (self.get_query_argument(name, None) or "").strip()
+        if len(text) > MAX_SEARCH_TEXT:
+            raise InvalidInput(f"query parameter '{name}' must be at most {MAX_SEARCH_TEXT} characters "
+                               f"(got {len(text)})", field=name)
+        return text or None
+
+    def date_argument(self, name: str) -> date | None:
+        """A query date YYYY-MM-DD (None if absent), between MIN_YEAR and MAX_YEAR so day arithmetic never overflows."""
+        raw = self.get_query_argument(name, None)
+        if not raw:
+            return None
+        try:
+            if not ISO_DAY_RE.match(raw):
+                raise ValueError
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(f"query parameter '{name}' must be a date YYYY-MM-DD (got {raw!r})",
+                               field=name) from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise InvalidInput(f"query parameter '{name}' must be a date in the years {MIN_YEAR}–{MAX_YEAR} "
+                               f"(got {raw!r})", field=name)
+        return day
 
     def bool_argument(self, name: str) -> bool:
         raw = (self.get_query_argument(name, "") or "").lower()
