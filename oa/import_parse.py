@@ -145,26 +145,48 @@ def parse_mapping(document: Any, source: str, out: ImportInput) -> None:
             if not isinstance(raw, dict):
                 out.problems.append(problem(label, index, "each entry must be an object"))
                 continue
-            allowed = ({"id", "name", "short_name", "type", "level", "parent", "code", "flags", "vertical_parent",
-                        "sort"} if kind == "units" else
-                       {"username", "display_name", "mobile", "password", "posts", "system_admin"})
-            unknown = sorted(set(raw) - allowed)
+            types = UNIT_FIELD_TYPES if kind == "units" else PERSON_FIELD_TYPES
+            unknown = sorted(set(raw) - set(types))
             if unknown:
                 out.problems.append(problem(label, index, f"unknown fields: {', '.join(unknown)}"))
                 continue
-            wrong = _non_text_references(kind, raw)
+            wrong = _wrong_types(types, raw)
             if wrong:
-                out.problems.append(problem(label, index, f"{', '.join(wrong)} must be text"))
+                out.problems.extend(problem(label, index, reason) for reason in wrong)
             elif kind == "units":
                 out.units.append(Row(label, index, _unit_from_mapping(raw)))
             else:
                 out.people.append(Row(label, index, dict(raw)))
 
 
-def _non_text_references(kind: str, raw: dict[str, Any]) -> list[str]:
-    """Fields that name other records must be strings (or absent) before they are compared or looked up."""
-    names = ("id", "parent", "vertical_parent") if kind == "units" else ("username",)
-    return [name for name in names if raw.get(name) is not None and not isinstance(raw[name], str)]
+# The JSON type of each field of a row, and of the items of its lists: checked before any rule
+# compares, hashes or iterates a value (null means "not given" and is left to those rules).
+UNIT_FIELD_TYPES: dict[str, tuple[type, type | None]] = {
+    "id": (str, None), "name": (str, None), "short_name": (str, None), "type": (str, None), "level": (str, None),
+    "parent": (str, None), "code": (str, None), "flags": (list, str), "vertical_parent": (str, None),
+    "sort": (int, None)}
+PERSON_FIELD_TYPES: dict[str, tuple[type, type | None]] = {
+    "username": (str, None), "display_name": (str, None), "mobile": (str, None), "password": (str, None),
+    "posts": (list, dict), "system_admin": (bool, None)}
+TYPE_NAMES = {str: "text", int: "an integer", float: "a number", bool: "true or false", list: "a list",
+              dict: "an object"}
+
+
+def _wrong_types(types: dict[str, tuple[type, type | None]], raw: dict[str, Any]) -> list[str]:
+    """One reason per field of the wrong JSON type, naming the field (true is not an integer here)."""
+    def fits(value: Any, kind: type) -> bool:
+        return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+
+    reasons = []
+    for name, (kind, item_kind) in types.items():
+        value = raw.get(name)
+        if value is None:
+            continue
+        if not fits(value, kind):
+            reasons.append(f"{name} must be {TYPE_NAMES[kind]} (got {TYPE_NAMES.get(type(value), 'something else')})")
+        elif item_kind is not None and not all(fits(item, item_kind) for item in value):
+            reasons.append(f"{name} must be a list of {'objects' if item_kind is dict else TYPE_NAMES[item_kind]}")
+    return reasons
 
 
 def read_files(units_file: tuple[str, str] | None, people_file: tuple[str, str] | None = None) -> ImportInput:
