@@ -2,7 +2,10 @@
 
 The upload body is the raw file (any Content-Type; the server sniffs the real one), its name in
 `?name=` (UTF-8, URL-encoded). Permission, the draft status and a declared Content-Length over
-the limit are all checked before a single byte of the body is read.
+the limit are all checked before a single byte of the body is read. A chunked body (no declared
+length) is counted as it arrives: past the limit the rest is read and dropped, so the client, which
+reads the answer only once it has sent everything, still gets a JSON 413; past DRAIN_BYTES more
+the answer is sent at once and the connection closed.
 """
 
 from __future__ import annotations
@@ -17,13 +20,22 @@ from web.authz import authorized
 from web.base import APIHandler
 from web.serialize import plain
 
+# How much of a too-large chunked body is read and dropped before answering 413 without waiting for the end.
+DRAIN_BYTES = 64 * 1024 * 1024
+# Tornado's own cut-off answers a bare 400, not JSON: the size is counted in data_received instead.
+UNBOUNDED = 2**62
+
 
 @tornado.web.stream_request_body
 class AttachmentsHandler(APIHandler):
     upload: Any = None
     upload_error: OAError | None = None
+    dropped = 0
 
     async def prepare(self) -> None:
+        if self.request.method == "POST":
+            # Whatever is refused below is answered, then the connection closed without reading the body.
+            self.request.connection.set_max_body_size(UNBOUNDED)
         await super().prepare()
         if self.request.method != "POST":
             return
@@ -34,20 +46,25 @@ class AttachmentsHandler(APIHandler):
         declared = self.request.headers.get("Content-Length")
         attachments = self.services.attachments
         self.upload = attachments.begin(int(declared) if declared and declared.isdigit() else None)
-        # Let a chunked body run a little past the limit so our own check answers 413, not Tornado's cut-off.
-        self.request.connection.set_max_body_size(attachments.limit_bytes + 1024 * 1024)
 
     def data_received(self, chunk: bytes) -> None:
-        if self.upload is None or self.upload_error is not None:
+        if self.upload is None:
             return
-        try:
-            self.upload.feed(chunk)
-        except OAError as error:  # too large: keep reading nothing, answer when the request completes
-            self.upload_error = error
+        if self.upload_error is None:
+            try:
+                self.upload.feed(chunk)
+            except OAError as error:  # too large: drop the rest, answer when the request completes
+                self.upload_error = error
+            return
+        self.dropped += len(chunk)
+        if self.dropped > DRAIN_BYTES and not self._finished:
+            error = self.upload_error
+            self.send_error(error.status, exc_info=(type(error), error, None))
 
     def on_connection_close(self) -> None:
         if self.upload is not None:
             self.upload.discard()
+        super().on_connection_close()  # ends the wait for the rest of the body
 
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
