@@ -18,6 +18,7 @@ from oa.clock import utcnow
 from oa.direction import derive_direction
 from oa.doc_types import DocTypeService
 from oa.document_fields import EMPTY_CONTENT, clean_content, completeness_problems
+from oa.document_migration import MIGRATION_ID, Report, UnitIndex, plan_document
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.issuers import check_issuers, check_numberable
 from oa.numbering import DocNumber, NumberService
@@ -247,6 +248,34 @@ class DocumentService:
 
     async def mark_archived(self, doc_id: str, unit_id: str) -> None:
         await self.documents.update_one({"_id": doc_id}, {"$addToSet": {"archived_by": unit_id}})
+
+    async def migrate_free_text_organs(self) -> Report | None:
+        """Once per database: free-text issuers and recipients become units or marked external names
+        (oa/document_migration.py); each changed document keeps a revision saying so."""
+        migrations = self.mongo["migrations"]
+        if await migrations.find_one({"_id": MIGRATION_ID}) is not None:
+            return None
+        units = await self.orgs.every_unit({"name": 1, "code": 1, "status": 1, "drafts_for": 1})
+        index, by_id = UnitIndex.of(units), {unit["_id"]: unit for unit in units}
+        report = Report()
+        async for document in self.documents.find({}, {"content.body": 0}):
+            drafting = by_id.get(document["drafting_unit_id"]) or {"_id": document["drafting_unit_id"]}
+            content = plan_document(document, drafting, index, report)
+            if content is None:
+                continue
+            full = await self.documents.find_one({"_id": document["_id"]})
+            content = {**full["content"], **{key: content[key] for key in ("issuers", "main_to", "copy_to")}}
+            author = {"user_id": "system", "name": "系统（数据迁移）", "unit_id": document["drafting_unit_id"],
+                      "post": None}
+
+            async def work(session: Session, full: dict[str, Any] = full, content: dict[str, Any] = content,
+                           author: dict[str, Any] = author) -> None:
+                await self._store(full, {"content": content}, author, "migrate", session)
+
+            await self.mongo.run_transaction(work)
+        await migrations.insert_one({"_id": MIGRATION_ID, "at": utcnow(), "documents": report.documents,
+                                     "matched": len(report.matched), "external": len(report.external)})
+        return report
 
     # Revisions ----------------------------------------------------------------------------
 

@@ -85,6 +85,10 @@ class OrgService:
     async def get_many(self, unit_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {unit["_id"]: unit for unit in await find_in(self.units, "_id", unit_ids)}
 
+    async def every_unit(self, projection: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every unit, dissolved ones included, with the fields asked for (for one-off scans)."""
+        return await self.units.find({}, projection).to_list(None)
+
     async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
         return await cursor.to_list(), await self.units.count_documents(query)

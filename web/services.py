@@ -95,6 +95,9 @@ class Services:
         numbers = NumberService(mongo)
         recipients = RecipientService(mongo)
         documents = DocumentService(mongo, orgs, doc_types, numbers, recipients)
+        migrated = await documents.migrate_free_text_organs()
+        if migrated is not None and migrated.documents:
+            print("Migrated free-text issuers and recipients:\n  " + "\n  ".join(migrated.lines()), flush=True)
         attachments = AttachmentService(
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
