@@ -287,8 +287,8 @@ class OrgService:
         return []
 
     async def _check_drafts_for(self, unit_ids: Any, unit_id: str) -> list[str]:
-        if not unit_ids or not isinstance(unit_ids, list):
-            return []
+        if not unit_ids or not isinstance(unit_ids, list) or not all(isinstance(unit, str) for unit in unit_ids):
+            return []  # check_fields has said what is wrong with it; nothing to look up
         if unit_id in unit_ids:
             return ["drafts_for names the unit itself: a unit always drafts in its own name"]
         found = await self.get_many([unit for unit in unit_ids if isinstance(unit, str)])
