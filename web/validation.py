@@ -13,6 +13,7 @@ from oa.errors import InvalidInput
 
 JSON_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object",
                    type(None): "null"}
+ITEM_NAMES = {str: "strings", int: "integers", bool: "true or false", list: "lists", dict: "objects"}
 
 
 MAX_INT = 2**63 - 1
@@ -23,14 +24,16 @@ class Field:
     types: tuple[type, ...]
     required: bool = False
     nullable: bool = False
+    # For a list: the JSON type every item must have (None: any; the domain checks them).
+    items: type | None = None
 
 
-def required(*types: type) -> Field:
-    return Field(types, required=True)
+def required(*types: type, items: type | None = None) -> Field:
+    return Field(types, required=True, items=items)
 
 
-def optional(*types: type, nullable: bool = False) -> Field:
-    return Field(types, required=False, nullable=nullable)
+def optional(*types: type, nullable: bool = False, items: type | None = None) -> Field:
+    return Field(types, required=False, nullable=nullable, items=items)
 
 
 Shape = dict[str, Field]
@@ -60,6 +63,9 @@ def check_shape(body: Any, shape: Shape) -> dict[str, Any]:
         if not _matches(value, spec.types):
             expected = " or ".join(JSON_TYPE_NAMES.get(kind, kind.__name__) for kind in spec.types)
             problems.append(f"'{name}' must be {expected}")
+        elif spec.items is not None and isinstance(value, list) and not all(
+                _matches(item, (spec.items,)) for item in value):
+            problems.append(f"'{name}' must be a list of {ITEM_NAMES.get(spec.items, spec.items.__name__)}")
     if problems:
         raise InvalidInput("; ".join(problems), problems=problems)
     return body

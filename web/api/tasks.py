@@ -19,7 +19,7 @@ APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=T
 DISAGREE_SHAPE = {"reason": required(str), "signature": optional(str, nullable=True)}
 RETURN_SHAPE = {"reason": required(str), "to": optional(str)}
 TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str)}
-ADD_SIGNERS_SHAPE = {"users": required(list), "position": required(str)}
+ADD_SIGNERS_SHAPE = {"users": required(list, items=str), "position": required(str)}
 EMPTY_SHAPE: dict[str, Any] = {}
 
 
