@@ -312,3 +312,34 @@ async def test_mobile_numbers_only_for_the_same_unit_and_its_admins(office: Offi
     assert await mobile_of("cityadmin", "co-clerk") == "13800000000"    # admin of an ancestor
     assert await mobile_of("townb-clerk", "co-clerk") is None           # another county's town
     assert await mobile_of("town-admin", "co-clerk") is None            # an admin, but not over that unit
+
+
+async def test_a_sender_recalls_a_dispatch_sent_to_the_wrong_units(office: Office) -> None:
+    api = office.api
+    document = await numbered(office, main_to=[{"unit_id": "town"}, {"unit_id": "town2"}])
+    sent = await dispatch(office, document["id"])
+    await receipt_action(office, f"{sent['id']}.town2", "sign", "town2-clerk")
+    town = await Push.connect(api.base_url, office.tokens["town-clerk"])
+    try:
+        recalled = await api.post(f"/api/dispatches/{sent['id']}/recall", {"reason": "主送单位选错"},
+                                  token=office.tokens["registrar"])
+        assert recalled.status == 200, recalled
+        assert recalled.body["withdrawn"] == ["town"] and recalled.body["noticed"] == ["town2"]
+        event = await town.next_of("exchange.recalled", timeout=5)
+        assert event["data"]["withdrawn"] is True and event["data"]["reason"] == "主送单位选错"
+    finally:
+        town.close()
+    assert (await api.get("/api/exchange/inbox", token=office.tokens["town-clerk"])).body["total"] == 0
+    assert (await api.get(f"/api/documents/{document['id']}", token=office.tokens["town-clerk"])).status == 404
+    board = (await api.get(f"/api/dispatches/{sent['id']}/receipts", token=office.tokens["registrar"])).body
+    rows = {row["unit_id"]: row for row in board["items"]}
+    assert rows["town"]["status"] == "recalled" and board["counts"]["recalled"] == 1
+    assert rows["town2"]["status"] == "signed" and rows["town2"]["recall"]["acknowledged_at"] is None
+    stranger = await api.post(f"/api/receipts/{sent['id']}.town2/acknowledge-recall", {},
+                              token=office.tokens["town-clerk"])
+    assert stranger.status == 404
+    acknowledged = await receipt_action(office, f"{sent['id']}.town2", "acknowledge-recall", "town2-clerk")
+    assert acknowledged["recall"]["acknowledged_by"]["name"] == "罗收发"
+    # Withdrawn, the town may be sent the document again (to the right address this time).
+    again = await dispatch(office, document["id"], main=[{"unit": "town"}])
+    assert again["total"] == 1

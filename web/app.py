@@ -6,7 +6,7 @@ from typing import Any
 
 import tornado.web
 
-from web import pages
+from web import openapi, pages
 from web.api import (
     attachments,
     auth,
@@ -77,6 +77,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/dispatches/{DISPATCH_ID}/receipts", exchange.BoardHandler),
     (rf"/api/dispatches/{DISPATCH_ID}/tree", exchange.TreeHandler),
     (rf"/api/dispatches/{DISPATCH_ID}/urge", exchange.DispatchUrgeHandler),
+    (rf"/api/dispatches/{DISPATCH_ID}/recall", exchange.RecallHandler),
     (r"/api/exchange/inbox", exchange.InboxHandler),
     (r"/api/exchange/sent", exchange.SentHandler),
     (r"/api/exchange/stats", exchange_stats.StatisticsHandler),
@@ -86,6 +87,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/receipts/{RECEIPT_ID}/register", exchange.RegisterHandler),
     (rf"/api/receipts/{RECEIPT_ID}/forward", exchange.ForwardHandler),
     (rf"/api/receipts/{RECEIPT_ID}/urge", exchange.ReceiptUrgeHandler),
+    (rf"/api/receipts/{RECEIPT_ID}/acknowledge-recall", exchange.AcknowledgeRecallHandler),
     (rf"/api/receipts/{RECEIPT_ID}/opinion", exchange.OpinionHandler),
     (rf"/api/receipts/{RECEIPT_ID}/reply", exchange.ReplyHandler),
     (r"/api/recipient-groups", exchange_stats.RecipientGroupsHandler),
@@ -110,6 +112,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/tasks/{TASK_ID}/withdraw", tasks.WithdrawHandler),
     (r"/api/delegations", delegations.DelegationsHandler),
     (r"/api/delegations/(dg-[0-9a-f]{16})/revoke", delegations.RevokeDelegationHandler),
+    (r"/api/openapi\.json", openapi.OpenAPIHandler),
     (r"/api/.*", NotFoundHandler),
     (r"/", pages.PageHandler, {"title": "公文流转 · 移动办公", "script": "mobile.js", "body_class": "mobile"}),
     (r"/desk", pages.PageHandler, {"title": "公文流转 · 办公桌面", "script": "desk.js", "body_class": "desk"}),

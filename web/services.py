@@ -15,6 +15,7 @@ from flows.delegations import DelegationService
 from flows.exchange.board import ExchangeQueries
 from flows.exchange.dispatch import DispatchService
 from flows.exchange.moves import ExchangeLog
+from flows.exchange.recall import RecallService
 from flows.exchange.receiving import ReceiptService
 from flows.exchange.stats import ExchangeStatistics
 from flows.queries import FlowQueries
@@ -76,6 +77,7 @@ class Services:
     exchange_queries: ExchangeQueries
     exchange_stats: ExchangeStatistics
     access: Access
+    recalls: RecallService
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -121,7 +123,8 @@ class Services:
                    flow_queries, SignatureStore(blobs),
                    DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
-                   ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs))
+                   ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs),
+                   RecallService(mongo, exchange_log))
 
     async def close(self) -> None:
         await self.events.stop()

@@ -11,7 +11,7 @@ from storage.mongo import Mongo
 
 BOARD_FIELDS = {key: 1 for key in ("dispatch_id", "unit_id", "unit_name", "role", "status", "signed_at", "signed_by",
                                    "returned_at", "return_reason", "due_at", "last_urged_at", "urge_count",
-                                   "closed_at", "parent_receipt_id")}
+                                   "closed_at", "parent_receipt_id", "recall")}
 DISPATCH_LIST_FIELDS = {"recipients": 0, "fingerprint": 0, "watchers": 0, "root_watchers": 0}
 
 
@@ -73,8 +73,8 @@ class ExchangeQueries:
         # A unit reached twice (by the city and again by its county's 转发) has one entry: the first
         # receipt, with every route the document took to it.
         query: dict[str, Any] = {"unit_id": {"$in": unit_ids}, "also_of": None}
-        if status:
-            query["status"] = status
+        # A document recalled before it was signed for is no longer the unit's.
+        query["status"] = status or {"$ne": ReceiptStatus.RECALLED.value}
         cursor = self.receipts.find(query).sort([("created_at", -1), ("_id", 1)]).skip(offset).limit(limit)
         rows = await cursor.to_list(None)
         further: dict[str, list[dict[str, Any]]] = {}
@@ -97,7 +97,8 @@ class ExchangeQueries:
         if not unit_ids:
             return False
         found = await self.receipts.find_one({"document_id": document_id, "unit_id": {"$in": unit_ids},
-                                              "status": {"$ne": ReceiptStatus.RETURNED.value}}, {"_id": 1})
+                                              "status": {"$nin": [ReceiptStatus.RETURNED.value,
+                                                                  ReceiptStatus.RECALLED.value]}}, {"_id": 1})
         return found is not None
 
     async def history(self, receipt_id: str) -> list[dict[str, Any]]:

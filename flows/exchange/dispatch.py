@@ -36,6 +36,8 @@ from storage.events import publish_many
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, find_in
 
 DISPATCHABLE_STATUSES = ("numbered", "issued")
+# Receipts that no longer hold the document at the unit: it may be sent there again.
+GONE = [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]
 FORWARDABLE_STATUSES = (ReceiptStatus.SIGNED.value, ReceiptStatus.HANDLING.value, ReceiptStatus.CLOSED.value)
 MAX_NOTE = 2000
 MAX_KEY = 200
@@ -272,7 +274,7 @@ class DispatchService:
 
     async def _already_sent(self, document_id: str, sender_unit_id: str, unit_ids: list[str]) -> set[str]:
         rows = self.receipts.find({"document_id": document_id, "sender_unit_id": sender_unit_id,
-                                   "status": {"$ne": ReceiptStatus.RETURNED.value}}, {"unit_id": 1})
+                                   "status": {"$nin": GONE}}, {"unit_id": 1})
         wanted = set(unit_ids)
         return {row["unit_id"] async for row in rows if row["unit_id"] in wanted}
 
@@ -362,7 +364,7 @@ class DispatchService:
         first = {row["unit_id"]: row["_id"] for row in await find_in(
             self.receipts, "unit_id", [record["unit_id"] for record in fresh],
             {"document_id": fresh[0]["document_id"], "also_of": None,
-             "status": {"$ne": ReceiptStatus.RETURNED.value}}, {"unit_id": 1}, session)}
+             "status": {"$nin": GONE}}, {"unit_id": 1}, session)}
         for record in fresh:
             record["also_of"] = first.get(record["unit_id"])
 

@@ -61,7 +61,7 @@ class ExchangeLog:
             return_document=ReturnDocument.AFTER, session=session)
         if moved is None:
             raise Conflict("this document changed while you acted; reload it", code="stale_receipt")
-        if to == ReceiptStatus.RETURNED:
+        if to in (ReceiptStatus.RETURNED, ReceiptStatus.RECALLED):
             # Sent back: the sender may send it to this unit again.
             await self.deliveries.delete_one({"_id": delivery_key(moved), "receipt_id": receipt_id}, session=session)
         await self.record(moved, action, actor, now, session, detail)
@@ -118,7 +118,7 @@ def board_row(receipt: dict[str, Any], dispatch: dict[str, Any] | None = None) -
            "returned_at": receipt["returned_at"], "return_reason": receipt["return_reason"],
            "due_at": receipt["due_at"], "last_urged_at": receipt["last_urged_at"],
            "urge_count": receipt["urge_count"], "closed_at": receipt["closed_at"],
-           "parent_receipt_id": receipt.get("parent_receipt_id")}
+           "parent_receipt_id": receipt.get("parent_receipt_id"), "recall": receipt.get("recall")}
     if dispatch is not None:
         row["counts"] = dispatch["counts"]
         row["root_dispatch_id"] = dispatch["root_dispatch_id"]

@@ -21,16 +21,19 @@ class ReceiptStatus(StrEnum):
     RETURNED = "returned"  # 退文: sent back to the sender with a reason
     HANDLING = "handling"  # registered (登记), the 收文 flow is running
     CLOSED = "closed"  # 办结 (or, for a 协办 unit, its opinion was sent to the 主办)
+    RECALLED = "recalled"  # 追回 by the sender before it was signed for: gone from the inbox
 
 
 RECEIPT_TRANSITIONS: dict[ReceiptStatus, set[ReceiptStatus]] = {
-    ReceiptStatus.PENDING: {ReceiptStatus.SIGNED, ReceiptStatus.RETURNED},
+    ReceiptStatus.PENDING: {ReceiptStatus.SIGNED, ReceiptStatus.RETURNED, ReceiptStatus.RECALLED},
     ReceiptStatus.SIGNED: {ReceiptStatus.RETURNED, ReceiptStatus.HANDLING, ReceiptStatus.CLOSED},
     ReceiptStatus.HANDLING: {ReceiptStatus.CLOSED},
     ReceiptStatus.RETURNED: set(),
     ReceiptStatus.CLOSED: set(),
+    ReceiptStatus.RECALLED: set(),
 }
-STATUS_NAMES = {"pending": "未签收", "signed": "已签收", "returned": "已退文", "handling": "办理中", "closed": "已办结"}
+STATUS_NAMES = {"pending": "未签收", "signed": "已签收", "returned": "已退文", "handling": "办理中", "closed": "已办结",
+                "recalled": "已追回"}
 ROLES = ("main", "copy", "lead", "co")  # 主送, 抄送, 主办, 协办
 # How long a recipient has to sign for a document, by urgency (working time).
 SIGN_FOR_DEADLINES: dict[str, dict[str, int]] = {"特急": {"hours": 2}, "加急": {"hours": 4}, "": {"days": 1}}
@@ -69,4 +72,6 @@ def receipt_record(dispatch: dict[str, Any], unit: dict[str, Any], role: str, du
         "last_urged_at": None, "urge_count": 0, "opinion": None, "reply_dispatch_id": None,
         # The unit's first receipt of this document, when this one is a further route to it.
         "also_of": None,
+        # 追回 after signing: the notice the recipient's clerk must acknowledge.
+        "recall": None,
     }

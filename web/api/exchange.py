@@ -22,6 +22,7 @@ DISPATCH_SHAPE = {"main": SELECTORS, "copy": SELECTORS, "handling": optional(dic
                   "idempotency_key": optional(str)}
 FORWARD_SHAPE = {"main": SELECTORS, "copy": SELECTORS, "note": optional(str), "idempotency_key": optional(str)}
 URGE_SHAPE = {"message": optional(str), "unit_ids": optional(list)}
+RECALL_SHAPE = {"reason": required(str), "unit_ids": optional(list)}
 RETURN_SHAPE = {"reason": required(str)}
 REGISTER_SHAPE = {"flow": optional(str), "variables": optional(dict)}
 OPINION_SHAPE = {"opinion": required(str)}
@@ -114,6 +115,22 @@ class DispatchUrgeHandler(APIHandler):
         result = await self.services.dispatches.do_urge(dispatch_id, self.require_user(), body.get("unit_ids"),
                                                         body.get("message", ""))
         self.send_json(plain(result))
+
+
+class RecallHandler(APIHandler):
+    @authorized("exchange", "handle", units=sender_unit, denied=NotFound, inherit=False)
+    async def post(self, dispatch_id: str) -> None:
+        """追回: unsigned receipts leave the recipients' inboxes; signed ones get a notice to acknowledge."""
+        body = self.body(RECALL_SHAPE)
+        result = await self.services.recalls.do_recall(self.dispatch, self.require_user(), body["reason"],
+                                                       body.get("unit_ids"))
+        self.send_json(plain(result))
+
+
+class AcknowledgeRecallHandler(APIHandler):
+    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    async def post(self, receipt_id: str) -> None:
+        self.send_json(plain(await self.services.recalls.do_acknowledge(receipt_id, self.require_user())))
 
 
 class InboxHandler(APIHandler):
