@@ -36,6 +36,7 @@ from oa.clock import iso, utcnow
 from oa.documents import DocumentService, author_of
 from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
 from oa.orgs import OrgService
+from storage.events import publish_many
 from storage.mongo import SCHEMA_VERSION, Mongo, Session
 
 log = logging.getLogger("oa.flows")
@@ -486,9 +487,12 @@ class FlowService:
             except Exception as error:  # recorded on the instance; resume_pending retries later
                 log.exception("auto step %s of %s failed", node["id"], instance_id)
                 message = getattr(error, "message", None) or str(error)
+                repeated = (instance.get("auto_error") or {}).get("message") == message
                 await self.instances.update_one({"_id": instance_id, "version": instance["version"]},
                                                 {"$set": {"auto_error": {"node": node["id"], "message": message,
                                                                          "at": self.clock()}}})
+                if not repeated:
+                    await self._tell_step_failed(instance, node, message)
                 return await self.get_instance(instance_id)
 
             async def work(session: Session, node: dict[str, Any] = node, entry: int = instance["entry"]) -> None:
@@ -503,6 +507,22 @@ class FlowService:
 
             async with self._locks.hold(instance_id):
                 await self.mongo.run_transaction(work)
+
+    async def _tell_step_failed(self, instance: dict[str, Any], node: dict[str, Any], message: str) -> None:
+        """An automatic step could not do its job: the starter and whoever acted last (the sealer,
+        before 分发) are told at once, instead of the flow standing still in silence."""
+        last = await self.tasks.find_one({"instance_id": instance["_id"], "status": TaskStatus.DONE.value},
+                                         {"done_by": 1}, sort=[("done_at", -1)])
+        people = {instance["starter"]["user_id"], *([last["done_by"]["user_id"]] if last and last.get("done_by")
+                                                    else [])}
+        data = {"instance_id": instance["_id"], "document_id": instance["document_id"], "title": instance["title"],
+                "node": node["id"], "node_name": node["name"], "message": message}
+
+        async def work(session: Session) -> None:
+            await publish_many(self.mongo, session, [(person, "flow.step_failed", data)
+                                                     for person in sorted(people) if person != "system"])
+
+        await self.mongo.run_transaction(work)
 
     async def resume_pending(self, older_than: timedelta = timedelta(0)) -> int:
         """Finish automatic steps left unfinished (a process stopped between two steps)."""
