@@ -250,7 +250,11 @@ async def test_the_sender_keeps_its_document_board_and_flow_after_a_recipient_re
         assert (await api.get(f"/api/instances/{town_flow}", token=office.tokens[who])).status == 404
     # The town sees the issued document and its own flow, never the drafting history.
     town = office.tokens["town-clerk"]
-    assert (await api.get(f"/api/documents/{document['id']}", token=town)).status == 200
+    issued = await api.get(f"/api/documents/{document['id']}", token=town)
+    assert issued.status == 200 and issued.body["side"] == "receiving" and "participants" not in issued.body
+    assert issued.body["content"]["doc_number"]
+    assert (await api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body["side"] \
+        == "drafting"
     assert [flow["id"] for flow in (await api.get(f"/api/documents/{document['id']}/flows", token=town)
                                     ).body["items"]] == [town_flow]
     for path in ("revisions", "revisions/1", "diff"):

@@ -114,7 +114,14 @@ class DocumentsHandler(APIHandler):
 class DocumentHandler(APIHandler):
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
-        self.send_json(document_json(self.document))
+        document, side = await self.services.access.access_document(self.require_user(), doc_id)
+        shown = document_json(document)
+        if side == Side.RECEIVING:
+            # The issued document, not who drafted and reviewed it on the sending side.
+            for key in ("participants", "created_by", "updated_by", "consents"):
+                shown.pop(key, None)
+        shown["side"] = side.value
+        self.send_json(shown)
 
     @authorized("document", "draft", units=readable_drafting_unit, inherit=False)
     async def patch(self, doc_id: str) -> None:
