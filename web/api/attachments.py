@@ -4,8 +4,9 @@ The upload body is the raw file (any Content-Type; the server sniffs the real on
 `?name=` (UTF-8, URL-encoded). Permission, the draft status and a declared Content-Length over
 the limit are all checked before a single byte of the body is read. A chunked body (no declared
 length) is counted as it arrives: past the limit the rest is read and dropped, so the client, which
-reads the answer only once it has sent everything, still gets a JSON 413; past DRAIN_BYTES more
-the answer is sent at once and the connection closed.
+reads the answer only once it has sent everything, still gets a JSON 413. Past as much again as the
+limit (at least DRAIN_BYTES) the 413 is sent at once and the connection closed: a client still
+sending then usually sees the connection reset rather than the answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from web.authz import authorized
 from web.base import APIHandler
 from web.serialize import plain
 
-# How much of a too-large chunked body is read and dropped before answering 413 without waiting for the end.
+# The least of a too-large chunked body read and dropped before answering 413 without waiting for the end.
 DRAIN_BYTES = 64 * 1024 * 1024
 # Tornado's own cut-off answers a bare 400, not JSON: the size is counted in data_received instead.
 UNBOUNDED = 2**62
@@ -57,7 +58,7 @@ class AttachmentsHandler(APIHandler):
                 self.upload_error = error
             return
         self.dropped += len(chunk)
-        if self.dropped > DRAIN_BYTES and not self._finished:
+        if self.dropped > max(self.upload.limit, DRAIN_BYTES) and not self._finished:
             error = self.upload_error
             self.send_error(error.status, exc_info=(type(error), error, None))
 
