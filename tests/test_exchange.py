@@ -132,7 +132,8 @@ async def test_sign_return_and_the_sender_sees_each_live(office: Office) -> None
     first, second = await sender.next_of("exchange.receipt"), await sender.next_of("exchange.receipt")
     assert (first["data"]["unit_id"], first["data"]["status"]) == ("town", "signed")
     assert second["data"]["return_reason"] == "非我镇职责范围，请核实主送单位"
-    assert second["data"]["counts"] == {"pending": 0, "signed": 1, "returned": 1, "handling": 0, "closed": 0}
+    assert second["data"]["counts"] == {"pending": 0, "signed": 1, "returned": 1, "handling": 0, "closed": 0,
+                                        "recalled": 0}
     shown = await office.api.get(f"/api/receipts/{town2}", token=office.tokens["registrar"])
     assert [entry["action"] for entry in shown.body["history"]] == ["return"]
     # Another town's clerk cannot act on this town's document, nor see it.

@@ -21,6 +21,8 @@ SHOUWEN: dict[str, Any] = {
         {"id": "handle", "name": "承办", "kind": "countersign", "mode": "lead", "rule": "all",
          "members": [{"role": "办公室主任", "unit": {"var": "co_units"}}],
          "lead": {"role": "办公室主任", "unit": {"var": "lead_unit"}},
+         # A 承办 unit's 不同意 is its opinion on the matter, recorded for the 办结; it does not undo the 登记.
+         "on_disagree": "record",
          "deadline": {"days": 5}, "overridable": ["deadline", "role"], "next": "close"},
         {"id": "close", "name": "办结", "kind": "task", "assignee": [{"starter": True}],
          "deadline": {"days": 1}, "overridable": ["deadline"], "action_label": "办结", "next": "archive"},
