@@ -88,6 +88,36 @@ class Access:
         flows = await self.flow_queries.instances_of_document(doc_id)
         return [flow for flow in flows if await self.may_see_instance(user, flow)]
 
+    async def access_dispatch(self, user: dict[str, Any], dispatch_id: str, for_action: str = "read",
+                              ) -> dict[str, Any]:
+        """A dispatch is its sending unit's: its exchange readers see the board, its clerks act (催办, 追回).
+        Anyone else is told it does not exist."""
+        dispatch = await self.exchange.find_dispatch(dispatch_id)
+        if dispatch is None or not await self.authorizer.allowed(user, "exchange", for_action,
+                                                                 dispatch["sender_unit_id"], inherit=False):
+            raise NotFound(f"dispatch {dispatch_id} not found")
+        return dispatch
+
+    async def access_receipt(self, user: dict[str, Any], receipt_id: str, for_action: str = "read",
+                             ) -> dict[str, Any]:
+        """A receipt is the receiving unit's record: its exchange readers see it and its clerks act on it
+        (签收, 退文, 登记, 转发…). The sending unit's readers see it too, as a row of their board, and its
+        clerks may urge it (`urge`); nobody else learns it exists."""
+        receipt = await self.exchange.find_receipt(receipt_id)
+        if receipt is not None and await self._may_on_receipt(user, receipt, for_action):
+            return receipt
+        raise NotFound(f"incoming document {receipt_id} not found")
+
+    async def _may_on_receipt(self, user: dict[str, Any], receipt: dict[str, Any], for_action: str) -> bool:
+        sender = receipt.get("sender_unit_id") if receipt.get("dispatch_id") else None
+        if for_action == "urge":
+            return sender is not None and await self.authorizer.allowed(user, "exchange", "handle", sender,
+                                                                        inherit=False)
+        if await self.authorizer.allowed(user, "exchange", for_action, receipt["unit_id"], inherit=False):
+            return True
+        return for_action == "read" and sender is not None and await self.authorizer.allowed(
+            user, "exchange", "read", sender, inherit=False)
+
     async def people_view(self, viewer: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """People as the viewer may see them: a mobile number only to the person, to people of a unit
         where the person holds a post, and to the admins of that unit or of a unit above it."""

@@ -38,6 +38,26 @@ def authenticated(method: Method) -> Method:
     return wrapper
 
 
+def accessed(load: UnitResolver) -> Callable[[Method], Method]:
+    """Allow the call when the object's access function in flows/access.py grants it.
+
+    `load(handler, *path_args)` asks that function, which raises NotFound for a person who may not
+    see or act on the object, and hands the object to the handler; no rule is re-derived here.
+    """
+
+    def decorate(method: Method) -> Method:
+        @functools.wraps(method)
+        async def wrapper(self: APIHandler, *args: Any, **kwargs: Any) -> None:
+            self.require_user()
+            await load(self, *args)
+            await method(self, *args, **kwargs)
+
+        setattr(wrapper, RULE_ATTRIBUTE, "accessed")
+        return wrapper
+
+    return decorate
+
+
 def authorized(kind: str, action: str, units: UnitResolver | None = None,
                denied: type[OAError] = Forbidden, inherit: bool = True,
                fact: Fact | None = None) -> Callable[[Method], Method]:
@@ -84,4 +104,4 @@ def rule_of(method: Any) -> str | None:
     return getattr(method, RULE_ATTRIBUTE, None)
 
 
-__all__ = ["Unauthenticated", "authenticated", "authorized", "public", "rule_of"]
+__all__ = ["Unauthenticated", "accessed", "authenticated", "authorized", "public", "rule_of"]

@@ -30,6 +30,12 @@ class ExchangeQueries:
         self.receipts = mongo["receipts"]
         self.audit = mongo["exchange_audit"]
 
+    async def find_dispatch(self, dispatch_id: str) -> dict[str, Any] | None:
+        return await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
+
+    async def find_receipt(self, receipt_id: str) -> dict[str, Any] | None:
+        return await self.receipts.find_one({"_id": receipt_id})
+
     async def dispatch(self, dispatch_id: str) -> dict[str, Any]:
         found = await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
         if found is None:

@@ -12,7 +12,7 @@ from typing import Any
 from oa.errors import NotFound
 from oa.recipients import delivery_selectors
 from web.api.documents import drafting_unit
-from web.authz import authorized
+from web.authz import accessed, authorized
 from web.base import APIHandler
 from web.serialize import page_json, plain
 from web.validation import optional, required
@@ -34,24 +34,34 @@ def idempotency_key(handler: APIHandler, body: dict[str, Any]) -> str | None:
     return body.get("idempotency_key") or handler.request.headers.get("Idempotency-Key")
 
 
-async def receipt_unit(handler: APIHandler, receipt_id: str, *_: str) -> list[str | None]:
-    receipt = await handler.services.exchange_log.receipts.find_one({"_id": receipt_id})
-    if receipt is None:
-        raise NotFound(f"incoming document {receipt_id} not found")
-    handler.receipt = receipt
-    return [receipt["unit_id"]]
+async def _receipt(handler: APIHandler, receipt_id: str, action: str) -> list[str | None]:
+    handler.receipt = await handler.services.access.access_receipt(handler.require_user(), receipt_id, action)
+    return []
 
 
-async def sender_unit(handler: APIHandler, dispatch_id: str, *_: str) -> list[str | None]:
-    handler.dispatch = await handler.services.exchange_queries.dispatch(dispatch_id)
-    return [handler.dispatch["sender_unit_id"]]
+async def reading_receipt(handler: APIHandler, receipt_id: str, *_: str) -> list[str | None]:
+    return await _receipt(handler, receipt_id, "read")
 
 
-async def sender_reads(handler: APIHandler, receipt_id: str, *_: str) -> bool:
-    """The sending unit's readers see each recipient's receipt (it is a row of their board)."""
-    sender = handler.receipt.get("sender_unit_id")
-    return sender is not None and await handler.services.authorizer.allowed(
-        handler.require_user(), "exchange", "read", sender, inherit=False)
+async def handling_receipt(handler: APIHandler, receipt_id: str, *_: str) -> list[str | None]:
+    return await _receipt(handler, receipt_id, "handle")
+
+
+async def urging_receipt(handler: APIHandler, receipt_id: str, *_: str) -> list[str | None]:
+    return await _receipt(handler, receipt_id, "urge")
+
+
+async def _dispatch(handler: APIHandler, dispatch_id: str, action: str) -> list[str | None]:
+    handler.dispatch = await handler.services.access.access_dispatch(handler.require_user(), dispatch_id, action)
+    return []
+
+
+async def reading_dispatch(handler: APIHandler, dispatch_id: str, *_: str) -> list[str | None]:
+    return await _dispatch(handler, dispatch_id, "read")
+
+
+async def handling_dispatch(handler: APIHandler, dispatch_id: str, *_: str) -> list[str | None]:
+    return await _dispatch(handler, dispatch_id, "handle")
 
 
 async def units_in_question(handler: APIHandler) -> list[str | None]:
@@ -85,13 +95,13 @@ def dispatch_json(dispatch: dict[str, Any]) -> dict[str, Any]:
 
 
 class DispatchHandler(APIHandler):
-    @authorized("exchange", "read", units=sender_unit, denied=NotFound, inherit=False)
+    @accessed(reading_dispatch)
     async def get(self, dispatch_id: str) -> None:
         self.send_json(plain(self.dispatch))
 
 
 class BoardHandler(APIHandler):
-    @authorized("exchange", "read", units=sender_unit, denied=NotFound, inherit=False)
+    @accessed(reading_dispatch)
     async def get(self, dispatch_id: str) -> None:
         """The live receipt board: one row per recipient, with the counts (updates come over /ws)."""
         offset, limit = self.paging()
@@ -102,14 +112,14 @@ class BoardHandler(APIHandler):
 
 
 class TreeHandler(APIHandler):
-    @authorized("exchange", "read", units=sender_unit, denied=NotFound, inherit=False)
+    @accessed(reading_dispatch)
     async def get(self, dispatch_id: str) -> None:
         """Who received it through whom: each recipient with the dispatches it forwarded, all the way down."""
         self.send_json(plain(await self.services.exchange_queries.tree(dispatch_id)))
 
 
 class DispatchUrgeHandler(APIHandler):
-    @authorized("exchange", "handle", units=sender_unit, denied=NotFound, inherit=False)
+    @accessed(handling_dispatch)
     async def post(self, dispatch_id: str) -> None:
         body = self.body(URGE_SHAPE) if self.request.body else {}
         result = await self.services.dispatches.do_urge(dispatch_id, self.require_user(), body.get("unit_ids"),
@@ -118,7 +128,7 @@ class DispatchUrgeHandler(APIHandler):
 
 
 class RecallHandler(APIHandler):
-    @authorized("exchange", "handle", units=sender_unit, denied=NotFound, inherit=False)
+    @accessed(handling_dispatch)
     async def post(self, dispatch_id: str) -> None:
         """追回: unsigned receipts leave the recipients' inboxes; signed ones get a notice to acknowledge."""
         body = self.body(RECALL_SHAPE)
@@ -128,7 +138,7 @@ class RecallHandler(APIHandler):
 
 
 class AcknowledgeRecallHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         self.send_json(plain(await self.services.recalls.do_acknowledge(receipt_id, self.require_user())))
 
@@ -151,7 +161,7 @@ class SentHandler(APIHandler):
 
 
 class ReceiptHandler(APIHandler):
-    @authorized("exchange", "read", units=receipt_unit, denied=NotFound, inherit=False, fact=sender_reads)
+    @accessed(reading_receipt)
     async def get(self, receipt_id: str) -> None:
         """The incoming document: its state, its history, and for a 主办 the 协办 units' opinions."""
         receipt = self.receipt
@@ -160,13 +170,13 @@ class ReceiptHandler(APIHandler):
 
 
 class SignHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         self.send_json(plain(await self.services.receipts.do_sign(receipt_id, self.require_user(), self.channel)))
 
 
 class ReturnHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         body = self.body(RETURN_SHAPE)
         self.send_json(plain(await self.services.receipts.do_return(receipt_id, self.require_user(), body["reason"],
@@ -174,7 +184,7 @@ class ReturnHandler(APIHandler):
 
 
 class RegisterHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         body = self.body(REGISTER_SHAPE) if self.request.body else {}
         receipt = await self.services.receipts.do_register(receipt_id, self.require_user(), body.get("variables"),
@@ -183,7 +193,7 @@ class RegisterHandler(APIHandler):
 
 
 class ForwardHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         """转发 down: the same document with this unit's cover note, keeping the lineage."""
         body = self.body(FORWARD_SHAPE)
@@ -196,13 +206,7 @@ class ForwardHandler(APIHandler):
 
 
 class ReceiptUrgeHandler(APIHandler):
-    async def sender(self, receipt_id: str, *_: str) -> list[str | None]:
-        await receipt_unit(self, receipt_id)
-        if not self.receipt.get("dispatch_id"):
-            raise NotFound(f"incoming document {receipt_id} has no sender to urge from")
-        return [self.receipt["sender_unit_id"]]
-
-    @authorized("exchange", "handle", units=sender, denied=NotFound, inherit=False)
+    @accessed(urging_receipt)
     async def post(self, receipt_id: str) -> None:
         body = self.body(URGE_SHAPE) if self.request.body else {}
         result = await self.services.dispatches.do_urge(self.receipt["dispatch_id"], self.require_user(),
@@ -211,7 +215,7 @@ class ReceiptUrgeHandler(APIHandler):
 
 
 class OpinionHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         body = self.body(OPINION_SHAPE)
         self.send_json(plain(await self.services.receipts.do_opinion(receipt_id, self.require_user(),
@@ -219,7 +223,7 @@ class OpinionHandler(APIHandler):
 
 
 class ReplyHandler(APIHandler):
-    @authorized("exchange", "handle", units=receipt_unit, denied=NotFound, inherit=False)
+    @accessed(handling_receipt)
     async def post(self, receipt_id: str) -> None:
         body = self.body(REPLY_SHAPE)
         dispatch = await self.services.receipts.do_reply(receipt_id, self.require_user(), body["document_id"],
