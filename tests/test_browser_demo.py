@@ -67,6 +67,11 @@ async def test_a_county_forwards_at_the_desk_and_the_city_sees_the_lineage(seede
     await row.get_by_role("button", name="签收").click()
     await expect(county.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
     row = county.locator("#inbox tr", has_text=title)
+    # The 办理 column gives its buttons room: each keeps its words on one line.
+    for name in ("登记", "转发下级乡镇", "退文"):
+        button = row.get_by_role("button", name=name)
+        one_line = "b => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().height < 50"
+        assert await button.evaluate(one_line), name
     await row.get_by_label("转发意见").fill("请各镇（街道）认真组织开展。")
     await row.get_by_role("button", name="转发下级乡镇").click()
     await expect(county.get_by_role("status")).to_have_text("已转发")
@@ -81,5 +86,18 @@ async def test_a_county_forwards_at_the_desk_and_the_city_sees_the_lineage(seede
     await expect(lineage).to_contain_text("其中 1 个单位向下转发")
     await expect(lineage).to_contain_text("请各镇（街道）认真组织开展。")
     await expect(lineage).to_contain_text("韶关市浈江区东河街道办事处 · 未签收")
-    for context in (county_context, city_context):
+
+    # A town reached by the city and again through its county: one entry, both routes; nothing below it to forward to.
+    # On a phone-sized screen the inbox scrolls inside its card rather than widening the page.
+    town_context, town = await new_page(browser, base_url, PHONE)
+    await login(town, "/desk", "zj-t-xinshao.sfy1", DEFAULT_DEMO_PASSWORD)
+    row = town.locator("#inbox tr", has_text=title)
+    await expect(row).to_have_count(1)
+    assert await town.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await expect(row).to_contain_text("来自：韶关市人民政府；另经 韶关市浈江区人民政府 转发")
+    await row.get_by_role("button", name="签收").click()
+    await expect(town.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
+    await expect(town.locator("#inbox tr", has_text=title).get_by_role("button", name="登记")).to_be_visible()
+    await expect(town.get_by_role("button", name="转发下级乡镇")).to_have_count(0)
+    for context in (county_context, city_context, town_context):
         await context.close()

@@ -1,15 +1,17 @@
 // The admins' pages: the org tree (search among all units, create, move, dissolve), the people of a
 // unit with their posts and roles, flow definitions (view, claim with this unit's deadlines), and
 // a unit's exchange statistics. Often run by a county admin on behalf of a town with no IT staff.
+// An admin changes what lies in their own subtrees (the units under their 管理员 posts); everything
+// else they may look at, read only.
 
 import { ApiError, api, get, post } from "./api.js";
-import { errorText, h, toast } from "./ui.js";
+import { errorText, h, loginForm, toast } from "./ui.js";
 
 const app = document.getElementById("app");
 const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "管理员"];
 const LEVELS = { city: "市级", county: "县级", town: "镇级" };
 const TYPES = ["党委", "人大", "政府", "政协", "部门", "事业单位", "乡镇", "街道", "群团", "法院", "检察院", "其他"];
-const state = { me: null, home: null };
+const state = { me: null, home: null, scope: [], listening: false };
 
 function render(title, ...content) {
   const link = (hash, label) => h("a", { href: hash, class: location.hash.startsWith(hash) ? "active" : "" }, label);
@@ -24,7 +26,18 @@ function render(title, ...content) {
 }
 
 function showLogin() {
-  location.href = "/desk";  // one login page: the desk's; it comes back here by the link in its header
+  app.replaceChildren(loginForm("公文流转 · 管理", boot));  // the shared login form; then straight back here
+}
+
+// Is this unit (given by its path from the top) in the admin's own subtrees?
+function administers(path) {
+  const mine = state.me.administers;
+  return mine === null || path.some((unitId) => mine.includes(unitId));
+}
+
+function scopeText() {
+  return state.me.administers === null ? "全平台所有单位"
+    : `${state.scope.map((unit) => unit.name).join("、") || "（无）"}及其下级单位`;
 }
 
 async function run(action, done) {
@@ -57,22 +70,27 @@ async function showUnits() {
   render("组织机构", h("section", { class: "card" }, h("h2", {}, "查找单位"),
     h("p", { class: "muted" }, "全市 1,300 余个单位，输入名称的一部分即可查找。"),
     unitSearch("unit-search", "单位名称", (unit) => { location.hash = `#/units/${unit.id}`; })),
-  state.home ? h("p", { class: "card" }, "本单位：", h("a", { href: `#/units/${state.home.id}` }, state.home.name)) : null);
+  state.home ? h("p", { class: "card" }, "本单位：", h("a", { href: `#/units/${state.home.id}` }, state.home.name)) : null,
+  h("p", { class: "card", id: "scope" }, `您的管理范围：${scopeText()}。其他单位可以查看，不能修改。`));
 }
 
 async function showUnit(unitId) {
   const [unit, ancestors, children, people] = await Promise.all([get(`/api/units/${unitId}`),
     get(`/api/units/${unitId}/ancestors`), get(`/api/units/${unitId}/children?limit=200`),
-    get(`/api/users?unit=${unitId}&limit=200`)]);
+    get(`/api/users?unit=${unitId}&limit=200&include_inactive=1`)]);
   const path = [...ancestors.items, unit];
+  const mine = administers(path.map((item) => item.id));
   render(unit.name,
     h("section", { class: "card" }, h("p", { class: "muted" }, path.map((item, index) => [index ? " › " : "",
       h("a", { href: `#/units/${item.id}` }, item.name)])),
     h("h2", {}, unit.name, unit.status === "dissolved" ? "（已撤销）" : ""),
-    h("p", { class: "muted" }, `${LEVELS[unit.level]} · ${unit.type} · 代字 ${unit.code || "—"} · 编号 ${unit.id}`)),
+    h("p", { class: "muted" }, `${LEVELS[unit.level]} · ${unit.type} · 代字 ${unit.code || "—"} · 编号 ${unit.id}`),
+    mine ? null : h("p", { class: "note readonly", id: "readonly" },
+      `只读：此单位不在您的管理范围内。您的管理范围是${scopeText()}。`)),
     h("section", { class: "card" }, h("h2", {}, `下级单位（${children.total}）`),
       h("ul", {}, children.items.map((child) => h("li", {}, h("a", { href: `#/units/${child.id}` }, child.name))))),
-    peopleSection(unit, people.items), createUnitSection(unit), moveSection(unit), dissolveSection(unit));
+    peopleSection(unit, people.items, mine),
+    ...(mine ? [createUnitSection(unit), moveSection(unit), dissolveSection(unit)] : []));
 }
 
 function createUnitSection(parent) {
@@ -120,7 +138,7 @@ function dissolveSection(unit) {
 // People and their posts -------------------------------------------------------------------------------
 
 function roleBoxes(prefix, selected) {
-  return h("fieldset", { class: "row" }, h("legend", {}, "角色"), ROLES.map((role) => h("label", { class: "sound" },
+  return h("fieldset", { class: "roles" }, h("legend", {}, "角色"), ROLES.map((role) => h("label", { class: "sound" },
     h("input", { type: "checkbox", name: prefix, value: role, checked: selected.includes(role) }), role)));
 }
 
@@ -128,9 +146,15 @@ function checkedRoles(box) {
   return [...box.querySelectorAll("input:checked")].map((input) => input.value);
 }
 
-function personRow(unit, person) {
+function personRow(unit, person, editable) {
   const post = person.posts.find((item) => item.unit_id === unit.id && item.active !== false);
   if (!post) return null;
+  const who = h("td", {}, h("a", { href: `#/people/${person.id}` }, person.display_name),
+    person.active ? null : h("span", { class: "tag" }, "已停用"), h("div", { class: "muted" }, person.username));
+  const where = h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null);
+  if (!editable || (person.system_admin && state.me.administers !== null)) {
+    return h("tr", { "data-user": person.username }, who, where, h("td", {}, post.roles.join("、") || "—"), h("td", {}));
+  }
   const boxes = roleBoxes(`roles-${person.id}`, post.roles);
   const save = async () => {
     const posts = person.posts.map((item) => ({ id: item.id, unit: item.unit_id, title: item.title,
@@ -139,20 +163,21 @@ function personRow(unit, person) {
       showUnit(unit.id);
     }
   };
-  return h("tr", { "data-user": person.username }, h("td", {}, person.display_name, h("div", { class: "muted" }, person.username)),
-    h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null),
-    h("td", {}, boxes), h("td", {}, h("button", { class: "secondary", onclick: save }, "保存角色")));
+  return h("tr", { "data-user": person.username }, who, where,
+    h("td", {}, boxes), h("td", {}, h("div", { class: "row" }, h("button", { class: "secondary", onclick: save }, "保存角色"),
+      h("a", { href: `#/people/${person.id}`, "aria-label": `编辑${person.display_name}` }, "编辑"))));
 }
 
-function peopleSection(unit, people) {
+function peopleSection(unit, people, editable) {
   const username = h("input", { id: "person-username", autocomplete: "off" });
   const name = h("input", { id: "person-name" });
   const title = h("input", { id: "person-title", placeholder: "如：收发员" });
   const password = h("input", { id: "person-password", type: "password", autocomplete: "new-password" });
   const boxes = roleBoxes("new-roles", []);
-  return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`),
-    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "岗位"), h("th", {}, "角色"), h("th", {}, ""))),
-      h("tbody", {}, people.map((person) => personRow(unit, person)))),
+  const table = h("table", { id: "people" }, h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "岗位"), h("th", {}, "角色"),
+    h("th", {}, ""))), h("tbody", {}, people.map((person) => personRow(unit, person, editable))));
+  if (!editable) return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`), table);
+  return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`), table,
     h("form", { onsubmit: async (event) => {
       event.preventDefault();
       const created = await run(() => post("/api/users", { username: username.value.trim(), display_name: name.value.trim(),
@@ -165,6 +190,84 @@ function peopleSection(unit, people) {
       h("div", {}, h("label", { for: "person-title" }, "岗位名称"), title),
       h("div", {}, h("label", { for: "person-password" }, "初始密码"), password)),
     boxes, h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "添加"))));
+}
+
+// One person: details, posts and roles, password reset, deactivation — by the admin of every unit
+// where they hold a post (the service refuses anyone else); others see the person read only.
+
+async function showPerson(userId) {
+  const person = await get(`/api/users/${userId}`);
+  const posts = person.posts.filter((item) => item.active !== false);
+  const units = await Promise.all(posts.map((item) => get(`/api/units/${item.unit_id}`)));
+  // A platform-wide admin is changed only by another platform-wide admin.
+  const platformOnly = Boolean(person.system_admin) && state.me.administers !== null;
+  const editable = !platformOnly && units.every((unit) => administers(unit.path.map((item) => item.id)));
+  const patch = async (changes, done) => {
+    if (await run(() => api("PATCH", `/api/users/${person.id}`, { version: person.version, ...changes }), done)) {
+      showPerson(person.id);
+    }
+  };
+  const head = h("section", { class: "card" },
+    h("p", { class: "muted" }, units.map((unit, index) => [index ? "；" : "", h("a", { href: `#/units/${unit.id}` }, unit.name)])),
+    h("h2", {}, person.display_name, person.active ? "" : "（已停用）"),
+    h("p", { class: "muted" }, `用户名 ${person.username}${person.mobile ? ` · 手机 ${person.mobile}` : ""}`),
+    editable ? null : h("p", { class: "note readonly", id: "readonly" }, platformOnly
+      ? "只读：平台管理员只能由平台管理员修改。" : `只读：此人有岗位不在您的管理范围内。您的管理范围是${scopeText()}。`),
+    editable ? null : h("ul", {}, posts.map((item, index) => h("li", {},
+      `${units[index].name} · ${item.title} · ${item.roles.join("、") || "无角色"}${item.primary ? "（主岗）" : ""}`))));
+  if (!editable) { render(person.display_name, head); return; }
+
+  const name = h("input", { id: "edit-name", value: person.display_name, required: true });
+  const mobile = h("input", { id: "edit-mobile", value: person.mobile || "", inputmode: "tel", autocomplete: "off" });
+  const rows = posts.map((item, index) => {
+    const unit = units[index];
+    const title = h("input", { value: item.title, "aria-label": `${unit.name}岗位名称` });
+    const roles = roleBoxes(`post-roles-${item.id}`, item.roles);
+    const primary = h("input", { type: "radio", name: "primary-post", checked: Boolean(item.primary),
+      "aria-label": `${unit.name}为主岗` });
+    const ended = h("input", { type: "checkbox", "aria-label": `结束${unit.name}岗位` });
+    return { item, unit, title, roles, primary, ended, row: h("tr", { "data-post": item.id }, h("td", {}, unit.name),
+      h("td", {}, title), h("td", {}, roles), h("td", {}, h("label", { class: "sound" }, primary, "主岗")),
+      h("td", {}, h("label", { class: "sound" }, ended, "结束岗位"))) };
+  });
+  const details = h("form", { class: "card", onsubmit: async (event) => {
+    event.preventDefault();
+    const kept = rows.filter((row) => !row.ended.checked);
+    if (!kept.length) { toast("至少保留一个岗位；要停用账号请用下方的“停用账号”", "warn"); return; }
+    await patch({ display_name: name.value.trim(), mobile: mobile.value.trim() || null,
+      posts: kept.map((row) => ({ id: row.item.id, unit: row.item.unit_id, title: row.title.value.trim(),
+        roles: checkedRoles(row.roles), primary: row.primary.checked })) }, "已保存");
+  } }, h("h2", {}, "基本信息与岗位"),
+  h("div", { class: "row" }, h("div", {}, h("label", { for: "edit-name" }, "姓名"), name),
+    h("div", {}, h("label", { for: "edit-mobile" }, "手机号"), mobile)),
+  h("table", { id: "posts" }, h("thead", {}, h("tr", {}, h("th", {}, "单位"), h("th", {}, "岗位名称"), h("th", {}, "角色"),
+    h("th", {}, ""), h("th", {}, ""))), h("tbody", {}, rows.map((row) => row.row))),
+  h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存")));
+
+  const password = h("input", { id: "reset-password", type: "password", autocomplete: "new-password" });
+  const reset = h("section", { class: "card" }, h("h2", {}, "重置密码"),
+    h("p", { class: "muted" }, "重置后此人在所有设备上的登录立即失效，须用新密码重新登录。"),
+    h("label", { for: "reset-password" }, "新密码"), password,
+    h("div", { class: "buttons" }, h("button", { class: "secondary", onclick: () => {
+      if (!password.value) { toast("请输入新密码", "warn"); password.focus(); return; }
+      patch({ password: password.value }, "已重置密码");
+    } }, "重置密码")));
+
+  let armed = false;
+  const deactivate = h("button", { class: "danger", onclick: () => {
+    if (!armed) {  // a second, explicit click: the person is logged out everywhere at once
+      armed = true;
+      deactivate.textContent = "确认停用";
+      return;
+    }
+    patch({ active: false }, "已停用");
+  } }, "停用账号");
+  const status = h("section", { class: "card" }, h("h2", {}, "账号状态"), person.active
+    ? [h("p", { class: "muted" }, "停用后此人不能登录，已登录的设备立即退出；历史记录保留，可重新启用。"),
+      h("div", { class: "buttons" }, deactivate)]
+    : [h("p", {}, "此账号已停用。"), h("div", { class: "buttons" }, h("button", { class: "secondary",
+      onclick: () => patch({ active: true }, "已重新启用") }, "重新启用"))]);
+  render(person.display_name, head, details, reset, status);
 }
 
 // Flow definitions ---------------------------------------------------------------------------------
@@ -239,6 +342,7 @@ async function route() {
   const [, page, id] = location.hash.split("/");
   try {
     if (page === "units" && id) await showUnit(id);
+    else if (page === "people" && id) await showPerson(id);
     else if (page === "flows" && id) await showFlow(id);
     else if (page === "flows") await showFlows();
     else if (page === "stats") await showStats(id);
@@ -259,7 +363,16 @@ async function boot() {
   }
   const administered = state.me.posts.find((item) => item.roles.includes("管理员")) || state.me.posts[0];
   state.home = administered ? administered.unit : null;
-  window.addEventListener("hashchange", route);
+  state.scope = await Promise.all((state.me.administers || []).map((unitId) => get(`/api/units/${unitId}`)
+    .catch(() => ({ id: unitId, name: unitId }))));
+  if (!state.listening) {
+    state.listening = true;
+    window.addEventListener("hashchange", route);
+  }
+  if (state.me.administers !== null && !state.me.administers.length) {
+    render("无权管理", h("p", { class: "card" }, "您没有管理员岗位，不能使用管理功能。", h("a", { href: "/desk" }, "前往办公桌面")));
+    return;
+  }
   route();
 }
 

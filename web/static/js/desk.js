@@ -38,39 +38,115 @@ async function logout() {
   showLogin();
 }
 
-// Unit picker: search the org tree and the saved groups; yields selectors ---------------------------
+// Unit picker: search the org tree, choose a saved group, or (for 主送/抄送) type the name of an organ
+// outside the platform, which is printed but never delivered to. Yields 主送/抄送 entries and the
+// selectors the exchange delivers to; `onChange` hears of every change.
 
-function unitPicker(id, label, initial = []) {
-  const picked = [...initial];  // {selector, label}
+let groupsLoading = null;
+function savedGroups() {
+  groupsLoading ||= get("/api/recipient-groups").then((page) => page.items, (failure) => {
+    groupsLoading = null;
+    throw failure;
+  });
+  return groupsLoading;
+}
+
+// The selector a stored 主送/抄送 entry delivers to; null for an external name (printed only).
+function entrySelector(entry) {
+  if (entry.external) return null;
+  if (entry.unit_id) return { unit: entry.unit_id };
+  return Object.fromEntries(["group", "subtree", "include_self", "level", "type"].filter((key) => key in entry)
+    .map((key) => [key, entry[key]]));
+}
+
+// Stored entries as picked items, labelled with the names they print as (never raw ids).
+function pickedOf(entries) {
+  return entries.map((entry) => (entry.external ? { external: true, label: entry.name }
+    : { selector: entrySelector(entry), label: entry.name || entry.unit_id || "（未命名）" }));
+}
+
+function unitPicker(id, label, initial = [], { groups = true, external = false, onChange = () => {} } = {}) {
+  const picked = [...initial];  // {selector, label} or {external: true, label}
   const chips = h("div", { class: "picked", "aria-label": `${label}已选` });
-  const search = h("input", { id, type: "search", placeholder: "输入单位名称查找，或选择常用分组", autocomplete: "off" });
+  const search = h("input", { id, type: "search", autocomplete: "off",
+    placeholder: external ? "输入单位名称查找；平台外的机关可添加为外部单位" : "输入单位名称查找" });
   const results = h("ul", { class: "people" });
+  const keyOf = (item) => (item.external ? `external:${item.label}` : JSON.stringify(item.selector));
   const draw = () => chips.replaceChildren(...picked.map((item, index) => h("button", { type: "button",
-    "aria-label": `移除 ${item.label}`, onclick: () => { picked.splice(index, 1); draw(); } }, `${item.label} ×`)));
-  const add = (selector, text) => {
-    if (!picked.some((item) => JSON.stringify(item.selector) === JSON.stringify(selector))) picked.push({ selector, label: text });
+    class: item.external ? "external" : null, "aria-label": `移除 ${item.external ? "外部单位 " : ""}${item.label}`,
+    onclick: () => { picked.splice(index, 1); changed(); } },
+  item.external ? h("span", { class: "tag" }, "外部单位") : null, `${item.label} ×`)));
+  const changed = () => { draw(); onChange(); };
+  const add = (item) => {
+    if (!picked.some((other) => keyOf(other) === keyOf(item))) picked.push(item);
     search.value = "";
     results.replaceChildren();
-    draw();
+    changed();
   };
+  let asked = 0;
   search.addEventListener("input", async () => {
     const text = search.value.trim();
+    const mine = ++asked;
     if (!text) { results.replaceChildren(); return; }
-    const [units, groups] = await Promise.all([get(`/api/units?q=${encodeURIComponent(text)}&limit=8`),
-      get("/api/recipient-groups")]);
+    const [units, groupItems] = await Promise.all([get(`/api/units?q=${encodeURIComponent(text)}&limit=8`),
+      groups ? savedGroups() : []]);
+    if (mine !== asked) return;  // a later keystroke has its own answer
     results.replaceChildren(
-      ...groups.items.filter((group) => group.name.includes(text)).map((group) => h("li", {},
-        h("button", { type: "button", class: "link", onclick: () => add({ group: group.id }, group.name) },
+      ...groupItems.filter((group) => group.name.includes(text)).map((group) => h("li", {},
+        h("button", { type: "button", class: "link", onclick: () => add({ selector: { group: group.id }, label: group.name }) },
           `分组：${group.name}`))),
       ...units.items.map((unit) => h("li", {}, h("button", { type: "button", class: "link",
-        onclick: () => add({ unit: unit.id }, unit.name) }, unit.name))));
+        onclick: () => add({ selector: { unit: unit.id }, label: unit.name }) }, unit.name))),
+      external ? h("li", {}, h("button", { type: "button", class: "link",
+        onclick: () => add({ external: true, label: text }) }, `添加外部单位“${text}”（只印发，不送达）`)) : null);
   });
+  const groupSelect = groups ? h("select", { "aria-label": `${label}常用分组`, class: "groups", onchange: async () => {
+    const group = (await savedGroups()).find((item) => item.id === groupSelect.value);
+    groupSelect.value = "";
+    if (group) add({ selector: { group: group.id }, label: group.name });
+  } }, h("option", { value: "" }, "选择常用分组…")) : null;
+  if (groupSelect) {
+    savedGroups().then((items) => groupSelect.append(...items.map((group) => h("option", { value: group.id }, group.name))),
+      () => groupSelect.remove());
+  }
   draw();
-  return { element: h("div", {}, h("label", { for: id }, label), search, results, chips),
-    selectors: () => picked.map((item) => item.selector), picked };
+  return { element: h("div", {}, h("label", { for: id }, label), h("div", { class: "pick-row" }, search, groupSelect),
+    results, chips),
+  selectors: () => picked.filter((item) => !item.external).map((item) => item.selector),
+  // 主送/抄送 as the document stores them: units, groups and other selectors, and marked external names.
+  entries: () => picked.map((item) => (item.external ? { external: true, name: item.label }
+    : item.selector.unit ? { unit_id: item.selector.unit } : { ...item.selector })),
+  picked };
+}
+
+// "将送达 N 个单位": what the chosen selectors reach, asked of the service (groups and levels included).
+function reachLine(id) {
+  const line = h("p", { class: "reach", id, "aria-live": "polite" });
+  let asked = 0;
+  const update = async (selectors, unitId, externals = 0) => {
+    const mine = ++asked;
+    if (!selectors.length) {
+      line.textContent = externals ? "只有外部单位：只印发，不送达平台内单位" : "";
+      return;
+    }
+    try {
+      const reach = await post("/api/recipients/resolve", unitId ? { selectors, unit_id: unitId } : { selectors });
+      if (mine === asked) line.textContent = `将送达 ${reach.total} 个单位${externals ? `（另有 ${externals} 个外部单位只印发）` : ""}`;
+    } catch (failure) {
+      if (mine === asked) line.textContent = `无法计算送达单位：${errorText(failure)}`;
+    }
+  };
+  return { element: line, update };
 }
 
 // Draft ----------------------------------------------------------------------------------------
+
+// What the service said when it refused, with every problem it listed.
+function refusal(failure) {
+  const text = errorText(failure);
+  const problems = Array.isArray(failure && failure.body && failure.body.problems) ? failure.body.problems : [];
+  return problems.length && !problems.every((problem) => text.includes(problem)) ? `${text}：${problems.join("；")}` : text;
+}
 
 function paragraphs(text) {
   // 一、 / （一） / 1. / （1） at the start of a line set the heading level, as clerks type them.
@@ -91,8 +167,19 @@ async function showNew() {
     types.items.map((item) => h("option", { value: item.name }, item.name)));
   const formError = h("p", { class: "error", role: "alert", id: "draft-error" });
   const title = h("input", { id: "title", required: true });
-  const main = unitPicker("main_to", "主送");
-  const copy = unitPicker("copy_to", "抄送");
+  // 发文机关: the drafting unit, or a unit it drafts for (市政府办公室 for 韶关市人民政府); with more than one,
+  // the clerk chooses, as with 文种.
+  const home = state.unit ? await get(`/api/units/${state.unit.id}`) : null;
+  const organs = home ? [...(await Promise.all((home.drafts_for || []).map((unitId) => get(`/api/units/${unitId}`)
+    .catch(() => null)))).filter(Boolean), home] : [];
+  const issuer = h("select", { id: "issuer", required: true },
+    organs.length > 1 ? h("option", { value: "", disabled: true, selected: true }, "请选择发文机关") : null,
+    organs.map((unit) => h("option", { value: unit.id }, unit.name)));
+  const reach = reachLine("draft-reach");
+  const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], state.unit && state.unit.id,
+    [...main.picked, ...copy.picked].filter((item) => item.external).length);
+  const main = unitPicker("main_to", "主送", [], { external: true, onChange: updateReach });
+  const copy = unitPicker("copy_to", "抄送", [], { external: true, onChange: updateReach });
   const body = h("textarea", { id: "body", rows: 10, placeholder: "每段一行；以“一、”“（一）”“1.”“（1）”开头的行为各级标题" });
   const urgency = h("select", { id: "urgency" }, ["", "加急", "特急"].map((value) => h("option", { value }, value || "普通")));
   const written = h("input", { id: "written_date", type: "date" });
@@ -103,31 +190,32 @@ async function showNew() {
   const printed = h("input", { id: "printed_date", type: "date" });
   const form = h("form", { class: "card", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
-    const missing = [!typeSelect.value && ["请选择文种", typeSelect], !title.value.trim() && ["请填写标题", title]]
-      .filter(Boolean);
+    const missing = [!typeSelect.value && ["请选择文种", typeSelect], !issuer.value && ["请选择发文机关", issuer],
+      !title.value.trim() && ["请填写标题", title]].filter(Boolean);
     formError.textContent = missing.map(([text]) => text).join("；");
     if (missing.length) { missing[0][1].focus(); return; }
-    const organs = (picker) => picker.picked.filter((item) => item.selector.unit)
-      .map((item) => ({ unit_id: item.selector.unit, name: item.label }))
-      .concat(picker.picked.filter((item) => item.selector.group).map((item) => ({ name: item.label })));
     const [contactName, ...phone] = contact.value.trim().split(/\s+/);
     try {
       const created = await post("/api/documents", {
-        doc_type: typeSelect.value, title: title.value.trim(), main_to: organs(main), copy_to: organs(copy),
+        doc_type: typeSelect.value, issuers: [{ unit_id: issuer.value }], title: title.value.trim(),
+        main_to: main.entries(), copy_to: copy.entries(),
         body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
         disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
         printed_date: printed.value || null,
         contact: contactName ? { name: contactName, phone: phone.join(" ") } : null });
-      sessionStorage.setItem(`oa.selectors.${created.id}`, JSON.stringify({ main: main.selectors(), copy: copy.selectors() }));
       toast("已保存草稿", "ok");
       location.hash = `#/documents/${created.id}`;
-    } catch (failure) { toast(errorText(failure), "error"); }
+    } catch (failure) {
+      formError.textContent = refusal(failure);  // what the service refused, in its words
+      toast(errorText(failure), "error");
+    }
   } },
   h("h2", {}, "拟稿"),
   h("div", { class: "row" }, h("div", {}, h("label", { for: "doc_type" }, "文种"), typeSelect),
     h("div", {}, h("label", { for: "urgency" }, "紧急程度"), urgency),
     h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
-  h("label", { for: "title" }, "标题"), title, main.element, copy.element,
+  h("label", { for: "issuer" }, "发文机关"), issuer,
+  h("label", { for: "title" }, "标题"), title, main.element, copy.element, reach.element,
   h("label", { for: "body" }, "正文"), body, h("label", { for: "contact" }, "联系人及电话"), contact,
   h("div", { class: "row" }, h("div", {}, h("label", { for: "disclosure" }, "公开属性"), disclosure),
     h("div", {}, h("label", { for: "note" }, "附注"), note)),
@@ -145,12 +233,32 @@ function statusLine(documentView) {
     content.doc_number ? ` · ${content.doc_number}` : "");
 }
 
+// 主送/抄送 as they print; names outside the platform marked (printed only, never delivered to).
+function recipientLine(label, entries) {
+  return h("p", {}, `${label}：`, entries.length ? entries.map((entry, index) => [index ? "、" : "", entry.name,
+    entry.external ? h("span", { class: "tag" }, "外部单位") : null]) : "—");
+}
+
+const AUTO_STEPS = { number: "编号", render: "生成正式文件", dispatch: "分发", archive: "归档" };
+
+// An automatic step (编号, 分发…) that could not do its job, in red on the flow: the flow waits there.
+function autoErrorNote(instance) {
+  const failed = instance.auto_error;
+  if (!failed || instance.status !== "running") return null;
+  const name = AUTO_STEPS[failed.node] || (failed.node === instance.node ? instance.node_name : failed.node);
+  const message = failed.message || "";
+  return h("div", { class: "failed", role: "alert", id: "flow-error" },
+    h("strong", {}, message.startsWith(`${name}失败`) ? message : `${name}失败：${message}`),
+    h("div", {}, `${when(failed.at)} 起流程停在“${name}”，系统会定时重试`));
+}
+
 // The flow as it stands: where it is, who holds it now, and every action with its outcome in Chinese.
 function flowCard(view) {
   const instance = view.instance;
   const where = { running: `当前：${instance.node_name}`, terminated: "已终止" }[instance.status] || "已办结";
   const holders = (view.current || []).map((item) => `${item.holders.map((who) => who.name).join("、")}（${item.node_name}）`);
   return h("section", { class: "card", id: "flow" }, h("h2", {}, `${instance.name}流程 · ${where}`),
+    autoErrorNote(instance),
     holders.length ? h("p", { class: "holders", id: "holders" }, `当前办理人：${holders.join("；")}`) : null,
     h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
       h("strong", {}, entry.by.name), ` ${entry.node_name || ""} `, h("span", { class: "outcome" }, entry.label || entry.action),
@@ -170,10 +278,20 @@ async function showDocument(docId) {
   const [documentView, flows] = await Promise.all([get(`/api/documents/${docId}`), get(`/api/documents/${docId}/flows`)]);
   const content = documentView.content;
   const flow = flows.items[0];
+  // Until it is sent, how many units its 主送/抄送 reach (groups and levels resolved by the service).
+  const reach = ["draft", "reviewing", "signed", "numbered"].includes(documentView.status) ? reachLine("doc-reach") : null;
+  if (reach) {
+    const [mainSelectors, copySelectors] = [content.main_to, content.copy_to].map((entries) => entries.map(entrySelector)
+      .filter(Boolean));
+    reach.update([...mainSelectors, ...copySelectors], holdsPostIn(documentView.drafting_unit_id)
+      ? documentView.drafting_unit_id : null, [...content.main_to, ...content.copy_to].filter((item) => item.external).length);
+  }
   const sections = [h("section", { class: "card" },
     h("h2", {}, urgencyBadge(content.urgency), content.title || "（无标题）"),
     statusLine(documentView),
-    h("p", {}, "主送：", content.main_to.map((item) => item.name).join("、") || "—"),
+    h("p", {}, "发文机关：", content.issuers.map((item) => item.name).join("、") || "—"),
+    recipientLine("主送", content.main_to), content.copy_to.length ? recipientLine("抄送", content.copy_to) : null,
+    reach ? reach.element : null,
     h("div", { class: "buttons" },
       h("a", { href: `/api/documents/${docId}/render.docx`, download: "" }, "下载正式文件（.docx）"),
       h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览")))];
@@ -192,7 +310,7 @@ async function showDocument(docId) {
     documentView.status === "draft" ? h("div", {}, h("label", { for: "attach" }, "上传附件"), picker) : null));
 
   if (documentView.status === "draft" && !flow) {
-    const units = unitPicker("countersign", "会签单位（可不选）");
+    const units = unitPicker("countersign", "会签单位（可不选）", [], { groups: false });
     const problems = h("p", { class: "error", role: "alert", id: "submit-problems" });
     sections.push(h("section", { class: "card" }, h("h2", {}, "送审（发文流程）"), units.element, problems,
       h("div", { class: "buttons" }, h("button", { class: "primary", onclick: async () => {
@@ -204,13 +322,15 @@ async function showDocument(docId) {
         } catch (failure) {
           // 送审 refused for a draft lacking what its 文种 needs: say what, in the words the service gives.
           const missing = failure.code === "incomplete_document" ? failure.body.problems || [] : [];
-          problems.textContent = missing.length ? `不能送审，请先补全：${missing.join("、")}` : "";
+          problems.textContent = missing.length ? `不能送审，请先补全：${missing.join("、")}` : refusal(failure);
           toast(missing.length ? `公文要素不完整：${missing.join("、")}` : errorText(failure), "error");
         }
       } }, "送审"))));
   }
   if (flow) sections.push(flowCard(await get(`/api/instances/${flow.id}`)));
-  if (["numbered", "issued"].includes(documentView.status)) sections.push(await dispatchSection(docId, content));
+  if (["numbered", "issued"].includes(documentView.status)) {
+    sections.push(await dispatchSection(docId, content, documentView.drafting_unit_id));
+  }
   render("公文", ...sections);
   // Live: the flow's pushes (any action in it reaches its drafter) redraw its state and timeline.
   state.doc = { id: docId, instanceId: flow ? flow.id : null, status: documentView.status, refresh: async () => {
@@ -225,28 +345,56 @@ async function showDocument(docId) {
   } };
 }
 
-async function dispatchSection(docId, content) {
+// 分发 is the office's: the 收发员 or 办公室主任 of the drafting unit (the exchange's 'handle' right).
+const DISPATCHERS = ["收发员", "办公室主任"];
+
+function holdsPostIn(unitId, roles = null) {
+  return Boolean(state.me && state.me.posts.some((item) => item.active !== false && item.unit_id === unitId
+    && (!roles || item.roles.some((role) => roles.includes(role)))));
+}
+
+async function dispatchSection(docId, content, unitId) {
   const sent = await get(`/api/exchange/sent?limit=50`);
   const mine = sent.items.filter((item) => item.document_id === docId);
-  const saved = JSON.parse(sessionStorage.getItem(`oa.selectors.${docId}`) || "null");
-  const defaults = saved ? saved.main.map((selector) => ({ selector, label: selector.group || selector.unit }))
-    : content.main_to.filter((item) => item.unit_id).map((item) => ({ selector: { unit: item.unit_id }, label: item.name }));
-  const main = unitPicker("dispatch_main", "分发给（主送）", defaults);
-  const key = crypto.randomUUID();
+  const history = mine.length ? h("ul", {}, mine.map((item) => h("li", {}, h("a", { href: `#/board/${item.id}` },
+    `${when(item.created_at)} 分发 ${item.total} 个单位（已签收 ${item.counts.signed + item.counts.handling + item.counts.closed}）`))))
+    : null;
+  if (!holdsPostIn(unitId, DISPATCHERS)) {
+    return h("section", { class: "card", id: "dispatch" }, h("h2", {}, "分发"), history,
+      h("p", { class: "muted" }, "分发由本单位收发员或办公室主任办理。"));
+  }
+  // Not yet sent: the document's own 主送/抄送, by the names they print as. Sent already: more units, chosen here.
+  const prefill = (entries) => (mine.length ? [] : pickedOf(entries.filter((entry) => !entry.external)));
+  const reach = reachLine("dispatch-reach");
+  const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], unitId);
+  const main = unitPicker("dispatch_main", "分发给（主送）", prefill(content.main_to), { onChange: updateReach });
+  const copy = unitPicker("dispatch_copy", "分发给（抄送）", prefill(content.copy_to), { onChange: updateReach });
+  updateReach();
+  const problem = h("p", { class: "error", role: "alert", id: "dispatch-problem" });
+  let key = crypto.randomUUID();  // one per 分发: a retry after a lost answer is not a second dispatch
   const send = h("button", { class: "primary", onclick: async () => {
+    const [mainSelectors, copySelectors] = [main.selectors(), copy.selectors()];
+    if (!mainSelectors.length && !copySelectors.length) {
+      problem.textContent = "请选择分发单位";
+      toast("请选择分发单位", "warn");
+      return;
+    }
+    problem.textContent = "";
     send.disabled = true;
     try {
-      const dispatch = await once(() => post(`/api/documents/${docId}/dispatch`, { main: main.selectors() },
+      const dispatch = await once(() => post(`/api/documents/${docId}/dispatch`, { main: mainSelectors, copy: copySelectors },
         { "Idempotency-Key": key }), async () => false);
       toast(`已分发给 ${dispatch.total} 个单位`, "ok");
       location.hash = `#/board/${dispatch.id}`;
-    } catch (failure) { toast(errorText(failure), "error"); send.disabled = false; }
+    } catch (failure) {
+      problem.textContent = refusal(failure);
+      toast(errorText(failure), "error");
+      if (failure instanceof ApiError) key = crypto.randomUUID();  // refused: the next choice is a new request
+      send.disabled = false;
+    }
   } }, "分发");
-  return h("section", { class: "card" }, h("h2", {}, "分发"),
-    mine.length ? h("ul", {}, mine.map((item) => h("li", {}, h("a", { href: `#/board/${item.id}` },
-      `${when(item.created_at)} 分发 ${item.total} 个单位（已签收 ${item.counts.signed + item.counts.handling + item.counts.closed}）`))))
-      : null,
-    main.element, h("div", { class: "buttons" }, send));
+  return h("section", { class: "card", id: "dispatch" }, h("h2", {}, "分发"), history, main.element, copy.element,
+    reach.element, problem, h("div", { class: "buttons" }, send));
 }
 
 async function showDocuments() {
@@ -291,7 +439,8 @@ async function showBoard(dispatchId) {
   draw(page.counts);
   render("签收情况", h("section", { class: "card" }, h("h2", {}, `${page.dispatch.summary.title}`),
     h("p", { class: "muted" }, `${page.dispatch.summary.doc_number || ""} · 分发 ${page.total} 个单位 · ${when(page.dispatch.created_at)}`),
-    counts, h("div", { class: "buttons" }, urge, h("a", { href: `#/tree/${dispatchId}` }, "转发情况"))),
+    counts, h("div", { class: "buttons" }, holdsPostIn(page.dispatch.sender_unit_id, DISPATCHERS) ? urge : null,
+      h("a", { href: `#/tree/${dispatchId}` }, "转发情况"))),
   h("table", { id: "board" }, h("thead", {}, h("tr", {}, h("th", {}, "单位"), h("th", {}, "类别"), h("th", {}, "状态"),
     h("th", {}, "签收人"), h("th", {}, "备注"))), body));
 }
@@ -335,21 +484,37 @@ async function receiptAction(row, action, body = {}) {
   showInbox();
 }
 
+// One inbox entry per document however often it arrived: every sender it came through.
+function routesLine(row) {
+  const routes = row.routes || [];
+  if (routes.length < 2) return null;
+  const names = (forwarded) => [...new Set(routes.slice(1).filter((route) => (route.depth > 0) === forwarded)
+    .map((route) => route.sender_unit_name))].join("、");
+  const [viaForward, viaDispatch] = [names(true), names(false)];
+  return h("div", { class: "muted routes" }, `来自：${routes[0].sender_unit_name}`,
+    viaForward ? `；另经 ${viaForward} 转发` : "", viaDispatch ? `；另由 ${viaDispatch} 分发` : "");
+}
+
 function inboxRow(row) {
   const reason = h("input", { placeholder: "退文理由", "aria-label": "退文理由" });
   const buttons = [];
-  if (row.status === "pending") {
+  // 签收, 登记, 转发 and 退文 are the office's (收发员, 办公室主任); other readers of the unit see the entry only.
+  const handles = holdsPostIn(row.unit_id, DISPATCHERS);
+  if (!handles) buttons.push(h("span", { class: "muted" }, "由本单位收发员或办公室主任办理"));
+  if (handles && row.status === "pending") {
     buttons.push(h("button", { class: "primary", onclick: () => receiptAction(row, "sign") }, "签收"));
   }
-  if (row.status === "signed") {
+  if (handles && row.status === "signed") {
     buttons.push(h("button", { class: "primary", onclick: () => receiptAction(row, "register") }, "登记"));
   }
-  if (["signed", "handling", "closed"].includes(row.status) && row.kind !== "paper") {
+  // A town has no towns below it to forward to.
+  const level = (state.me.posts.find((item) => item.unit_id === row.unit_id && item.unit) || {}).unit?.level;
+  if (handles && ["signed", "handling", "closed"].includes(row.status) && row.kind !== "paper" && level !== "town") {
     const note = h("input", { placeholder: "转发意见（可留空）", "aria-label": "转发意见" });
     buttons.push(note, h("button", { onclick: () => receiptAction(row, "forward", {
       main: [{ subtree: row.unit_id, level: "town" }], note: note.value.trim() }) }, "转发下级乡镇"));
   }
-  if (["pending", "signed"].includes(row.status) && row.kind !== "paper") {
+  if (handles && ["pending", "signed"].includes(row.status) && row.kind !== "paper") {
     buttons.push(reason, h("button", { class: "danger", onclick: () => {
       if (!reason.value.trim()) { toast("请填写退文理由", "warn"); reason.focus(); return; }
       receiptAction(row, "return", { reason: reason.value.trim() });
@@ -358,17 +523,19 @@ function inboxRow(row) {
   return h("tr", { "data-receipt": row.id },
     h("td", {}, urgencyBadge(row.urgency), h("a", { href: `/api/documents/${row.document_id}/preview`, target: "_blank" }, row.title),
       row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null),
-    h("td", {}, row.sender_unit_name), h("td", {}, row.doc_number || ""), h("td", { class: `status-${row.status}` },
+    h("td", {}, row.sender_unit_name, routesLine(row)), h("td", {}, row.doc_number || ""),
+    h("td", { class: `status-${row.status}` },
       STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null),
-    h("td", {}, when(row.created_at)), h("td", {}, h("div", { class: "row" }, buttons)));
+    h("td", {}, when(row.created_at)), h("td", { class: "actions" }, h("div", { class: "row" }, buttons)));
 }
 
 async function showInbox() {
   const page = await get("/api/exchange/inbox?limit=100");
-  render("收文", h("section", { class: "card" }, h("h2", {}, `收文（${page.total}）`), h("table", { id: "inbox" },
-    h("thead", {}, h("tr", {}, h("th", {}, "标题"), h("th", {}, "来文单位"), h("th", {}, "文号"), h("th", {}, "状态"),
-      h("th", {}, "收到"), h("th", {}, "办理"))),
-    h("tbody", {}, page.items.map(inboxRow)))));
+  render("收文", h("section", { class: "card" }, h("h2", {}, `收文（${page.total}）`), h("div", { class: "scroll-x" },
+    h("table", { id: "inbox" },
+      h("thead", {}, h("tr", {}, h("th", {}, "标题"), h("th", {}, "来文单位"), h("th", {}, "文号"), h("th", {}, "状态"),
+        h("th", {}, "收到"), h("th", {}, "办理"))),
+      h("tbody", {}, page.items.map(inboxRow))))));
 }
 
 // Start --------------------------------------------------------------------------------------------
@@ -380,6 +547,10 @@ function onEvent(event) {
     && (data.document_id === state.doc.id || (data.instance_id && data.instance_id === state.doc.instanceId))) {
     state.doc.refresh().catch(() => {});
   }
+  if (event.type === "flow.step_failed") {  // 编号 or 分发 could not be done: the flow waits for someone to see why
+    const message = data.message || "";
+    flowAlert(`《${data.title}》${message.startsWith(`${data.node_name}失败`) ? message : `${data.node_name}失败：${message}`}`);
+  }
   if (event.type === "exchange.receipt" && state.board && data.dispatch_id === state.board.id) state.board.update(data);
   if (event.type === "exchange.received" || event.type === "exchange.urged") {
     state.inboxAlert = `${event.type === "exchange.urged" ? "催办" : "新收文"}：${data.title}（${data.sender_unit_name}）`;
@@ -390,6 +561,8 @@ function onEvent(event) {
 
 async function route() {
   const [, page, id] = location.hash.split("/");
+  const moved = state.routed !== location.hash;  // a new page opens at its top; a redraw stays where it is
+  state.routed = location.hash;
   if (page !== "board") state.board = null;
   if (page !== "documents" || !id) state.doc = null;
   try {
@@ -401,6 +574,7 @@ async function route() {
     else if (page === "tree" && id) await showTree(id);
     else if (page === "todo") await showTodo();
     else await showInbox();
+    if (moved) window.scrollTo(0, 0);
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 401) showLogin();
     else if (failure instanceof ApiError && failure.status === 404) {

@@ -79,6 +79,9 @@ const MESSAGES = {
   executable_refused: "不允许上传可执行文件", active_content_refused: "不允许上传含有脚本的文件",
   unsupported_file_type: "不支持的文件类型", empty_file: "文件是空的", too_large: "文件过大",
   forbidden: "您的岗位无权进行此操作", not_found: "没有找到，或您无权查看", unauthenticated: "请先登录",
+  issuer_not_authorised: "本单位不能以该机关的名义发文：发文机关须为本单位或授权本单位拟稿的机关",
+  external_lead_issuer: "主办发文机关须为平台内的单位", unknown_group: "没有这个分组，或该分组不属于本单位",
+  not_your_unit: "您不在该单位任职",
   csrf_failed: "页面已过期，请刷新后重试", too_many_attempts: "尝试次数过多，请稍后再试",
 };
 

@@ -1,0 +1,138 @@
+"""The desk in real Chromium, as clerks use it: 主送/抄送 chosen as saved groups, single units and
+marked external names; the 发文机关 chosen among the units the office drafts for; how many units a
+document will reach before it is sent; an automatic step that failed, shown on the flow as it
+happens; 分发 offered only to the office, pre-filled by name, and its receipt board opening at the top."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from oa.demo_setup import DEFAULT_DEMO_PASSWORD
+from tests.browser import DESK, login, new_page
+from tests.client import ApiClient
+from tests.exchange_org import build_exchange, numbered
+from tests.factories import PASSWORD
+from web.services import Services
+
+TOWNS = "各乡镇人民政府、街道办事处"
+
+
+async def test_a_city_office_clerk_addresses_groups_units_and_an_outside_organ(demo_api: ApiClient,
+                                                                              demo_services: Services,
+                                                                              browser: Browser) -> None:
+    context, desk = await new_page(browser, demo_api.base_url, DESK)
+    await login(desk, "/desk", "sg-szfb.sfy1", DEFAULT_DEMO_PASSWORD)
+    await desk.get_by_role("link", name="拟稿").click()
+    # 市政府办公室 drafts in its own name and for 韶关市人民政府: the clerk chooses, there is no default.
+    issuer = desk.get_by_label("发文机关")
+    await expect(issuer.locator("option")).to_have_text(["请选择发文机关", "韶关市人民政府", "韶关市人民政府办公室"])
+    await expect(issuer).to_have_value("")
+    await desk.get_by_label("文种").select_option("通知")
+    await desk.get_by_label("标题").fill("关于做好2026年冬季森林防火工作的通知")
+    await desk.get_by_label("主送常用分组").select_option(label="各县（市、区）人民政府")
+    await desk.get_by_label("抄送", exact=True).fill("各乡镇")
+    await desk.get_by_role("button", name=f"分组：{TOWNS}").click()
+    await desk.get_by_label("抄送", exact=True).fill("韶关市教育局")
+    await desk.get_by_role("button", name="韶关市教育局", exact=True).click()
+    await desk.get_by_label("抄送", exact=True).fill("市委办公室")
+    await desk.get_by_role("button", name="添加外部单位“市委办公室”（只印发，不送达）").click()
+    await expect(desk.get_by_label("抄送已选")).to_contain_text("外部单位市委办公室")
+    token = await demo_api.login("sg-szfb.sfy1")
+    reach = await demo_api.post("/api/recipients/resolve", {"selectors": [
+        {"group": "grp-county-govs"}, {"group": "grp-towns"}, {"unit": "sg-jiaoyu"}]}, token=token)
+    expected = f"将送达 {reach.body['total']} 个单位（另有 1 个外部单位只印发）"
+    await expect(desk.locator("#draft-reach")).to_have_text(expected)
+    await desk.get_by_label("正文").fill("现将有关事项通知如下。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.locator("#draft-error")).to_have_text("请选择发文机关")
+    await issuer.select_option(label="韶关市人民政府")
+    await desk.get_by_role("button", name="保存草稿").click()
+
+    # The document: what prints, external names marked, and how many units it reaches before 送审.
+    await expect(desk.get_by_role("heading", name="关于做好2026年冬季森林防火工作的通知")).to_be_visible()
+    await expect(desk.get_by_text("发文机关：韶关市人民政府")).to_be_visible()
+    await expect(desk.get_by_text("主送：各县（市、区）人民政府")).to_be_visible()
+    await expect(desk.get_by_text(f"抄送：{TOWNS}、韶关市教育局、市委办公室外部单位")).to_be_visible()
+    await expect(desk.locator("#doc-reach")).to_have_text(expected)
+    doc_id = desk.url.rsplit("/", 1)[1]
+    stored = await demo_services.mongo["documents"].find_one({"_id": doc_id})
+    content = stored["content"]
+    assert content["issuers"][0]["unit_id"] == "sg-szf" and stored["drafting_unit_id"] == "sg-szfb"
+    assert [entry.get("group") for entry in content["main_to"]] == ["grp-county-govs"]
+    copy_to = [(entry.get("group"), entry.get("unit_id"), entry.get("external"), entry["name"])
+               for entry in content["copy_to"]]
+    assert copy_to == [("grp-towns", None, None, TOWNS), (None, "sg-jiaoyu", None, "韶关市教育局"),
+                       (None, None, True, "市委办公室")]
+
+    # 送审 of a draft the service finds incomplete says what it lacks, in the service's words.
+    await desk.get_by_role("link", name="拟稿").click()
+    await desk.get_by_label("文种").select_option("通知")
+    await desk.get_by_label("发文机关").select_option(label="韶关市人民政府办公室")
+    await desk.get_by_label("标题").fill("关于报送2026年工作总结的通知")
+    await desk.get_by_label("正文").fill("请于12月20日前报送。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.get_by_role("heading", name="关于报送2026年工作总结的通知")).to_be_visible()
+    await desk.get_by_role("button", name="送审").click()
+    await expect(desk.locator("#submit-problems")).to_contain_text("缺少主送机关")
+    await context.close()
+
+
+async def test_a_failed_dispatch_step_shows_on_the_flow_as_it_happens(services: Services, api: ApiClient,
+                                                                     browser: Browser) -> None:
+    office = await build_exchange(services, api)
+    # 主送 the towns below a town: there are none, so the flow's 分发 has nowhere to deliver.
+    document = await office.draft(main_to=[{"subtree": "town", "level": "town"}])
+    instance = await office.start(document["id"])
+    for who in ("office", "head", "office"):  # 核稿, 签发, 复核; 编号 runs by itself
+        await office.act(who, (await office.only_task(who))["id"])
+
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "drafter", PASSWORD)
+    await expect(desk.get_by_role("heading", name="收文（0）")).to_be_visible()
+    await desk.goto(f"/desk#/documents/{document['id']}")
+    await expect(desk.locator("#flow")).to_contain_text("当前：用印")
+    await expect(desk.locator("#flow-error")).to_have_count(0)
+    # The 科员 who drafted it is not the office: no 分发 for them.
+    await expect(desk.locator("#dispatch")).to_contain_text("分发由本单位收发员或办公室主任办理")
+    await expect(desk.get_by_role("button", name="分发", exact=True)).to_have_count(0)
+
+    await office.act("registrar", (await office.only_task("registrar"))["id"])  # 用印; 分发 fails
+    failed = desk.locator("#flow-error")
+    await expect(failed).to_contain_text("分发失败：")  # without reloading: the flow.step_failed push
+    await expect(desk.locator("#flow-alert")).to_contain_text("分发失败")
+    view = await office.instance(instance["id"])
+    assert view["instance"]["auto_error"]["node"] == "dispatch"
+    await expect(failed).to_contain_text(view["instance"]["auto_error"]["message"])
+    await context.close()
+
+
+async def test_the_office_dispatches_by_name_and_the_board_opens_at_its_top(services: Services, api: ApiClient,
+                                                                           browser: Browser) -> None:
+    office = await build_exchange(services, api)
+    for index in range(3, 15):  # enough towns for a board longer than the window
+        await services.orgs.create({"id": f"town{index}", "name": f"甲{index}镇人民政府", "type": "乡镇",
+                                    "level": "town", "parent_id": "county"})
+    await services.recipients.do_save_group({"id": "grp-towns", "name": TOWNS, "unit_id": None,
+                                             "selectors": [{"level": "town"}]}, by="test")
+    document = await numbered(office, main_to=[{"group": "grp-towns"}])
+
+    context, desk = await new_page(browser, api.base_url, {"width": 1280, "height": 520})
+    await login(desk, "/desk", "registrar", PASSWORD)
+    await expect(desk.get_by_role("heading", name="收文（0）")).to_be_visible()
+    await desk.goto(f"/desk#/documents/{document['id']}")
+    dispatch = desk.locator("#dispatch")
+    await expect(dispatch.get_by_label("分发给（主送）已选")).to_have_text(f"{TOWNS} ×")  # its name, not grp-towns
+    await expect(desk.locator("#dispatch-reach")).to_have_text("将送达 14 个单位")
+    await expect(dispatch).not_to_contain_text("grp-towns")
+    await dispatch.get_by_role("button", name=f"移除 {TOWNS}").click()
+    await dispatch.get_by_role("button", name="分发", exact=True).click()
+    await expect(desk.locator("#dispatch-problem")).to_have_text("请选择分发单位")
+    assert await services.mongo["dispatches"].count_documents({}) == 0
+
+    await dispatch.get_by_label("分发给（主送）常用分组").select_option(label=TOWNS)
+    await dispatch.get_by_role("button", name="分发", exact=True).click()
+    await expect(desk.locator("#counts")).to_contain_text("未签收 14")
+    await expect(desk.locator("#board tbody tr")).to_have_count(14)
+    assert await desk.evaluate("document.documentElement.scrollHeight > innerHeight")  # there is somewhere to scroll
+    assert await desk.evaluate("scrollY") == 0
+    await context.close()
