@@ -2,9 +2,9 @@
 // flow and follow it, download the .docx, dispatch it and watch the receipt board live (催办
 // from there); the unit's inbox: sign for, return, register (which starts 收文), forward down.
 
-import { ApiError, get, once, post } from "./api.js";
+import { ApiError, api, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结" };
@@ -19,7 +19,7 @@ function render(title, ...content) {
       h("span", { class: "who" }, state.me ? `${state.me.display_name} · ${state.unit ? state.unit.name : ""}` : ""),
       state.me && (state.me.administers === null || state.me.administers.length) ? h("a", { href: "/admin" }, "管理") : null,
       h("button", { class: "link", onclick: logout }, "退出")),
-    state.inboxAlert ? h("div", { class: "alert", role: "alert" }, state.inboxAlert) : null,
+    state.inboxAlert ? h("div", { class: "alert", role: "alert", id: "flow-alert" }, state.inboxAlert) : null,
     h("div", { class: "desk-layout" },
       h("nav", { class: "desk-nav", "aria-label": "功能" }, link("#/todo", "待办"), link("#/new", "拟稿"),
         link("#/documents", "我的公文"),
@@ -49,14 +49,6 @@ function savedGroups() {
     throw failure;
   });
   return groupsLoading;
-}
-
-// The selector a stored 主送/抄送 entry delivers to; null for an external name (printed only).
-function entrySelector(entry) {
-  if (entry.external) return null;
-  if (entry.unit_id) return { unit: entry.unit_id };
-  return Object.fromEntries(["group", "subtree", "include_self", "level", "type"].filter((key) => key in entry)
-    .map((key) => [key, entry[key]]));
 }
 
 // Stored entries as picked items, labelled with the names they print as (never raw ids).
@@ -157,6 +149,25 @@ function paragraphs(text) {
     if (/^（\d+）/.test(line)) return { level: 4, text: line.replace(/^（\d+）/, "") };
     return { level: 0, text: line };
   });
+}
+
+// The stored paragraphs back as the clerk typed them, heading numbers (一、/（一）/1./（1）) counted again.
+function chineseNumber(n) {
+  const digits = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+  if (n < 10) return digits[n];
+  return `${n >= 20 ? digits[Math.floor(n / 10)] : ""}十${digits[n % 10]}`;
+}
+
+function bodyText(body) {
+  const counts = [0, 0, 0, 0, 0];
+  return body.map((paragraph) => {
+    const level = paragraph.level || 0;
+    if (!level) return paragraph.text;
+    counts[level] += 1;
+    counts.fill(0, level + 1);
+    const n = counts[level];
+    return [`${chineseNumber(n)}、`, `（${chineseNumber(n)}）`, `${n}.`, `（${n}）`][level - 1] + paragraph.text;
+  }).join("\n");
 }
 
 async function showNew() {
@@ -274,6 +285,75 @@ function flowAlert(text) {
   else document.querySelector("header.bar")?.after(alert);
 }
 
+// 修改草稿: title, 正文 and 主送/抄送 with the same pickers as 拟稿, saved with the version read (a draft
+// sent back by 不同意 or 退回 is fixed here, then sent again).
+function editSection(docId, documentView) {
+  const content = documentView.content;
+  const error = h("p", { class: "error", role: "alert", id: "edit-error" });
+  const title = h("input", { id: "edit_title", value: content.title || "" });
+  const body = h("textarea", { id: "edit_body", rows: 10 });
+  body.value = bodyText(content.body || []);
+  const reach = reachLine("edit-reach");
+  const unitId = holdsPostIn(documentView.drafting_unit_id) ? documentView.drafting_unit_id : null;
+  const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], unitId,
+    [...main.picked, ...copy.picked].filter((item) => item.external).length);
+  const main = unitPicker("edit_main_to", "主送", pickedOf(content.main_to), { external: true, onChange: updateReach });
+  const copy = unitPicker("edit_copy_to", "抄送", pickedOf(content.copy_to), { external: true, onChange: updateReach });
+  updateReach();
+  const form = h("form", { novalidate: true, hidden: true, onsubmit: async (event) => {
+    event.preventDefault();
+    if (!title.value.trim()) { error.textContent = "请填写标题"; title.focus(); return; }
+    try {
+      await api("PATCH", `/api/documents/${docId}`, { version: documentView.version, title: title.value.trim(),
+        body: paragraphs(body.value), main_to: main.entries(), copy_to: copy.entries() });
+      toast("已保存修改", "ok");
+      await showDocument(docId);
+    } catch (failure) {
+      error.textContent = refusal(failure);
+      toast(errorText(failure), "error");
+    }
+  } },
+  h("label", { for: "edit_title" }, "标题"), title, main.element, copy.element, reach.element,
+  h("label", { for: "edit_body" }, "正文"), body, error,
+  h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存修改")));
+  const toggle = h("button", { type: "button", "aria-expanded": "false", onclick: () => {
+    form.hidden = !form.hidden;
+    toggle.setAttribute("aria-expanded", String(!form.hidden));
+    if (!form.hidden) title.focus();
+  } }, "修改草稿");
+  return h("section", { class: "card", id: "edit" }, h("h2", {}, "修改草稿"), h("div", { class: "buttons" }, toggle), form);
+}
+
+// 送审: a new 发文 flow, or, for a draft the flow sent back to its drafter (不同意, 退回), the drafter's own
+// step submitted again; 会签 units chosen anew (those of the last round already picked).
+async function submitSection(docId, startTask, countersignIds) {
+  const names = await Promise.all(countersignIds.map((unitId) => get(`/api/units/${unitId}`).catch(() => null)));
+  const initial = countersignIds.map((unitId, index) => ({ selector: { unit: unitId },
+    label: names[index] ? names[index].name : unitId }));
+  const units = unitPicker("countersign", "会签单位（可不选）", initial, { groups: false });
+  const problems = h("p", { class: "error", role: "alert", id: "submit-problems" });
+  return h("section", { class: "card", id: "send" }, h("h2", {}, startTask ? "重新送审（发文流程）" : "送审（发文流程）"),
+    units.element, problems,
+    h("div", { class: "buttons" }, h("button", { class: "primary", onclick: async () => {
+      const countersign = units.selectors().filter((selector) => selector.unit).map((selector) => selector.unit);
+      try {
+        if (startTask) {
+          await post(`/api/tasks/${startTask.id}/approve`, { outcome: "submitted",
+            variables: { countersign_units: countersign } });
+        } else {
+          await post("/api/instances", { flow: "fawen", document_id: docId, variables: { countersign_units: countersign } });
+        }
+        toast("已送审", "ok");
+        showDocument(docId);
+      } catch (failure) {
+        // 送审 refused for a draft lacking what its 文种 needs: say what, in the words the service gives.
+        const missing = failure.code === "incomplete_document" ? failure.body.problems || [] : [];
+        problems.textContent = missing.length ? `不能送审，请先补全：${missing.join("、")}` : refusal(failure);
+        toast(missing.length ? `公文要素不完整：${missing.join("、")}` : errorText(failure), "error");
+      }
+    } }, "送审")));
+}
+
 async function showDocument(docId) {
   const [documentView, flows] = await Promise.all([get(`/api/documents/${docId}`), get(`/api/documents/${docId}/flows`)]);
   const content = documentView.content;
@@ -309,25 +389,16 @@ async function showDocument(docId) {
   sections.push(h("section", { class: "card" }, h("h2", {}, "附件"), files,
     documentView.status === "draft" ? h("div", {}, h("label", { for: "attach" }, "上传附件"), picker) : null));
 
-  if (documentView.status === "draft" && !flow) {
-    const units = unitPicker("countersign", "会签单位（可不选）", [], { groups: false });
-    const problems = h("p", { class: "error", role: "alert", id: "submit-problems" });
-    sections.push(h("section", { class: "card" }, h("h2", {}, "送审（发文流程）"), units.element, problems,
-      h("div", { class: "buttons" }, h("button", { class: "primary", onclick: async () => {
-        const countersign = units.selectors().filter((selector) => selector.unit).map((selector) => selector.unit);
-        try {
-          await post("/api/instances", { flow: "fawen", document_id: docId, variables: { countersign_units: countersign } });
-          toast("已送审", "ok");
-          showDocument(docId);
-        } catch (failure) {
-          // 送审 refused for a draft lacking what its 文种 needs: say what, in the words the service gives.
-          const missing = failure.code === "incomplete_document" ? failure.body.problems || [] : [];
-          problems.textContent = missing.length ? `不能送审，请先补全：${missing.join("、")}` : refusal(failure);
-          toast(missing.length ? `公文要素不完整：${missing.join("、")}` : errorText(failure), "error");
-        }
-      } }, "送审"))));
+  const view = flow ? await get(`/api/instances/${flow.id}`) : null;
+  const running = Boolean(view && view.instance.status === "running");
+  // Sent back to its drafter (不同意, 退回): the drafter's own step is open again, to fix the draft and resubmit.
+  const startTask = running && documentView.status === "draft" ? view.tasks.find((task) => task.kind === "start"
+    && task.status === "active" && state.me && task.assignees.includes(state.me.id)) : null;
+  if (documentView.status === "draft" && (startTask || (!running && holdsPostIn(documentView.drafting_unit_id, DRAFTERS)))) {
+    sections.push(editSection(docId, documentView));
+    sections.push(await submitSection(docId, startTask, startTask ? view.instance.vars.countersign_units || [] : []));
   }
-  if (flow) sections.push(flowCard(await get(`/api/instances/${flow.id}`)));
+  if (view) sections.push(flowCard(view));
   if (["numbered", "issued"].includes(documentView.status)) {
     sections.push(await dispatchSection(docId, content, documentView.drafting_unit_id));
   }
@@ -336,8 +407,7 @@ async function showDocument(docId) {
   state.doc = { id: docId, instanceId: flow ? flow.id : null, status: documentView.status, refresh: async () => {
     const [fresh, flowsNow] = await Promise.all([get(`/api/documents/${docId}`), get(`/api/documents/${docId}/flows`)]);
     const now = flowsNow.items[0];
-    if (!now || now.id !== state.doc.instanceId || ["numbered", "issued"].includes(fresh.status) !== ["numbered", "issued"]
-      .includes(state.doc.status)) { await showDocument(docId); return; }
+    if (!now || now.id !== state.doc.instanceId || fresh.status !== state.doc.status) { await showDocument(docId); return; }
     const view = await get(`/api/instances/${now.id}`);
     document.getElementById("flow")?.replaceWith(flowCard(view));
     document.getElementById("doc-status")?.replaceWith(statusLine(fresh));
@@ -347,6 +417,8 @@ async function showDocument(docId) {
 
 // 分发 is the office's: the 收发员 or 办公室主任 of the drafting unit (the exchange's 'handle' right).
 const DISPATCHERS = ["收发员", "办公室主任"];
+// Drafts are written and sent for approval by the unit's 科员, 收发员 and 办公室主任.
+const DRAFTERS = ["科员", "收发员", "办公室主任"];
 
 function holdsPostIn(unitId, roles = null) {
   return Boolean(state.me && state.me.posts.some((item) => item.active !== false && item.unit_id === unitId
@@ -522,7 +594,10 @@ function inboxRow(row) {
   }
   return h("tr", { "data-receipt": row.id },
     h("td", {}, urgencyBadge(row.urgency), h("a", { href: `/api/documents/${row.document_id}/preview`, target: "_blank" }, row.title),
-      row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null),
+      row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null,
+      // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
+      (row.routes || []).slice(1).filter((route) => route.note).map((route) => h("div", { class: "muted" },
+        `转发意见（${route.sender_unit_name}）：${route.note}`))),
     h("td", {}, row.sender_unit_name, routesLine(row)), h("td", {}, row.doc_number || ""),
     h("td", { class: `status-${row.status}` },
       STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null),

@@ -6,7 +6,7 @@
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, dueLine, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
@@ -261,6 +261,24 @@ function actionPanel(task) {
   return { panel, bar };
 }
 
+// A 发文 not yet sent: how many units its 主送/抄送 reach ("将送达 N 个单位"), as the desk shows before 送审,
+// so whoever signs it off knows how far it goes. External names are printed only.
+function reachLine(view, documentView) {
+  const content = documentView.content;
+  if (view.instance.category !== "发文" || ["issued", "received"].includes(documentView.status)) return null;
+  const entries = [...(content.main_to || []), ...(content.copy_to || [])];
+  const selectors = entries.map(entrySelector).filter(Boolean);
+  const externals = entries.length - selectors.length;
+  if (!selectors.length) return null;
+  const line = h("p", { class: "reach", id: "reach" });
+  const unitId = documentView.drafting_unit_id;
+  const mine = state.me && state.me.posts.some((item) => item.active !== false && item.unit_id === unitId);
+  post("/api/recipients/resolve", mine ? { selectors, unit_id: unitId } : { selectors }).then((reach) => {
+    line.textContent = `将送达 ${reach.total} 个单位${externals ? `（另有 ${externals} 个外部单位只印发）` : ""}`;
+  }, (failure) => { line.textContent = `无法计算送达单位：${errorText(failure)}`; });
+  return line;
+}
+
 async function showTask(taskId) {
   let task;
   try {
@@ -283,6 +301,7 @@ async function showTask(taskId) {
       h("p", { class: "task-meta" }, `${task.flow_name} · ${task.node_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
       task.status === "active" ? dueLine(task.due_at) : null,
+      reachLine(view, documentView),
       task.note ? h("p", { class: "note" }, task.note) : null),
     h("section", { class: "card" }, h("h2", {}, "正文"),
       h("iframe", { class: "preview", title: "公文正文", src: `/api/documents/${task.document_id}/preview` })),

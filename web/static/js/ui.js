@@ -18,6 +18,14 @@ export function h(tag, attrs = {}, ...children) {
   return element;
 }
 
+// The selector a stored 主送/抄送 entry delivers to; null for an external name (printed only).
+export function entrySelector(entry) {
+  if (entry.external) return null;
+  if (entry.unit_id) return { unit: entry.unit_id };
+  return Object.fromEntries(["group", "subtree", "include_self", "level", "type"].filter((key) => key in entry)
+    .map((key) => [key, entry[key]]));
+}
+
 const beijing = new Intl.DateTimeFormat("zh-CN", {
   timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
 });
