@@ -153,6 +153,7 @@ async def test_the_flows_dispatch_reaches_every_unit_of_a_group_chosen_as_main_t
     for who in ("town-clerk", "town2-clerk", "edu-clerk"):
         inbox = (await api.get("/api/exchange/inbox", token=office.tokens[who])).body["items"]
         assert [row["document_id"] for row in inbox] == [document["id"]], who
+        assert inbox[0]["issuer_name"] == "甲县人民政府"  # the 发文机关, whoever sent it
 
 
 async def test_a_dispatch_that_would_reach_no_one_stops_and_tells_the_sealer(office: Office) -> None:

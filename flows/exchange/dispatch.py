@@ -300,7 +300,9 @@ class DispatchService:
             "kind": "forward" if parent else "reply" if reply_to else "handling" if request["handling"] else "send",
             "note": request["note"], "reply_to": reply_to,
             "summary": {"title": content.get("title", ""), "doc_number": content.get("doc_number"),
-                        "doc_type": content.get("doc_type"), "urgency": urgency},
+                        "doc_type": content.get("doc_type"), "urgency": urgency,
+                        # 发文机关: whose document it is (the sending unit may be the office that drafts for it).
+                        "issuer_name": "、".join(issuer["name"] for issuer in content.get("issuers", []))},
             "recipients": [{"unit_id": unit_id, "role": role} for unit_id, role in targets.items()],
             "total": len(targets), "counts": empty_counts(),
             "root_dispatch_id": parent["root_dispatch_id"] if parent else dispatch_id,
@@ -393,6 +395,7 @@ def received_event(receipt: dict[str, Any]) -> dict[str, Any]:
     return {"receipt_id": receipt["_id"], "dispatch_id": receipt["dispatch_id"], "document_id": receipt["document_id"],
             "unit_id": receipt["unit_id"], "title": receipt["title"], "doc_number": receipt["doc_number"],
             "doc_type": receipt["doc_type"], "urgency": receipt["urgency"], "role": receipt["role"],
-            "sender_unit_name": receipt["sender_unit_name"], "note": receipt["note"], "due_at": receipt["due_at"],
+            "sender_unit_name": receipt["sender_unit_name"], "issuer_name": receipt.get("issuer_name"),
+            "note": receipt["note"], "due_at": receipt["due_at"],
             # Set when the unit already holds this document: the same inbox entry, reached by one more route.
             "also_of": receipt.get("also_of")}

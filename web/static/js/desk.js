@@ -598,7 +598,10 @@ function inboxRow(row) {
       // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
       (row.routes || []).slice(1).filter((route) => route.note).map((route) => h("div", { class: "muted" },
         `转发意见（${route.sender_unit_name}）：${route.note}`))),
-    h("td", {}, row.sender_unit_name, routesLine(row)), h("td", {}, row.doc_number || ""),
+    h("td", {}, row.issuer_name || row.sender_unit_name,
+      row.issuer_name && row.issuer_name !== row.sender_unit_name
+        ? h("div", { class: "muted" }, `由${row.sender_unit_name}分发`) : null,
+      routesLine(row)), h("td", {}, row.doc_number || ""),
     h("td", { class: `status-${row.status}` },
       STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null),
     h("td", {}, when(row.created_at)), h("td", { class: "actions" }, h("div", { class: "row" }, buttons)));
