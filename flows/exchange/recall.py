@@ -58,6 +58,8 @@ class RecallService:
 
         async def work(session: Session) -> dict[str, list[str]]:
             withdrawn, noticed = [], []
+            # The dispatch as stored (the caller's copy lacks its watchers), so the board hears of each notice.
+            stored = await self.log.dispatches.find_one({"_id": dispatch["_id"]}, session=session) if held else None
             for receipt_id in pending:
                 moved = await self.log.move(receipt_id, ReceiptStatus.RECALLED, actor, "recall", now, session,
                                             fields={"recall": notice}, detail={"reason": notice["reason"]},
@@ -74,7 +76,7 @@ class RecallService:
                 await self.log.record(marked, "recall_notice", actor, now, session, {"reason": notice["reason"]})
                 events = [(clerk, "exchange.recalled", {**data, "receipt_id": receipt_id, "withdrawn": False})
                           for clerk in clerks.get(marked["unit_id"], [])]
-                events += await self.log.board_events(dispatch, [marked])
+                events += await self.log.board_events(stored or dispatch, [marked])
                 await publish_many(self.mongo, session, events)
                 noticed.append(marked["unit_id"])
             return {"withdrawn": withdrawn, "noticed": noticed}
