@@ -1,16 +1,18 @@
 """The desk in real Chromium, as clerks use it: 主送/抄送 chosen as saved groups, single units and
-marked external names; the 发文机关 chosen among the units the office drafts for; how many units a
-document will reach before it is sent; an automatic step that failed, shown on the flow as it
-happens; 分发 offered only to the office, pre-filled by name, and its receipt board opening at the top."""
+marked external names; the 发文机关 chosen among the units the office drafts for, and a 联合行文's
+further issuers (platform units that countersign, organs outside the platform by name); how many
+units a document will reach before it is sent; an automatic step that failed, shown on the flow as
+it happens; 分发 offered only to the office, pre-filled by name, and its receipt board opening at the
+top; 追回 from the board, seen live by the sender and by each recipient; an admin sent to the admin pages."""
 
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
-from tests.browser import DESK, login, new_page
+from tests.browser import DESK, login, new_page, screenshot
 from tests.client import ApiClient
-from tests.exchange_org import build_exchange, numbered
+from tests.exchange_org import build_exchange, dispatch, numbered, receipt_action
 from tests.factories import PASSWORD
 from web.services import Services
 
@@ -135,4 +137,164 @@ async def test_the_office_dispatches_by_name_and_the_board_opens_at_its_top(serv
     await expect(desk.locator("#board tbody tr")).to_have_count(14)
     assert await desk.evaluate("document.documentElement.scrollHeight > innerHeight")  # there is somewhere to scroll
     assert await desk.evaluate("scrollY") == 0
+    await context.close()
+
+
+async def test_the_sender_recalls_chosen_units_then_the_rest_and_each_side_sees_it_live(services: Services,
+                                                                                      api: ApiClient,
+                                                                                      browser: Browser) -> None:
+    office = await build_exchange(services, api)
+    title = "关于召开全县安全生产工作会议的通知"
+    document = await numbered(office, title=title, main_to=[{"unit_id": "town"}, {"unit_id": "town2"}],
+                              copy_to=[{"unit_id": "dept-edu"}])
+    sent = await dispatch(office, document["id"], main=[{"unit": "town"}, {"unit": "town2"}],
+                          copy=[{"unit": "dept-edu"}])
+    await receipt_action(office, f"{sent['id']}.town2", "sign", "town2-clerk")
+
+    town_context, town = await new_page(browser, api.base_url, DESK)
+    await login(town, "/desk", "town-clerk", PASSWORD)
+    await expect(town.locator("#inbox tr", has_text=title)).to_contain_text("未签收")
+    town2_context, town2 = await new_page(browser, api.base_url, DESK)
+    await login(town2, "/desk", "town2-clerk", PASSWORD)
+    await expect(town2.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
+
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "registrar", PASSWORD)
+    await desk.get_by_role("link", name="发文分发").click()
+    await desk.get_by_role("link", name=title).click()
+    counts = desk.locator("#counts")
+    await expect(counts).to_contain_text("未签收 2")
+    await expect(counts).not_to_contain_text("追回")  # nothing recalled yet: no 追回 counts
+    # The same board open in a second window: it follows the 追回 over /ws alone.
+    watcher_context, watcher = await new_page(browser, api.base_url, DESK)
+    await login(watcher, "/desk", "registrar", PASSWORD)
+    await expect(watcher.get_by_role("heading", name="收文（0）")).to_be_visible()
+    await watcher.goto(f"/desk#/board/{sent['id']}")
+    await expect(watcher.locator("#counts")).to_contain_text("未签收 2")
+    # Two rows ticked: the unsigned town is withdrawn, the town that signed gets a notice to confirm.
+    await desk.get_by_label("选择 甲一镇人民政府").check()
+    await desk.get_by_label("选择 甲二镇人民政府").check()
+    await desk.get_by_role("button", name="追回", exact=True).click()
+    await expect(desk.locator("#recall-scope")).to_have_text("追回所选 2 个单位")
+    await desk.get_by_role("button", name="确认追回").click()
+    await expect(desk.locator("#recall-problem")).to_have_text("请填写追回理由")
+    await desk.get_by_label("追回理由").fill("主送单位选错，请勿办理")
+    await desk.get_by_role("button", name="确认追回").click()
+    await expect(desk.get_by_role("status")).to_have_text("已撤回 1 个未签收单位；已向 1 个已签收单位发出追回通知")
+    await expect(desk.locator("tr[data-unit=town]")).to_contain_text("已追回")
+    await expect(desk.locator("tr[data-unit=town2]")).to_contain_text("已签收追回待确认")
+    await expect(desk.locator("tr[data-unit=town2]")).to_contain_text("追回理由：主送单位选错，请勿办理")
+    await expect(desk.locator("tr[data-unit=dept-edu]")).to_contain_text("未签收")
+    await expect(counts).to_contain_text("未签收 1")
+    await expect(counts).to_contain_text("已追回 1")
+    await expect(counts).to_contain_text("追回待确认 1")
+    await expect(desk.get_by_label("选择 甲一镇人民政府")).to_be_disabled()
+    await expect(watcher.locator("tr[data-unit=town]")).to_contain_text("已追回")
+    await expect(watcher.locator("tr[data-unit=town2]")).to_contain_text("追回待确认")
+    await expect(watcher.locator("#counts")).to_contain_text("追回待确认 1")
+    await screenshot(desk, "desk-recall-board")
+
+    # The unsigned town: gone from its inbox without reloading, with a short notice saying so.
+    await expect(town.locator("#flow-alert")).to_contain_text(f"已被追回：《{title}》")
+    await expect(town.locator("#inbox tr", has_text=title)).to_have_count(0)
+    # The town that had signed: the notice on its entry, with reason, who and when, to confirm.
+    await expect(town2.locator("#flow-alert")).to_contain_text(f"追回通知：《{title}》")
+    entry = town2.locator("#inbox tr", has_text=title)
+    await expect(entry.locator(".recall-notice")).to_contain_text("理由：主送单位选错，请勿办理")
+    await expect(entry.locator(".recall-notice")).to_contain_text("甲县人民政府 李收发（收发员）")
+    await expect(entry.get_by_role("button", name="登记")).to_have_count(0)
+    await screenshot(town2, "desk-recall-notice")
+    await entry.get_by_role("button", name="确认收到追回通知").click()
+    await expect(town2.get_by_role("status")).to_have_text("已确认收到追回通知")
+    entry = town2.locator("#inbox tr", has_text=title)
+    await expect(entry).to_contain_text("追回已确认")
+    await expect(entry.locator(".recall-notice")).to_contain_text("已确认收到：罗收发")
+    await expect(entry.get_by_role("button", name="确认收到追回通知")).to_have_count(0)
+
+    # The sender's board hears of the confirmation live.
+    await expect(desk.locator("tr[data-unit=town2]")).to_contain_text("追回已确认（罗收发")
+    await expect(counts).to_contain_text("追回待确认 0")
+    await expect(counts).to_contain_text("追回已确认 1")
+
+    # Nothing ticked: the rest of the dispatch.
+    await desk.get_by_role("button", name="追回", exact=True).click()
+    await expect(desk.locator("#recall-scope")).to_contain_text("追回全部：1 个单位")
+    await desk.get_by_label("追回理由").fill("会议延期，另行通知")
+    await desk.get_by_role("button", name="确认追回").click()
+    await expect(desk.locator("tr[data-unit=dept-edu]")).to_contain_text("已追回")
+    await expect(counts).to_contain_text("已追回 2")
+    statuses = {row["unit_id"]: (row["status"], bool(row["recall"]["acknowledged_at"]))
+                async for row in services.mongo["receipts"].find({"dispatch_id": sent["id"]})}
+    assert statuses == {"town": ("recalled", False), "town2": ("signed", True), "dept-edu": ("recalled", False)}
+    for opened in (context, watcher_context, town_context, town2_context):
+        await opened.close()
+
+
+async def test_a_clerk_drafts_a_joint_document_with_a_platform_unit_and_an_outside_organ(services: Services,
+                                                                                       api: ApiClient,
+                                                                                       browser: Browser) -> None:
+    office = await build_exchange(services, api)
+    title = "关于联合开展校园周边食品安全专项整治的通知"
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "drafter", PASSWORD)
+    await desk.get_by_role("link", name="拟稿").click()
+    await desk.get_by_label("文种").select_option("通知")
+    await expect(desk.get_by_label("发文机关")).to_have_value("county")  # the one organ it may issue for
+    await desk.get_by_label("联合行文机关", exact=True).fill("甲县教育局")
+    await desk.get_by_role("button", name="甲县教育局", exact=True).click()
+    await desk.get_by_label("联合行文机关", exact=True).fill("甲县市场监督管理局")
+    await desk.get_by_role("button", name="添加外部机关“甲县市场监督管理局”（平台外，只署名）").click()
+    await expect(desk.get_by_label("联合行文机关已选")).to_have_text("甲县教育局 ×外部机关甲县市场监督管理局 ×")
+    await desk.get_by_label("联合行文机关", exact=True).fill("甲县人民政府")
+    await desk.get_by_role("button", name="甲县人民政府", exact=True).click()
+    await desk.get_by_label("标题").fill(title)
+    await desk.get_by_label("主送", exact=True).fill("甲一镇")
+    await desk.get_by_role("button", name="甲一镇人民政府", exact=True).click()
+    await desk.get_by_label("正文").fill("现将有关事项通知如下。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.locator("#draft-error")).to_have_text("甲县人民政府已是主办发文机关，不能再作为联合行文机关")
+    await desk.get_by_role("button", name="移除 甲县人民政府").click()
+    await desk.get_by_role("button", name="保存草稿").click()
+
+    issuers = desk.locator("#issuers")
+    await expect(issuers).to_have_text("发文机关：甲县人民政府主办、甲县教育局待会签、甲县市场监督管理局外部机关")
+    doc_id = desk.url.rsplit("/", 1)[1]
+    stored = await services.mongo["documents"].find_one({"_id": doc_id})
+    assert [(item["unit_id"], item.get("external"), item["name"]) for item in stored["content"]["issuers"]] == [
+        ("county", None, "甲县人民政府"), ("dept-edu", None, "甲县教育局"), (None, True, "甲县市场监督管理局")]
+
+    # 修改草稿: the issuers as stored, changed with the same picker.
+    edit = desk.locator("#edit")
+    await edit.get_by_role("button", name="修改草稿").click()
+    await expect(edit.get_by_label("发文机关")).to_have_value("county")
+    await expect(edit.get_by_label("联合行文机关已选")).to_have_text("甲县教育局 ×外部机关甲县市场监督管理局 ×")
+    await edit.get_by_role("button", name="移除 外部机关 甲县市场监督管理局").click()
+    await edit.get_by_label("联合行文机关", exact=True).fill("甲县财政局")
+    await edit.get_by_role("button", name="甲县财政局", exact=True).click()
+    await edit.get_by_role("button", name="保存修改").click()
+    await expect(issuers).to_have_text("发文机关：甲县人民政府主办、甲县教育局待会签、甲县财政局待会签")
+
+    # 送审: the co-issuers countersign; an 主要领导's 同意 shows on the page as that issuer's consent, live.
+    await desk.locator("#send").get_by_role("button", name="送审").click()
+    await expect(desk.locator("#flow")).to_contain_text("当前：核稿")
+    instance_id = (await services.mongo["flow_instances"].find_one({"document_id": doc_id}))["_id"]
+    await office.act("office", (await office.only_task("office", instance_id))["id"])
+    await office.act("edu", (await office.only_task("edu", instance_id))["id"], opinion="同意")
+    await expect(issuers).to_contain_text("甲县教育局已会签同意（周局长）")
+    await expect(issuers).to_contain_text("甲县财政局待会签")
+    await screenshot(desk, "desk-joint-issuers")
+    await context.close()
+
+
+async def test_an_admin_at_the_desk_is_sent_to_the_admin_pages(demo_api: ApiClient, browser: Browser) -> None:
+    context, desk = await new_page(browser, demo_api.base_url, DESK)
+    await login(desk, "/desk", "cityadmin", DEFAULT_DEMO_PASSWORD)
+    page = desk.locator("#admin-only")
+    await expect(page).to_contain_text("办公桌面供各单位收发员、科员和办公室人员使用")
+    await expect(page).to_contain_text("韶关市人民政府 信息化管理员")
+    await expect(desk.locator("#app")).not_to_contain_text("无权查看")
+    await screenshot(desk, "desk-admin-only")
+    await desk.get_by_role("link", name="进入管理后台").click()
+    await expect(desk).to_have_url(f"{demo_api.base_url}/admin")
+    await expect(desk.get_by_role("navigation", name="管理功能")).to_be_visible()
     await context.close()

@@ -7,7 +7,10 @@ import { connectPush } from "./push.js";
 import { beep, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
-const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结" };
+const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结",
+  recalled: "已追回" };
+// A receipt signed for before the sender's 追回 keeps its status and carries a notice its unit confirms.
+const RECALL = { waiting: "追回待确认", acknowledged: "追回已确认" };
 const DOC_STATUS = { draft: "草稿", reviewing: "审批中", signed: "已签发", numbered: "已编号", issued: "已分发",
   received: "纸质收文", withdrawn: "已撤回" };
 const state = { me: null, unit: null, push: null, board: null, doc: null, inboxAlert: "" };
@@ -57,17 +60,18 @@ function pickedOf(entries) {
     : { selector: entrySelector(entry), label: entry.name || entry.unit_id || "（未命名）" }));
 }
 
-function unitPicker(id, label, initial = [], { groups = true, external = false, onChange = () => {} } = {}) {
+function unitPicker(id, label, initial = [], { groups = true, external = false, onChange = () => {},
+  outside = "外部单位", addOutside = (text) => `添加外部单位“${text}”（只印发，不送达）` } = {}) {
   const picked = [...initial];  // {selector, label} or {external: true, label}
   const chips = h("div", { class: "picked", "aria-label": `${label}已选` });
   const search = h("input", { id, type: "search", autocomplete: "off",
-    placeholder: external ? "输入单位名称查找；平台外的机关可添加为外部单位" : "输入单位名称查找" });
+    placeholder: external ? `输入单位名称查找；平台外的机关可添加为${outside}` : "输入单位名称查找" });
   const results = h("ul", { class: "people" });
   const keyOf = (item) => (item.external ? `external:${item.label}` : JSON.stringify(item.selector));
   const draw = () => chips.replaceChildren(...picked.map((item, index) => h("button", { type: "button",
-    class: item.external ? "external" : null, "aria-label": `移除 ${item.external ? "外部单位 " : ""}${item.label}`,
+    class: item.external ? "external" : null, "aria-label": `移除 ${item.external ? `${outside} ` : ""}${item.label}`,
     onclick: () => { picked.splice(index, 1); changed(); } },
-  item.external ? h("span", { class: "tag" }, "外部单位") : null, `${item.label} ×`)));
+  item.external ? h("span", { class: "tag" }, outside) : null, `${item.label} ×`)));
   const changed = () => { draw(); onChange(); };
   const add = (item) => {
     if (!picked.some((other) => keyOf(other) === keyOf(item))) picked.push(item);
@@ -90,7 +94,7 @@ function unitPicker(id, label, initial = [], { groups = true, external = false, 
       ...units.items.map((unit) => h("li", {}, h("button", { type: "button", class: "link",
         onclick: () => add({ selector: { unit: unit.id }, label: unit.name }) }, unit.name))),
       external ? h("li", {}, h("button", { type: "button", class: "link",
-        onclick: () => add({ external: true, label: text }) }, `添加外部单位“${text}”（只印发，不送达）`)) : null);
+        onclick: () => add({ external: true, label: text }) }, addOutside(text))) : null);
   });
   const groupSelect = groups ? h("select", { "aria-label": `${label}常用分组`, class: "groups", onchange: async () => {
     const group = (await savedGroups()).find((item) => item.id === groupSelect.value);
@@ -132,6 +136,32 @@ function reachLine(id) {
 }
 
 // Draft ----------------------------------------------------------------------------------------
+
+// 发文机关: the lead, chosen among the drafting unit and the units it drafts for (市政府办公室 for 韶关市人民政府;
+// with more than one the clerk chooses, as with 文种), and for a 联合行文 further issuers: platform units, which
+// countersign through their 主要领导 in the 发文 flow, or organs outside the platform typed by name (外部机关).
+async function issuerFields(prefix, unitId, current = []) {
+  const home = unitId ? await get(`/api/units/${unitId}`).catch(() => null) : null;
+  const organs = home ? [...(await Promise.all((home.drafts_for || []).map((id) => get(`/api/units/${id}`)
+    .catch(() => null)))).filter(Boolean), home] : [];
+  const lead = current[0] && current[0].unit_id;
+  if (lead && !organs.some((unit) => unit.id === lead)) organs.push({ id: lead, name: current[0].name || lead });
+  const select = h("select", { id: `${prefix}issuer`, required: true },
+    organs.length > 1 ? h("option", { value: "", disabled: true, selected: !lead }, "请选择发文机关") : null,
+    organs.map((unit) => h("option", { value: unit.id, selected: unit.id === lead }, unit.name)));
+  const joint = unitPicker(`${prefix}co_issuers`, "联合行文机关", pickedOf(current.slice(1)), { groups: false,
+    external: true, outside: "外部机关", addOutside: (text) => `添加外部机关“${text}”（平台外，只署名）` });
+  const element = h("div", {}, h("label", { for: `${prefix}issuer` }, "发文机关"), select, joint.element,
+    h("p", { class: "muted" }, "联合行文：平台内的联合行文机关由其主要领导在发文流程中会签同意；平台外的机关标为外部机关，只署名。"));
+  return { element, select,
+    // What is wrong with the choice, or "".
+    problem: () => {
+      if (!select.value) return "请选择发文机关";
+      const twice = joint.picked.find((item) => !item.external && item.selector.unit === select.value);
+      return twice ? `${twice.label}已是主办发文机关，不能再作为联合行文机关` : "";
+    },
+    entries: () => [{ unit_id: select.value }, ...joint.entries()] };
+}
 
 // What the service said when it refused, with every problem it listed.
 function refusal(failure) {
@@ -178,14 +208,7 @@ async function showNew() {
     types.items.map((item) => h("option", { value: item.name }, item.name)));
   const formError = h("p", { class: "error", role: "alert", id: "draft-error" });
   const title = h("input", { id: "title", required: true });
-  // 发文机关: the drafting unit, or a unit it drafts for (市政府办公室 for 韶关市人民政府); with more than one,
-  // the clerk chooses, as with 文种.
-  const home = state.unit ? await get(`/api/units/${state.unit.id}`) : null;
-  const organs = home ? [...(await Promise.all((home.drafts_for || []).map((unitId) => get(`/api/units/${unitId}`)
-    .catch(() => null)))).filter(Boolean), home] : [];
-  const issuer = h("select", { id: "issuer", required: true },
-    organs.length > 1 ? h("option", { value: "", disabled: true, selected: true }, "请选择发文机关") : null,
-    organs.map((unit) => h("option", { value: unit.id }, unit.name)));
+  const issuers = await issuerFields("", state.unit && state.unit.id);
   const reach = reachLine("draft-reach");
   const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], state.unit && state.unit.id,
     [...main.picked, ...copy.picked].filter((item) => item.external).length);
@@ -201,14 +224,14 @@ async function showNew() {
   const printed = h("input", { id: "printed_date", type: "date" });
   const form = h("form", { class: "card", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
-    const missing = [!typeSelect.value && ["请选择文种", typeSelect], !issuer.value && ["请选择发文机关", issuer],
+    const missing = [!typeSelect.value && ["请选择文种", typeSelect], issuers.problem() && [issuers.problem(), issuers.select],
       !title.value.trim() && ["请填写标题", title]].filter(Boolean);
     formError.textContent = missing.map(([text]) => text).join("；");
     if (missing.length) { missing[0][1].focus(); return; }
     const [contactName, ...phone] = contact.value.trim().split(/\s+/);
     try {
       const created = await post("/api/documents", {
-        doc_type: typeSelect.value, issuers: [{ unit_id: issuer.value }], title: title.value.trim(),
+        doc_type: typeSelect.value, issuers: issuers.entries(), title: title.value.trim(),
         main_to: main.entries(), copy_to: copy.entries(),
         body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
         disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
@@ -225,7 +248,7 @@ async function showNew() {
   h("div", { class: "row" }, h("div", {}, h("label", { for: "doc_type" }, "文种"), typeSelect),
     h("div", {}, h("label", { for: "urgency" }, "紧急程度"), urgency),
     h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
-  h("label", { for: "issuer" }, "发文机关"), issuer,
+  issuers.element,
   h("label", { for: "title" }, "标题"), title, main.element, copy.element, reach.element,
   h("label", { for: "body" }, "正文"), body, h("label", { for: "contact" }, "联系人及电话"), contact,
   h("div", { class: "row" }, h("div", {}, h("label", { for: "disclosure" }, "公开属性"), disclosure),
@@ -242,6 +265,24 @@ function statusLine(documentView) {
   const content = documentView.content;
   return h("p", { class: "muted", id: "doc-status" }, `${content.doc_type} · ${DOC_STATUS[documentView.status] || documentView.status}`,
     content.doc_number ? ` · ${content.doc_number}` : "");
+}
+
+// 发文机关 as they print: for a 联合行文 the lead marked 主办, each further platform issuer with its consent (its
+// 主要领导's 同意 in the 发文 flow) or, before that, 待会签; organs outside the platform marked 外部机关.
+function issuerLine(documentView) {
+  const issuers = documentView.content.issuers;
+  const consents = documentView.consents || {};
+  const asking = ["draft", "reviewing"].includes(documentView.status);
+  const part = (issuer, index) => {
+    if (issuer.external) return h("span", { class: "tag" }, "外部机关");
+    if (issuers.length < 2) return null;
+    if (!index) return h("span", { class: "tag" }, "主办");
+    const consent = consents[issuer.unit_id];
+    if (consent) return h("span", { class: "tag tag-ok" }, `已会签同意（${consent.name}）`);
+    return asking ? h("span", { class: "tag" }, "待会签") : null;
+  };
+  return h("p", { id: "issuers" }, "发文机关：", issuers.length
+    ? issuers.map((issuer, index) => [index ? "、" : "", issuer.name, part(issuer, index)]) : "—");
 }
 
 // 主送/抄送 as they print; names outside the platform marked (printed only, never delivered to).
@@ -285,14 +326,15 @@ function flowAlert(text) {
   else document.querySelector("header.bar")?.after(alert);
 }
 
-// 修改草稿: title, 正文 and 主送/抄送 with the same pickers as 拟稿, saved with the version read (a draft
-// sent back by 不同意 or 退回 is fixed here, then sent again).
-function editSection(docId, documentView) {
+// 修改草稿: 发文机关 (联合行文 included), title, 正文 and 主送/抄送 with the same pickers as 拟稿, saved with the
+// version read (a draft sent back by 不同意 or 退回 is fixed here, then sent again).
+async function editSection(docId, documentView) {
   const content = documentView.content;
   const error = h("p", { class: "error", role: "alert", id: "edit-error" });
   const title = h("input", { id: "edit_title", value: content.title || "" });
   const body = h("textarea", { id: "edit_body", rows: 10 });
   body.value = bodyText(content.body || []);
+  const issuers = await issuerFields("edit_", documentView.drafting_unit_id, content.issuers);
   const reach = reachLine("edit-reach");
   const unitId = holdsPostIn(documentView.drafting_unit_id) ? documentView.drafting_unit_id : null;
   const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], unitId,
@@ -302,9 +344,11 @@ function editSection(docId, documentView) {
   updateReach();
   const form = h("form", { novalidate: true, hidden: true, onsubmit: async (event) => {
     event.preventDefault();
+    if (issuers.problem()) { error.textContent = issuers.problem(); issuers.select.focus(); return; }
     if (!title.value.trim()) { error.textContent = "请填写标题"; title.focus(); return; }
     try {
-      await api("PATCH", `/api/documents/${docId}`, { version: documentView.version, title: title.value.trim(),
+      await api("PATCH", `/api/documents/${docId}`, { version: documentView.version, issuers: issuers.entries(),
+        title: title.value.trim(),
         body: paragraphs(body.value), main_to: main.entries(), copy_to: copy.entries() });
       toast("已保存修改", "ok");
       await showDocument(docId);
@@ -313,7 +357,7 @@ function editSection(docId, documentView) {
       toast(errorText(failure), "error");
     }
   } },
-  h("label", { for: "edit_title" }, "标题"), title, main.element, copy.element, reach.element,
+  issuers.element, h("label", { for: "edit_title" }, "标题"), title, main.element, copy.element, reach.element,
   h("label", { for: "edit_body" }, "正文"), body, error,
   h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存修改")));
   const toggle = h("button", { type: "button", "aria-expanded": "false", onclick: () => {
@@ -369,7 +413,7 @@ async function showDocument(docId) {
   const sections = [h("section", { class: "card" },
     h("h2", {}, urgencyBadge(content.urgency), content.title || "（无标题）"),
     statusLine(documentView),
-    h("p", {}, "发文机关：", content.issuers.map((item) => item.name).join("、") || "—"),
+    issuerLine(documentView),
     recipientLine("主送", content.main_to), content.copy_to.length ? recipientLine("抄送", content.copy_to) : null,
     reach ? reach.element : null,
     h("div", { class: "buttons" },
@@ -395,7 +439,7 @@ async function showDocument(docId) {
   const startTask = running && documentView.status === "draft" ? view.tasks.find((task) => task.kind === "start"
     && task.status === "active" && state.me && task.assignees.includes(state.me.id)) : null;
   if (documentView.status === "draft" && (startTask || (!running && holdsPostIn(documentView.drafting_unit_id, DRAFTERS)))) {
-    sections.push(editSection(docId, documentView));
+    sections.push(await editSection(docId, documentView));
     sections.push(await submitSection(docId, startTask, startTask ? view.instance.vars.countersign_units || [] : []));
   }
   if (view) sections.push(flowCard(view));
@@ -411,6 +455,7 @@ async function showDocument(docId) {
     const view = await get(`/api/instances/${now.id}`);
     document.getElementById("flow")?.replaceWith(flowCard(view));
     document.getElementById("doc-status")?.replaceWith(statusLine(fresh));
+    document.getElementById("issuers")?.replaceWith(issuerLine(fresh));  // a co-issuer's consent, as it is given
     state.doc.status = fresh.status;
   } };
 }
@@ -481,23 +526,78 @@ async function showDocuments() {
 
 // The live receipt board ---------------------------------------------------------------------------
 
-async function showBoard(dispatchId) {
+// A notice on a receipt signed for before the 追回: waiting for its unit to confirm, or confirmed.
+function recallState(row) {
+  if (!row.recall || row.status === "recalled") return null;
+  return row.recall.acknowledged_at ? "acknowledged" : "waiting";
+}
+
+// What a 追回 can still reach: unsigned receipts (withdrawn) and signed ones without a notice yet.
+function recallable(row) {
+  return row.status === "pending" || (["signed", "handling", "closed"].includes(row.status) && !row.recall);
+}
+
+// Every row of the board, page by page (a dispatch may reach more units than one page holds).
+async function boardPage(dispatchId) {
   const page = await get(`/api/dispatches/${dispatchId}/receipts?limit=200`);
+  while (page.items.length < page.total) {
+    const more = await get(`/api/dispatches/${dispatchId}/receipts?limit=200&offset=${page.items.length}`);
+    if (!more.items.length) break;
+    page.items.push(...more.items);
+  }
+  return page;
+}
+
+async function showBoard(dispatchId) {
+  const page = await boardPage(dispatchId);
   const rows = new Map(page.items.map((row) => [row.unit_id, row]));
+  let totals = page.counts;
+  const clerk = holdsPostIn(page.dispatch.sender_unit_id, DISPATCHERS);
+  const chosen = new Set();  // units ticked for a 追回 of some recipients only
   const counts = h("div", { class: "counts", id: "counts", "aria-live": "polite" });
   const body = h("tbody", {});
-  const draw = (totals) => {
-    counts.replaceChildren(...Object.entries(STATUS).map(([key, label]) => h("span", { "data-status": key },
-      `${label} ${totals[key]}`)));
+  const scope = h("p", { id: "recall-scope", class: "reach" });
+  const drawScope = () => {
+    const open = [...rows.values()].filter(recallable);
+    scope.textContent = chosen.size ? `追回所选 ${chosen.size} 个单位`
+      : `追回全部：${open.length} 个单位（未签收的撤回，已签收的发追回通知）`;
+  };
+  const tick = (row) => h("td", {}, h("input", { type: "checkbox", class: "tick", "aria-label": `选择 ${row.unit_name}`,
+    checked: chosen.has(row.unit_id), disabled: !recallable(row), onchange: (event) => {
+      if (event.target.checked) chosen.add(row.unit_id); else chosen.delete(row.unit_id);
+      drawScope();
+    } }));
+  const stateCell = (row) => {
+    const notice = recallState(row);
+    return h("td", { class: `status-${row.status}` }, STATUS[row.status],
+      notice ? h("div", { class: `recall-${notice}` }, RECALL[notice],
+        notice === "acknowledged" ? h("span", { class: "muted" },
+          `（${row.recall.acknowledged_by ? row.recall.acknowledged_by.name : ""} ${when(row.recall.acknowledged_at)}）`) : null)
+        : null);
+  };
+  const remark = (row) => (row.recall ? `追回理由：${row.recall.reason}（${when(row.recall.at)}）`
+    : row.return_reason || (row.last_urged_at ? `已催办 ${when(row.last_urged_at)}` : ""));
+  const draw = () => {
+    const notices = { waiting: 0, acknowledged: 0 };
+    for (const row of rows.values()) if (recallState(row)) notices[recallState(row)] += 1;
+    const recalled = totals.recalled || notices.waiting || notices.acknowledged;  // 追回 counts once there was one
+    counts.replaceChildren(...Object.entries(STATUS).filter(([key]) => key !== "recalled" || recalled)
+      .map(([key, label]) => h("span", { "data-status": key }, `${label} ${totals[key] || 0}`)),
+    ...(recalled ? Object.entries(RECALL).map(([key, label]) => h("span", { "data-recall": key }, `${label} ${notices[key]}`))
+      : []));
+    for (const unitId of chosen) if (!recallable(rows.get(unitId) || {})) chosen.delete(unitId);
     body.replaceChildren(...[...rows.values()].map((row) => h("tr", { "data-unit": row.unit_id },
+      clerk ? tick(row) : null,
       h("td", {}, row.unit_name), h("td", {}, { main: "主送", copy: "抄送", lead: "主办", co: "协办" }[row.role]),
-      h("td", { class: `status-${row.status}` }, STATUS[row.status]),
+      stateCell(row),
       h("td", {}, row.signed_by ? `${row.signed_by.name} ${when(row.signed_at)}` : ""),
-      h("td", {}, row.return_reason || (row.last_urged_at ? `已催办 ${when(row.last_urged_at)}` : "")))));
+      h("td", {}, remark(row)))));
+    drawScope();
   };
   state.board = { id: dispatchId, update: (data) => {
     rows.set(data.unit_id, { ...rows.get(data.unit_id), ...data });
-    draw(data.counts);
+    if (data.counts) totals = data.counts;
+    draw();
   } };
   const urge = h("button", { class: "primary", onclick: async () => {
     try {
@@ -508,13 +608,53 @@ async function showBoard(dispatchId) {
         "error");
     }
   } }, "催办未签收单位");
-  draw(page.counts);
+
+  // 追回: the whole dispatch, or the ticked rows; always with a reason, which the recipients read.
+  const reason = h("textarea", { id: "recall-reason", rows: 2, placeholder: "如：主送单位选错，请勿办理" });
+  const problem = h("p", { class: "error", role: "alert", id: "recall-problem" });
+  const confirm = h("button", { class: "danger", type: "submit" }, "确认追回");
+  const form = h("form", { id: "recall", class: "recall", hidden: true, novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    if (!reason.value.trim()) { problem.textContent = "请填写追回理由"; reason.focus(); return; }
+    problem.textContent = "";
+    confirm.disabled = true;
+    try {
+      const result = await post(`/api/dispatches/${dispatchId}/recall`, chosen.size
+        ? { reason: reason.value.trim(), unit_ids: [...chosen] } : { reason: reason.value.trim() });
+      toast([result.withdrawn.length ? `已撤回 ${result.withdrawn.length} 个未签收单位` : "",
+        result.noticed.length ? `已向 ${result.noticed.length} 个已签收单位发出追回通知` : ""].filter(Boolean).join("；"), "ok");
+      chosen.clear();
+      reason.value = "";
+      form.hidden = true;
+      const fresh = await boardPage(dispatchId);  // as it stands now, whatever the pushes have brought already
+      for (const row of fresh.items) rows.set(row.unit_id, row);
+      totals = fresh.counts;
+      draw();
+    } catch (failure) {
+      problem.textContent = refusal(failure);
+      toast(errorText(failure), "error");
+    } finally {
+      confirm.disabled = false;
+    }
+  } }, h("label", { for: "recall-reason" }, "追回理由"), reason, scope, problem,
+  h("div", { class: "buttons" }, confirm, h("button", { type: "button", onclick: () => { form.hidden = true; } }, "取消")));
+  const recall = h("button", { class: "danger", onclick: () => {
+    form.hidden = false;
+    drawScope();
+    reason.focus();
+  } }, "追回");
+
+  draw();
   render("签收情况", h("section", { class: "card" }, h("h2", {}, `${page.dispatch.summary.title}`),
     h("p", { class: "muted" }, `${page.dispatch.summary.doc_number || ""} · 分发 ${page.total} 个单位 · ${when(page.dispatch.created_at)}`),
-    counts, h("div", { class: "buttons" }, holdsPostIn(page.dispatch.sender_unit_id, DISPATCHERS) ? urge : null,
-      h("a", { href: `#/tree/${dispatchId}` }, "转发情况"))),
-  h("table", { id: "board" }, h("thead", {}, h("tr", {}, h("th", {}, "单位"), h("th", {}, "类别"), h("th", {}, "状态"),
-    h("th", {}, "签收人"), h("th", {}, "备注"))), body));
+    counts, h("div", { class: "buttons" }, clerk ? urge : null, clerk ? recall : null,
+      h("a", { href: `#/tree/${dispatchId}` }, "转发情况")),
+    clerk ? form : null,
+    clerk ? h("p", { class: "muted" }, "追回：勾选单位只追回所选，不勾选则追回全部。") : null),
+  h("div", { class: "scroll-x" }, h("table", { id: "board" }, h("thead", {}, h("tr", {},
+    clerk ? h("th", {}, h("span", { class: "visually-hidden" }, "选择")) : null,
+    h("th", {}, "单位"), h("th", {}, "类别"), h("th", {}, "状态"),
+    h("th", {}, "签收人"), h("th", {}, "备注"))), body)));
 }
 
 async function showTodo() {
@@ -551,7 +691,8 @@ async function showSent() {
 async function receiptAction(row, action, body = {}) {
   try {
     await post(`/api/receipts/${row.id}/${action}`, body);
-    toast({ sign: "已签收", register: "已登记，收文流程已启动", return: "已退文", forward: "已转发" }[action], "ok");
+    toast({ sign: "已签收", register: "已登记，收文流程已启动", return: "已退文", forward: "已转发",
+      "acknowledge-recall": "已确认收到追回通知" }[action], "ok");
   } catch (failure) { toast(errorText(failure), "error"); }
   showInbox();
 }
@@ -567,12 +708,32 @@ function routesLine(row) {
     viaForward ? `；另经 ${viaForward} 转发` : "", viaDispatch ? `；另由 ${viaDispatch} 分发` : "");
 }
 
+// The sender took back a document this unit had signed for: its reason, who and when, and whether it was confirmed.
+function recallNotice(row) {
+  const notice = row.recall;
+  if (!notice || row.status === "recalled") return null;
+  const by = notice.by || {};
+  return h("div", { class: "recall-notice", role: "note" }, h("strong", {}, "追回通知"),
+    h("div", {}, `理由：${notice.reason}`),
+    h("div", { class: "muted" }, `${row.sender_unit_name} ${by.name || ""}${by.post ? `（${by.post}）` : ""} ${when(notice.at)}`),
+    notice.acknowledged_at ? h("div", { class: "muted" },
+      `已确认收到：${notice.acknowledged_by ? notice.acknowledged_by.name : ""} ${when(notice.acknowledged_at)}`) : null);
+}
+
 function inboxRow(row) {
   const reason = h("input", { placeholder: "退文理由", "aria-label": "退文理由" });
   const buttons = [];
   // 签收, 登记, 转发 and 退文 are the office's (收发员, 办公室主任); other readers of the unit see the entry only.
   const handles = holdsPostIn(row.unit_id, DISPATCHERS);
   if (!handles) buttons.push(h("span", { class: "muted" }, "由本单位收发员或办公室主任办理"));
+  if (row.recall) {
+    // Recalled after it was signed for: nothing more to do with it but confirm the notice.
+    if (handles && !row.recall.acknowledged_at) {
+      buttons.push(h("button", { class: "primary", onclick: () => receiptAction(row, "acknowledge-recall") },
+        "确认收到追回通知"));
+    }
+    return inboxEntry(row, buttons);
+  }
   if (handles && row.status === "pending") {
     buttons.push(h("button", { class: "primary", onclick: () => receiptAction(row, "sign") }, "签收"));
   }
@@ -592,8 +753,14 @@ function inboxRow(row) {
       receiptAction(row, "return", { reason: reason.value.trim() });
     } }, "退文"));
   }
+  return inboxEntry(row, buttons);
+}
+
+function inboxEntry(row, buttons) {
+  const notice = recallState(row);
   return h("tr", { "data-receipt": row.id },
     h("td", {}, urgencyBadge(row.urgency), h("a", { href: `/api/documents/${row.document_id}/preview`, target: "_blank" }, row.title),
+      recallNotice(row),
       row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null,
       // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
       (row.routes || []).slice(1).filter((route) => route.note).map((route) => h("div", { class: "muted" },
@@ -603,7 +770,8 @@ function inboxRow(row) {
         ? h("div", { class: "muted" }, `由${row.sender_unit_name}分发`) : null,
       routesLine(row)), h("td", {}, row.doc_number || ""),
     h("td", { class: `status-${row.status}` },
-      STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null),
+      STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null,
+      notice ? h("div", { class: `recall-${notice}` }, RECALL[notice]) : null),
     h("td", {}, when(row.created_at)), h("td", { class: "actions" }, h("div", { class: "row" }, buttons)));
 }
 
@@ -630,6 +798,13 @@ function onEvent(event) {
     flowAlert(`《${data.title}》${message.startsWith(`${data.node_name}失败`) ? message : `${data.node_name}失败：${message}`}`);
   }
   if (event.type === "exchange.receipt" && state.board && data.dispatch_id === state.board.id) state.board.update(data);
+  if (event.type === "exchange.recalled") {
+    // Withdrawn before it was signed for: gone from the inbox. Signed already: a notice to confirm.
+    flowAlert(data.withdrawn ? `已被追回：《${data.title}》（${data.sender_unit_name}：${data.reason}）`
+      : `追回通知：《${data.title}》（${data.sender_unit_name}：${data.reason}），请在收文中确认收到`);
+    const [, page] = location.hash.split("/");
+    if (!page || page === "inbox") route();
+  }
   if (event.type === "exchange.received" || event.type === "exchange.urged") {
     state.inboxAlert = `${event.type === "exchange.urged" ? "催办" : "新收文"}：${data.title}（${data.sender_unit_name}）`;
     if (data.urgency === "特急") beep();
@@ -637,7 +812,30 @@ function onEvent(event) {
   }
 }
 
+// Someone whose only posts are 管理员 posts (or who holds none, as a platform administrator) has no documents to
+// handle here: the desk says whom it is for and sends them to the admin pages.
+function deskUser(me) {
+  return me.posts.some((item) => item.active !== false && item.roles.some((role) => role !== "管理员"));
+}
+
+function showAdminOnly() {
+  const me = state.me;
+  const posts = me.posts.filter((item) => item.active !== false)
+    .map((item) => `${item.unit ? item.unit.name : item.unit_id} ${item.title || ""}`.trim());
+  const administers = me.administers === null || (me.administers || []).length > 0;
+  app.replaceChildren(
+    h("header", { class: "bar" }, h("h1", {}, "公文流转 · 办公桌面"),
+      h("span", { class: "who" }, `${me.display_name}${posts.length ? ` · ${posts[0]}` : ""}`),
+      h("button", { class: "link", onclick: logout }, "退出")),
+    h("section", { class: "card", id: "admin-only" },
+      h("h2", {}, "办公桌面供各单位收发员、科员和办公室人员使用"),
+      h("p", {}, posts.length ? `您的岗位（${posts.join("；")}）是管理员岗位，不拟稿、不收发公文。` : "您是平台管理员，不在任何单位任职，不拟稿、不收发公文。"),
+      administers ? h("p", {}, "维护单位、人员、岗位角色和流程，请到管理后台：") : null,
+      administers ? h("p", {}, h("a", { href: "/admin", class: "button" }, "进入管理后台")) : null));
+}
+
 async function route() {
+  if (state.me && !deskUser(state.me)) { showAdminOnly(); return; }
   const [, page, id] = location.hash.split("/");
   const moved = state.routed !== location.hash;  // a new page opens at its top; a redraw stays where it is
   state.routed = location.hash;

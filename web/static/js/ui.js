@@ -90,6 +90,8 @@ const MESSAGES = {
   issuer_not_authorised: "本单位不能以该机关的名义发文：发文机关须为本单位或授权本单位拟稿的机关",
   external_lead_issuer: "主办发文机关须为平台内的单位", unknown_group: "没有这个分组，或该分组不属于本单位",
   not_your_unit: "您不在该单位任职",
+  nothing_to_recall: "所选单位都已退文或已追回，没有可追回的", not_recalled: "该文未被追回",
+  joint_issuer_consent_missing: "联合行文须经各联合行文机关主要领导会签同意后才能编号",
   csrf_failed: "页面已过期，请刷新后重试", too_many_attempts: "尝试次数过多，请稍后再试",
 };
 
