@@ -56,6 +56,22 @@ class Report:
                 f"{len(self.external)}", *(f"  {line}" for line in self.external[:50])]
 
 
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def readable_entries(value: Any) -> tuple[list[dict[str, Any]], bool]:
+    """A stored list's entries as objects, and whether that changed anything: a bare name becomes a
+    free-text entry; what is no list counts as empty; entries that name nothing are dropped."""
+    entries = value if isinstance(value, list) else []
+    readable = [{"name": entry} if isinstance(entry, str) else entry for entry in entries]
+    readable = [entry for entry in readable if isinstance(entry, dict)
+                and (not is_free_text(entry) or _text(entry.get("name")) or _text(entry.get("code")))]
+    reshaped = not isinstance(value, list) or len(readable) != len(entries) or any(
+        isinstance(entry, str) for entry in entries)
+    return readable, reshaped
+
+
 def is_free_text(entry: dict[str, Any]) -> bool:
     return not entry.get("unit_id") and not entry.get("external") and not any(
         key in entry for key in ("group", "subtree", "level", "type"))
@@ -64,42 +80,46 @@ def is_free_text(entry: dict[str, Any]) -> bool:
 def plan_document(document: dict[str, Any], drafting_unit: dict[str, Any], units: UnitIndex,
                   report: Report) -> dict[str, Any] | None:
     """The document's content with every free-text organ resolved, or None when nothing changes."""
-    content = document["content"]
+    content = document.get("content") if isinstance(document.get("content"), dict) else {}
     changed = False
-    where = f"{document['_id']} 《{content.get('title', '')}》"
+    where = f"{document['_id']} 《{_text(content.get('title'))}》"
 
     def issuer(entry: dict[str, Any]) -> dict[str, Any]:
         nonlocal changed
         if not is_free_text(entry):
             return entry
         changed = True
-        unit = units.match(entry.get("name") or "", entry.get("code") or "")
+        name, code, mark = _text(entry.get("name")), _text(entry.get("code")), _text(entry.get("mark"))
+        unit = units.match(name, code)
         if unit is not None and may_draft_for(drafting_unit, unit["_id"]):
-            report.matched.append(f"{where} issuer {entry.get('name') or entry.get('code')} → {unit['_id']}")
-            return {"unit_id": unit["_id"], "name": unit["name"], "mark": entry.get("mark") or "",
-                    "code": unit.get("code") or ""}
-        report.external.append(f"{where} issuer {entry.get('name') or entry.get('code')}")
-        return {"unit_id": None, "external": True, "name": entry.get("name") or entry.get("code") or "",
-                "mark": entry.get("mark") or "", "code": ""}
+            report.matched.append(f"{where} issuer {name or code} → {unit['_id']}")
+            return {"unit_id": unit["_id"], "name": unit["name"], "mark": mark, "code": unit.get("code") or ""}
+        report.external.append(f"{where} issuer {name or code}")
+        return {"unit_id": None, "external": True, "name": name or code, "mark": mark, "code": ""}
 
     def recipient(entry: dict[str, Any]) -> dict[str, Any]:
         nonlocal changed
         if not is_free_text(entry):
             return entry
         changed = True
-        unit = units.match(entry.get("name") or "")
+        name = _text(entry.get("name"))
+        unit = units.match(name)
         if unit is not None:
-            report.matched.append(f"{where} recipient {entry['name']} → {unit['_id']}")
+            report.matched.append(f"{where} recipient {name} → {unit['_id']}")
             return {"unit_id": unit["_id"], "name": unit["name"]}
-        report.external.append(f"{where} recipient {entry.get('name')}")
-        return {"external": True, "name": entry.get("name") or ""}
+        report.external.append(f"{where} recipient {name}")
+        return {"external": True, "name": name}
 
-    issuers = [issuer(entry) for entry in content.get("issuers", [])]
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for key in ("issuers", "main_to", "copy_to"):
+        lists[key], reshaped = readable_entries(content.get(key))
+        changed = changed or reshaped
+    issuers = [issuer(entry) for entry in lists["issuers"]]
     if issuers and not issuers[0].get("unit_id") and document.get("status") == "draft":
         # A draft cannot be numbered like this: its clerk chooses a platform issuer on the next edit.
         report.external.append(f"{where} has no platform lead issuer: choose one before numbering")
-    new = {**content, "issuers": issuers, "main_to": [recipient(entry) for entry in content.get("main_to", [])],
-           "copy_to": [recipient(entry) for entry in content.get("copy_to", [])]}
+    new = {**content, "issuers": issuers, "main_to": [recipient(entry) for entry in lists["main_to"]],
+           "copy_to": [recipient(entry) for entry in lists["copy_to"]]}
     if changed:
         report.documents += 1
         return new

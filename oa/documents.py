@@ -173,11 +173,13 @@ class DocumentService:
         if document["status"] not in NUMBERABLE_STATUSES:
             raise Conflict(f"a {document['status']} document cannot be numbered", code="wrong_status",
                            status=document["status"])
-        check_numberable(document, await self.orgs.get(document["drafting_unit_id"]))
-        host = document["content"]["issuers"][0]
+        issuers = document["content"]["issuers"]
+        lead = await self.orgs.find(issuers[0]["unit_id"]) if issuers and issuers[0].get("unit_id") else None
+        check_numberable(document, await self.orgs.get(document["drafting_unit_id"]), lead)
+        host = issuers[0]
         # The sequence is always the lead issuer's own current 机关代字 (it may have been given or
         # changed since the draft was started); a stored code is never trusted.
-        code = (await self.orgs.get(host["unit_id"])).get("code") or ""
+        code = (lead or {}).get("code") or ""
         document["content"] = {**document["content"], "issuers": [
             {**host, "code": code}, *({**issuer, "code": ""} for issuer in document["content"]["issuers"][1:])]}
         if problems := completeness_problems(document["content"]):
@@ -195,17 +197,24 @@ class DocumentService:
         return updated
 
     async def do_void_number(self, doc_id: str, version: int, reason: str, user: dict[str, Any]) -> dict[str, Any]:
-        """作废 the document's number: the ledger keeps it, the document goes back to draft without one."""
+        """作废 the number of a document not yet sent: the ledger keeps it, the document goes back to draft
+        without one and without its co-issuers' consents."""
         document = await self.get(doc_id)
         self._check_version(document, version)
         text = document["content"]["doc_number"]
         if not text:
             raise Conflict("the document has no 发文字号 to void", code="not_numbered")
+        if document["status"] != "numbered":
+            # Sent out, it is what its recipients hold: back in draft it could be rewritten under them.
+            raise Conflict(f"the number of a {document['status']} document cannot be voided: recall it (追回) and "
+                           "issue a corrected document instead", code="already_issued", status=document["status"])
         author = author_of(user, document["drafting_unit_id"])
         stored: dict[str, Any] = {}
 
         async def attach(session: Session, number: DocNumber) -> None:
-            changes = {"content": {**document["content"], "doc_number": None}, "status": "draft", "number": None}
+            # Back in draft, the text may change: the co-issuers' consents were given to the old one.
+            changes = {"content": {**document["content"], "doc_number": None}, "status": "draft", "number": None,
+                       "consents": {}}
             stored.update(await self._store(document, changes, author, "void_number", session))
 
         await self.numbers.void(text, reason=reason, by=user["_id"], attach=attach)
@@ -259,14 +268,15 @@ class DocumentService:
         index, by_id = UnitIndex.of(units), {unit["_id"]: unit for unit in units}
         report = Report()
         async for document in self.documents.find({}, {"content.body": 0}):
-            drafting = by_id.get(document["drafting_unit_id"]) or {"_id": document["drafting_unit_id"]}
+            drafting_unit_id = document.get("drafting_unit_id")
+            drafting = by_id.get(drafting_unit_id) or {"_id": drafting_unit_id}
             content = plan_document(document, drafting, index, report)
             if content is None:
                 continue
             full = await self.documents.find_one({"_id": document["_id"]})
-            content = {**full["content"], **{key: content[key] for key in ("issuers", "main_to", "copy_to")}}
-            author = {"user_id": "system", "name": "系统（数据迁移）", "unit_id": document["drafting_unit_id"],
-                      "post": None}
+            stored = full["content"] if isinstance(full.get("content"), dict) else {}
+            content = {**stored, **{key: content[key] for key in ("issuers", "main_to", "copy_to")}}
+            author = {"user_id": "system", "name": "系统（数据迁移）", "unit_id": drafting_unit_id, "post": None}
 
             async def work(session: Session, full: dict[str, Any] = full, content: dict[str, Any] = content,
                            author: dict[str, Any] = author) -> None:

@@ -47,9 +47,18 @@ def consents_missing(document: dict[str, Any], drafting_unit: dict[str, Any]) ->
             and not may_draft_for(drafting_unit, issuer["unit_id"])]
 
 
-def check_numberable(document: dict[str, Any], drafting_unit: dict[str, Any]) -> None:
-    """The issuer rules that must still hold when a number is taken from the lead issuer's sequence."""
+def check_numberable(document: dict[str, Any], drafting_unit: dict[str, Any],
+                     lead_unit: dict[str, Any] | None) -> None:
+    """The issuer rules that must still hold when a number is taken from the lead issuer's sequence
+    (`lead_unit`: the lead issuer's unit as it is now)."""
+    if drafting_unit["status"] != "active":
+        # Dissolved or merged away (机构改革): its authorisations to draft for others end with it.
+        raise Forbidden(f"{drafting_unit['name']} is dissolved and numbers documents in no one's name",
+                        code="drafting_unit_dissolved", unit_id=drafting_unit["_id"])
     check_issuers(drafting_unit, document["content"]["issuers"])
+    if lead_unit is not None and lead_unit["status"] != "active":
+        raise Conflict(f"{lead_unit['name']} is dissolved: no number is taken from its sequence any more; choose "
+                       "the organ that issues now", code="issuer_dissolved", unit_id=lead_unit["_id"])
     if missing := consents_missing(document, drafting_unit):
         names = "、".join(issuer["name"] or issuer["unit_id"] for issuer in missing)
         raise Conflict(f"联合行文 needs the consent of every issuer before numbering; still missing: {names} "

@@ -64,10 +64,28 @@ class ExchangeLog:
         if to in (ReceiptStatus.RETURNED, ReceiptStatus.RECALLED):
             # Sent back: the sender may send it to this unit again.
             await self.deliveries.delete_one({"_id": delivery_key(moved), "receipt_id": receipt_id}, session=session)
+            if moved.get("also_of") is None:
+                await self._hand_on_entry(moved, session)
         await self.record(moved, action, actor, now, session, detail)
         board = await self._count(moved, receipt["status"], to.value, session)
         await publish_many(self.mongo, session, [*(events or []), *board])
         return moved
+
+    async def _hand_on_entry(self, gone: dict[str, Any], session: Session) -> None:
+        """An inbox entry whose first route was sent back or recalled: the unit still holds the document
+        by its other routes (another sender's), so the earliest live one becomes the entry, and the
+        rest its routes. Only the route taken back leaves the inbox."""
+        routes = await self.receipts.find(
+            {"also_of": gone["_id"], "status": {"$nin": [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}},
+            {"_id": 1}, session=session).sort([("created_at", 1), ("_id", 1)]).to_list(None)
+        if not routes:
+            return
+        head = routes[0]["_id"]
+        await self.receipts.update_one({"_id": head}, {"$set": {"also_of": None}, "$inc": {"version": 1}},
+                                       session=session)
+        if len(routes) > 1:
+            await self.receipts.update_many({"_id": {"$in": [row["_id"] for row in routes[1:]]}},
+                                            {"$set": {"also_of": head}, "$inc": {"version": 1}}, session=session)
 
     async def close_after_flow(self, receipt_id: str, instance_id: str, actor: dict[str, Any],
                                now: datetime) -> None:

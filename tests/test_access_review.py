@@ -1,0 +1,206 @@
+"""Who issues, receives and sees, tried the way a careless clerk or a determined one would: voiding an
+issued document's number, renumbering after a void, a drafting office merged away, a recall that
+would take another sender's route with it, and old documents in shapes the migration did not expect.
+
+Same org as tests/test_who_issues.py (a city over 甲县 with its towns and office, and 乙县).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oa.clock import utcnow
+from storage.mongo import SCHEMA_VERSION
+from tests.client import ApiClient
+from tests.exchange_org import build_exchange, dispatch, numbered, receipt_action
+from tests.factories import PASSWORD
+from tests.flow_org import Office
+from tests.test_who_issues import EXTRA_PEOPLE, EXTRA_UNITS, authorise_office
+from web.services import Services
+
+
+@pytest.fixture
+async def office(services: Services, api: ApiClient) -> Office:
+    await services.orgs.create({"id": "city", "name": "测试市人民政府", "type": "政府", "level": "city",
+                                "code": "测府"})
+    office = await build_exchange(services, api)
+    county = await services.orgs.get("county")
+    await services.orgs.move("county", "city", county["version"])
+    for unit in EXTRA_UNITS:
+        await services.orgs.create(unit)
+    for username, name, unit, title, roles in EXTRA_PEOPLE:
+        user = await services.users.create({"username": username, "display_name": name, "password": PASSWORD,
+                                            "posts": [{"unit": unit, "title": title, "roles": roles}]})
+        office.ids[username] = user["_id"]
+        office.tokens[username] = await api.login(username, PASSWORD)
+    return office
+
+
+async def current_version(office: Office, document_id: str) -> int:
+    return int((await office.services.documents.get(document_id))["version"])
+
+
+# 1. An issued document stays what its recipients received -----------------------------------------
+
+async def test_an_issued_documents_number_cannot_be_voided_under_its_recipients(office: Office) -> None:
+    """Voiding the number of a document already sent put it back to draft: its clerk could rewrite it
+    and every recipient would read the new draft as the document they had received."""
+    api = office.api
+    document = await numbered(office, main_to=[{"unit_id": "town"}])
+    await dispatch(office, document["id"])
+    path = f"/api/documents/{document['id']}"
+    voided = await api.post(f"{path}/number/void", {"version": await current_version(office, document["id"]),
+                                                    "reason": "标题有误"}, token=office.tokens["registrar"])
+    assert voided.status == 409 and voided.body["code"] == "already_issued", voided
+    rewritten = await api.patch(path, {"version": await current_version(office, document["id"]),
+                                       "title": "关于另一件事的通知"}, token=office.tokens["drafter"])
+    assert rewritten.status == 409
+    seen = (await api.get(path, token=office.tokens["town-clerk"])).body
+    assert seen["content"]["title"] == document["content"]["title"] and seen["status"] == "issued"
+    assert seen["content"]["doc_number"] == document["content"]["doc_number"]
+
+
+# 2. A consent holds for the text it was given to --------------------------------------------------
+
+async def test_a_co_issuers_consent_does_not_survive_a_void_and_a_rewrite(office: Office) -> None:
+    """教育局's 主要领导 agreed to one text; after the number is voided and the draft rewritten, the new
+    text must not be numbered in a 联合行文 on the strength of that old consent."""
+    api = office.api
+    document = await office.draft(issuers=[{"unit_id": "county"}, {"unit_id": "dept-edu"}])
+    started = await office.start(document["id"])
+    for who in ("office", "edu", "head", "office"):  # 核稿, 会签 (教育局's consent), 签发, 复核, then 编号
+        await office.act(who, (await office.only_task(who, started["id"]))["id"], opinion="同意")
+    stored = await office.services.documents.get(document["id"])
+    assert stored["status"] == "numbered" and "dept-edu" in stored["consents"]
+    voided = await api.post(f"/api/documents/{document['id']}/number/void",
+                            {"version": stored["version"], "reason": "正文需修改"}, token=office.tokens["registrar"])
+    assert voided.status == 200, voided
+    assert not (await office.services.documents.get(document["id"])).get("consents")
+    rewritten = await api.patch(f"/api/documents/{document['id']}", {
+        "version": voided.body["version"], "body": [{"level": 0, "text": "教育局从未同意过的新内容。"}]},
+        token=office.tokens["drafter"])
+    assert rewritten.status == 200, rewritten
+    renumbered = await api.post(f"/api/documents/{document['id']}/number", {"version": rewritten.body["version"]},
+                                token=office.tokens["registrar"])
+    assert renumbered.status == 409 and renumbered.body["code"] == "joint_issuer_consent_missing", renumbered
+
+
+# 3. A dissolved unit issues in no one's name ---------------------------------------------------------
+
+async def test_an_office_merged_away_no_longer_numbers_in_its_governments_name(office: Office) -> None:
+    api = office.api
+    await authorise_office(office)
+    created = await api.post("/api/documents", {
+        "doc_type": "通知", "title": "关于防汛的通知", "issuers": [{"unit_id": "county"}],
+        "main_to": [{"unit_id": "town"}], "body": [{"level": 0, "text": "现将有关事项通知如下。"}]},
+        token=office.tokens["co-clerk"])
+    assert created.status == 201, created
+    unit = (await api.get("/api/units/county-office", token=office.tokens["cityadmin"])).body
+    merged = await api.post("/api/units/county-office/merge", {"into": "county", "version": unit["version"]},
+                            token=office.tokens["cityadmin"])
+    assert merged.status == 200, merged
+    refused = await api.post(f"/api/documents/{created.body['id']}/number", {"version": created.body["version"]},
+                             token=office.tokens["co-clerk"])
+    assert refused.status == 403 and refused.body["code"] == "drafting_unit_dissolved", refused
+    assert await office.services.numbers.ledger.count_documents({"code": "甲府"}) == 0
+
+
+async def test_no_number_is_taken_from_a_dissolved_issuers_sequence(office: Office) -> None:
+    api = office.api
+    await authorise_office(office)
+    created = await api.post("/api/documents", {
+        "doc_type": "通知", "title": "关于防汛的通知", "issuers": [{"unit_id": "county"}],
+        "main_to": [{"unit_id": "county-b"}], "body": [{"level": 0, "text": "现将有关事项通知如下。"}]},
+        token=office.tokens["co-clerk"])
+    assert created.status == 201, created
+    # 甲县 is merged into 乙县 (机构改革); its office moves there first, keeping its old authorisation.
+    for unit_id, parent in (("county-office", "county-b"), ("town", "county-b"), ("town2", "county-b"),
+                            ("dept-edu", "county-b"), ("dept-fin", "county-b")):
+        unit = (await api.get(f"/api/units/{unit_id}", token=office.tokens["cityadmin"])).body
+        moved = await api.post(f"/api/units/{unit_id}/move", {"parent_id": parent, "version": unit["version"]},
+                               token=office.tokens["cityadmin"])
+        assert moved.status == 200, moved
+    county = (await api.get("/api/units/county", token=office.tokens["cityadmin"])).body
+    dissolved = await api.post("/api/units/county/dissolve", {"version": county["version"]},
+                               token=office.tokens["cityadmin"])
+    assert dissolved.status == 200, dissolved
+    refused = await api.post(f"/api/documents/{created.body['id']}/number", {"version": created.body["version"]},
+                             token=office.tokens["co-clerk"])
+    assert refused.status == 409 and refused.body["code"] == "issuer_dissolved", refused
+    assert await office.services.numbers.ledger.count_documents({"code": "甲府"}) == 0
+
+
+# 4. A recall takes back the sender's own receipt, nothing more -------------------------------------
+
+async def test_a_recall_by_the_city_leaves_the_countys_forward_in_the_towns_inbox(office: Office) -> None:
+    api = office.api
+    await office.services.users.create({
+        "username": "city-clerk", "display_name": "市收发", "password": PASSWORD,
+        "posts": [{"unit": "city", "title": "收发员", "roles": ["收发员", "科员"]}]})
+    city = await api.login("city-clerk", PASSWORD)
+    created = await api.post("/api/documents", {
+        "doc_type": "通知", "title": "关于安全生产的通知", "main_to": [{"unit_id": "county"}, {"unit_id": "town"}],
+        "body": [{"level": 0, "text": "现将有关事项通知如下。"}]}, token=city)
+    assert created.status == 201, created
+    document = (await api.post(f"/api/documents/{created.body['id']}/number", {"version": 1}, token=city)).body
+    sent = await api.post(f"/api/documents/{document['id']}/dispatch", {}, token=city)
+    assert sent.status == 201, sent
+    county_receipt = f"{sent.body['id']}.county"
+    await receipt_action(office, county_receipt, "sign", "registrar")
+    forwarded = await receipt_action(office, county_receipt, "forward", "registrar", status=201,
+                                     main=[{"unit": "town"}], note="请遵照执行")
+    recalled = await api.post(f"/api/dispatches/{sent.body['id']}/recall", {"reason": "重复发送",
+                                                                            "unit_ids": ["town"]}, token=city)
+    assert recalled.status == 200 and recalled.body["withdrawn"] == ["town"], recalled
+    inbox = (await api.get("/api/exchange/inbox", token=office.tokens["town-clerk"])).body
+    assert inbox["total"] == 1, inbox
+    entry = inbox["items"][0]
+    assert entry["id"] == f"{forwarded['id']}.town" and entry["status"] == "pending"
+    assert [route["sender_unit_name"] for route in entry["routes"]] == ["甲县人民政府"]
+    # Sent again by the city, the town still has one entry, now reached by both.
+    again = await api.post(f"/api/documents/{document['id']}/dispatch", {"main": [{"unit": "town"}]}, token=city)
+    assert again.status == 201, again
+    inbox = (await api.get("/api/exchange/inbox", token=office.tokens["town-clerk"])).body
+    assert inbox["total"] == 1, inbox
+    assert [route["sender_unit_name"] for route in inbox["items"][0]["routes"]] == ["甲县人民政府", "测试市人民政府"]
+    await receipt_action(office, entry["id"], "sign", "town-clerk")
+    assert (await api.get(f"/api/receipts/{again.body['id']}.town", token=city)).body["status"] == "signed"
+
+
+# 5. Migration at start takes whatever old documents hold ------------------------------------------
+
+def odd_document(doc_id: str, content: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    return {"_id": doc_id, "schema_version": SCHEMA_VERSION, "version": 1, "status": "draft",
+            "drafting_unit_id": "county", "drafting_unit_path": ["county"], "created_by": "x", "created_at": now,
+            "updated_by": "x", "updated_at": now, "participants": [],
+            "content": {"doc_type": "通知", "title": "旧文", "body": [], "attachments": [], "doc_number": None,
+                        **content}}
+
+
+async def test_the_migration_takes_odd_old_entries_without_failing_the_start(office: Office) -> None:
+    services = office.services
+    await services.mongo["migrations"].delete_many({})
+    await services.documents.documents.insert_many([
+        odd_document("doc-00000000000000a1", {"issuers": ["甲县人民政府"], "main_to": ["甲一镇人民政府", None, 7],
+                                              "copy_to": [{"unit_id": None, "name": None}]}),
+        odd_document("doc-00000000000000a2", {"issuers": None, "main_to": None}),
+        odd_document("doc-00000000000000a3", {"issuers": [{"unit_id": None, "name": 12, "code": ["甲府"]}],
+                                              "main_to": [{"name": "甲二镇人民政府"}]}),
+    ])
+    report = await services.documents.migrate_free_text_organs()
+    assert report is not None
+    first = await services.documents.get("doc-00000000000000a1")
+    assert first["content"]["issuers"][0]["unit_id"] == "county"
+    assert first["content"]["main_to"] == [{"unit_id": "town", "name": "甲一镇人民政府"}]
+    assert first["content"]["copy_to"] == []  # nothing to print: an entry without a name is dropped
+    second = await services.documents.get("doc-00000000000000a2")
+    assert second["content"]["issuers"] == [] and second["content"]["main_to"] == []
+    third = await services.documents.get("doc-00000000000000a3")
+    assert third["content"]["issuers"] == [] and third["content"]["main_to"] == [
+        {"unit_id": "town2", "name": "甲二镇人民政府"}]
+    # The drafting office still reads them (and can fix them) over the API.
+    for doc_id in ("doc-00000000000000a1", "doc-00000000000000a2", "doc-00000000000000a3"):
+        assert (await office.api.get(f"/api/documents/{doc_id}", token=office.tokens["drafter"])).status == 200
