@@ -21,6 +21,7 @@ from flows.queries import FlowQueries
 from oa.documents import DocumentService
 from oa.errors import Forbidden, NotFound
 from oa.orgs import OrgService
+from oa.recipients import RecipientService
 from permissions.authorizer import Authorizer
 
 
@@ -36,9 +37,10 @@ ACTIONS = ("draft", "number")
 
 class Access:
     def __init__(self, authorizer: Authorizer, documents: DocumentService, flow_queries: FlowQueries,
-                 exchange: ExchangeQueries, orgs: OrgService) -> None:
+                 exchange: ExchangeQueries, orgs: OrgService, recipients: RecipientService) -> None:
         self.authorizer = authorizer
         self.orgs = orgs
+        self.recipients = recipients
         self.documents = documents
         self.flow_queries = flow_queries
         self.exchange = exchange
@@ -117,6 +119,21 @@ class Access:
             return True
         return for_action == "read" and sender is not None and await self.authorizer.allowed(
             user, "exchange", "read", sender, inherit=False)
+
+    async def may_keep_groups(self, user: dict[str, Any], unit_id: str | None) -> bool:
+        """A unit's saved recipient groups are kept by its own clerks (who send for that unit only) and
+        by the admins over it; the platform's groups by platform-wide admins."""
+        if unit_id is None:
+            return await self.authorizer.allowed(user, "recipient_group", "write")
+        return await self.authorizer.allowed(user, "recipient_group", "write", unit_id, inherit=False) \
+            or await self.authorizer.allowed(user, "unit", "write", unit_id)
+
+    async def access_group(self, user: dict[str, Any], group_id: str) -> dict[str, Any]:
+        """A saved group the person keeps (to delete it); anyone else is told it does not exist."""
+        group = await self.recipients.get_group(group_id)
+        if not await self.may_keep_groups(user, group.get("unit_id")):
+            raise NotFound(f"recipient group {group_id} does not exist")
+        return group
 
     async def people_view(self, viewer: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """People as the viewer may see them: a mobile number only to the person, to people of a unit

@@ -204,3 +204,28 @@ async def test_the_migration_takes_odd_old_entries_without_failing_the_start(off
     # The drafting office still reads them (and can fix them) over the API.
     for doc_id in ("doc-00000000000000a1", "doc-00000000000000a2", "doc-00000000000000a3"):
         assert (await office.api.get(f"/api/documents/{doc_id}", token=office.tokens["drafter"])).status == 200
+
+
+# 6. A unit's saved groups are its own -----------------------------------------------------------------
+
+async def test_a_towns_private_group_is_kept_by_the_town_and_its_admins_not_the_countys_clerks(
+        office: Office) -> None:
+    api = office.api
+    own = await api.post("/api/recipient-groups", {"name": "本镇各村", "unit_id": "town",
+                                                   "selectors": [{"unit": "town"}]}, token=office.tokens["town-clerk"])
+    assert own.status == 201, own
+    # The county's 收发员 sends for the county only: the town's groups are not theirs to delete or add to.
+    deleted = await api.request("DELETE", f"/api/recipient-groups/{own.body['id']}", token=office.tokens["registrar"])
+    assert deleted.status == 404, deleted
+    planted = await api.post("/api/recipient-groups", {"name": "本镇各村（新）", "unit_id": "town",
+                                                       "selectors": [{"unit": "town-b"}]},
+                             token=office.tokens["registrar"])
+    assert planted.status == 403, planted
+    listed = (await api.get("/api/recipient-groups", token=office.tokens["town-clerk"])).body["items"]
+    assert [group["name"] for group in listed] == ["本镇各村"]
+    # An admin over the town keeps its groups, as over its people and units.
+    kept = await api.post("/api/recipient-groups", {"name": "本镇各办", "unit_id": "town",
+                                                    "selectors": [{"unit": "town"}]}, token=office.tokens["admin"])
+    assert kept.status == 201, kept
+    removed = await api.request("DELETE", f"/api/recipient-groups/{kept.body['id']}", token=office.tokens["admin"])
+    assert removed.status == 204, removed

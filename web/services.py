@@ -123,7 +123,8 @@ class Services:
                    flow_queries, SignatureStore(blobs),
                    DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
-                   ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs),
+                   ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
+                                                            recipients),
                    RecallService(mongo, exchange_log))
 
     async def close(self) -> None:

@@ -9,7 +9,7 @@ from flows.exchange.stats import statistics_csv
 from oa.clock import CHINA
 from oa.errors import Forbidden, InvalidInput, NotFound
 from oa.recipients import check_selectors
-from web.authz import authenticated, authorized
+from web.authz import accessed, authenticated, authorized
 from web.base import APIHandler, china_midnight
 from web.serialize import plain
 from web.validation import optional, required
@@ -44,12 +44,20 @@ class StatisticsHandler(APIHandler):
         self.send_json(plain({"from": since, "to": until, "items": rows}))
 
 
-async def group_unit(handler: APIHandler, *path: str) -> list[str | None]:
-    """A unit's group needs the right in that unit; a platform group (unit_id null) platform-wide."""
-    if handler.request.method == "DELETE":
-        group = await handler.services.recipients.get_group(path[0])
-        return [group.get("unit_id")]
-    return [handler.body(GROUP_SHAPE).get("unit_id")]
+async def group_owner(handler: APIHandler) -> list[str | None]:
+    """A unit's group is kept by that unit's clerks and the admins over it; a platform group (unit_id null)
+    by platform-wide admins (flows/access.py)."""
+    unit_id = handler.body(GROUP_SHAPE).get("unit_id")
+    if not await handler.services.access.may_keep_groups(handler.require_user(), unit_id):
+        raise Forbidden("you may not keep recipient groups " + (f"of unit {unit_id}" if unit_id else
+                                                                 "for the whole platform"),
+                        kind="recipient_group", action="write")
+    return []
+
+
+async def kept_group(handler: APIHandler, group_id: str) -> list[str | None]:
+    handler.group = await handler.services.access.access_group(handler.require_user(), group_id)
+    return []
 
 
 class RecipientGroupsHandler(APIHandler):
@@ -59,14 +67,14 @@ class RecipientGroupsHandler(APIHandler):
         units = await self.services.authorizer.units_allowing(self.require_user(), "exchange", "read")
         self.send_json(plain({"items": await self.services.recipients.list_groups(units)}))
 
-    @authorized("recipient_group", "write", units=group_unit)
+    @accessed(group_owner)
     async def post(self) -> None:
         group = await self.services.recipients.do_save_group(self.body(GROUP_SHAPE), self.require_user()["_id"])
         self.send_json(plain(group), status=201)
 
 
 class RecipientGroupHandler(APIHandler):
-    @authorized("recipient_group", "write", units=group_unit, denied=NotFound)
+    @accessed(kept_group)
     async def delete(self, group_id: str) -> None:
         await self.services.recipients.do_delete_group(group_id)
         self.set_status(204)
