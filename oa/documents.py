@@ -20,7 +20,7 @@ from oa.doc_types import DocTypeService
 from oa.document_fields import EMPTY_CONTENT, clean_content, completeness_problems
 from oa.document_migration import MIGRATION_ID, Report, UnitIndex, plan_document
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from oa.issuers import check_issuers, check_numberable
+from oa.issuers import check_external_issuers, check_issuers, check_marks, check_numberable, mark_of
 from oa.numbering import DocNumber, NumberService
 from oa.orgs import OrgService
 from oa.recipients import RecipientService, check_selectors
@@ -104,7 +104,8 @@ class DocumentService:
         content = {**EMPTY_CONTENT, **cleaned}
         if not fields.get("issuers"):
             content["issuers"] = [{"unit_id": unit_id, "name": "", "mark": "", "code": ""}]
-        content = await self._complete(content, unit, direction_given="direction" in fields and fields["direction"])
+        content = await self._complete(content, unit, direction_given="direction" in fields and fields["direction"],
+                                       issuers_given=bool(fields.get("issuers")))
         now = utcnow()
         document = {
             "_id": new_document_id(), "schema_version": SCHEMA_VERSION, "version": 1, "status": "draft",
@@ -136,7 +137,7 @@ class DocumentService:
 
         async def complete(content: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
             given = fields["direction"] is not None if "direction" in fields else content["direction_set"]
-            return await self._complete(content, unit, direction_given=given)
+            return await self._complete(content, unit, direction_given=given, issuers_given="issuers" in fields)
 
         return await self._write(doc_id, version, user, "edit", change, complete)
 
@@ -174,14 +175,18 @@ class DocumentService:
             raise Conflict(f"a {document['status']} document cannot be numbered", code="wrong_status",
                            status=document["status"])
         issuers = document["content"]["issuers"]
-        lead = await self.orgs.find(issuers[0]["unit_id"]) if issuers and issuers[0].get("unit_id") else None
+        units = await self.orgs.get_many(sorted({issuer["unit_id"] for issuer in issuers if issuer.get("unit_id")}))
+        lead = units.get(issuers[0].get("unit_id") or "") if issuers else None
         check_numberable(document, await self.orgs.get(document["drafting_unit_id"]), lead)
-        host = issuers[0]
+        check_external_issuers(issuers, await self._namesakes(issuers))
         # The sequence is always the lead issuer's own current 机关代字 (it may have been given or
-        # changed since the draft was started); a stored code is never trusted.
-        code = (lead or {}).get("code") or ""
+        # changed since the draft was started), and each red header its organ's own: nothing stored
+        # is trusted.
+        letter = document["content"]["doc_type"] in LETTER_TYPES
         document["content"] = {**document["content"], "issuers": [
-            {**host, "code": code}, *({**issuer, "code": ""} for issuer in document["content"]["issuers"][1:])]}
+            {**issuer, "code": ((lead or {}).get("code") or "") if index == 0 else "",
+             "mark": mark_of(issuer, units.get(issuer.get("unit_id") or ""), letter)}
+            for index, issuer in enumerate(issuers)]}
         if problems := completeness_problems(document["content"]):
             raise InvalidInput("the document is not ready for a 发文字号: " + "; ".join(problems),
                                code="incomplete_document", problems=problems)
@@ -313,7 +318,7 @@ class DocumentService:
     # Internals ----------------------------------------------------------------------------
 
     async def _complete(self, content: dict[str, Any], drafting_unit: dict[str, Any],
-                        direction_given: bool) -> dict[str, Any]:
+                        direction_given: bool, issuers_given: bool = False) -> dict[str, Any]:
         """Fill names from the platform's units and groups, check who may issue, derive the direction."""
         doc_type = await self.doc_types.require(content["doc_type"])
         referenced = {entry["unit_id"] for key in ("issuers", "main_to", "copy_to") for entry in content[key]
@@ -325,6 +330,9 @@ class DocumentService:
         if problems:
             raise InvalidInput("; ".join(problems), code="unknown_unit", problems=problems)
         check_issuers(drafting_unit, content["issuers"])
+        check_external_issuers(content["issuers"], await self._namesakes(content["issuers"]))
+        if issuers_given:
+            check_marks(content["issuers"], units)
         for key in ("main_to", "copy_to"):
             content[key] = [await self._recipient(entry, units, drafting_unit["_id"]) for entry in content[key]]
         content["issuers"] = [self._issuer(entry, units.get(entry.get("unit_id") or ""), content["doc_type"])
@@ -352,12 +360,20 @@ class DocumentService:
         given = entry.get("name_given") and "group" not in selector
         return {**selector, "name": entry["name"] if given else label, "name_given": bool(given)}
 
+    async def _namesakes(self, issuers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The active units named (or short-named) like one of the external issuers."""
+        outside = sorted({entry["name"] for entry in issuers if entry.get("external")})
+        if not outside:
+            return []
+        named, _ = await self.orgs.list({"status": "active", "$or": [
+            {"name": {"$in": outside}}, {"short_name": {"$in": outside}}]}, 0, len(outside) * 2)
+        return named
+
     @staticmethod
     def _issuer(entry: dict[str, Any], unit: dict[str, Any] | None, doc_type: str) -> dict[str, Any]:
         """A platform issuer takes its name and 机关代字 from its unit; an external one has no code."""
         name = unit["name"] if unit else entry["name"]
-        mark = entry["mark"] or (name if doc_type in LETTER_TYPES else f"{name}文件")
-        shown = {"unit_id": entry.get("unit_id"), "name": name, "mark": mark,
+        shown = {"unit_id": entry.get("unit_id"), "name": name, "mark": mark_of(entry, unit, doc_type in LETTER_TYPES),
                  "code": (unit.get("code") or "") if unit else ""}
         return {**shown, "external": True} if entry.get("external") else shown
 

@@ -36,6 +36,43 @@ def check_issuers(drafting_unit: dict[str, Any], issuers: list[dict[str, Any]]) 
                         code="issuer_not_authorised", unit_id=lead["unit_id"])
 
 
+def own_marks(name: str, short_name: str | None = None) -> set[str]:
+    """The 发文机关标志 an organ may print as its red header: its name or 规范化简称, with or without 文件."""
+    names = {text for text in (name, short_name) if text}
+    return names | {f"{text}文件" for text in names}
+
+
+def check_marks(issuers: list[dict[str, Any]], units: dict[str, dict[str, Any]]) -> None:
+    """Refuse a mark (the red header) that is not the issuer's own: no draft prints another organ's name."""
+    for issuer in issuers:
+        unit = units.get(issuer.get("unit_id") or "")
+        name = unit["name"] if unit else issuer.get("name") or ""
+        if issuer.get("mark") and issuer["mark"] not in own_marks(name, unit.get("short_name") if unit else None):
+            raise Forbidden(f"the 发文机关标志 {issuer['mark']} is not {name}'s own: an issuer prints its name or "
+                            "short name, with or without 文件", code="issuer_mark_not_own", mark=issuer["mark"])
+
+
+def mark_of(issuer: dict[str, Any], unit: dict[str, Any] | None, letter: bool) -> str:
+    """The issuer's mark as it prints: the one chosen if it is still its own, else its name (with 文件
+    except in a letter). A unit renamed since, or a mark stored before the rule, prints the name it has."""
+    name = unit["name"] if unit else issuer.get("name") or ""
+    if issuer.get("mark") in own_marks(name, unit.get("short_name") if unit else None):
+        return str(issuer["mark"])
+    return name if letter else f"{name}文件"
+
+
+def check_external_issuers(issuers: list[dict[str, Any]], platform_units: list[dict[str, Any]]) -> None:
+    """An organ on the platform issues as itself, so it consents: never as an 'external' name.
+
+    `platform_units`: the active units whose name or short name is among the external issuers' names."""
+    taken = {text for unit in platform_units for text in (unit["name"], unit.get("short_name")) if text}
+    for issuer in issuers:
+        if issuer.get("external") and issuer.get("name") in taken:
+            raise Forbidden(f"{issuer['name']} is on the platform: name it as a unit ({{'unit_id': …}}), so that "
+                            "it consents to the 联合行文, not as an external organ",
+                            code="external_issuer_on_platform", name=issuer["name"])
+
+
 def consents_missing(document: dict[str, Any], drafting_unit: dict[str, Any]) -> list[dict[str, Any]]:
     """The platform co-issuers that have not yet consented (their 主要领导's 同意 in the flow).
 

@@ -229,3 +229,37 @@ async def test_a_towns_private_group_is_kept_by_the_town_and_its_admins_not_the_
     assert kept.status == 201, kept
     removed = await api.request("DELETE", f"/api/recipient-groups/{kept.body['id']}", token=office.tokens["admin"])
     assert removed.status == 204, removed
+
+
+# 7. The red header is the issuer's own -----------------------------------------------------------------
+
+async def test_a_red_header_names_the_issuing_unit_and_no_other_organ(office: Office) -> None:
+    """The 发文机关标志 (mark) prints as the red header: a town writing 甲县人民政府文件 there, or naming
+    the county as an 'external' co-issuer, issues in the county's name without its consent."""
+    api, town = office.api, office.tokens["town2-clerk"]
+    body = {"doc_type": "通知", "title": "关于防汛的通知", "main_to": [{"unit_id": "town"}],
+            "body": [{"level": 0, "text": "现将有关事项通知如下。"}]}
+    borrowed = await api.post("/api/documents", {**body, "issuers": [{"unit_id": "town2", "mark": "甲县人民政府文件"}]},
+                              token=town)
+    assert borrowed.status == 403 and borrowed.body["code"] == "issuer_mark_not_own", borrowed
+    disguised = await api.post("/api/documents", {**body, "issuers": [
+        {"unit_id": "town2"}, {"external": True, "name": "甲县人民政府"}]}, token=town)
+    assert disguised.status == 403 and disguised.body["code"] == "external_issuer_on_platform", disguised
+    masked = await api.post("/api/documents", {**body, "issuers": [
+        {"unit_id": "town2"}, {"external": True, "name": "中共甲二镇委员会", "mark": "甲县人民政府文件"}]}, token=town)
+    assert masked.status == 403 and masked.body["code"] == "issuer_mark_not_own", masked
+    # Its own name, with or without 文件, and a real outside organ are fine.
+    fine = await api.post("/api/documents", {**body, "issuers": [
+        {"unit_id": "town2", "mark": "甲二镇人民政府"}, {"external": True, "name": "中共甲二镇委员会",
+                                                        "mark": "中共甲二镇委员会文件"}]}, token=town)
+    assert fine.status == 201, fine
+    assert [issuer["mark"] for issuer in fine.body["content"]["issuers"]] == ["甲二镇人民政府", "中共甲二镇委员会文件"]
+    # A mark stored before the rule (or by a unit since renamed) is not printed as it was: numbering
+    # takes the unit's own, as it takes the unit's own 机关代字.
+    await office.services.documents.documents.update_one(
+        {"_id": fine.body["id"]}, {"$set": {"content.issuers.0.mark": "甲县人民政府文件"}})
+    numbered_now = await api.post(f"/api/documents/{fine.body['id']}/number", {"version": fine.body["version"]},
+                                  token=town)
+    assert numbered_now.status == 200, numbered_now
+    stored = await office.services.documents.get(fine.body["id"])
+    assert stored["content"]["issuers"][0]["mark"] == "甲二镇人民政府文件"
