@@ -209,10 +209,10 @@ class DocumentService:
         text = document["content"]["doc_number"]
         if not text:
             raise Conflict("the document has no 发文字号 to void", code="not_numbered")
-        if document["status"] != "numbered":
+        if document["status"] == "issued":
             # Sent out, it is what its recipients hold: back in draft it could be rewritten under them.
-            raise Conflict(f"the number of a {document['status']} document cannot be voided: recall it (追回) and "
-                           "issue a corrected document instead", code="already_issued", status=document["status"])
+            raise Conflict("the number of a document already sent cannot be voided: recall it (追回) and issue a "
+                           "corrected document instead", code="already_issued", status=document["status"])
         author = author_of(user, document["drafting_unit_id"])
         stored: dict[str, Any] = {}
 
