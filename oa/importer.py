@@ -62,6 +62,25 @@ def _order_parent_first(units: list[Row], problems: list[dict[str, Any]]) -> lis
     return ordered
 
 
+async def _code_problems(mongo: Mongo, rows: list[Row]) -> list[dict[str, Any]]:
+    """发文字号 are counted per 机关代字: a code used twice in the file, or held by an active unit, is refused."""
+    found: list[dict[str, Any]] = []
+    first: dict[str, Row] = {}
+    for row in rows:
+        code = (row.data.get("code") or "").strip()
+        if not code:
+            continue
+        if code in first:
+            found.append(problem(row.source, row.line, f"code {code} is also used at line {first[code].line}"))
+        else:
+            first[code] = row
+    holders = {unit["code"]: unit async for unit in mongo["units"].find(
+        {"code": {"$in": sorted(first)}, "status": "active"}, {"code": 1, "name": 1})}
+    found += [problem(row.source, row.line, f"code (机关代字) {code} is {holders[code]['name']}'s")
+              for code, row in first.items() if code in holders]
+    return found
+
+
 async def validate(mongo: Mongo, given: ImportInput) -> ImportPlan:
     """Check every row; raise ImportRejected listing every problem, or return the plan."""
     problems = list(given.problems)
@@ -82,6 +101,7 @@ async def validate(mongo: Mongo, given: ImportInput) -> ImportPlan:
             seen[unit_id] = row
             good_units.append(row)
 
+    problems += await _code_problems(mongo, good_units)
     referenced = {row.data["parent_id"] for row in good_units if row.data["parent_id"]}
     referenced |= {row.data["vertical_parent_id"] for row in good_units if row.data["vertical_parent_id"]}
     referenced |= {post.get("unit") for row in given.people for post in (row.data.get("posts") or [])

@@ -152,6 +152,7 @@ class OrgService:
             problems += check_placement(data["level"], parent)
         problems += await self._check_vertical_parent(data.get("vertical_parent_id"))
         problems += await self._check_drafts_for(data.get("drafts_for"), unit_id)
+        problems += await self._check_code(data.get("code"), unit_id)
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
@@ -173,6 +174,7 @@ class OrgService:
         problems = check_fields(changes, partial=True)
         problems += await self._check_vertical_parent(changes.get("vertical_parent_id"), unit_id)
         problems += await self._check_drafts_for(changes.get("drafts_for"), unit_id)
+        problems += await self._check_code(changes.get("code"), unit_id)
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
@@ -294,6 +296,18 @@ class OrgService:
         found = await self.get_many([unit for unit in unit_ids if isinstance(unit, str)])
         return [f"drafts_for: unit {unit} does not exist or is dissolved" for unit in unit_ids
                 if unit not in found or found[unit]["status"] != "active"]
+
+    async def _check_code(self, code: Any, unit_id: str) -> list[str]:
+        """发文字号 are counted per 机关代字: no two active units share one (a dissolved organ's code may
+        pass to its successor)."""
+        if not isinstance(code, str) or not code.strip():
+            return []
+        holder = await self.units.find_one({"code": code.strip(), "status": "active", "_id": {"$ne": unit_id}},
+                                           {"name": 1})
+        if holder is None:
+            return []
+        return [f"code (机关代字) {code.strip()} is {holder['name']}'s: each organ numbers its documents with a code "
+                "of its own"]
 
     async def _raise_stale(self, unit_id: str, version: int) -> None:
         current = await self.get(unit_id)

@@ -263,3 +263,37 @@ async def test_a_red_header_names_the_issuing_unit_and_no_other_organ(office: Of
     assert numbered_now.status == 200, numbered_now
     stored = await office.services.documents.get(fine.body["id"])
     assert stored["content"]["issuers"][0]["mark"] == "甲二镇人民政府文件"
+
+
+# 8. A 机关代字 numbers one organ's sequence ----------------------------------------------------------
+
+async def test_a_unit_cannot_take_another_organs_code_and_so_its_number_sequence(office: Office) -> None:
+    """发文字号 are counted per 机关代字: a town admin giving the town the county's code would number the
+    town's documents 甲府〔…〕N号 from the county's own sequence."""
+    api = office.api
+    town = (await api.get("/api/units/town", token=office.tokens["town-admin"])).body
+    taken = await api.patch("/api/units/town", {"version": town["version"], "code": "甲府"},
+                            token=office.tokens["town-admin"])
+    assert taken.status == 400 and "甲县人民政府" in taken.body["message"], taken
+    created = await api.post("/api/units", {"name": "甲县新设局", "type": "部门", "level": "county",
+                                            "parent_id": "county", "code": "乙府"}, token=office.tokens["admin"])
+    assert created.status == 400 and "乙县人民政府" in created.body["message"], created
+    imported = await api.post("/api/import", {"units": [
+        {"id": "county-new", "name": "甲县新设局", "type": "部门", "level": "county", "parent": "county",
+         "code": "乙府"}]}, token=office.tokens["admin"])
+    assert imported.status == 400 and "乙县人民政府" in str(imported.body), imported
+    twice = await api.post("/api/import", {"units": [
+        {"id": "county-n1", "name": "甲县一局", "type": "部门", "level": "county", "parent": "county", "code": "甲新"},
+        {"id": "county-n2", "name": "甲县二局", "type": "部门", "level": "county", "parent": "county",
+         "code": "甲新"}]}, token=office.tokens["admin"])
+    assert twice.status == 400, twice
+    # Its own code kept, or a dissolved organ's code taken over by its successor, is fine.
+    kept = await api.patch("/api/units/town2", {"version": (await api.get("/api/units/town2", token=office.tokens[
+        "admin"])).body["version"], "code": "甲二镇", "name": "甲二镇人民政府"}, token=office.tokens["admin"])
+    assert kept.status == 200, kept
+    edu = (await api.get("/api/units/dept-edu", token=office.tokens["admin"])).body
+    assert (await api.post("/api/units/dept-edu/dissolve", {"version": edu["version"]},
+                           token=office.tokens["admin"])).status == 200
+    successor = await api.post("/api/units", {"name": "甲县教育和体育局", "type": "部门", "level": "county",
+                                              "parent_id": "county", "code": "甲教"}, token=office.tokens["admin"])
+    assert successor.status == 201, successor
