@@ -297,3 +297,23 @@ async def test_a_unit_cannot_take_another_organs_code_and_so_its_number_sequence
     successor = await api.post("/api/units", {"name": "甲县教育和体育局", "type": "部门", "level": "county",
                                               "parent_id": "county", "code": "甲教"}, token=office.tokens["admin"])
     assert successor.status == 201, successor
+
+
+# 9. What its sender recalled is not passed on ------------------------------------------------------------
+
+async def test_a_recalled_document_is_not_forwarded_further(office: Office) -> None:
+    """The county signed for it, then the sender recalled it (sent by mistake): the county's clerk sees the
+    notice and may not spread the document to its towns."""
+    api = office.api
+    document = await numbered(office, main_to=[{"unit_id": "county-office"}])
+    sent = await dispatch(office, document["id"])
+    receipt = f"{sent['id']}.county-office"
+    await receipt_action(office, receipt, "sign", "co-clerk")
+    recalled = await api.post(f"/api/dispatches/{sent['id']}/recall", {"reason": "误发"},
+                              token=office.tokens["registrar"])
+    assert recalled.status == 200 and recalled.body["noticed"] == ["county-office"], recalled
+    await authorise_office(office)
+    refused = await api.post(f"/api/receipts/{receipt}/forward", {"main": [{"unit": "town"}]},
+                             token=office.tokens["co-clerk"])
+    assert refused.status == 409 and refused.body["code"] == "recalled", refused
+    assert (await api.get("/api/exchange/inbox", token=office.tokens["town-clerk"])).body["total"] == 0

@@ -235,6 +235,10 @@ class DispatchService:
             if parent["status"] not in FORWARDABLE_STATUSES:
                 raise Conflict("sign for a document before forwarding it", code="receipt_state",
                                receipt_status=parent["status"])
+            if parent.get("recall"):
+                # Its sender took it back (sent by mistake): the unit keeps its copy but passes it on no further.
+                raise Conflict(f"{parent['sender_unit_name']} recalled this document ({parent['recall']['reason']}); "
+                               "it is not forwarded", code="recalled")
             return
         if document["status"] not in DISPATCHABLE_STATUSES or not document["content"].get("doc_number"):
             raise Conflict(f"only a signed and numbered document can be dispatched; this one is {document['status']}",
