@@ -26,8 +26,13 @@ from permissions.authorizer import Authorizer
 
 
 class Side(StrEnum):
-    DRAFTING = "drafting"
+    DRAFTING = "drafting"  # for a receipt: the sending side
     RECEIVING = "receiving"
+
+
+# What the sending side sees of a recipient's record: the exchange between the two units, never the
+# recipient's own handling (its 收文编号, registrar, 收文 flow and opinions).
+SENDER_RECEIPT_ACTIONS = ("sign", "return", "urge", "recall", "recall_notice", "recall_acknowledged")
 
 
 # What each kind of access needs: seeing from either side, or the drafting side only.
@@ -109,6 +114,12 @@ class Access:
         if receipt is not None and await self._may_on_receipt(user, receipt, for_action):
             return receipt
         raise NotFound(f"incoming document {receipt_id} not found")
+
+    async def receipt_side(self, user: dict[str, Any], receipt: dict[str, Any]) -> Side:
+        """RECEIVING for the receiving unit's people; DRAFTING for the sender's (who see a board row)."""
+        if await self.authorizer.allowed(user, "exchange", "read", receipt["unit_id"], inherit=False):
+            return Side.RECEIVING
+        return Side.DRAFTING
 
     async def _may_on_receipt(self, user: dict[str, Any], receipt: dict[str, Any], for_action: str) -> bool:
         sender = receipt.get("sender_unit_id") if receipt.get("dispatch_id") else None

@@ -185,7 +185,10 @@ class FlowService:
                 check_reviewable(step.document)
                 step.instance["vars"] = with_co_issuers(step.definition, step.instance["unit_id"], step.document,
                                                         step.instance["vars"])
-            if consent := consent_of(task, user, step.document, step.now):
+            drafting_side = step.instance["category"] == "发文" and \
+                step.instance["unit_id"] == step.document["drafting_unit_id"]
+            # Only the document's own 发文 flow gathers its co-issuers' consent (never a recipient's flow).
+            if drafting_side and (consent := consent_of(task, user, step.document, step.now)):
                 step.document_changes[f"consents.{consent[0]}"] = consent[1]
                 fields["consent_unit"] = consent[0]
             step.member(task["member"]).update(outcome=done, reason=None)

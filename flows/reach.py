@@ -34,7 +34,10 @@ class FlowReach:
                              document: dict[str, Any]) -> set[str]:
         """The units this flow already involves (see the module's docstring)."""
         units = {instance["unit_id"]}
-        units |= {issuer["unit_id"] for issuer in document["content"].get("issuers", []) if issuer.get("unit_id")}
+        if instance["unit_id"] == document["drafting_unit_id"]:
+            # The issuers take part in the drafting side's flows only; a recipient's 收文 flow is its own
+            # unit's business and reaches no one of the sender's.
+            units |= {issuer["unit_id"] for issuer in document["content"].get("issuers", []) if issuer.get("unit_id")}
         for name, kind in definition.get("variables", {}).items():
             value = instance["vars"].get(name)
             if kind in ("unit", "units") and value:

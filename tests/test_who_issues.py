@@ -249,6 +249,12 @@ async def test_the_sender_keeps_its_document_board_and_flow_after_a_recipient_re
         assert (await api.get(f"/api/documents/{document['id']}", token=office.tokens[who])).status == 200
         assert (await api.get(f"/api/instances/{own_flow}", token=office.tokens[who])).status == 200
         assert (await api.get(f"/api/instances/{town_flow}", token=office.tokens[who])).status == 404
+    # What the sender sees of the town's record is the exchange between them, not the town's handling.
+    seen = (await api.get(f"/api/receipts/{receipt}", token=office.tokens["registrar"])).body
+    assert seen["status"] == "handling" and "registration" not in seen and "instance_id" not in seen
+    assert [entry["action"] for entry in seen["history"]] == ["sign"]
+    own = (await api.get(f"/api/receipts/{receipt}", token=office.tokens["town-clerk"])).body
+    assert own["registration"]["text"] and own["instance_id"] == town_flow
     # The town sees the issued document and its own flow, never the drafting history.
     town = office.tokens["town-clerk"]
     issued = await api.get(f"/api/documents/{document['id']}", token=town)

@@ -118,7 +118,7 @@ class DocumentHandler(APIHandler):
         shown = document_json(document)
         if side == Side.RECEIVING:
             # The issued document, not who drafted and reviewed it on the sending side.
-            for key in ("participants", "created_by", "updated_by", "consents"):
+            for key in ("participants", "created_by", "updated_by", "consents", "archived_by", "signoff"):
                 shown.pop(key, None)
         shown["side"] = side.value
         self.send_json(shown)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.access import SENDER_RECEIPT_ACTIONS, Side
+from flows.exchange.moves import board_row
 from oa.errors import NotFound
 from oa.recipients import delivery_selectors
 from web.api.documents import drafting_unit
@@ -165,7 +167,14 @@ class ReceiptHandler(APIHandler):
     async def get(self, receipt_id: str) -> None:
         """The incoming document: its state, its history, and for a 主办 the 协办 units' opinions."""
         receipt = self.receipt
-        self.send_json(plain({**receipt, "history": await self.services.exchange_queries.history(receipt_id),
+        history = await self.services.exchange_queries.history(receipt_id)
+        if await self.services.access.receipt_side(self.require_user(), receipt) == Side.DRAFTING:
+            # The sender's view: its board row and the exchange between the two units, nothing internal.
+            self.send_json(plain({**board_row(receipt), "id": receipt["_id"], "document_id": receipt["document_id"],
+                                  "history": [entry for entry in history
+                                              if entry["action"] in SENDER_RECEIPT_ACTIONS]}))
+            return
+        self.send_json(plain({**receipt, "history": history,
                               "co_opinions": await self.services.receipts.co_opinions(receipt)}))
 
 
