@@ -35,7 +35,10 @@ class ApiClient:
         if payload is None and method in ("POST", "PATCH", "PUT"):
             payload = b""
         request = HTTPRequest(self.base_url + path, method=method, body=payload, headers=all_headers,
-                              follow_redirects=False, request_timeout=120)
+                              follow_redirects=False, request_timeout=120,
+                              # Also how long a request may wait in the client's queue (10 at a time): a test
+                              # logging in 105 clerks at once must not fail on a busy machine.
+                              connect_timeout=120)
         response = await self.http.fetch(request, raise_error=False)
         content_type = response.headers.get("Content-Type", "")
         if response.body and not content_type.startswith(("application/json", "text/")):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import tornado.httpserver
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
 from storage.local import EmbeddedMongo, EmbeddedS3, free_port
@@ -28,6 +28,8 @@ from web.config import Settings
 from web.services import Endpoints, Services
 
 DEMO_DB = "oa_demo_session"
+# A page waits for what a person would wait for; on 2 busy cores a login with pushes can take seconds.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
