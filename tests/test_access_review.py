@@ -13,29 +13,17 @@ import pytest
 
 from oa.clock import utcnow
 from storage.mongo import SCHEMA_VERSION
+from tests.city_org import authorise_office, build_city_org
 from tests.client import ApiClient
-from tests.exchange_org import build_exchange, dispatch, numbered, receipt_action
+from tests.exchange_org import dispatch, numbered, receipt_action
 from tests.factories import PASSWORD
 from tests.flow_org import Office
-from tests.test_who_issues import EXTRA_PEOPLE, EXTRA_UNITS, authorise_office
 from web.services import Services
 
 
 @pytest.fixture
 async def office(services: Services, api: ApiClient) -> Office:
-    await services.orgs.create({"id": "city", "name": "测试市人民政府", "type": "政府", "level": "city",
-                                "code": "测府"})
-    office = await build_exchange(services, api)
-    county = await services.orgs.get("county")
-    await services.orgs.move("county", "city", county["version"])
-    for unit in EXTRA_UNITS:
-        await services.orgs.create(unit)
-    for username, name, unit, title, roles in EXTRA_PEOPLE:
-        user = await services.users.create({"username": username, "display_name": name, "password": PASSWORD,
-                                            "posts": [{"unit": unit, "title": title, "roles": roles}]})
-        office.ids[username] = user["_id"]
-        office.tokens[username] = await api.login(username, PASSWORD)
-    return office
+    return await build_city_org(services, api)
 
 
 async def current_version(office: Office, document_id: str) -> int:
