@@ -9,7 +9,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["oa", "oa.*", "flows", "flows.*", "storage", "storage.*",
                                     "permissions", "permissions.*", "web", "web.*"]),
-    package_data={"permissions": ["model.conf"], "web": ["static/*", "static/js/*"]},
+    package_data={"oa": ["data/*"], "permissions": ["model.conf"], "web": ["static/*", "static/js/*"]},
     install_requires=[
         "tornado>=6.4,<7",
         "pymongo>=4.13,<5",

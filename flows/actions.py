@@ -68,7 +68,7 @@ class FlowService:
         self.instances = mongo["flow_instances"]
         self.tasks = mongo["tasks"]
         self.audit = mongo["flow_audit"]
-        self.users = mongo["users"]
+        self.directory = orgs.directory
         self.writer = StepWriter(mongo, documents, delegations)
         self.reach = FlowReach(orgs, self._people)
         self._locks = KeyedLocks()
@@ -269,8 +269,8 @@ class FlowService:
     async def do_transfer(self, task_id: str, user: dict[str, Any], to_user_id: str, reason: str = "",
                           channel: str = "web") -> dict[str, Any]:
         """转办: hand this task to someone else, who gets it as their own."""
-        target = await self.users.find_one({"_id": to_user_id, "active": True})
-        if target is None:
+        target = self.directory.user(to_user_id)
+        if target is None or not target["active"]:
             raise InvalidInput(f"no active person {to_user_id}", code="unknown_user", field="to_user")
 
         async def act(step: Step, task: dict[str, Any], session: Session) -> None:
@@ -299,7 +299,8 @@ class FlowService:
             raise InvalidInput("position must be 'before' or 'after'", field="position")
         if not user_ids or len(user_ids) > MAX_ADDED_SIGNERS or len(set(user_ids)) != len(user_ids):
             raise InvalidInput(f"name 1 to {MAX_ADDED_SIGNERS} different people", field="users")
-        found = {row["_id"]: row async for row in self.users.find({"_id": {"$in": user_ids}, "active": True})}
+        found = {user_id: person.as_user() for user_id, person in self.directory.people(user_ids).items()
+                 if person.active}
         missing = [user_id for user_id in user_ids if user_id not in found]
         if missing:
             raise InvalidInput(f"no active person {', '.join(missing)}", code="unknown_user", field="users")
@@ -610,16 +611,15 @@ class FlowService:
                        now=self.clock(), calendar=await self.calendars.load(), resolver=resolver)
 
     async def _holders(self, unit_id: str, role: str) -> list[dict[str, Any]]:
-        query = {"active": True, "posts": {"$elemMatch": {"unit_id": unit_id, "roles": role, "active": True}}}
-        return await self.users.find(query, {"display_name": 1}).sort("_id", 1).to_list(None)
+        people = self.directory.people(self.directory.holders(unit_id, role))
+        return [{"_id": person.id, "display_name": person.display_name} for person in people.values()]
 
     async def _people(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {row["_id"]: row async for row in self.users.find({"_id": {"$in": ids}},
-                                                                 {"display_name": 1, "posts": 1, "active": 1})}
+        return {user_id: person.as_user() for user_id, person in self.directory.people(ids).items()}
 
     async def _users(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {row["_id"]: row async for row in self.users.find({"_id": {"$in": ids}},
-                                                                 {"display_name": 1, "active": 1})}
+        return {user_id: {"_id": user_id, "display_name": person.display_name, "active": person.active}
+                for user_id, person in self.directory.people(ids).items()}
 
     async def _leads(self, user: dict[str, Any], unit_id: str) -> bool:
         return any(post.get("active") and post["unit_id"] == unit_id and {"主要领导", "办公室主任"} & set(post["roles"])

@@ -13,6 +13,7 @@ from typing import Any
 from flows.definitions import BUILTIN_FLOWS
 from flows.spec import check_definition, literal_references, override_problems
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
@@ -21,11 +22,10 @@ DEFINITION_FIELDS = ("key", "name", "category", "description", "variables", "nod
 
 
 class FlowCatalog:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.definitions = mongo["flow_definitions"]
         self.claims = mongo["flow_claims"]
-        self.units = mongo["units"]
-        self.users = mongo["users"]
+        self.directory = directory
 
     async def seed_builtins(self) -> None:
         """Publish each built-in flow as version 1 unless some version of it exists already."""
@@ -39,10 +39,11 @@ class FlowCatalog:
     async def publish(self, definition: dict[str, Any], by: str) -> dict[str, Any]:
         check_definition(definition)
         users, units = literal_references(definition)
+        people, found_units = self.directory.people(users), self.directory.units(units)
         missing = [f"user {user_id}" for user_id in sorted(users)
-                   if await self.users.find_one({"_id": user_id, "active": True}, {"_id": 1}) is None]
+                   if user_id not in people or not people[user_id].active]
         missing += [f"unit {unit_id}" for unit_id in sorted(units)
-                    if await self.units.find_one({"_id": unit_id, "status": "active"}, {"_id": 1}) is None]
+                    if unit_id not in found_units or found_units[unit_id].get("status") != "active"]
         if missing:
             problems = [f"assignee rule names {what}, which does not exist or is inactive" for what in missing]
             raise InvalidInput("; ".join(problems), code="invalid_flow", problems=problems)

@@ -45,8 +45,7 @@ class DeadlineScheduler:
         self.clock = clock
         self.tasks = mongo["tasks"]
         self.instances = mongo["flow_instances"]
-        self.users = mongo["users"]
-        self.units = mongo["units"]
+        self.directory = flows.directory
         self.lease = Lease(mongo, "deadlines", holder or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}", LEASE_TTL)
 
     async def tick(self, now: datetime | None = None) -> dict[str, Any]:
@@ -126,23 +125,17 @@ class DeadlineScheduler:
     async def supervisors_of(self, task: dict[str, Any]) -> tuple[list[str], str]:
         """(holders of the supervisor post, that post's name) for the people holding `task`."""
         unit_id = task["unit_id"]
-        holders = await self.users.find({"_id": {"$in": task["assignees"]}}, {"posts": 1}).to_list(None)
-        roles = {role for user in holders for post in user.get("posts", [])
-                 if post.get("active") and post["unit_id"] == unit_id for role in post["roles"]}
+        roles = {role for user_id in task["assignees"] for role in self.directory.roles_in(user_id, unit_id)}
         rank = max((LADDER.index(role) for role in roles if role in LADDER), default=-1)
-        unit = await self.units.find_one({"_id": unit_id}, {"parent_id": 1, "name": 1})
+        unit = self.directory.unit(unit_id)
         for role in LADDER[rank + 1:]:
-            people = [uid for uid in await self._holders(unit_id, role) if uid not in task["assignees"]]
+            people = [uid for uid in self.directory.holders(unit_id, role) if uid not in task["assignees"]]
             if people:
                 return people, f"{(unit or {}).get('name', '')}{role}"
         parent_id = (unit or {}).get("parent_id")
         if parent_id:
-            parent = await self.units.find_one({"_id": parent_id}, {"name": 1})
-            people = await self._holders(parent_id, "主要领导")
+            parent = self.directory.unit(parent_id)
+            people = self.directory.holders(parent_id, "主要领导")
             if people:
                 return people, f"{(parent or {}).get('name', '')}主要领导"
         return [], "（无上级岗位）"
-
-    async def _holders(self, unit_id: str, role: str) -> list[str]:
-        query = {"active": True, "posts": {"$elemMatch": {"unit_id": unit_id, "roles": role, "active": True}}}
-        return [row["_id"] async for row in self.users.find(query, {"_id": 1}).sort("_id", 1)]

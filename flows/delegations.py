@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import InvalidInput, NotFound
 from storage.mongo import SCHEMA_VERSION, Mongo
 
@@ -19,15 +20,16 @@ MAX_WINDOW = timedelta(days=366)
 
 
 class DelegationService:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.delegations = mongo["delegations"]
-        self.users = mongo["users"]
+        self.directory = directory
 
     async def create(self, from_user: dict[str, Any], to_user_id: str, starts_at: datetime, ends_at: datetime,
                      reason: str) -> dict[str, Any]:
         if to_user_id == from_user["_id"]:
             raise InvalidInput("you cannot delegate to yourself", field="to_user")
-        if await self.users.find_one({"_id": to_user_id, "active": True}, {"_id": 1}) is None:
+        target = self.directory.person(to_user_id)
+        if target is None or not target.active:
             raise InvalidInput(f"no active person {to_user_id}", code="unknown_user", field="to_user")
         if ends_at <= starts_at:
             raise InvalidInput("ends_at must be after starts_at", field="ends_at")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.delegations import DelegationService
 from flows.outcomes import label
+from oa.directory import Directory
 from oa.errors import InvalidInput, NotFound
 from storage.mongo import Mongo
 
@@ -16,11 +17,11 @@ DONE_ORDER = [("done_at", -1), ("_id", 1)]
 
 
 class FlowQueries:
-    def __init__(self, mongo: Mongo, delegations: DelegationService) -> None:
+    def __init__(self, mongo: Mongo, delegations: DelegationService, directory: Directory) -> None:
         self.tasks = mongo["tasks"]
         self.instances = mongo["flow_instances"]
         self.audit = mongo["flow_audit"]
-        self.users = mongo["users"]
+        self.directory = directory
         self.delegations = delegations
 
     async def my_tasks(self, user_id: str, box: str, now: datetime, offset: int, limit: int,
@@ -65,8 +66,7 @@ class FlowQueries:
         """Who holds the flow's open tasks now, by name."""
         open_tasks = [task for task in tasks if task["status"] == "active"]
         ids = sorted({uid for task in open_tasks for uid in task["assignees"]})
-        names = {row["_id"]: row.get("display_name") or row["_id"]
-                 async for row in self.users.find({"_id": {"$in": ids}}, {"display_name": 1})}
+        names = {user_id: person.display_name or user_id for user_id, person in self.directory.people(ids).items()}
         return [{"task_id": task["_id"], "node_name": task["node_name"], "member_label": task["member_label"],
                  "holders": [{"user_id": uid, "name": names.get(uid, uid)} for uid in task["assignees"]]}
                 for task in open_tasks]

@@ -1,4 +1,12 @@
-"""Loading the demo hierarchy (oa/demo.py) into a database and listing its accounts in demo-users.csv."""
+"""Loading the demo hierarchy (oa/demo.py, grown by oa/demo_scale.py when scale > 1) into a database
+and listing its accounts in demo-users.csv.
+
+Every write goes through the importer (validate, then one transaction per import). The normal demo is
+one import, as it always was; a scale-up adds its units in a second import and its people in batches of
+PEOPLE_BATCH, because SecantusDB slows down on very large single transactions. Each import is all or
+nothing and is skipped when it is already stored, so an interrupted load resumes and `--scale 2` on a
+database holding the normal demo tops it up.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,8 @@ from typing import Any
 
 from oa import importer
 from oa.demo import DEMO_LOGINS, build_demo_hierarchy
+from oa.demo_scale import scale_hierarchy
+from oa.directory import Directory
 from oa.import_parse import ImportInput, parse_mapping
 from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
@@ -18,6 +28,7 @@ from storage.mongo import Mongo
 
 DEMO_MARKER_UNIT = "sg-szf"
 DEFAULT_DEMO_PASSWORD = "Demo@2026"
+PEOPLE_BATCH = 4000  # people per transaction in a scale-up
 
 
 @dataclass(frozen=True)
@@ -39,26 +50,63 @@ DEMO_GROUPS: list[dict[str, Any]] = [
 
 
 async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_PASSWORD,
-                    progress: importer.Progress | None = None) -> DemoResult:
-    """Import the demo hierarchy unless it is already there; always (re)write demo-users.csv."""
+                    progress: importer.Progress | None = None, scale: float = 1.0) -> DemoResult:
+    """Import the demo hierarchy at `scale` (1: the normal demo) unless it is already there;
+    always (re)write demo-users.csv. A bad scale raises ValueError before anything is written."""
     problems = check_strength(password)
     if problems:
         raise ValueError(problems[0])
-    hierarchy = build_demo_hierarchy()
-    already = await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT}) is not None
-    if not already:
+    base = build_demo_hierarchy()
+    hierarchy = scale_hierarchy(base, scale)
+    # Every demo account, the scale-up's too, shares one password, so one Argon2 hash serves them all
+    # (hashing 66,000 passwords one by one would take hours); hashed only when something is written.
+    password_hash: list[str] = []
+
+    async def write(units: list[dict[str, Any]], people: list[dict[str, Any]],
+                    stage_progress: importer.Progress | None) -> None:
+        if not password_hash:
+            password_hash.append(await hash_password(password))
         given = ImportInput()
-        parse_mapping(hierarchy, "demo", given)
+        parse_mapping({"units": units, "people": people}, "demo", given)
         plan = await importer.validate(mongo, given)
-        # Every demo account shares one password, so one Argon2 hash serves them all.
-        await importer.apply(mongo, plan, by="demo", progress=progress,
-                             shared_password_hash=await hash_password(password))
+        await importer.apply(mongo, plan, by="demo", progress=stage_progress, shared_password_hash=password_hash[0])
+
+    loaded = False
+    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT}) is None:
+        await write(base["units"], base["people"], progress)
+        loaded = True
+    extra_units = hierarchy["units"][len(base["units"]):]
+    extra_people = hierarchy["people"][len(base["people"]):]
+    steps = [(extra_units, [])] + [([], extra_people[start:start + PEOPLE_BATCH])
+                                   for start in range(0, len(extra_people), PEOPLE_BATCH)]
+    done, total = 0, len(extra_units) + len(extra_people)
+    for units, people in steps:
+        if units or people:
+            if not await _stored(mongo, units, people):
+                await write(units, people, None)
+                loaded = True
+            done += len(units) + len(people)
+            if progress:
+                progress("scale-up", done, total)
     await authorise_offices(mongo, hierarchy)
     recipients = RecipientService(mongo)
     for group in DEMO_GROUPS:
         await recipients.do_save_group(group, by="demo")
     csv_path = write_demo_users(hierarchy, data_dir)
-    return DemoResult(not already, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
+    return DemoResult(loaded, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
+
+
+async def _stored(mongo: Mongo, units: list[dict[str, Any]], people: list[dict[str, Any]]) -> bool:
+    """True if this import is stored already, False if none of it is; ValueError if only part of it is
+    (the database holds the demo at another scale). Reads only: every write goes through the importer."""
+    ids = [unit["id"] for unit in units]
+    usernames = [person["username"] for person in people]
+    found = await mongo["units"].count_documents({"_id": {"$in": ids}}) if ids else 0
+    found += await mongo["users"].count_documents({"username": {"$in": usernames}}) if usernames else 0
+    if 0 < found < len(ids) + len(usernames):
+        raise ValueError(f"this database holds {found} of the {len(ids) + len(usernames)} demo units/people of "
+                         "one load step: it was loaded at another --scale; use a fresh --data-dir")
+    return found > 0
 
 
 def office_authorisations(hierarchy: dict[str, Any]) -> dict[str, str]:
@@ -71,7 +119,9 @@ def office_authorisations(hierarchy: dict[str, Any]) -> dict[str, str]:
 
 async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> None:
     """Seed the demo's drafting authorisations (an admin keeps them with PATCH /api/units/{office})."""
-    orgs = OrgService(mongo)
+    directory = Directory()  # this runs before (or apart from) the service: read the units as stored
+    await directory.load(mongo)
+    orgs = OrgService(mongo, directory)
     for office_id, organ_id in office_authorisations(hierarchy).items():
         office = await orgs.get(office_id)
         if organ_id not in (office.get("drafts_for") or []):

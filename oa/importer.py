@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import Conflict, ImportRejected
 from oa.import_parse import ImportInput, Row, problem
 from oa.orgs import history_entry, unit_record
@@ -168,8 +169,11 @@ async def validate(mongo: Mongo, given: ImportInput) -> ImportPlan:
 
 
 async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress: Progress | None = None,
-                shared_password_hash: str | None = None) -> dict[str, Any]:
-    """Write a validated plan in one transaction. Passwords are hashed first (slow: Argon2)."""
+                shared_password_hash: str | None = None, directory: Directory | None = None) -> dict[str, Any]:
+    """Write a validated plan in one transaction. Passwords are hashed first (slow: Argon2).
+
+    `directory` (this process's) takes the new units and people as soon as they commit.
+    """
     report = progress or (lambda stage, done, total: None)
     now = utcnow()
     units_by_id: dict[str, dict[str, Any]] = dict(plan.existing_units)
@@ -199,5 +203,10 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
         # Someone stored the same unit id or username between validation and writing.
         raise Conflict("a unit id or username of this import was taken meanwhile; nothing was imported; "
                        "validate again") from None
+    if directory is not None:
+        for unit in unit_records:
+            directory.put_unit(unit)
+        for user in user_records:
+            directory.put_person(user)
     report("written", 1, 1)
     return plan.summary()

@@ -3,7 +3,8 @@
 Each unit stores its ancestor ids (root first), so "every town of county X" or "all city
 departments" is one indexed query whatever the depth. Every change appends a snapshot to
 `unit_history`, so a record that named a unit can still show it as it was on that day,
-after moves (机构改革), merges and dissolution.
+after moves (机构改革), merges and dissolution. Single-unit reads come from the in-memory
+directory, which every change here updates as soon as it commits.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.unit_fields import EDITABLE, check_fields, check_placement, check_unit_id, normalise
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne, find_in
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne
 
 SNAPSHOT_FIELDS = ("name", "short_name", "type", "level", "parent_id", "ancestors", "code", "flags",
                    "vertical_parent_id", "status", "merged_into")
@@ -66,28 +68,32 @@ def history_entry(unit: dict[str, Any], change: str, by: str | None, now: dateti
 class OrgService:
     """Reads and changes org units. `by` is the acting user's id, kept in the history."""
 
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.mongo = mongo
+        self.directory = directory
         self.units = mongo["units"]
         self.history = mongo["unit_history"]
 
     # ---- reads -------------------------------------------------------------------------
 
     async def get(self, unit_id: str) -> dict[str, Any]:
-        unit = await self.units.find_one({"_id": unit_id})
+        unit = self.directory.unit(unit_id)
         if unit is None:
             raise NotFound(f"unit {unit_id} does not exist", unit_id=unit_id)
-        return unit
+        return dict(unit)  # a copy: callers may add fields without touching the shared read model
 
     async def find(self, unit_id: str) -> dict[str, Any] | None:
-        return await self.units.find_one({"_id": unit_id})
+        unit = self.directory.unit(unit_id)
+        return dict(unit) if unit is not None else None
 
     async def get_many(self, unit_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {unit["_id"]: unit for unit in await find_in(self.units, "_id", unit_ids)}
+        return {unit_id: dict(unit) for unit_id, unit in self.directory.units(unit_ids).items()}
 
     async def every_unit(self, projection: dict[str, Any]) -> list[dict[str, Any]]:
         """Every unit, dissolved ones included, with the fields asked for (for one-off scans)."""
-        return await self.units.find({}, projection).to_list(None)
+        wanted = [key for key, shown in projection.items() if shown]
+        return [{"_id": unit["_id"], **{key: unit.get(key) for key in wanted if key in unit}}
+                for unit in self.directory.all_units()]
 
     async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
@@ -163,6 +169,7 @@ class OrgService:
                 await self.history.insert_one(history_entry(unit, "create", by, now), session=session)
         except DuplicateKeyError:
             raise Conflict(f"a unit with id {unit_id} already exists", unit_id=unit_id) from None
+        self.directory.put_unit(unit)
         return unit
 
     async def update(self, unit_id: str, changes: dict[str, Any], version: int,
@@ -184,6 +191,7 @@ class OrgService:
             if unit is None:
                 await self._raise_stale(unit_id, version)
             await self.history.insert_one(history_entry(unit, "update", by, now), session=session)
+        self.directory.put_unit(unit)
         return unit
 
     async def move(self, unit_id: str, new_parent_id: str | None, version: int,
@@ -205,6 +213,7 @@ class OrgService:
         now = utcnow()
         async with self.mongo.transaction() as session:
             moved = await self._reparent(unit, parent, now, by, session, version=version)
+        await self._refresh_subtree(unit_id)
         return moved
 
     async def dissolve(self, unit_id: str, version: int, by: str | None = None) -> dict[str, Any]:
@@ -217,7 +226,9 @@ class OrgService:
             raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
                            unit_id=unit_id, active_children=remaining)
         async with self.mongo.transaction() as session:
-            return await self._mark_dissolved(unit_id, version, by, None, utcnow(), session)
+            dissolved = await self._mark_dissolved(unit_id, version, by, None, utcnow(), session)
+        self.directory.put_unit(dissolved)
+        return dissolved
 
     async def _mark_dissolved(self, unit_id: str, version: int, by: str | None, merged_into: str | None,
                               now: datetime, session: Session) -> dict[str, Any]:
@@ -252,9 +263,17 @@ class OrgService:
         async with self.mongo.transaction() as session:
             for child in children:
                 await self._reparent(child, target, now, by, session, version=child["version"])
-            return await self._mark_dissolved(source_id, version, by, target_id, now, session)
+            merged = await self._mark_dissolved(source_id, version, by, target_id, now, session)
+        await self._refresh_subtree(target_id)
+        self.directory.put_unit(merged)
+        return merged
 
     # ---- internals ---------------------------------------------------------------------
+
+    async def _refresh_subtree(self, unit_id: str) -> None:
+        """After a move or merge committed: the directory takes the unit and its subtree as stored."""
+        async for unit in self.units.find({"$or": [{"_id": unit_id}, {"ancestors": unit_id}]}):
+            self.directory.put_unit(unit)
 
     async def _reparent(self, unit: dict[str, Any], parent: dict[str, Any] | None, now: datetime,
                         by: str | None, session: Session, version: int) -> dict[str, Any]:

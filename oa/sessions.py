@@ -104,8 +104,8 @@ class SessionService:
         if expires_at - now < self.lifetime / 2:
             # Idle expiry, not absolute: someone who uses the phone every day stays logged in.
             await self.sessions.update_one({"_id": session["_id"]}, {"$set": {"expires_at": now + self.lifetime}})
-        user = await self.users.users.find_one({"_id": session["user_id"], "active": True})
-        if user is None:
+        user = self.users.directory.user(session["user_id"])
+        if user is None or not user["active"]:
             return None
         return Authenticated(user, session)
 

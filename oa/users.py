@@ -1,17 +1,19 @@
 """People: one identity (one login) holding several posts in several units.
 
 A post is unit + title + roles. Ending a post or deactivating a person keeps the record
-(with dates) so documents and audit trails that named them stay readable.
+(with dates) so documents and audit trails that named them stay readable. Reads come from the
+in-memory directory (logins excepted: the password hash stays in the database), which every
+change here updates as soon as it commits.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime
 from typing import Any
 
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.passwords import check_strength, hash_password
 from oa.sessions import DEACTIVATED, PASSWORD_CHANGED, end_user_sessions
@@ -72,36 +74,30 @@ def active_posts(user: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class UserService:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.mongo = mongo
+        self.directory = directory
         self.users = mongo["users"]
-        self.units = mongo["units"]
 
     async def get(self, user_id: str) -> dict[str, Any]:
-        user = await self.users.find_one({"_id": user_id})
+        user = self.directory.user(user_id)
         if user is None:
             raise NotFound(f"user {user_id} does not exist", user_id=user_id)
         return user
 
     async def find_by_username(self, username: str) -> dict[str, Any] | None:
+        """The stored record with its password hash (for logging in)."""
         return await self.users.find_one({"username": username})
 
     async def list(self, unit_id: str | None = None, text: str | None = None, include_inactive: bool = False,
                    offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-        query: dict[str, Any] = {}
-        if unit_id:
-            query["posts"] = {"$elemMatch": {"unit_id": unit_id, "active": True}}
-        if not include_inactive:
-            query["active"] = True
-        if text:
-            pattern = re.escape(text.strip())
-            query["$or"] = [{"username": {"$regex": pattern}}, {"display_name": {"$regex": pattern}}]
-        cursor = self.users.find(query, {"password_hash": 0}).sort([("username", 1)]).skip(offset).limit(limit)
-        return await cursor.to_list(), await self.users.count_documents(query)
+        """People by username, name or pinyin initials (李华伟 ← lhw), in username order."""
+        found, total = self.directory.search_people(text, unit_id, include_inactive, offset, limit)
+        return [person.as_user() for person in found], total
 
     async def _units_for(self, posts: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
         unit_ids = sorted({post["unit"] for post in posts})
-        units = {unit["_id"]: unit async for unit in self.units.find({"_id": {"$in": unit_ids}})}
+        units = self.directory.units(unit_ids)
         problems = [f"post unit {unit_id} does not exist" for unit_id in unit_ids if unit_id not in units]
         problems += [f"post unit {unit_id} ({units[unit_id]['name']}) is dissolved"
                      for unit_id in unit_ids if unit_id in units and units[unit_id]["status"] != "active"]
@@ -124,6 +120,7 @@ class UserService:
             await self.users.insert_one(user)
         except DuplicateKeyError:
             raise Conflict(f"the username {data['username']} is taken", username=data["username"]) from None
+        self.directory.put_person(user)
         return user
 
     async def update(self, user_id: str, changes: dict[str, Any], version: int) -> dict[str, Any]:
@@ -173,6 +170,7 @@ class UserService:
             current = await self.get(user_id)
             raise StaleVersion(f"user {user_id} was changed by someone else (your version {version}, "
                                f"current {current['version']})", current_version=current["version"])
+        self.directory.put_person(updated)
         return updated
 
     async def _merge_posts(self, user: dict[str, Any], wanted: list[dict[str, Any]],
@@ -211,4 +209,5 @@ async def create_system_admin(service: UserService, username: str, display_name:
         await service.users.insert_one(user)
     except DuplicateKeyError:
         raise Conflict(f"the username {username} is taken", username=username) from None
+    service.directory.put_person(user)
     return user

@@ -2,10 +2,12 @@
 
 `publish` writes an event inside the caller's transaction, so an event exists exactly when the
 change it describes committed. Each user's events carry a gapless, increasing `seq` from a
-per-user counter bumped in the same transaction. `EventHub` tails the `events` collection with a
-change stream — the only way events cross server processes — and hands each insert to this
-process's subscribers for that user; a subscriber that sees a gap reads the missing events back
-with `events_after`, so a dropped stream loses nothing.
+per-user counter bumped in the same transaction. `EventHub` runs the process's one change stream
+— the only way changes cross server processes — and hands each inserted event to this process's
+subscribers for that user; a subscriber that sees a gap reads the missing events back with
+`events_after`, so a dropped stream loses nothing. The same stream carries the changes of the
+collections that in-memory read models follow (`follow`): the org directory stays current without
+a second stream.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, UpdateOne, find_in
 
 log = logging.getLogger("oa.events")
 
 Subscriber = Callable[[dict[str, Any]], None]
+ChangeListener = Callable[[dict[str, Any]], None]
+Reset = Callable[[], Awaitable[None]]
 RETRY_DELAY_S = 1.0
 
 
@@ -86,6 +90,18 @@ class EventHub:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._followers: dict[str, list[ChangeListener]] = {}
+        self._resets: list[Reset] = []
+
+    def follow(self, collections: list[str], on_change: ChangeListener, on_reset: Reset) -> None:
+        """Call `on_change` with every change to `collections` (updates carry the record as it now is).
+
+        `on_reset` runs when the stream had to restart without its resume point (changes may have been
+        missed), so the follower reloads. Call before `start`.
+        """
+        for name in collections:
+            self._followers.setdefault(name, []).append(on_change)
+        self._resets.append(on_reset)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow())
@@ -122,20 +138,47 @@ class EventHub:
 
     async def _follow(self) -> None:
         resume_token = None
-        pipeline = [{"$match": {"operationType": "insert"}}]
+        watched: dict[str, Any] = {"ns.coll": "events", "operationType": "insert"}
+        if self._followers:
+            watched = {"$or": [watched, {"ns.coll": {"$in": sorted(self._followers)}}]}
+        pipeline = [{"$match": watched}]
         while True:
             try:
-                async with await self.mongo["events"].watch(pipeline, resume_after=resume_token) as stream:
+                async with await self.mongo.db.watch(pipeline, resume_after=resume_token,
+                                                     full_document="updateLookup") as stream:
                     self._ready.set()
                     async for change in stream:
                         resume_token = stream.resume_token
-                        self._deliver(change["fullDocument"])
+                        if change["ns"]["coll"] == "events":
+                            self._deliver(change["fullDocument"])
+                        else:
+                            self._changed(change)
             except asyncio.CancelledError:
                 raise
+            except OperationFailure as failure:
+                # The resume point is gone (history pruned): start afresh and let followers reload.
+                log.warning("change stream could not resume (%s); reopening from now", failure)
+                resume_token = None
+                await asyncio.sleep(RETRY_DELAY_S)
+                await self._reset_followers()
             except PyMongoError:
                 # Subscribers detect the gap by seq and read back what they missed.
                 log.warning("event stream interrupted; reopening", exc_info=True)
                 await asyncio.sleep(RETRY_DELAY_S)
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        for listener in self._followers.get(change["ns"]["coll"], ()):
+            try:
+                listener(change)
+            except Exception:  # a follower's bug must not stop the pushes
+                log.exception("change follower failed on %s", change.get("documentKey"))
+
+    async def _reset_followers(self) -> None:
+        for reset in self._resets:
+            try:
+                await reset()
+            except PyMongoError:
+                log.warning("a follower could not reload; it will on the next reset", exc_info=True)
 
     def _deliver(self, event: dict[str, Any]) -> None:
         for callback in list(self._subscribers.get(event["user_id"], ())):

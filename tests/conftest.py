@@ -94,6 +94,7 @@ async def demo_services(endpoints: Endpoints, tmp_path_factory: pytest.TempPathF
     data_dir = tmp_path_factory.mktemp("demo")
     opened = await Services.open(make_settings(data_dir, DEMO_DB), endpoints)
     await load_demo(opened.mongo, data_dir, DEFAULT_DEMO_PASSWORD)
+    await opened.directory.load(opened.mongo)  # the demo was written in bulk, not through it
     try:
         yield opened
     finally:

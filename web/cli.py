@@ -14,7 +14,9 @@ from typing import Any
 
 from flows.demo_activity import DemoActivity
 from oa import importer
+from oa.demo_scale import check_scale
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
+from oa.directory import Directory
 from oa.errors import ImportRejected, OAError
 from oa.import_parse import read_files
 from oa.rendering import check_docx

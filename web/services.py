@@ -21,6 +21,7 @@ from flows.exchange.stats import ExchangeStatistics
 from flows.queries import FlowQueries
 from flows.signatures import SignatureStore
 from oa.attachments import AttachmentService
+from oa.directory import Directory
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
 from oa.incoming_numbers import IncomingNumbers
@@ -53,6 +54,7 @@ class Endpoints:
 class Services:
     settings: Settings
     mongo: Mongo
+    directory: Directory
     blobs: MinioBlobStore
     orgs: OrgService
     users: UserService
@@ -88,11 +90,17 @@ class Services:
         blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
                                settings.s3_bucket, secure=endpoints.s3_secure, public_url=settings.s3_public_url)
         await blobs.ensure_bucket()
-        users = UserService(mongo)
+        # The stream opens before the directory loads, so nothing written in between is missed.
+        directory = Directory()
+        events = EventHub(mongo)
+        events.follow(["units", "users"], directory.apply_change, lambda: directory.load(mongo))
+        await events.start()
+        await directory.load(mongo)
+        users = UserService(mongo, directory)
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,
                                  timedelta(minutes=settings.login_window_minutes))
         sessions = SessionService(mongo, users, throttle, timedelta(hours=settings.session_hours))
-        orgs = OrgService(mongo)
+        orgs = OrgService(mongo, directory)
         doc_types = DocTypeService(mongo)
         numbers = NumberService(mongo)
         recipients = RecipientService(mongo)
@@ -103,22 +111,20 @@ class Services:
         attachments = AttachmentService(
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
-        catalog = FlowCatalog(mongo)
+        catalog = FlowCatalog(mongo, directory)
         await catalog.seed_builtins()
         calendars = CalendarStore(mongo)
-        delegations = DelegationService(mongo)
+        delegations = DelegationService(mongo, directory)
         urge_interval = timedelta(minutes=settings.urge_interval_minutes)
-        exchange_log = ExchangeLog(mongo)
+        exchange_log = ExchangeLog(mongo, directory)
         dispatches = DispatchService(mongo, orgs, documents, recipients, calendars, exchange_log, urge_interval)
         flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars,
                             AutoSteps(documents, blobs, dispatches, exchange_log), urge_interval=urge_interval)
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
-        events = EventHub(mongo)
-        await events.start()
         authorizer = await Authorizer.create(mongo)
-        flow_queries = FlowQueries(mongo, delegations)
+        flow_queries = FlowQueries(mongo, delegations, directory)
         exchange_queries = ExchangeQueries(mongo)
-        return cls(settings, mongo, blobs, orgs, users, sessions, authorizer,
+        return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
                    DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),

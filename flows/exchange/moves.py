@@ -11,37 +11,29 @@ from datetime import datetime
 from typing import Any
 
 from flows.exchange.records import ReceiptStatus, check_receipt_move
+from oa.directory import Directory
 from oa.errors import Conflict, NotFound
 from storage.events import publish_many
-from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, find_in
+from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
 
 Event = tuple[str, str, dict[str, Any]]
 # Who handles incoming documents for a unit: its 收发员, or the office head where there is none.
-CLERK_ROLES = ("收发员", "办公室主任")
 
 
 class ExchangeLog:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.mongo = mongo
         self.receipts = mongo["receipts"]
         self.dispatches = mongo["dispatches"]
         self.audit = mongo["exchange_audit"]
-        self.users = mongo["users"]
+        self.directory = directory
         # One row per (document, sender, recipient unit) with a live receipt: its _id is the guarantee
         # that no dispatch, retried or concurrent, on any replica, delivers the same document twice.
         self.deliveries = mongo["deliveries"]
 
     async def clerks_of(self, unit_ids: list[str], session: Session | None = None) -> dict[str, list[str]]:
-        """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (one query)."""
-        found: dict[str, dict[str, list[str]]] = {unit_id: {role: [] for role in CLERK_ROLES} for unit_id in unit_ids}
-        people = await find_in(self.users, "posts.unit_id", unit_ids, {"active": True}, {"posts": 1}, session)
-        for user in sorted({user["_id"]: user for user in people}.values(), key=lambda user: user["_id"]):
-            for post in user["posts"]:
-                if post.get("active") and post["unit_id"] in found:
-                    for role in CLERK_ROLES:
-                        if role in post["roles"] and user["_id"] not in found[post["unit_id"]][role]:
-                            found[post["unit_id"]][role].append(user["_id"])
-        return {unit_id: roles["收发员"] or roles["办公室主任"] for unit_id, roles in found.items()}
+        """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (from memory)."""
+        return self.directory.clerks_of(unit_ids)
 
     async def get_receipt(self, receipt_id: str, session: Session | None = None) -> dict[str, Any]:
         receipt = await self.receipts.find_one({"_id": receipt_id}, session=session)

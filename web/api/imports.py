@@ -32,5 +32,5 @@ class ImportHandler(APIHandler):
         if body.get("dry_run"):
             self.send_json({"dry_run": True, "valid": True, **plan.summary()})
             return
-        summary = await importer.apply(self.services.mongo, plan, by=user["_id"])
+        summary = await importer.apply(self.services.mongo, plan, by=user["_id"], directory=self.services.directory)
         self.send_json({"dry_run": False, "imported": summary}, status=201)

@@ -1,0 +1,310 @@
+"""The org directory in memory: units, people, their posts and roles, read without a database trip.
+
+Flow steps, dispatches and permission decisions ask "who holds role R in unit U", "the 收发员 of
+these 1,300 units", "the ancestors of U", "the roles of P in U" many times per action. Asked of the
+database, each is a scan of the people collection whose cost grows with the platform; asked here,
+each is a dict lookup.
+
+Promises:
+- `load` reads every unit and person once; after that the directory is kept current by the
+  process's change stream (`apply_change`), so other processes' writes arrive within the push
+  latency.
+- Writes made by this process are applied as soon as they commit (`put_unit`, `put_person`,
+  `reload`), so a decision never uses data older than a write this process has committed.
+- A record never goes back in time: a change carrying an older `version` than the one held is
+  ignored (a stream event can arrive after the same process already applied a newer write).
+- Only active posts of active people count as holders; units keep dissolved ones (history needs them).
+
+The owners of the collections stay `oa/orgs.py` (units) and `oa/users.py` (people): they write, and
+this module only reads them.
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import insort
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oa.pinyin_initials import initials
+from storage.mongo import Mongo
+
+CLERK_ROLES = ("收发员", "办公室主任")
+PERSON_FIELDS = {"username": 1, "display_name": 1, "mobile": 1, "active": 1, "posts": 1, "system_admin": 1,
+                 "version": 1, "deactivated_at": 1, "created_at": 1, "updated_at": 1}
+
+
+def _shared(text: Any) -> Any:
+    """One copy of strings that repeat across thousands of people (roles, titles, unit names)."""
+    return sys.intern(text) if isinstance(text, str) else text
+
+
+@dataclass(slots=True, frozen=True)
+class Post:
+    id: str
+    unit_id: str
+    unit_name: str
+    title: str
+    roles: tuple[str, ...]
+    primary: bool
+    active: bool
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, post: dict[str, Any]) -> Post:
+        return cls(post["id"], _shared(post["unit_id"]), _shared(post.get("unit_name", "")),
+                   _shared(post.get("title", "")), tuple(_shared(role) for role in post.get("roles", ())),
+                   bool(post.get("primary")), bool(post.get("active")), post.get("started_at"),
+                   post.get("ended_at"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "unit_id": self.unit_id, "unit_name": self.unit_name, "title": self.title,
+                "roles": list(self.roles), "primary": self.primary, "active": self.active,
+                "started_at": self.started_at, "ended_at": self.ended_at}
+
+
+@dataclass(slots=True, frozen=True)
+class Person:
+    """A person as decisions need them (no password hash: logins read the database)."""
+
+    id: str
+    username: str
+    display_name: str
+    mobile: str | None
+    active: bool
+    system_admin: bool
+    posts: tuple[Post, ...]
+    version: int
+    search_key: str
+    dates: tuple[datetime | None, datetime | None, datetime | None]  # deactivated, created, updated
+
+    @classmethod
+    def of(cls, user: dict[str, Any]) -> Person:
+        name = user.get("display_name", "")
+        key = "\x00".join((user.get("username", ""), name, initials(name))).lower()
+        return cls(user["_id"], user.get("username", ""), name, user.get("mobile"), bool(user.get("active")),
+                   bool(user.get("system_admin")), tuple(Post.of(post) for post in user.get("posts", ())),
+                   int(user.get("version", 0)), key,
+                   (user.get("deactivated_at"), user.get("created_at"), user.get("updated_at")))
+
+    def held(self) -> Iterable[Post]:
+        """The posts that count now: active posts of an active person."""
+        return (post for post in self.posts if post.active) if self.active else ()
+
+    def as_user(self) -> dict[str, Any]:
+        """The person as the `users` record reads (without the password hash)."""
+        user: dict[str, Any] = {"_id": self.id, "username": self.username, "display_name": self.display_name,
+                                "mobile": self.mobile, "active": self.active,
+                                "posts": [post.as_dict() for post in self.posts], "version": self.version,
+                                "deactivated_at": self.dates[0], "created_at": self.dates[1],
+                                "updated_at": self.dates[2]}
+        if self.system_admin:
+            user["system_admin"] = True
+        return user
+
+
+class Directory:
+    def __init__(self) -> None:
+        self._units: dict[str, dict[str, Any]] = {}
+        self._people: dict[str, Person] = {}
+        self._holders: dict[tuple[str, str], list[str]] = {}  # (unit, role) → person ids, sorted
+        self._members: dict[str, set[str]] = {}  # unit → people with an active post there
+        self._children: dict[str | None, set[str]] = {}
+        self._by_username: list[str] | None = None  # people ids by username, rebuilt when dirty
+        # Bumped by every change applied: caches derived from the directory key on it.
+        self.version = 0
+        self.loaded = False
+        self._arrived_while_loading: list[dict[str, Any]] | None = None
+
+    # ---- loading and keeping current ---------------------------------------------------
+
+    async def load(self, mongo: Mongo) -> None:
+        """Read every unit and person (one pass each) and replace what is held.
+
+        The change stream is open before this starts; changes it brings while the records are
+        being read are kept and applied on top, so the result is never older than either.
+        """
+        self._arrived_while_loading = []
+        try:
+            units = await mongo["units"].find({}).to_list(None)
+            people = [Person.of(user) async for user in mongo["users"].find({}, PERSON_FIELDS)]
+        except BaseException:
+            self._arrived_while_loading = None
+            raise
+        self._units, self._people, self._holders, self._members, self._children = {}, {}, {}, {}, {}
+        for unit in units:
+            self._index_unit(unit)
+        for person in people:
+            self._people[person.id] = person
+            self._index_person(person, +1)
+        self._by_username = None
+        self.version += 1
+        self.loaded = True
+        arrived, self._arrived_while_loading = self._arrived_while_loading, None
+        for change in arrived:
+            self.apply_change(change)
+
+    def apply_change(self, change: dict[str, Any]) -> None:
+        """One change-stream event on `units` or `users` (update events carry the looked-up record)."""
+        if self._arrived_while_loading is not None:
+            self._arrived_while_loading.append(change)
+            return
+        collection, operation = change["ns"]["coll"], change["operationType"]
+        record_id = change.get("documentKey", {}).get("_id")
+        if operation == "delete":
+            if collection == "units":
+                self._drop_unit(record_id)
+            else:
+                self._drop_person(record_id)
+            return
+        record = change.get("fullDocument")
+        if record is None:  # updated, then deleted before the lookup: the delete event follows
+            return
+        if collection == "units":
+            self.put_unit(record)
+        else:
+            self.put_person(record)
+
+    def _defer(self, collection: str, record: dict[str, Any]) -> bool:
+        """While loading, a write is applied after the load (it may be newer than what the load read)."""
+        if self._arrived_while_loading is None:
+            return False
+        self._arrived_while_loading.append({"ns": {"coll": collection}, "operationType": "replace",
+                                            "documentKey": {"_id": record["_id"]}, "fullDocument": record})
+        return True
+
+    def put_unit(self, unit: dict[str, Any]) -> None:
+        if self._defer("units", unit):
+            return
+        held = self._units.get(unit["_id"])
+        if held is not None and int(held.get("version", 0)) > int(unit.get("version", 0)):
+            return
+        if held is not None:
+            self._children.get(held.get("parent_id"), set()).discard(held["_id"])
+        self._index_unit(unit)
+        self.version += 1
+
+    def put_person(self, user: dict[str, Any]) -> None:
+        if self._defer("users", user):
+            return
+        held = self._people.get(user["_id"])
+        if held is not None and held.version > int(user.get("version", 0)):
+            return
+        person = Person.of(user)
+        if held is not None:
+            self._index_person(held, -1)
+        self._people[person.id] = person
+        self._index_person(person, +1)
+        if held is None or held.username != person.username:
+            self._by_username = None
+        self.version += 1
+
+    def _drop_unit(self, unit_id: str) -> None:
+        held = self._units.pop(unit_id, None)
+        if held is not None:
+            self._children.get(held.get("parent_id"), set()).discard(unit_id)
+            self.version += 1
+
+    def _drop_person(self, user_id: str) -> None:
+        held = self._people.pop(user_id, None)
+        if held is not None:
+            self._index_person(held, -1)
+            self._by_username = None
+            self.version += 1
+
+    def _index_unit(self, unit: dict[str, Any]) -> None:
+        self._units[unit["_id"]] = unit
+        self._children.setdefault(unit.get("parent_id"), set()).add(unit["_id"])
+
+    def _index_person(self, person: Person, sign: int) -> None:
+        for post in person.held():
+            members = self._members.setdefault(post.unit_id, set())
+            if sign > 0:
+                members.add(person.id)
+            else:
+                members.discard(person.id)
+            for role in post.roles:
+                holders = self._holders.setdefault((post.unit_id, role), [])
+                if sign > 0:
+                    if person.id not in holders:
+                        insort(holders, person.id)
+                elif person.id in holders:
+                    holders.remove(person.id)
+
+    # ---- units -------------------------------------------------------------------------
+
+    def unit(self, unit_id: str) -> dict[str, Any] | None:
+        return self._units.get(unit_id)
+
+    def units(self, unit_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {unit_id: self._units[unit_id] for unit_id in unit_ids if unit_id in self._units}
+
+    def path_ids(self, unit_id: str) -> list[str]:
+        """The unit's ancestors, root first, then the unit; [] for an unknown unit."""
+        unit = self._units.get(unit_id)
+        return [*unit["ancestors"], unit_id] if unit else []
+
+    def child_ids(self, unit_id: str | None) -> list[str]:
+        return sorted(self._children.get(unit_id, ()))
+
+    def all_units(self) -> Iterable[dict[str, Any]]:
+        return self._units.values()
+
+    # ---- people ------------------------------------------------------------------------
+
+    def person(self, user_id: str) -> Person | None:
+        return self._people.get(user_id)
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        person = self._people.get(user_id)
+        return person.as_user() if person else None
+
+    def people(self, user_ids: Iterable[str]) -> dict[str, Person]:
+        return {user_id: self._people[user_id] for user_id in user_ids if user_id in self._people}
+
+    def holders(self, unit_id: str, role: str) -> list[str]:
+        """Active people holding `role` through an active post in `unit_id`, by id."""
+        return list(self._holders.get((unit_id, role), ()))
+
+    def clerks_of(self, unit_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Per unit, the people who receive for it: every 收发员, else every 办公室主任."""
+        return {unit_id: self.holders(unit_id, CLERK_ROLES[0]) or self.holders(unit_id, CLERK_ROLES[1])
+                for unit_id in unit_ids}
+
+    def roles_in(self, user_id: str, unit_id: str) -> set[str]:
+        person = self._people.get(user_id)
+        if person is None:
+            return set()
+        return {role for post in person.held() if post.unit_id == unit_id for role in post.roles}
+
+    def members_of(self, unit_id: str) -> set[str]:
+        return set(self._members.get(unit_id, ()))
+
+    def person_count(self) -> int:
+        return len(self._people)
+
+    def search_people(self, text: str | None, unit_id: str | None = None, include_inactive: bool = False,
+                      offset: int = 0, limit: int = 50) -> tuple[list[Person], int]:
+        """People by username, name or pinyin initials (substring, case-insensitive), by username.
+
+        In memory: at 65,000 people a search is one pass over their keys, with no database trip
+        and no separate count.
+        """
+        if self._by_username is None:
+            self._by_username = sorted(self._people, key=lambda user_id: self._people[user_id].username)
+        wanted = (text or "").strip().lower()
+        members = self._members.get(unit_id, set()) if unit_id else None
+        found = []
+        for user_id in self._by_username:
+            person = self._people[user_id]
+            if members is not None and user_id not in members:
+                continue
+            if not include_inactive and not person.active:
+                continue
+            if wanted and wanted not in person.search_key:
+                continue
+            found.append(person)
+        return found[offset:offset + limit], len(found)
