@@ -253,6 +253,16 @@ class Directory:
     def all_units(self) -> Iterable[dict[str, Any]]:
         return self._units.values()
 
+    def descendants(self, unit_id: str) -> list[dict[str, Any]]:
+        """Every unit below `unit_id`, dissolved ones included, walking the tree in memory."""
+        found, waiting = [], list(self._children.get(unit_id, ()))
+        while waiting:
+            child = self._units.get(waiting.pop())
+            if child is not None:
+                found.append(child)
+                waiting.extend(self._children.get(child["_id"], ()))
+        return found
+
     # ---- people ------------------------------------------------------------------------
 
     def person(self, user_id: str) -> Person | None:

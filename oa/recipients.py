@@ -24,6 +24,7 @@ import secrets
 from typing import Any
 
 from oa.clock import utcnow
+from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound
 from oa.unit_fields import LEVEL_NAMES, LEVELS, UNIT_TYPES
 from storage.mongo import SCHEMA_VERSION, Mongo
@@ -93,8 +94,8 @@ def names_platform_recipients(content: dict[str, Any]) -> bool:
 class RecipientService:
     """Turns selectors into unit ids, and keeps the saved groups."""
 
-    def __init__(self, mongo: Mongo) -> None:
-        self.units = mongo["units"]
+    def __init__(self, mongo: Mongo, directory: Directory) -> None:
+        self.directory = directory
         self.groups = mongo["recipient_groups"]
 
     async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients",
@@ -119,7 +120,7 @@ class RecipientService:
         level = LEVEL_NAMES.get(selector.get("level", ""), "")
         what = f"各{kind}" if kind else f"各{level}单位" if level else "各单位"
         if "subtree" in selector:
-            root = await self.units.find_one({"_id": selector["subtree"]}, {"name": 1})
+            root = self.directory.unit(selector["subtree"])
             if root is None:
                 raise InvalidInput(f"{where}: unit {selector['subtree']} does not exist", code="unknown_unit")
             return f"{root['name']}所属{what}"
@@ -135,9 +136,8 @@ class RecipientService:
 
     async def _units_of(self, selector: dict[str, Any], where: str, depth: int,
                         for_unit: str | None = None) -> list[dict[str, Any]]:
-        projection = {"ancestors": 1, "sort": 1}
         if "unit" in selector:
-            unit = await self.units.find_one({"_id": selector["unit"]}, {**projection, "status": 1, "name": 1})
+            unit = self.directory.unit(selector["unit"])
             if unit is None:
                 raise InvalidInput(f"{where}: unit {selector['unit']} does not exist", field=where)
             if unit["status"] != "active":
@@ -152,20 +152,18 @@ class RecipientService:
                 found += await self._units_of(inner, f"{where} group {group['name']}[{index}]", depth + 1,
                                               for_unit)
             return found
-        query: dict[str, Any] = {"status": "active"}
-        if "level" in selector:
-            query["level"] = selector["level"]
-        if "type" in selector:
-            query["type"] = selector["type"]
         if "subtree" in selector:
-            root = await self.units.find_one({"_id": selector["subtree"]}, {"_id": 1})
+            root = self.directory.unit(selector["subtree"])
             if root is None:
                 raise InvalidInput(f"{where}: unit {selector['subtree']} does not exist", field=where)
+            candidates = self.directory.descendants(root["_id"])
             if selector.get("include_self"):
-                query["$or"] = [{"ancestors": selector["subtree"]}, {"_id": selector["subtree"]}]
-            else:
-                query["ancestors"] = selector["subtree"]
-        return await self.units.find(query, projection).to_list(None)
+                candidates.append(root)
+        else:
+            candidates = list(self.directory.all_units())
+        return [unit for unit in candidates if unit.get("status") == "active"
+                and ("level" not in selector or unit.get("level") == selector["level"])
+                and ("type" not in selector or unit.get("type") == selector["type"])]
 
     # Saved groups -----------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """An asynchronous Casbin adapter over MongoDB.
 
 The PyPI MongoDB adapters are synchronous and would block the event loop; this one uses the
-process's async client. Policy rows (`p`) live in the `casbin_rules` collection. Grants (`g`)
-are not stored twice: they are derived from people's active posts in `users`, which stay the
-one record of truth for who holds which role where.
+process's async client. Policy rows (`p`, the role templates) live in the `casbin_rules`
+collection. Grants are not stored here at all: who holds which role where is people's active
+posts, which the authorizer reads from the in-memory org directory.
 """
 
 from __future__ import annotations
@@ -24,19 +24,6 @@ MEMBER_ROLE = "成员"
 ADMIN_ROLE = "管理员"
 
 
-def grants_for(user: dict[str, Any]) -> list[list[str]]:
-    """The `g` rows of one person: a role in each unit where they hold an active post."""
-    if not user.get("active"):
-        return []
-    rows: set[tuple[str, str, str]] = set()
-    if user.get("system_admin"):
-        rows.add((user["_id"], ADMIN_ROLE, EVERYWHERE))
-    for post in user.get("posts", []):
-        if post.get("active"):
-            rows.update((user["_id"], role, post["unit_id"]) for role in post["roles"])
-    return [list(row) for row in sorted(rows)]
-
-
 def _row(ptype: str, rule: Iterable[str]) -> dict[str, object]:
     return {"ptype": ptype, **{f"v{i}": value for i, value in enumerate(rule)}}
 
@@ -48,15 +35,11 @@ def _stored_row(ptype: str, rule: Iterable[str]) -> dict[str, object]:
 class MongoAdapter(AsyncAdapter):
     def __init__(self, mongo: Mongo) -> None:
         self.rules = mongo["casbin_rules"]
-        self.users = mongo["users"]
 
     async def load_policy(self, model: Model) -> None:
         async for row in self.rules.find({"ptype": "p"}).sort([("_id", 1)]):
             values = [row[f"v{i}"] for i in range(5) if f"v{i}" in row]
             persist.load_policy_line(", ".join(["p", *values]), model)
-        async for user in self.users.find({"active": True}, {"posts": 1, "active": 1, "system_admin": 1}):
-            for rule in grants_for(user):
-                persist.load_policy_line(", ".join(["g", *rule]), model)
 
     async def save_policy(self, model: Model) -> bool:
         await self.rules.delete_many({"ptype": "p"})

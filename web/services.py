@@ -103,7 +103,7 @@ class Services:
         orgs = OrgService(mongo, directory)
         doc_types = DocTypeService(mongo)
         numbers = NumberService(mongo)
-        recipients = RecipientService(mongo)
+        recipients = RecipientService(mongo, directory)
         documents = DocumentService(mongo, orgs, doc_types, numbers, recipients)
         migrated = await documents.migrate_free_text_organs()
         if migrated is not None and migrated.documents:
@@ -121,7 +121,7 @@ class Services:
         flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars,
                             AutoSteps(documents, blobs, dispatches, exchange_log), urge_interval=urge_interval)
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
-        authorizer = await Authorizer.create(mongo)
+        authorizer = await Authorizer.create(mongo, directory)
         flow_queries = FlowQueries(mongo, delegations, directory)
         exchange_queries = ExchangeQueries(mongo)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
