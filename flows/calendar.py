@@ -1,4 +1,8 @@
-"""The platform's working calendar (holidays, 调休 workdays, office hours), stored as one record."""
+"""The platform's working calendar (holidays, 调休 workdays, office hours), stored as one record.
+
+Every flow step computes deadlines with it, so it is held in memory: read once, replaced when this
+process saves it, and dropped when the change stream reports that another process changed it.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +17,38 @@ CALENDAR_ID = "default"
 
 
 class CalendarStore:
+    COLLECTION = "work_calendar"
+
     def __init__(self, mongo: Mongo) -> None:
-        self.calendars = mongo["work_calendar"]
+        self.calendars = mongo[self.COLLECTION]
+        self._held: tuple[dict[str, Any], WorkCalendar] | None = None
+        self._generation = 0  # bumped by every forget, so a read that raced a change is not kept
+
+    def forget(self, change: dict[str, Any] | None = None) -> None:
+        """Another process changed the calendar (or the stream restarted): read it again when next needed."""
+        self._held = None
+        self._generation += 1
+
+    async def reload(self) -> None:
+        self.forget()
 
     async def record(self) -> dict[str, Any]:
-        found = await self.calendars.find_one({"_id": CALENDAR_ID}) or {}
-        return {"holidays": found.get("holidays", []), "extra_workdays": found.get("extra_workdays", []),
-                "hours": found.get("hours", [["08:30", "12:00"], ["14:00", "17:30"]])}
+        return dict((await self._current())[0])
 
     async def load(self) -> WorkCalendar:
-        return calendar_from_record(await self.record())
+        return (await self._current())[1]
+
+    async def _current(self) -> tuple[dict[str, Any], WorkCalendar]:
+        held = self._held
+        if held is None:
+            generation = self._generation
+            found = await self.calendars.find_one({"_id": CALENDAR_ID}) or {}
+            record = {"holidays": found.get("holidays", []), "extra_workdays": found.get("extra_workdays", []),
+                      "hours": found.get("hours", [["08:30", "12:00"], ["14:00", "17:30"]])}
+            held = (record, calendar_from_record(record))
+            if generation == self._generation:  # not changed again while the read was under way
+                self._held = held
+        return held
 
     async def save(self, record: dict[str, Any], by: str) -> dict[str, Any]:
         fields = {key: record[key] for key in ("holidays", "extra_workdays", "hours") if key in record}
@@ -36,4 +62,5 @@ class CalendarStore:
             {"_id": CALENDAR_ID},
             {"$set": {**fields, "updated_at": utcnow(), "updated_by": by},
              "$setOnInsert": {"schema_version": SCHEMA_VERSION}}, upsert=True)
+        self.forget()
         return await self.record()

@@ -33,7 +33,7 @@ from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
 from storage.events import publish_many
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, find_in
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
 
 DISPATCHABLE_STATUSES = ("numbered", "issued")
 # Receipts that no longer hold the document at the unit: it may be sent there again.
@@ -332,11 +332,15 @@ class DispatchService:
                    for entry in chunk]
 
         async def work(session: Session) -> None:
-            ids = [record["_id"] for record in records]
-            present = {row["_id"] for row in await find_in(self.receipts, "_id", ids, None, {"_id": 1}, session)}
+            # Whole-dispatch reads by equality and by _id range, not `$in` over the chunk's ids: the
+            # embedded server answers long `$in` lists slowly, and these cost one round trip each.
+            present = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch["_id"]}, {"_id": 1},
+                                                                       session=session)}
             keys = {delivery_key(record): record for record in records if record["_id"] not in present}
-            guarded = {row["_id"] for row in await find_in(self.log.deliveries, "_id", list(keys), None,
-                                                            {"_id": 1}, session)}
+            prefix = delivery_key({"document_id": dispatch["document_id"], "sender_unit_id": dispatch["sender_unit_id"],
+                                   "unit_id": ""})
+            guarded = {row["_id"] async for row in self.log.deliveries.find(
+                {"_id": {"$gte": prefix, "$lt": prefix + "\uffff"}}, {"_id": 1}, session=session)}
             fresh = [record for key, record in keys.items() if key not in guarded]
             doubled = [record["unit_id"] for key, record in keys.items() if key in guarded]
             changes: dict[str, Any] = {}
@@ -367,10 +371,11 @@ class DispatchService:
     async def _link_routes(self, fresh: list[dict[str, Any]], session: Session) -> None:
         """A unit already holding this document from another sender (the city, then its county's 转发)
         keeps one inbox entry: the new receipt is a further route of that entry."""
-        first = {row["unit_id"]: row["_id"] for row in await find_in(
-            self.receipts, "unit_id", [record["unit_id"] for record in fresh],
-            {"document_id": fresh[0]["document_id"], "also_of": None,
-             "status": {"$nin": GONE}}, {"unit_id": 1}, session)}
+        wanted = {record["unit_id"] for record in fresh}
+        others = self.receipts.find({"document_id": fresh[0]["document_id"], "also_of": None,
+                                     "dispatch_id": {"$ne": fresh[0]["dispatch_id"]}, "status": {"$nin": GONE}},
+                                    {"unit_id": 1}, session=session)
+        first = {row["unit_id"]: row["_id"] async for row in others if row["unit_id"] in wanted}
         for record in fresh:
             record["also_of"] = first.get(record["unit_id"])
 
