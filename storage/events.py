@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -47,29 +48,65 @@ async def publish(mongo: Mongo, session: Session, user_id: str, kind: str, data:
 
 
 async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Append many events inside the caller's transaction in three round trips, whatever their number.
+    """Append many events inside the caller's transaction, in two round trips whatever their number.
 
     Each user's counter moves by the number of events they get here; their events take the seqs
-    just below the new value, in the order given. (A dispatch to 1,300 units is 1,300 events.)
+    just above its old value, in the order given. (A dispatch to 1,300 units is 1,300 events.)
+    The old values come from what this process last saw committed (the change stream keeps
+    `mongo.known_event_seqs`), and each counter is moved only if it still holds that value, so
+    nothing is read first. A counter that moved meanwhile (another process published to the same
+    person) is read inside the transaction and moved from its real value: one more round trip,
+    never a wrong or repeated seq.
     """
     if not events:
         return
     wanted: dict[str, int] = {}
     for user_id, _, _ in events:
         wanted[user_id] = wanted.get(user_id, 0) + 1
-    counters = mongo["event_seqs"]
-    await counters.bulk_write([UpdateOne({"_id": user_id}, {"$inc": {"seq": count}}, upsert=True)
-                               for user_id, count in wanted.items()], ordered=False, session=session)
-    last = {row["_id"]: int(row["seq"]) for row in await find_in(counters, "_id", list(wanted), session=session)}
-    next_seq = {user_id: last[user_id] - count + 1 for user_id, count in wanted.items()}
+    counters, known = mongo["event_seqs"], mongo.known_event_seqs
+    token = secrets.token_hex(8)  # marks the counters this call moved
+    base: dict[str, int] = {}
+    unknown = [user_id for user_id in wanted if user_id not in known]
+    if unknown:
+        found = {row["_id"]: int(row["seq"]) for row in await find_in(counters, "_id", unknown, None, {"seq": 1},
+                                                                       session=session)}
+        base.update({user_id: found.get(user_id, 0) for user_id in unknown})
+    moves = []
+    for user_id, count in wanted.items():
+        if user_id in known:
+            old = base[user_id] = known[user_id]
+            moves.append(UpdateOne({"_id": user_id, "seq": old}, {"$set": {"seq": old + count, "by": token}}))
+        else:  # read just now, in this transaction
+            moves.append(UpdateOne({"_id": user_id}, {"$inc": {"seq": count}, "$set": {"by": token}}, upsert=True))
+    result = await counters.bulk_write(moves, ordered=False, session=session)
+    if result.matched_count + result.upserted_count < len(moves):
+        await _move_stale_counters(mongo, session, wanted, base, token)
     now = _now()
     records = []
+    next_seq = {user_id: old + 1 for user_id, old in base.items()}
     for user_id, kind, data in events:
         seq = next_seq[user_id]
         next_seq[user_id] += 1
         records.append({"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
                         "seq": seq, "type": kind, "at": now, "data": data})
     await mongo["events"].insert_many(records, ordered=True, session=session)
+
+
+async def _move_stale_counters(mongo: Mongo, session: Session, wanted: dict[str, int], base: dict[str, int],
+                               token: str) -> None:
+    """Some counters had moved past what this process knew: move those from their stored value."""
+    counters = mongo["event_seqs"]
+    rows = {row["_id"]: row for row in await find_in(counters, "_id", list(wanted), None, {"seq": 1, "by": 1},
+                                                      session=session)}
+    moves = []
+    for user_id, count in wanted.items():
+        row = rows.get(user_id)
+        if row is not None and row.get("by") == token:
+            continue  # moved by the first write, from the value we knew
+        current = int(row["seq"]) if row else 0
+        base[user_id] = current
+        moves.append(UpdateOne({"_id": user_id}, {"$inc": {"seq": count}, "$set": {"by": token}}, upsert=True))
+    await counters.bulk_write(moves, ordered=False, session=session)
 
 
 async def events_after(mongo: Mongo, user_id: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:
@@ -181,6 +218,9 @@ class EventHub:
                 log.warning("a follower could not reload; it will on the next reset", exc_info=True)
 
     def _deliver(self, event: dict[str, Any]) -> None:
+        known = self.mongo.known_event_seqs
+        if event["seq"] > known.get(event["user_id"], 0):
+            known[event["user_id"]] = event["seq"]
         for callback in list(self._subscribers.get(event["user_id"], ())):
             try:
                 callback(event)

@@ -54,6 +54,8 @@ class Mongo:
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase) -> None:
         self.client = client
         self.db = db
+        # Per person, the last event seq this process has seen committed (kept by storage/events.py).
+        self.known_event_seqs: dict[str, int] = {}
 
     @classmethod
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
