@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flows.exchange.dispatch import DispatchService
-from flows.exchange.moves import ExchangeLog
+from flows.ports import Dispatcher, ReceiptCloser
 from oa.clock import utcnow
 from oa.document_output import docx_bytes
 from oa.documents import DocumentService
@@ -24,8 +23,8 @@ FLOW_ACTOR = {"_id": "system", "display_name": "系统（公文流转）", "post
 
 
 class AutoSteps:
-    def __init__(self, documents: DocumentService, blobs: MinioBlobStore, dispatches: DispatchService,
-                 log: ExchangeLog) -> None:
+    def __init__(self, documents: DocumentService, blobs: MinioBlobStore, dispatches: Dispatcher,
+                 log: ReceiptCloser) -> None:
         self.documents = documents
         self.blobs = blobs
         self.dispatches = dispatches

@@ -25,7 +25,7 @@ def auto_step_parts(services: Services) -> tuple[Any, ...]:
 
 def engine_like(services: Services, auto_steps: AutoSteps) -> FlowService:
     """A second process's engine over the same database."""
-    current = services.flows
+    current = services.flows.deps
     return FlowService(services.mongo, current.catalog, current.orgs, current.documents, current.delegations,
                        current.calendars, auto_steps, current.urge_interval)
 

@@ -10,11 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flows.actions import FlowService
 from flows.exchange.dispatch import MAX_NOTE, DispatchService
 from flows.exchange.moves import ExchangeLog
+from flows.exchange.ports import ReceivingFlows
 from flows.exchange.records import ReceiptStatus
-from flows.states import TaskStatus
 from oa.clock import utcnow
 from oa.documents import DocumentService, author_of
 from oa.errors import Conflict, InvalidInput
@@ -36,7 +35,7 @@ def _text(value: Any, name: str, limit: int, required: bool = True) -> str:
 
 class ReceiptService:
     def __init__(self, mongo: Mongo, orgs: OrgService, documents: DocumentService, log: ExchangeLog,
-                 numbers: IncomingNumbers, dispatches: DispatchService, flows: FlowService,
+                 numbers: IncomingNumbers, dispatches: DispatchService, flows: ReceivingFlows,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.mongo = mongo
         self.orgs = orgs
@@ -47,7 +46,6 @@ class ReceiptService:
         self.flows = flows
         self.clock = clock
         self.receipts = mongo["receipts"]
-        self.tasks = mongo["tasks"]
 
     async def do_sign(self, receipt_id: str, user: dict[str, Any], channel: str = "web") -> dict[str, Any]:
         receipt = await self.log.get_receipt(receipt_id)
@@ -97,13 +95,9 @@ class ReceiptService:
         elif receipt["status"] != ReceiptStatus.HANDLING.value or receipt["instance_id"]:
             raise Conflict(f"only a signed-for document can be registered; this one is {receipt['status']}",
                            code="receipt_state", receipt_status=receipt["status"])
-        instance = await self.flows.do_start(flow, receipt["document_id"], variables, user, channel,
-                                             unit_id=receipt["unit_id"], receipt_id=receipt_id)
-        task = await self.tasks.find_one({"instance_id": instance["_id"], "node": REGISTER_NODE,
-                                          "status": TaskStatus.ACTIVE.value, "assignees": user["_id"]})
-        if task is not None:
-            await self.flows.do_approve(task["_id"], user, f"已登记，收文编号{receipt['registration']['text']}",
-                                        channel=channel)
+        instance = await self.flows.start_on_received(
+            flow, receipt["document_id"], variables, user, channel, unit_id=receipt["unit_id"], receipt_id=receipt_id,
+            first_node=REGISTER_NODE, note=f"已登记，收文编号{receipt['registration']['text']}")
         return await self.receipts.find_one_and_update(
             {"_id": receipt_id}, {"$set": {"instance_id": instance["_id"]}, "$inc": {"version": 1}},
             return_document=ReturnDocument.AFTER)

@@ -1,0 +1,304 @@
+"""The actions on one task: 同意/已阅/签发, 不同意, 退回, 转办, 加签, 撤回, and opening it.
+
+Each runs in one transaction: it reads the instance and the task, lets a `Step` work out the
+change, then writes the instance (compare-and-set on its version), the task moves, the new
+tasks, the audit records and the events together. Acting on a task that is no longer active
+gets 409 with its current state; a concurrent action on the same instance makes the database
+abort one transaction, which is retried from a fresh read, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from flows.assignees import Member
+from flows.auto_runner import AutoRunner
+from flows.engine import Actor, Step, TaskMove
+from flows.fawen_rules import check_reviewable, consent_of, with_co_issuers
+from flows.flow_base import FlowBase, FlowDeps
+from flows.outcomes import DISAGREED, allowed_outcomes, approval_outcome, on_disagree
+from flows.spec import check_start_variables
+from flows.states import InstanceStatus, TaskStatus, check_task_move
+from oa.documents import author_of
+from oa.errors import Conflict, InvalidInput, NotFound
+from storage.mongo import Session
+
+MAX_OPINION = 2000
+MAX_ADDED_SIGNERS = 20
+
+
+class TaskActions(FlowBase):
+    def __init__(self, deps: FlowDeps, runner: AutoRunner) -> None:
+        super().__init__(deps)
+        self.runner = runner
+
+    async def do_approve(self, task_id: str, user: dict[str, Any], opinion: str = "", signature: str | None = None,
+                         variables: dict[str, Any] | None = None, channel: str = "web",
+                         outcome: str | None = None) -> dict[str, Any]:
+        """同意, 已阅, 签发 or 提交 — the task's own outcome (`outcome`, if given, must be it) — with an opinion."""
+        if len(opinion) > MAX_OPINION:
+            raise InvalidInput(f"an opinion is at most {MAX_OPINION} characters", field="opinion")
+        if outcome == DISAGREED:
+            raise InvalidInput("不同意 is given with a reason at /disagree", code="outcome_not_allowed",
+                               field="outcome")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            done = approval_outcome(task)
+            if outcome is not None and outcome != done:
+                raise InvalidInput(f"this task's outcome is {done}, not {outcome} (it offers "
+                                   f"{', '.join(allowed_outcomes(task))})", code="outcome_not_allowed",
+                                   field="outcome", allowed=allowed_outcomes(task))
+            if variables:
+                definition = step.definition
+                check_start_variables(definition, variables)
+                step.instance["vars"] = {**step.instance["vars"], **variables}
+            fields: dict[str, Any] = {"opinion": opinion.strip() or None, "signature": signature}
+            if task["kind"] == "start" and step.instance["category"] == "发文":  # sent for approval again
+                check_reviewable(step.document)
+                step.instance["vars"] = with_co_issuers(step.definition, step.instance["unit_id"], step.document,
+                                                        step.instance["vars"])
+            drafting_side = step.instance["category"] == "发文" and \
+                step.instance["unit_id"] == step.document["drafting_unit_id"]
+            # Only the document's own 发文 flow gathers its co-issuers' consent (never a recipient's flow).
+            if drafting_side and (consent := consent_of(task, user, step.document, step.now)):
+                step.document_changes[f"consents.{consent[0]}"] = consent[1]
+                fields["consent_unit"] = consent[0]
+            step.member(task["member"]).update(outcome=done, reason=None)
+            step.audit(done, task, opinion=fields["opinion"], signature=signature, variables=variables or None,
+                       consent_of=fields.get("consent_unit"))
+            await self._finish(step, task, done, fields)
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def do_disagree(self, task_id: str, user: dict[str, Any], reason: str, signature: str | None = None,
+                          channel: str = "web") -> dict[str, Any]:
+        """不同意 at a countersign, with a reason: recorded, told to the drafter, and by default the flow
+        goes back to the drafter; a node with `on_disagree: record` only records it and carries on."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("say why you disagree (reason)", field="reason")
+        if len(reason) > MAX_OPINION:
+            raise InvalidInput(f"a reason is at most {MAX_OPINION} characters", field="reason")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            if DISAGREED not in allowed_outcomes(task):
+                raise Conflict(f"{task['node_name']} offers {', '.join(allowed_outcomes(task))}, not 不同意; "
+                               "return the document instead", code="cannot_disagree")
+            effect = on_disagree(step.node)
+            by = step.actor.identity if step.actor else {}
+            fields = {"opinion": reason, "reason": reason, "signature": signature,
+                      "disagree_effect": "returned" if effect == "return" else "recorded"}
+            step.audit(DISAGREED, task, opinion=reason, reason=reason, signature=signature,
+                       effect=fields["disagree_effect"])
+            starter = step.instance["starter"]["user_id"]
+            if starter != user["_id"]:
+                step.events.append((starter, "flow.disagreed", {
+                    "instance_id": step.instance["_id"], "document_id": step.instance["document_id"],
+                    "title": task["title"], "node_name": task["node_name"], "by": by.get("name"),
+                    "unit": task["member_label"] if task["member_label"] != by.get("name") else None,
+                    "reason": reason, "effect": fields["disagree_effect"]}))
+            if effect == "record":
+                step.member(task["member"]).update(outcome=DISAGREED, reason=reason)
+                await self._finish(step, task, DISAGREED, fields)
+                return
+            self._move_task(step, task, TaskStatus.DONE, outcome=DISAGREED, **fields)
+            who = by.get("name", "")
+            if task["member_label"] != who:
+                who = f"{task['member_label']} {who}"
+            await self._send_back(step, task, step.return_target("start"), f"{who}不同意：{reason}")
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def do_return(self, task_id: str, user: dict[str, Any], reason: str, to: str = "previous",
+                        channel: str = "web") -> dict[str, Any]:
+        """退回 to the previous step or to the starter, with a reason; the open work of this step ends."""
+        if not reason.strip():
+            raise InvalidInput("say why the document is returned (reason)", field="reason")
+        if to not in ("previous", "start"):
+            raise InvalidInput("to must be 'previous' or 'start'", field="to")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            if task["kind"] == "start":
+                raise Conflict("the first step cannot be returned; terminate the flow instead", code="cannot_return")
+            target = step.return_target(to)
+            self._move_task(step, task, TaskStatus.DONE, outcome="returned", reason=reason.strip())
+            step.audit("return", task, reason=reason.strip(), to=target)
+            await self._send_back(step, task, target, reason.strip())
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def _send_back(self, step: Step, task: dict[str, Any], target: str, note: str) -> None:
+        """The flow goes back to `target` (退回, or 不同意 at a countersign): the step's open work ends."""
+        step.member(task["member"])["status"] = "done"
+        step.member(task["member"])["task_status"] = "done"
+        step.cancel_open_members(f"returned by {step.actor.identity['name'] if step.actor else ''}")
+        step.new_task_event, step.new_task_note = "task.returned", note
+        await step.enter(target, "return")
+        if step.instance["category"] == "发文" and target == step.definition["nodes"][0]["id"]:
+            step.document_changes["status"] = "draft"
+            step.document_unsets.add("consents")  # consent was given to a text that may now change
+
+    async def do_transfer(self, task_id: str, user: dict[str, Any], to_user_id: str, reason: str = "",
+                          channel: str = "web") -> dict[str, Any]:
+        """转办: hand this task to someone else, who gets it as their own."""
+        target = self.directory.user(to_user_id)
+        if target is None or not target["active"]:
+            raise InvalidInput(f"no active person {to_user_id}", code="unknown_user", field="to_user")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            if task["kind"] == "start":
+                raise Conflict("the starter's own step cannot be transferred", code="cannot_transfer")
+            if to_user_id in task["assignees"]:
+                raise InvalidInput(f"{target['display_name']} already holds this task", field="to_user")
+            await self.reach.check(step.instance, step.definition, step.document, [target])
+            self._move_task(step, task, TaskStatus.TRANSFERRED, transferred_to=to_user_id, reason=reason or None)
+            member = step.member(task["member"])
+            member["candidates"] = [to_user_id]
+            member["label"] = target["display_name"]
+            by = step.actor.identity["name"] if step.actor else ""
+            step.new_task_note = f"{by}转办" + (f"：{reason}" if reason else "")
+            new = step.task_for(member)
+            member["task_id"], member["task_status"] = new["_id"], "active"
+            step.audit("transfer", task, to={"user_id": to_user_id, "name": target["display_name"]},
+                       reason=reason or None)
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def do_add_signers(self, task_id: str, user: dict[str, Any], user_ids: list[str], position: str,
+                             channel: str = "web") -> dict[str, Any]:
+        """加签: add countersigners who act before this task's holder (who then waits) or after them."""
+        if position not in ("before", "after"):
+            raise InvalidInput("position must be 'before' or 'after'", field="position")
+        if not user_ids or len(user_ids) > MAX_ADDED_SIGNERS or len(set(user_ids)) != len(user_ids):
+            raise InvalidInput(f"name 1 to {MAX_ADDED_SIGNERS} different people", field="users")
+        found = {user_id: person.as_user() for user_id, person in self.directory.people(user_ids).items()
+                 if person.active}
+        missing = [user_id for user_id in user_ids if user_id not in found]
+        if missing:
+            raise InvalidInput(f"no active person {', '.join(missing)}", code="unknown_user", field="users")
+
+        async def act(step: Step, task: dict[str, Any], session: Session) -> None:
+            if task["kind"] == "start":
+                raise Conflict("countersigners are added on review steps, not on the first step",
+                               code="cannot_add_signers")
+            busy = {person for m in step.instance["members"] if m["status"] in ("active", "waiting")
+                    for person in m["candidates"]}
+            if clash := [found[user_id]["display_name"] for user_id in user_ids if user_id in busy]:
+                raise InvalidInput(f"already acting on this step: {', '.join(clash)}", field="users")
+            await self.reach.check(step.instance, step.definition, step.document, [found[uid] for uid in user_ids])
+            people = [Member(found[user_id]["display_name"], [user_id]) for user_id in user_ids]
+            added = step.add_members(people, task["member"], before=position == "before")
+            step.audit("add_signers", task, position=position,
+                       added=[{"user_id": m["candidates"][0], "name": m["label"]} for m in added])
+
+        return await self._act_on_task(task_id, user, channel, act)
+
+    async def do_withdraw(self, task_id: str, user: dict[str, Any], channel: str = "web") -> dict[str, Any]:
+        """撤回: take back one's action while nobody it passed the work to has acted yet."""
+        async def work(session: Session) -> dict[str, Any]:
+            task = await self._task(task_id, session)
+            if (task["done_by"] or {}).get("user_id") != user["_id"]:
+                if user["_id"] in task["assignees"]:
+                    raise Conflict("there is no action of yours on this task to withdraw", code="cannot_withdraw")
+                raise NotFound(f"task {task_id} not found")
+            if task["outcome"] == "returned" or task.get("disagree_effect") == "returned":
+                raise Conflict("a return cannot be withdrawn; the step it went back to is acted on as usual",
+                               code="cannot_withdraw")
+            check_task_move(task["status"], TaskStatus.WITHDRAWN, task_id)
+            instance = await self._instance(task["instance_id"], session)
+            if instance["status"] != InstanceStatus.RUNNING.value:
+                raise Conflict(f"the flow is {instance['status']}", code="flow_not_running")
+            step = await self._step(instance, Actor(user, task["done_by"], channel), session)
+            following = await self.tasks.find({"_id": {"$in": task["activated"]}}, session=session).to_list(None)
+            if any(item["status"] not in ("active", "waiting") for item in following):
+                raise Conflict("the next person has already acted; ask them to return it instead",
+                               code="already_acted")
+            same_entry = instance["entry"] == task["entry"]
+            if not same_entry and instance["version"] != task["instance_version_after"]:
+                raise Conflict("the flow has moved on since your action; ask the current holder to return it",
+                               code="already_acted")
+            for item in following:
+                step.moves.append(TaskMove(item["_id"], ("active", "waiting"), TaskStatus.CANCELLED,
+                                           {"cancel_reason": "withdrawn by the sender"}))
+                step.events += [(uid, "task.cancelled", {"task_id": item["_id"], "reason": "withdrawn"})
+                                for uid in item["assignees"]]
+            if not same_entry:
+                undo = task["undo"]
+                step.instance.update(node=undo["node"], node_name=undo["node_name"], members=undo["members"],
+                                     path=undo["path"], entry=task["entry"], auto_pending=None,
+                                     status=InstanceStatus.RUNNING.value, ended_at=None)
+                step.instance["path"][-1]["left_at"] = None
+                if "document_status" in undo:
+                    step.document_changes["status"] = undo["document_status"]
+            await self._reopen_members(step, task, {item["_id"] for item in following}, session)
+            if task.get("consent_unit"):
+                step.document_unsets.add(f"consents.{task['consent_unit']}")
+            step.audit("withdraw", task)
+            await self.writer.write(step, session)
+            return {"task_id": task_id, "replaced_by": step.member(task["member"])["task_id"],
+                    "instance": step.instance}
+
+        task = await self._task(task_id)
+        async with self._locks.hold(task["instance_id"]):
+            return await self.mongo.run_transaction(work)
+
+    async def open_task(self, task_id: str, user: dict[str, Any]) -> dict[str, Any]:
+        """The task as its holder sees it; the first opening is recorded (传阅 read tracking)."""
+        task = await self._task(task_id)
+        if user["_id"] not in task["assignees"] and (task.get("done_by") or {}).get("user_id") != user["_id"]:
+            await self.acting_as(task, user)
+        if task["opened_at"] is None and task["status"] == "active":
+            now = self.clock()
+            await self.tasks.update_one({"_id": task_id, "opened_at": None},
+                                        {"$set": {"opened_at": now, "opened_by": user["_id"]}})
+            task = {**task, "opened_at": now, "opened_by": user["_id"]}
+        return task
+
+    async def _reopen_members(self, step: Step, task: dict[str, Any], cancelled: set[str],
+                              session: Session) -> None:
+        """After a withdrawal: the withdrawer's member and any peer whose task ended get fresh tasks."""
+        ids = [m["task_id"] for m in step.instance["members"] if m["task_id"]]
+        statuses = {row["_id"]: row["status"] async for row in
+                    self.tasks.find({"_id": {"$in": ids}}, {"status": 1}, session=session)}
+        for member in step.instance["members"]:
+            if member["task_id"] in cancelled:
+                member.update(status="waiting", task_status=None, task_id=None)
+            elif member["key"] == task["member"]:
+                member.update(status="active", done_by=None, task_id=None, task_status=None, outcome=None,
+                              reason=None)
+            elif member["task_id"] and statuses.get(member["task_id"]) == "cancelled":
+                member["task_id"], member["task_status"] = None, None
+            else:
+                continue
+            if member["status"] == "active":
+                step.new_task_note = "已撤回，请重新办理" if member["key"] == task["member"] else None
+                step.activate(member)
+        step.moves.append(TaskMove(task["_id"], ("done",), TaskStatus.WITHDRAWN,
+                                   {"replaced_by": step.member(task["member"])["task_id"]}))
+        # The withdrawer is looking at the result; no push to their own phone about it.
+        step.events = [event for event in step.events if event[0] != step.actor.user_id or event[1] != "task.created"] \
+            if step.actor else step.events
+
+    async def _act_on_task(self, task_id: str, user: dict[str, Any], channel: str,
+                           act: Callable[[Step, dict[str, Any], Session], Awaitable[None]]) -> dict[str, Any]:
+        first_look = await self._task(task_id)
+        on_behalf_of = await self.acting_as(first_look, user)
+
+        async def work(session: Session) -> dict[str, Any]:
+            task = await self._task(task_id, session)
+            if task["status"] != TaskStatus.ACTIVE.value:
+                raise Conflict(f"this task is {task['status']} and can no longer be acted on", code="task_not_active",
+                               task_status=task["status"], done_by=task.get("done_by"),
+                               outcome=task.get("outcome"))
+            instance = await self._instance(task["instance_id"], session)
+            identity = author_of(user, task["unit_id"])
+            step = await self._step(instance, Actor(user, identity, channel, on_behalf_of), session)
+            await act(step, task, session)
+            await self.writer.write(step, session)
+            return {"task_id": task_id, "instance": step.instance}
+
+        async with self._locks.hold(first_look["instance_id"]):
+            result = await self.mongo.run_transaction(work)
+        result["instance"] = await self._after(result["instance"])
+        return result
