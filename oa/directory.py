@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from oa.import_runs import PENDING, not_pending
 from oa.pinyin_initials import initials
 from storage.mongo import Mongo
 
@@ -129,8 +130,8 @@ class Directory:
         """
         self._arrived_while_loading = []
         try:
-            units = await mongo["units"].find({}).to_list(None)
-            people = [Person.of(user) async for user in mongo["users"].find({}, PERSON_FIELDS)]
+            units = await mongo["units"].find(not_pending()).to_list(None)
+            people = [Person.of(user) async for user in mongo["users"].find(not_pending(), PERSON_FIELDS)]
         except BaseException:
             self._arrived_while_loading = None
             raise
@@ -177,6 +178,8 @@ class Directory:
         return True
 
     def put_unit(self, unit: dict[str, Any]) -> None:
+        if PENDING in unit:  # written by an import that is not current yet
+            return
         if self._defer("units", unit):
             return
         held = self._units.get(unit["_id"])
@@ -188,6 +191,8 @@ class Directory:
         self.version += 1
 
     def put_person(self, user: dict[str, Any]) -> None:
+        if PENDING in user:
+            return
         if self._defer("users", user):
             return
         held = self._people.get(user["_id"])

@@ -16,6 +16,7 @@ from typing import Any
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.import_runs import ImportRuns, not_pending
 from oa.unit_fields import EDITABLE, check_fields, check_placement, check_unit_id, normalise
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne
 
@@ -71,6 +72,7 @@ class OrgService:
     def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.mongo = mongo
         self.directory = directory
+        self.imports = ImportRuns(mongo)
         self.units = mongo["units"]
         self.history = mongo["unit_history"]
 
@@ -96,13 +98,14 @@ class OrgService:
                 for unit in self.directory.all_units()]
 
     async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        query = {**query, **not_pending()}
         cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
         return await cursor.to_list(), await self.units.count_documents(query)
 
     async def children(self, unit_id: str, offset: int, limit: int,
                        include_dissolved: bool = False) -> tuple[list[dict[str, Any]], int]:
         await self.get(unit_id)
-        query: dict[str, Any] = {"parent_id": unit_id}
+        query: dict[str, Any] = {"parent_id": unit_id, **not_pending()}
         if not include_dissolved:
             query["status"] = "active"
         cursor = self.units.find(query).sort([("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
@@ -122,7 +125,7 @@ class OrgService:
                       limit: int = 100) -> tuple[list[dict[str, Any]], int]:
         """Every unit below `unit_id` (not itself), optionally of one level/type: one indexed query."""
         await self.get(unit_id)
-        query: dict[str, Any] = {"ancestors": unit_id}
+        query: dict[str, Any] = {"ancestors": unit_id, **not_pending()}
         if level:
             query["level"] = level
         if unit_type:
@@ -134,7 +137,7 @@ class OrgService:
 
     async def as_of(self, unit_id: str, when: datetime) -> dict[str, Any]:
         """The unit as it was at `when` (name, parent, code…), from its history."""
-        entry = await self.history.find_one({"unit_id": unit_id, "valid_from": {"$lte": when}},
+        entry = await self.history.find_one({"unit_id": unit_id, "valid_from": {"$lte": when}, **not_pending()},
                                             sort=[("valid_from", -1), ("_id", -1)])
         if entry is None:
             raise NotFound(f"unit {unit_id} did not exist at {when.isoformat()}", unit_id=unit_id)
@@ -142,7 +145,8 @@ class OrgService:
 
     async def history_of(self, unit_id: str) -> list[dict[str, Any]]:
         await self.get(unit_id)
-        return await self.history.find({"unit_id": unit_id}).sort([("valid_from", 1), ("_id", 1)]).to_list()
+        query = {"unit_id": unit_id, **not_pending()}
+        return await self.history.find(query).sort([("valid_from", 1), ("_id", 1)]).to_list()
 
     # ---- changes -----------------------------------------------------------------------
 
@@ -178,6 +182,7 @@ class OrgService:
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise InvalidInput(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
+        await self.imports.check_not_importing_under([unit_id])
         problems = check_fields(changes, partial=True)
         problems += await self._check_vertical_parent(changes.get("vertical_parent_id"), unit_id)
         problems += await self._check_drafts_for(changes.get("drafts_for"), unit_id)
@@ -200,6 +205,7 @@ class OrgService:
         unit = await self.get(unit_id)
         if unit["version"] != version:
             await self._raise_stale(unit_id, version)
+        await self.imports.check_not_importing_under([unit_id, *unit["ancestors"]])
         parent = None
         if new_parent_id is not None:
             parent = await self.get(new_parent_id)
@@ -221,6 +227,7 @@ class OrgService:
         unit = await self.get(unit_id)
         if unit["status"] != "active":
             raise Conflict(f"{unit['name']} is already dissolved", unit_id=unit_id)
+        await self.imports.check_not_importing_under([unit_id])
         remaining = await self.units.count_documents({"parent_id": unit_id, "status": "active"})
         if remaining:
             raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
@@ -254,6 +261,7 @@ class OrgService:
             raise Conflict(f"{source['name']} is already dissolved", unit_id=source_id)
         if source["version"] != version:
             await self._raise_stale(source_id, version)
+        await self.imports.check_not_importing_under([source_id, target_id])
         children = await self.units.find({"parent_id": source_id, "status": "active"}).to_list()
         problems = [problem for child in children for problem in check_placement(child["level"], target)]
         if problems:
@@ -321,7 +329,8 @@ class OrgService:
         pass to its successor)."""
         if not isinstance(code, str) or not code.strip():
             return []
-        holder = await self.units.find_one({"code": code.strip(), "status": "active", "_id": {"$ne": unit_id}},
+        holder = await self.units.find_one({"code": code.strip(), "status": "active", "_id": {"$ne": unit_id},
+                                            **not_pending()},
                                            {"name": 1})
         if holder is None:
             return []

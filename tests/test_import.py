@@ -34,7 +34,7 @@ qy.wang,王芳,,,qy-ln-sjk,镇长,主要领导,yes
 async def test_csv_import_of_units_and_people(services: Services) -> None:
     plan = await importer.validate(services.mongo, read_files(("units.csv", UNITS_CSV), ("people.csv", PEOPLE_CSV)))
     assert plan.summary() == {"units": 6, "people": 2, "posts": 3}
-    await importer.apply(services.mongo, plan)
+    await importer.apply(services.mongo, plan, directory=services.directory)
     town = await services.orgs.get("qy-ln-sjk")
     assert town["ancestors"] == ["qy-szf", "qy-ln"] and town["level"] == "town"
     assert (await services.orgs.get("qy-ln"))["flags"] == ["autonomous_county"]

@@ -24,6 +24,7 @@ from oa.attachments import AttachmentService
 from oa.directory import Directory
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
+from oa.import_runs import ImportRuns
 from oa.incoming_numbers import IncomingNumbers
 from oa.numbering import NumberService
 from oa.orgs import OrgService
@@ -87,6 +88,7 @@ class Services:
                                     timeout_ms=settings.startup_timeout * 1000)
         await mongo.ping()
         await apply_indexes(mongo)
+        await ImportRuns(mongo).recover()  # an import cut off by a stop is finished or rolled back
         blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
                                settings.s3_bucket, secure=endpoints.s3_secure, public_url=settings.s3_public_url)
         await blobs.ensure_bucket()
