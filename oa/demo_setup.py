@@ -97,16 +97,19 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
 
 
 async def _stored(mongo: Mongo, units: list[dict[str, Any]], people: list[dict[str, Any]]) -> bool:
-    """True if this import is stored already, False if none of it is; ValueError if only part of it is
-    (the database holds the demo at another scale). Reads only: every write goes through the importer."""
-    ids = [unit["id"] for unit in units]
-    usernames = [person["username"] for person in people]
-    found = await mongo["units"].count_documents({"_id": {"$in": ids}}) if ids else 0
-    found += await mongo["users"].count_documents({"username": {"$in": usernames}}) if usernames else 0
-    if 0 < found < len(ids) + len(usernames):
-        raise ValueError(f"this database holds {found} of the {len(ids) + len(usernames)} demo units/people of "
-                         "one load step: it was loaded at another --scale; use a fresh --data-dir")
-    return found > 0
+    """True if this import (all or nothing) is stored already, False if not; ValueError if its first row is
+    and its last is not, or the other way round (the database holds the demo at another scale).
+
+    Two lookups by key, not one `$in` over every row: SecantusDB answers a large `$in` that matches
+    slowly (4,000 matching usernames: ~40 s). Reads only: every write goes through the importer.
+    """
+    keys = [("units", "_id", unit["id"]) for unit in units] + [("users", "username", p["username"]) for p in people]
+    ends = [await mongo[collection].find_one({field: value}, {"_id": 1}) is not None
+            for collection, field, value in (keys[0], keys[-1])]
+    if ends[0] != ends[1]:
+        raise ValueError(f"this database holds only part of the demo's {keys[0][2]} … {keys[-1][2]}: it was "
+                         "loaded at another --scale; use a fresh --data-dir")
+    return ends[0]
 
 
 def office_authorisations(hierarchy: dict[str, Any]) -> dict[str, str]:

@@ -92,7 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     async def before_listen(services: Services) -> None:
         if args.demo:
-            result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar)
+            result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar,
+                                     scale=args.scale)
             activity = DemoActivity(services.mongo, services.users, services.documents, services.flows,
                                     services.dispatches)
             _print_demo(result, args.password, url, await activity.seed())
@@ -105,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def work(mongo: Mongo) -> DemoResult:
-        return await load_demo(mongo, settings.data_dir, args.password, progress=_progress_bar)
+        return await load_demo(mongo, settings.data_dir, args.password, progress=_progress_bar, scale=args.scale)
 
     result = _with_database(settings, work)
     _print_demo(result, args.password, None)
@@ -172,6 +173,23 @@ def cmd_check_docx(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _scale(text: str) -> float:
+    try:
+        scale = float(text)
+        check_scale(scale)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc) if "scale" in str(exc) else f"not a number: {text}") from None
+    return scale
+
+
+def _add_demo_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--password", default=DEFAULT_DEMO_PASSWORD,
+                         help=f"password of every demo account (default: {DEFAULT_DEMO_PASSWORD})")
+    command.add_argument("--scale", type=_scale, default=1.0, metavar="N",
+                         help="grow the demo N times in units (1 to 10, default 1): 2 gives ~2,650 units and "
+                              "~66,000 people; every account of the normal demo is kept")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oa",
@@ -192,13 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (default: $OA_PORT or 8800)")
     serve.add_argument("--demo", action="store_true",
                        help="load the Shaoguan demo hierarchy (1,300+ units) first if it is not there yet")
-    serve.add_argument("--password", default=DEFAULT_DEMO_PASSWORD,
-                       help=f"password of every demo account (default: {DEFAULT_DEMO_PASSWORD})")
+    _add_demo_options(serve)
 
     demo = add("demo", "Load the Shaoguan demo hierarchy and write the demo accounts to DATA_DIR/demo-users.csv.",
                cmd_demo)
-    demo.add_argument("--password", default=DEFAULT_DEMO_PASSWORD,
-                      help=f"password of every demo account (default: {DEFAULT_DEMO_PASSWORD})")
+    _add_demo_options(demo)
 
     imp = add("import-units", "Import units (CSV or JSON) and people, all or nothing; see docs/import-format.md.",
               cmd_import_units)
