@@ -88,8 +88,8 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
             done += len(units) + len(people)
             if progress:
                 progress("scale-up", done, total)
-    await authorise_offices(mongo, hierarchy)
-    recipients = RecipientService(mongo)
+    directory = await authorise_offices(mongo, hierarchy)
+    recipients = RecipientService(mongo, directory)
     for group in DEMO_GROUPS:
         await recipients.do_save_group(group, by="demo")
     csv_path = write_demo_users(hierarchy, data_dir)
@@ -120,8 +120,9 @@ def office_authorisations(hierarchy: dict[str, Any]) -> dict[str, str]:
             if unit["type"] in ("党委", "政府") and units.get(f"{unit['id']}b", {}).get("parent") == unit["id"]}
 
 
-async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> None:
-    """Seed the demo's drafting authorisations (an admin keeps them with PATCH /api/units/{office})."""
+async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> Directory:
+    """Seed the demo's drafting authorisations (an admin keeps them with PATCH /api/units/{office});
+    returns the directory of the org as now stored."""
     directory = Directory()  # this runs before (or apart from) the service: read the units as stored
     await directory.load(mongo)
     orgs = OrgService(mongo, directory)
@@ -130,6 +131,7 @@ async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> None:
         if organ_id not in (office.get("drafts_for") or []):
             await orgs.update(office_id, {"drafts_for": [*(office.get("drafts_for") or []), organ_id]},
                               office["version"], by="demo")
+    return directory
 
 
 def write_demo_users(hierarchy: dict[str, Any], data_dir: Path) -> Path:

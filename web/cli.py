@@ -94,6 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.demo:
             result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar,
                                      scale=args.scale)
+            await services.directory.load(services.mongo)  # the demo was written in bulk, not through it
             activity = DemoActivity(services.mongo, services.users, services.documents, services.flows,
                                     services.dispatches)
             _print_demo(result, args.password, url, await activity.seed())
@@ -145,7 +146,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     password = os.environ.get("OA_ADMIN_PASSWORD") or getpass.getpass("Password for the new administrator: ")
 
     async def work(mongo: Mongo) -> dict[str, Any]:
-        return await create_system_admin(UserService(mongo), args.username, args.display_name, password)
+        return await create_system_admin(UserService(mongo, Directory()), args.username, args.display_name, password)
 
     user = _with_database(settings, work)
     print(f"Created platform administrator {user['username']} ({user['display_name']}).")
