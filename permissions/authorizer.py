@@ -65,6 +65,7 @@ class Authorizer:
         self.enforcer = enforcer
         self.directory = directory
         self._templates: dict[tuple[str, str, str, str], bool] = {}
+        self._per_unit_rules = False  # the templates are the same in every unit unless a row names one
 
     @classmethod
     async def create(cls, mongo: Mongo, directory: Directory) -> Authorizer:
@@ -84,11 +85,17 @@ class Authorizer:
     async def reload_policy(self) -> None:
         """Read the role templates again (after they change) and forget every cached decision."""
         await self.enforcer.load_policy()
+        self.policy_loaded()
+
+    def policy_loaded(self) -> None:
+        """The enforcer's rows changed: forget every cached answer."""
+        self._per_unit_rules = any(rule[1] != EVERYWHERE for rule in self.enforcer.get_policy())
         self._templates.clear()
 
     def role_allows(self, role: str, domain: str, kind: str, action: str) -> bool:
         """Does the template of `role` allow `action` on `kind` in `domain`? Casbin once, then memory."""
-        key = (role, domain, kind, action)
+        # While every template row holds in every unit (the normal case), one answer serves all units.
+        key = (role, domain if self._per_unit_rules else EVERYWHERE, kind, action)
         allowed = self._templates.get(key)
         if allowed is None:
             # A role is a member of itself in Casbin's role manager, so this asks the `p` rows only.

@@ -167,3 +167,19 @@ async def test_pages_are_public_shells_under_a_strict_policy(api: ApiClient) -> 
     script = await api.get("/static/js/mobile.js")
     assert script.status == 200 and "script-src 'self'" in script.headers["Content-Security-Policy"]
     assert (await api.get("/static/../web/app.py")).status in (403, 404)
+
+
+async def test_cached_decisions_follow_policy_changes_including_rows_for_one_unit(services: Services) -> None:
+    """Decisions are cached per role template; a policy change (here a row valid in one unit only)
+    is honoured once the policy is reloaded, in that unit and nowhere else."""
+    org = await small_org(services)
+    authorizer = services.authorizer
+    clerk = services.directory.user(org.users["clerk"]["_id"])  # 科员 and 收发员 in town-a1
+    assert not authorizer.decide(clerk, "flow", "write", "town-a1", inherit=False)  # cached: denied
+    await authorizer.enforcer.add_policy("科员", "town-a1", "flow", "write", "allow")
+    authorizer.policy_loaded()
+    assert authorizer.decide(clerk, "flow", "write", "town-a1", inherit=False)
+    assert not authorizer.decide(clerk, "flow", "write", "town-b1", inherit=False)
+    await authorizer.enforcer.remove_policy("科员", "town-a1", "flow", "write", "allow")
+    authorizer.policy_loaded()
+    assert not authorizer.decide(clerk, "flow", "write", "town-a1", inherit=False)
