@@ -1,34 +1,40 @@
 """Loading the demo hierarchy (oa/demo.py, grown by oa/demo_scale.py when scale > 1) into a database
 and listing its accounts in demo-users.csv.
 
-Every write goes through the importer (validate, then one transaction per import). The normal demo is
-one import, as it always was; a scale-up adds its units in a second import and its people in batches of
-PEOPLE_BATCH, because SecantusDB slows down on very large single transactions. Each import is all or
-nothing and is skipped when it is already stored, so an interrupted load resumes and `--scale 2` on a
-database holding the normal demo tops it up.
+The normal demo is one import through the importer, as it always was; a scale-up's units are a second.
+A scale-up's people (~60,000 at scale 2) are checked by the importer's validation once and then written
+here, PEOPLE_BATCH to a transaction with insert_many, records built by oa/users.py: SecantusDB slows down
+on very large single transactions, and the importer's own write path (tag every record, then untag every
+record) costs about three times as much per person. Every step is all or nothing and is skipped when it
+is already stored, so an interrupted load resumes and `--scale 2` on a database holding the normal demo
+tops it up.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from oa import importer
+from oa.clock import utcnow
 from oa.demo import DEMO_LOGINS, build_demo_hierarchy
 from oa.demo_scale import scale_hierarchy
 from oa.directory import Directory
 from oa.import_parse import ImportInput, parse_mapping
+from oa.import_runs import ImportRuns, not_pending
 from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
 from oa.recipients import RecipientService
+from oa.users import build_posts, new_user_id, user_record
 from storage.mongo import Mongo
 
 DEMO_MARKER_UNIT = "sg-szf"
 DEFAULT_DEMO_PASSWORD = "Demo@2026"
-PEOPLE_BATCH = 4000  # people per transaction in a scale-up
+PEOPLE_BATCH = 4000  # a scale-up's people per transaction
 
 
 @dataclass(frozen=True)
@@ -62,32 +68,27 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
     # (hashing 66,000 passwords one by one would take hours); hashed only when something is written.
     password_hash: list[str] = []
 
-    async def write(units: list[dict[str, Any]], people: list[dict[str, Any]],
-                    stage_progress: importer.Progress | None) -> None:
+    async def shared_hash() -> str:
         if not password_hash:
             password_hash.append(await hash_password(password))
-        given = ImportInput()
-        parse_mapping({"units": units, "people": people}, "demo", given)
-        plan = await importer.validate(mongo, given)
-        await importer.apply(mongo, plan, by="demo", progress=stage_progress, shared_password_hash=password_hash[0])
+        return password_hash[0]
 
+    async def write(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> None:
+        plan = await importer.validate(mongo, _rows(units, people))
+        await importer.apply(mongo, plan, by="demo", progress=progress, shared_password_hash=await shared_hash())
+
+    await ImportRuns(mongo).recover()  # an import cut off earlier is finished or rolled back (as `oa serve` does)
     loaded = False
-    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT}) is None:
-        await write(base["units"], base["people"], progress)
+    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT, **not_pending()}) is None:
+        await write(base["units"], base["people"])
         loaded = True
     extra_units = hierarchy["units"][len(base["units"]):]
+    if extra_units and not await _stored(mongo, "units", "_id", extra_units[0]["id"], extra_units[-1]["id"]):
+        await write(extra_units, [])
+        loaded = True
     extra_people = hierarchy["people"][len(base["people"]):]
-    steps = [(extra_units, [])] + [([], extra_people[start:start + PEOPLE_BATCH])
-                                   for start in range(0, len(extra_people), PEOPLE_BATCH)]
-    done, total = 0, len(extra_units) + len(extra_people)
-    for units, people in steps:
-        if units or people:
-            if not await _stored(mongo, units, people):
-                await write(units, people, None)
-                loaded = True
-            done += len(units) + len(people)
-            if progress:
-                progress("scale-up", done, total)
+    if await _write_people(mongo, extra_people, shared_hash, progress):
+        loaded = True
     directory = await authorise_offices(mongo, hierarchy)
     recipients = RecipientService(mongo, directory)
     for group in DEMO_GROUPS:
@@ -96,19 +97,56 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
     return DemoResult(loaded, len(hierarchy["units"]), len(hierarchy["people"]), csv_path, list(DEMO_LOGINS))
 
 
-async def _stored(mongo: Mongo, units: list[dict[str, Any]], people: list[dict[str, Any]]) -> bool:
-    """True if this import (all or nothing) is stored already, False if not; ValueError if its first row is
-    and its last is not, or the other way round (the database holds the demo at another scale).
+def _rows(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> ImportInput:
+    given = ImportInput()
+    parse_mapping({"units": units, "people": people}, "demo", given)
+    return given
 
-    Two lookups by key, not one `$in` over every row: SecantusDB answers a large `$in` that matches
-    slowly (4,000 matching usernames: ~40 s). Reads only: every write goes through the importer.
+
+async def _write_people(mongo: Mongo, people: list[dict[str, Any]], shared_hash: Callable[[], Awaitable[str]],
+                        progress: importer.Progress | None) -> bool:
+    """Write the scale-up's people not yet stored, PEOPLE_BATCH to a transaction; True if any were written.
+
+    Batches are cut at the same places on every run, and written in order, so the stored ones are a
+    prefix: the first batch whose last person is missing is where an interrupted load left off.
     """
-    keys = [("units", "_id", unit["id"]) for unit in units] + [("users", "username", p["username"]) for p in people]
-    ends = [await mongo[collection].find_one({field: value}, {"_id": 1}) is not None
-            for collection, field, value in (keys[0], keys[-1])]
+    report = progress or (lambda stage, done, total: None)
+    starts = list(range(0, len(people), PEOPLE_BATCH))
+    first_missing = len(starts)
+    for index, start in enumerate(starts):
+        batch = people[start:start + PEOPLE_BATCH]
+        if not await _stored(mongo, "users", "username", batch[0]["username"], batch[-1]["username"]):
+            first_missing = index
+            break
+    if first_missing == len(starts):
+        return False
+    skipped = starts[first_missing]
+    plan = await importer.validate(mongo, _rows([], people[skipped:]))  # every rule the importer checks, once
+    password_hash, now = await shared_hash(), utcnow()
+    units = plan.existing_units  # the stored units the posts name: their names go into the posts
+    records = [user_record(row.data, new_user_id(), build_posts(row.data["posts"], units, now), password_hash, now)
+               for row in plan.people]
+    report("scale-up", skipped, len(people))
+    for start in range(0, len(records), PEOPLE_BATCH):
+        async with mongo.transaction() as session:
+            for chunk in range(start, min(start + PEOPLE_BATCH, len(records)), 500):
+                await mongo["users"].insert_many(records[chunk:chunk + 500], session=session)
+        report("scale-up", skipped + min(start + PEOPLE_BATCH, len(records)), len(people))
+    return True
+
+
+async def _stored(mongo: Mongo, collection: str, field: str, first: str, last: str) -> bool:
+    """True if a load step (all or nothing) is stored already, False if not; ValueError if its first record
+    is and its last is not, or the other way round (the database holds the demo at another scale).
+
+    Two lookups by key, not one `$in` over every record: SecantusDB answers a large `$in` that matches
+    slowly (4,000 matching usernames: ~40 s).
+    """
+    ends = [await mongo[collection].find_one({field: value, **not_pending()}, {"_id": 1}) is not None
+            for value in (first, last)]
     if ends[0] != ends[1]:
-        raise ValueError(f"this database holds only part of the demo's {keys[0][2]} … {keys[-1][2]}: it was "
-                         "loaded at another --scale; use a fresh --data-dir")
+        raise ValueError(f"this database holds only part of the demo's {first} … {last}: it was loaded at "
+                         "another --scale; use a fresh --data-dir")
     return ends[0]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from oa import demo_setup, importer
+from oa import demo_setup
 from oa.demo import CORE_ROLES, DEMO_LOGINS, ROLE_SLUGS, build_demo_hierarchy
 from oa.demo_scale import scale_hierarchy, targets
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
@@ -164,19 +164,16 @@ async def test_load_a_scaled_demo_in_batches(services: Services, tmp_path: Path,
     mongo = services.mongo
     hierarchy = scale_hierarchy(build_demo_hierarchy(), 1.1)
     monkeypatch.setattr(demo_setup, "PEOPLE_BATCH", 1000)
-    real_apply, calls = importer.apply, []
+    extra_people = len(hierarchy["people"]) - 6_558
 
-    async def failing_apply(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        calls.append(1)
-        if len(calls) == 4:  # the base, the new units, one batch of people: then the process "dies"
+    def dies_after_a_batch(stage: str, done: int, total: int) -> None:
+        if stage == "scale-up" and done > 0:  # the base, the new units and one batch of people are stored
             raise RuntimeError("interrupted")
-        return await real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "apply", failing_apply)
     with pytest.raises(RuntimeError, match="interrupted"):
-        await load_demo(mongo, tmp_path, scale=1.1)
-    assert await mongo["users"].count_documents({}) == 6_558 + 1_000  # the base and one batch
-    monkeypatch.setattr(importer, "apply", real_apply)
+        await load_demo(mongo, tmp_path, scale=1.1, progress=dies_after_a_batch)
+    assert await mongo["users"].count_documents({}) == 6_558 + 1_000
+    assert await mongo["units"].count_documents({}) == len(hierarchy["units"])
 
     stages: list[tuple[str, int, int]] = []
     result = await load_demo(mongo, tmp_path, scale=1.1, progress=lambda *stage: stages.append(stage))
@@ -184,8 +181,10 @@ async def test_load_a_scaled_demo_in_batches(services: Services, tmp_path: Path,
     assert await mongo["units"].count_documents({"status": "active"}) == len(hierarchy["units"])
     assert await mongo["users"].count_documents({}) == len(hierarchy["people"])
     assert await mongo["units"].count_documents({"level": "county", "type": "政府"}) == 11
-    assert stages[-1] == ("scale-up", len(hierarchy["units"]) + len(hierarchy["people"]) - 1_324 - 6_558,
-                          len(hierarchy["units"]) + len(hierarchy["people"]) - 1_324 - 6_558)
+    assert await mongo["unit_history"].count_documents({"change": "import"}) == len(hierarchy["units"])
+    # Only what was missing was written: from the second batch on, in batches of 1,000.
+    scale_up = [done for stage, done, total in stages if stage == "scale-up"]
+    assert scale_up == [*range(1_000, extra_people, 1_000), extra_people]
     # The normal demo's accounts are there with their posts; a load hashes the password once for all the
     # accounts it writes (two here: the interrupted load and the one that finished it).
     vice_mayor = await mongo["users"].find_one({"username": "sg-szf.fgld1"})
