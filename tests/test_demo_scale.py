@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ from oa.demo_setup import DEFAULT_DEMO_PASSWORD, load_demo
 from oa.passwords import verify_password
 from oa.unit_fields import LEVEL_RANK, check_fields
 from oa.user_fields import check_person, check_posts
-from web.services import Services
+from storage.indexes import apply_indexes
+from storage.mongo import Mongo
+from web.services import Endpoints
 
 ROLES = {*ROLE_SLUGS, "管理员"}
 
@@ -158,10 +162,21 @@ def test_a_small_scale_adds_towns_to_the_existing_counties(base: dict[str, Any])
     assert new and all(unit["level"] == "town" and unit["parent"].endswith("-xzf") for unit in new)
 
 
-async def test_load_a_scaled_demo_in_batches(services: Services, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+async def mongo(endpoints: Endpoints) -> AsyncIterator[Mongo]:
+    """A fresh database on the shared embedded server as `oa demo` sees it: no service, no change stream
+    following every record written (which would double the cost of the load). Not dropped afterwards (that
+    took 6 s): like the demo database, it dies with the session's server."""
+    connected = await Mongo.connect(endpoints.mongodb_uri, "t_scale_" + uuid.uuid4().hex[:12])
+    await apply_indexes(connected)
+    try:
+        yield connected
+    finally:
+        await connected.close()
+
+
+async def test_load_a_scaled_demo_in_batches(mongo: Mongo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Scale 1.1 (~1,460 units, ~10,000 people) in batches of 1,000; a load that stops half way resumes."""
-    mongo = services.mongo
     hierarchy = scale_hierarchy(build_demo_hierarchy(), 1.1)
     monkeypatch.setattr(demo_setup, "PEOPLE_BATCH", 1000)
     extra_people = len(hierarchy["people"]) - 6_558
