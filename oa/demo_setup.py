@@ -25,7 +25,7 @@ from oa.demo import DEMO_LOGINS, build_demo_hierarchy
 from oa.demo_scale import scale_hierarchy
 from oa.directory import Directory
 from oa.import_parse import ImportInput, parse_mapping
-from oa.import_runs import ImportRuns, not_pending
+from oa.import_runs import ImportRuns, visible
 from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
 from oa.recipients import RecipientService
@@ -77,9 +77,9 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
         plan = await importer.validate(mongo, _rows(units, people))
         await importer.apply(mongo, plan, by="demo", progress=progress, shared_password_hash=await shared_hash())
 
-    await ImportRuns(mongo).recover()  # an import cut off earlier is finished or rolled back (as `oa serve` does)
+    await ImportRuns(mongo).recover()  # an import cut off earlier is rolled back (as `oa serve` does)
     loaded = False
-    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT, **not_pending()}) is None:
+    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT, **await _org_records(mongo)}) is None:
         await write(base["units"], base["people"])
         loaded = True
     extra_units = hierarchy["units"][len(base["units"]):]
@@ -135,6 +135,11 @@ async def _write_people(mongo: Mongo, people: list[dict[str, Any]], shared_hash:
     return True
 
 
+async def _org_records(mongo: Mongo) -> dict[str, Any]:
+    """The condition for records that are part of the org (not of an import still being written)."""
+    return visible(await ImportRuns(mongo).committed_ids())
+
+
 async def _stored(mongo: Mongo, collection: str, field: str, first: str, last: str) -> bool:
     """True if a load step (all or nothing) is stored already, False if not; ValueError if its first record
     is and its last is not, or the other way round (the database holds the demo at another scale).
@@ -142,7 +147,8 @@ async def _stored(mongo: Mongo, collection: str, field: str, first: str, last: s
     Two lookups by key, not one `$in` over every record: SecantusDB answers a large `$in` that matches
     slowly (4,000 matching usernames: ~40 s).
     """
-    ends = [await mongo[collection].find_one({field: value, **not_pending()}, {"_id": 1}) is not None
+    condition = await _org_records(mongo)
+    ends = [await mongo[collection].find_one({field: value, **condition}, {"_id": 1}) is not None
             for value in (first, last)]
     if ends[0] != ends[1]:
         raise ValueError(f"this database holds only part of the demo's {first} … {last}: it was loaded at "
@@ -164,7 +170,9 @@ async def authorise_offices(mongo: Mongo, hierarchy: dict[str, Any]) -> Director
     # This runs before (or apart from) the service: read the units as stored. Units only: the offices and
     # the groups' selectors need no people, and reading 66,000 of them (scale 2) took ~15 s.
     directory = Directory()
-    for unit in await mongo["units"].find(not_pending()).to_list(None):
+    for run_id in await ImportRuns(mongo).committed_ids():
+        directory.commit_run(run_id)
+    for unit in await mongo["units"].find({}).to_list(None):
         directory.put_unit(unit)
     orgs = OrgService(mongo, directory)
     for office_id, organ_id in office_authorisations(hierarchy).items():

@@ -28,13 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oa.import_runs import PENDING, not_pending
+from oa.import_runs import PENDING, ImportRuns, visible
 from oa.pinyin_initials import initials
 from storage.mongo import Mongo
 
 CLERK_ROLES = ("收发员", "办公室主任")
-PERSON_FIELDS = {"username": 1, "display_name": 1, "mobile": 1, "active": 1, "posts": 1, "system_admin": 1,
-                 "version": 1, "deactivated_at": 1, "created_at": 1, "updated_at": 1}
 
 
 def _shared(text: Any) -> Any:
@@ -119,6 +117,10 @@ class Directory:
         self.version = 0
         self.loaded = False
         self._arrived_while_loading: list[dict[str, Any]] | None = None
+        # Imports (oa/import_runs.py): records of a run count once the run is committed; until then
+        # the ones the stream brings wait here, by run.
+        self._committed_runs: set[str] = set()
+        self._staged: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
     # ---- loading and keeping current ---------------------------------------------------
 
@@ -130,17 +132,24 @@ class Directory:
         """
         self._arrived_while_loading = []
         try:
-            units = await mongo["units"].find(not_pending()).to_list(None)
-            people = [Person.of(user) async for user in mongo["users"].find(not_pending(), PERSON_FIELDS)]
+            committed = await ImportRuns(mongo).committed_ids()
+            # Whole records, filtered here: the embedded server answers a projection or a filter on
+            # 65,000 people at a third of the speed of a plain scan.
+            units = await mongo["units"].find({}).to_list(None)
+            people = [user async for user in mongo["users"].find({})]
         except BaseException:
             self._arrived_while_loading = None
             raise
         self._units, self._people, self._holders, self._members, self._children = {}, {}, {}, {}, {}
+        self._committed_runs, self._staged = committed, {}
         for unit in units:
-            self._index_unit(unit)
-        for person in people:
-            self._people[person.id] = person
-            self._index_person(person, +1)
+            if self._counts(unit, "units"):
+                self._index_unit({key: value for key, value in unit.items() if key != PENDING})
+        for user in people:
+            if self._counts(user, "users"):
+                person = Person.of(user)
+                self._people[person.id] = person
+                self._index_person(person, +1)
         self._by_username = None
         self.version += 1
         self.loaded = True
@@ -149,11 +158,18 @@ class Directory:
             self.apply_change(change)
 
     def apply_change(self, change: dict[str, Any]) -> None:
-        """One change-stream event on `units` or `users` (update events carry the looked-up record)."""
+        """One change-stream event on `units`, `users` or `imports` (updates carry the looked-up record)."""
         if self._arrived_while_loading is not None:
             self._arrived_while_loading.append(change)
             return
         collection, operation = change["ns"]["coll"], change["operationType"]
+        if collection == "imports":
+            run = change.get("fullDocument") or {}
+            if run.get("status") in ("committed", "done"):
+                self.commit_run(run["_id"])
+            elif run.get("status") == "failed":
+                self._staged.pop(run["_id"], None)
+            return
         record_id = change.get("documentKey", {}).get("_id")
         if operation == "delete":
             if collection == "units":
@@ -177,11 +193,35 @@ class Directory:
                                             "documentKey": {"_id": record["_id"]}, "fullDocument": record})
         return True
 
+    def _counts(self, record: dict[str, Any], collection: str) -> bool:
+        """Is the record part of the org? One of an import not yet committed is kept for the switch."""
+        run = record.get(PENDING)
+        if run is None or run in self._committed_runs:
+            return True
+        self._staged.setdefault(run, []).append((collection, record))
+        return False
+
+    def commit_run(self, run_id: str) -> None:
+        """An import's switch flipped: every record of it counts from now on."""
+        self._committed_runs.add(run_id)
+        for collection, record in self._staged.pop(run_id, []):
+            if collection == "units":
+                self.put_unit(record)
+            else:
+                self.put_person(record)
+
+    def is_visible(self, record: dict[str, Any]) -> bool:
+        run = record.get(PENDING)
+        return run is None or run in self._committed_runs
+
+    def visible_filter(self) -> dict[str, Any]:
+        """The database query condition for the same records the directory counts."""
+        return visible(self._committed_runs)
+
     def put_unit(self, unit: dict[str, Any]) -> None:
-        if PENDING in unit:  # written by an import that is not current yet
+        if self._defer("units", unit) or not self._counts(unit, "units"):
             return
-        if self._defer("units", unit):
-            return
+        unit = {key: value for key, value in unit.items() if key != PENDING}
         held = self._units.get(unit["_id"])
         if held is not None and int(held.get("version", 0)) > int(unit.get("version", 0)):
             return
@@ -191,9 +231,7 @@ class Directory:
         self.version += 1
 
     def put_person(self, user: dict[str, Any]) -> None:
-        if PENDING in user:
-            return
-        if self._defer("users", user):
+        if self._defer("users", user) or not self._counts(user, "users"):
             return
         held = self._people.get(user["_id"])
         if held is not None and held.version > int(user.get("version", 0)):

@@ -365,8 +365,7 @@ class DocumentService:
         outside = sorted({entry["name"] for entry in issuers if entry.get("external")})
         if not outside:
             return []
-        named, _ = await self.orgs.list({"status": "active", "$or": [
-            {"name": {"$in": outside}}, {"short_name": {"$in": outside}}]}, 0, len(outside) * 2)
+        named, _ = await self.orgs.list(names=outside, limit=len(outside) * 2)
         return named
 
     @staticmethod

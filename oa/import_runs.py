@@ -1,20 +1,22 @@
 """Import runs: the record that makes a large import all or nothing without one huge transaction.
 
 An import writes its units, their history and its people in batches, each record tagged with
-`import_pending: <run id>`. Tagged records are not part of the org: the directory, logins and the
-unit lists ignore them. The run's record is the switch: when every batch is written and counted,
-its status flips from `writing` to `committed` in one write, and only then are the tags removed.
-A run that fails, or whose process dies while writing (its lease runs out), is rolled back by
-deleting its tagged records, so the current data is never touched. While a run is writing, the
-units it hangs new units and people under are leased: admin edits to them are refused.
+`import_pending: <run id>`. A tagged record is part of the org only once its run is committed:
+the directory, logins and the unit lists ask `visible`. The run's record is the switch: when every
+batch is written and counted, its status flips from `writing` to `committed` in one write, and
+every record of the run is current at once (the tags stay: removing 65,000 of them would cost
+twice the import). A run that fails, or whose process dies while writing (its lease runs out), is
+rolled back by deleting its tagged records, so the current data is never touched. While a run is
+writing, the units it hangs new units and people under are leased: admin edits to them are refused.
 
-This module owns the `imports` collection.
+This module owns the `imports` collection; the directory follows it on the change stream.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,9 +35,10 @@ def new_run_id() -> str:
     return "imp-" + secrets.token_hex(6)
 
 
-def not_pending() -> dict[str, Any]:
-    """The query condition for records that belong to the org (not to an import still being written)."""
-    return {PENDING: {"$exists": False}}
+def visible(committed: Iterable[str]) -> dict[str, Any]:
+    """The query condition for records that belong to the org: untagged, or from a committed run."""
+    runs = sorted(committed)
+    return {"$or": [{PENDING: None}, {PENDING: {"$in": runs}}]} if runs else {PENDING: None}
 
 
 class ImportRuns:
@@ -55,16 +58,14 @@ class ImportRuns:
                                    {"$set": {"lease_until": utcnow() + LEASE, "written": written}})
 
     async def commit(self, run_id: str) -> None:
-        """The switch: from here on the run's records are the org's (and are untagged by `finish`)."""
+        """The switch: from here on the run's records are the org's."""
         flipped = await self.runs.update_one({"_id": run_id, "status": "writing"},
                                              {"$set": {"status": "committed", "committed_at": utcnow()}})
         if flipped.matched_count != 1:
             raise Conflict("the import took too long and was rolled back; nothing was imported", code="import_expired")
 
-    async def finish(self, run_id: str) -> None:
-        for name in TAGGED_COLLECTIONS:
-            await self.mongo[name].update_many({PENDING: run_id}, {"$unset": {PENDING: ""}})
-        await self.runs.update_one({"_id": run_id}, {"$set": {"status": "done", "finished_at": utcnow()}})
+    async def committed_ids(self) -> set[str]:
+        return {run["_id"] async for run in self.runs.find({"status": {"$in": ["committed", "done"]}}, {"_id": 1})}
 
     async def roll_back(self, run_id: str, reason: str) -> None:
         for name in TAGGED_COLLECTIONS:
@@ -73,17 +74,12 @@ class ImportRuns:
                                                               "failed_at": utcnow()}})
 
     async def recover(self, now: datetime | None = None) -> int:
-        """At start: finish committed runs that were not untagged; roll back writers whose lease ran out."""
+        """At start: roll back the runs whose writer stopped (its lease ran out) before the switch."""
         now = now or utcnow()
         handled = 0
-        async for run in self.runs.find({"status": {"$in": ["writing", "committed"]}}):
-            if run["status"] == "committed":
-                await self.finish(run["_id"])
-            elif run["lease_until"] <= now:
-                log.warning("rolling back import %s: its writer stopped", run["_id"])
-                await self.roll_back(run["_id"], "the importing process stopped")
-            else:
-                continue
+        async for run in self.runs.find({"status": "writing", "lease_until": {"$lte": now}}, {"_id": 1}):
+            log.warning("rolling back import %s: its writer stopped", run["_id"])
+            await self.roll_back(run["_id"], "the importing process stopped")
             handled += 1
         return handled
 

@@ -226,6 +226,8 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
             if stored != len(records):
                 raise Conflict(f"the import wrote {stored} of its {len(records)} {name}; nothing was imported")
         await runs.commit(run_id)
+        if directory is not None:
+            directory.commit_run(run_id)
     except (DuplicateKeyError, BulkWriteError):
         await runs.roll_back(run_id, "a unit id or username was taken meanwhile")
         # Someone stored the same unit id or username between validation and writing.
@@ -234,7 +236,6 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
     except BaseException as error:
         await runs.roll_back(run_id, str(error) or type(error).__name__)
         raise
-    await runs.finish(run_id)
     if directory is not None:
         for unit in unit_records:
             directory.put_unit(unit)

@@ -16,12 +16,21 @@ from typing import Any
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from oa.import_runs import ImportRuns, not_pending
+from oa.import_runs import ImportRuns
 from oa.unit_fields import EDITABLE, check_fields, check_placement, check_unit_id, normalise
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, UpdateOne
 
 SNAPSHOT_FIELDS = ("name", "short_name", "type", "level", "parent_id", "ancestors", "code", "flags",
                    "vertical_parent_id", "status", "merged_into")
+
+
+def _page(units: list[dict[str, Any]], offset: int, limit: int, by_path: bool) -> tuple[list[dict[str, Any]], int]:
+    """One page of units (copies), in hierarchy order (`by_path`) or sibling order."""
+    def order(unit: dict[str, Any]) -> tuple[Any, ...]:
+        return (unit.get("ancestors", []) if by_path else [], unit.get("sort", 0), unit["_id"])
+
+    units.sort(key=order)
+    return [dict(unit) for unit in units[offset:offset + limit]], len(units)
 
 
 def new_unit_id() -> str:
@@ -97,19 +106,27 @@ class OrgService:
         return [{"_id": unit["_id"], **{key: unit.get(key) for key in wanted if key in unit}}
                 for unit in self.directory.all_units()]
 
-    async def list(self, query: dict[str, Any], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        query = {**query, **not_pending()}
-        cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
-        return await cursor.to_list(), await self.units.count_documents(query)
+    async def list(self, *, level: str | None = None, unit_type: str | None = None, include_dissolved: bool = False,
+                   code: str | None = None, text: str | None = None, names: list[str] | None = None,
+                   offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """Units matching every filter given (`text`: part of the name or short name; `names`: exactly
+        one of these as name or short name), in hierarchy order; from memory."""
+        wanted = set(names or ())
+        found = [unit for unit in self.directory.all_units()
+                 if (include_dissolved or unit.get("status") == "active")
+                 and (level is None or unit.get("level") == level)
+                 and (unit_type is None or unit.get("type") == unit_type)
+                 and (code is None or unit.get("code") == code)
+                 and (not text or text in unit.get("name", "") or text in (unit.get("short_name") or ""))
+                 and (names is None or unit.get("name") in wanted or unit.get("short_name") in wanted)]
+        return _page(found, offset, limit, by_path=True)
 
     async def children(self, unit_id: str, offset: int, limit: int,
                        include_dissolved: bool = False) -> tuple[list[dict[str, Any]], int]:
         await self.get(unit_id)
-        query: dict[str, Any] = {"parent_id": unit_id, **not_pending()}
-        if not include_dissolved:
-            query["status"] = "active"
-        cursor = self.units.find(query).sort([("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
-        return await cursor.to_list(), await self.units.count_documents(query)
+        found = [unit for unit in self.directory.units(self.directory.child_ids(unit_id)).values()
+                 if include_dissolved or unit.get("status") == "active"]
+        return _page(found, offset, limit, by_path=False)
 
     async def ancestors(self, unit_id: str) -> list[dict[str, Any]]:
         """Ancestors root first, fetched in one query from the stored ancestor list."""
@@ -123,29 +140,25 @@ class OrgService:
     async def subtree(self, unit_id: str, level: str | None = None, unit_type: str | None = None,
                       include_dissolved: bool = False, offset: int = 0,
                       limit: int = 100) -> tuple[list[dict[str, Any]], int]:
-        """Every unit below `unit_id` (not itself), optionally of one level/type: one indexed query."""
+        """Every unit below `unit_id` (not itself), optionally of one level/type; from memory."""
         await self.get(unit_id)
-        query: dict[str, Any] = {"ancestors": unit_id, **not_pending()}
-        if level:
-            query["level"] = level
-        if unit_type:
-            query["type"] = unit_type
-        if not include_dissolved:
-            query["status"] = "active"
-        cursor = self.units.find(query).sort([("ancestors", 1), ("sort", 1), ("_id", 1)]).skip(offset).limit(limit)
-        return await cursor.to_list(), await self.units.count_documents(query)
+        found = [unit for unit in self.directory.descendants(unit_id)
+                 if (include_dissolved or unit.get("status") == "active")
+                 and (level is None or unit.get("level") == level)
+                 and (unit_type is None or unit.get("type") == unit_type)]
+        return _page(found, offset, limit, by_path=True)
 
     async def as_of(self, unit_id: str, when: datetime) -> dict[str, Any]:
         """The unit as it was at `when` (name, parent, code…), from its history."""
-        entry = await self.history.find_one({"unit_id": unit_id, "valid_from": {"$lte": when}, **not_pending()},
-                                            sort=[("valid_from", -1), ("_id", -1)])
+        query = {"$and": [{"unit_id": unit_id, "valid_from": {"$lte": when}}, self.directory.visible_filter()]}
+        entry = await self.history.find_one(query, sort=[("valid_from", -1), ("_id", -1)])
         if entry is None:
             raise NotFound(f"unit {unit_id} did not exist at {when.isoformat()}", unit_id=unit_id)
         return {"_id": unit_id, **entry["snapshot"], "as_of": when}
 
     async def history_of(self, unit_id: str) -> list[dict[str, Any]]:
         await self.get(unit_id)
-        query = {"unit_id": unit_id, **not_pending()}
+        query = {"$and": [{"unit_id": unit_id}, self.directory.visible_filter()]}
         return await self.history.find(query).sort([("valid_from", 1), ("_id", 1)]).to_list()
 
     # ---- changes -----------------------------------------------------------------------
@@ -329,9 +342,8 @@ class OrgService:
         pass to its successor)."""
         if not isinstance(code, str) or not code.strip():
             return []
-        holder = await self.units.find_one({"code": code.strip(), "status": "active", "_id": {"$ne": unit_id},
-                                            **not_pending()},
-                                           {"name": 1})
+        holder = next((unit for unit in self.directory.all_units() if unit.get("code") == code.strip()
+                       and unit.get("status") == "active" and unit["_id"] != unit_id), None)
         if holder is None:
             return []
         return [f"code (机关代字) {code.strip()} is {holder['name']}'s: each organ numbers its documents with a code "

@@ -15,7 +15,6 @@ from typing import Any
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from oa.import_runs import not_pending
 from oa.passwords import check_strength, hash_password
 from oa.sessions import DEACTIVATED, PASSWORD_CHANGED, end_user_sessions
 from oa.user_fields import check_person, check_posts, check_username
@@ -88,7 +87,8 @@ class UserService:
 
     async def find_by_username(self, username: str) -> dict[str, Any] | None:
         """The stored record with its password hash (for logging in)."""
-        return await self.users.find_one({"username": username, **not_pending()})
+        user = await self.users.find_one({"username": username})
+        return user if user is not None and self.directory.is_visible(user) else None
 
     async def list(self, unit_id: str | None = None, text: str | None = None, include_inactive: bool = False,
                    offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:

@@ -27,10 +27,9 @@ INDEXES: list[Index] = [
     Index("units", [("code", ASCENDING)]),
     Index("units", [("name", ASCENDING)]),
     Index("unit_history", [("unit_id", ASCENDING), ("valid_from", DESCENDING)]),
-    # People: one identity per username; posts are embedded and searched by unit.
+    # People: one identity per username (logins). Who holds which post, and people search, are
+    # answered from the in-memory directory, so no other index slows every write of a person.
     Index("users", [("username", ASCENDING)], {"unique": True}),
-    Index("users", [("posts.unit_id", ASCENDING), ("username", ASCENDING)]),
-    Index("users", [("mobile", ASCENDING)]),
     # Sessions are looked up by token hash and expire by themselves.
     Index("sessions", [("token_hash", ASCENDING)], {"unique": True}),
     Index("sessions", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
@@ -84,6 +83,13 @@ INDEXES: list[Index] = [
 ]
 
 
+# Indexes earlier versions made that nothing reads any more (each one costs every write).
+OBSOLETE: list[tuple[str, str]] = [("users", "posts.unit_id_1_username_1"), ("users", "mobile_1")]
+
+
 async def apply_indexes(mongo: Mongo) -> None:
     for index in INDEXES:
         await mongo[index.collection].create_index(index.keys, **index.options)
+    for collection, name in OBSOLETE:
+        if name in await mongo[collection].index_information():
+            await mongo[collection].drop_index(name)

@@ -95,7 +95,7 @@ class Services:
         # The stream opens before the directory loads, so nothing written in between is missed.
         directory = Directory()
         events = EventHub(mongo)
-        events.follow(["units", "users"], directory.apply_change, lambda: directory.load(mongo))
+        events.follow(["units", "users", "imports"], directory.apply_change, lambda: directory.load(mongo))
         calendars = CalendarStore(mongo)
         events.follow([CalendarStore.COLLECTION], calendars.forget, calendars.reload)
         await events.start()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any
 
 from oa.clock import CHINA
 from oa.errors import InvalidInput
@@ -56,20 +54,16 @@ class UnitsHandler(APIHandler):
     @authorized("unit", "read")
     async def get(self) -> None:
         offset, limit = self.paging()
-        query: dict[str, Any] = {}
+        chosen: dict[str, str | None] = {}
         for name, allowed in (("level", LEVELS), ("type", UNIT_TYPES)):
             value = self.get_query_argument(name, None)
-            if value:
-                if value not in allowed:
-                    raise InvalidInput(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
-                query[name] = value
-        if not self.bool_argument("include_dissolved"):
-            query["status"] = "active"
-        if code := self.get_query_argument("code", None):
-            query["code"] = code
-        if text := self.search_argument("q"):
-            query["$or"] = [{"name": {"$regex": re.escape(text)}}, {"short_name": {"$regex": re.escape(text)}}]
-        items, total = await self.services.orgs.list(query, offset, limit)
+            if value and value not in allowed:
+                raise InvalidInput(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+            chosen[name] = value or None
+        items, total = await self.services.orgs.list(
+            level=chosen["level"], unit_type=chosen["type"], include_dissolved=self.bool_argument("include_dissolved"),
+            code=self.get_query_argument("code", None) or None, text=self.search_argument("q"),
+            offset=offset, limit=limit)
         self.send_json(page_json([unit_json(unit) for unit in items], total, offset, limit))
 
     @authorized("unit", "write", units=parent_of_new_unit)
