@@ -1,7 +1,7 @@
 """`oa import-units` at scale: the demo hierarchy scaled (2 → ~2,650 units, ~66,000 people) imported
 into an empty embedded database in one all-or-nothing import (tagged batches, one switch).
 
-Prints the time to validate, to write the batches, to switch and untag, and the total, plus the
+Prints the time to validate, to write the batches, to count them and switch, and the total, plus the
 time a fresh service takes to load the directory afterwards.
 
     python bench/import_scale.py [--scale 2]
@@ -53,7 +53,7 @@ def main() -> None:
         print(f"prepare  {stages.get('people', validated) - validated:6.1f} s")
         print(f"write    {stages.get('written', finished) - stages.get('people', validated):6.1f} s "
               "(tagged batches of 1,000)")
-        print(f"switch + untag {finished - stages.get('written', finished):6.1f} s")
+        print(f"count + switch {finished - stages.get('written', finished):6.1f} s")
         print(f"total    {finished - started:6.1f} s")
         directory = Directory()
         began = time.perf_counter()

@@ -1,10 +1,11 @@
 """How long `oa serve --demo` takes from nothing to a healthy service with 1,300+ units, and on restart.
 
-Run by hand:  python bench/startup.py   (results go into BENCHMARKS.md)
+Run by hand:  python bench/startup.py [--data-dir DIR]   (results go into BENCHMARKS.md)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -37,13 +38,13 @@ def units_total(base: str) -> int:
         return int(json.loads(response.read())["total"])
 
 
-def one_start(data_dir: Path) -> tuple[float, int, float]:
+def one_start(data_dir: Path, demo: bool = True) -> tuple[float, int, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OA_DATA_DIR": str(data_dir), "OA_PORT": str(port)}
     started = time.monotonic()
     with open(data_dir.parent / "serve.log", "a") as log:
-        process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--demo"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", *(["--demo"] if demo else [])], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         try:
             while not healthy(base):
@@ -61,6 +62,15 @@ def one_start(data_dir: Path) -> tuple[float, int, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="restart `oa serve` (no --demo) on this existing data directory "
+                        "three times, e.g. one loaded with `oa demo --scale 2`")
+    args = parser.parse_args()
+    if args.data_dir:
+        for label in ("restart", "restart again", "restart a third time"):
+            to_health, total, to_stop = one_start(args.data_dir, demo=False)
+            print(f"{label:<26} healthy after {to_health:5.1f} s   units total {total}   clean stop {to_stop:4.1f} s")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "var"
         for label in ("first start (load demo)", "restart (data kept)", "restart again"):

@@ -94,7 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.demo:
             result = await load_demo(services.mongo, settings.data_dir, args.password, progress=_progress_bar,
                                      scale=args.scale)
-            await services.directory.load(services.mongo)  # the demo was written in bulk, not through it
+            if result.loaded:  # the demo was written in bulk, not through the service's directory
+                await services.directory.load(services.mongo)
             activity = DemoActivity(services.mongo, services.users, services.documents, services.flows,
                                     services.dispatches)
             _print_demo(result, args.password, url, await activity.seed())
