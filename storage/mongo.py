@@ -25,6 +25,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from storage import command_log
+
 __all__ = [
     "ASCENDING",
     "DESCENDING",
@@ -60,7 +62,8 @@ class Mongo:
     @classmethod
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
         client: AsyncMongoClient = AsyncMongoClient(
-            uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, appname="oa"
+            uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, appname="oa",
+            event_listeners=command_log.listeners(),  # none unless a benchmark asks for the command log
         )
         return cls(client, client[db_name])
 
