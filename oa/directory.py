@@ -105,6 +105,16 @@ class Person:
         return user
 
 
+def _counted(record: dict[str, Any], collection: str, committed: set[str],
+             staged: dict[str, list[tuple[str, dict[str, Any]]]]) -> bool:
+    """Is the record part of the org? One of an import not yet committed is kept aside for its switch."""
+    run = record.get(PENDING)
+    if run is None or run in committed:
+        return True
+    staged.setdefault(run, []).append((collection, record))
+    return False
+
+
 class Directory:
     def __init__(self) -> None:
         self._units: dict[str, dict[str, Any]] = {}
@@ -133,23 +143,24 @@ class Directory:
         self._arrived_while_loading = []
         try:
             committed = await ImportRuns(mongo).committed_ids()
+            staged: dict[str, list[tuple[str, dict[str, Any]]]] = {}
             # Whole records, filtered here: the embedded server answers a projection or a filter on
-            # 65,000 people at a third of the speed of a plain scan.
-            units = await mongo["units"].find({}).to_list(None)
-            people = [user async for user in mongo["users"].find({})]
+            # 65,000 people at a third of the speed of a plain scan. Each record is reduced as it
+            # arrives, so the raw records never all sit in memory at once.
+            units = [unit async for unit in mongo["units"].find({})
+                     if _counted(unit, "units", committed, staged)]
+            people = [Person.of(user) async for user in mongo["users"].find({}, batch_size=2000)
+                      if _counted(user, "users", committed, staged)]
         except BaseException:
             self._arrived_while_loading = None
             raise
         self._units, self._people, self._holders, self._members, self._children = {}, {}, {}, {}, {}
-        self._committed_runs, self._staged = committed, {}
+        self._committed_runs, self._staged = committed, staged
         for unit in units:
-            if self._counts(unit, "units"):
-                self._index_unit({key: value for key, value in unit.items() if key != PENDING})
-        for user in people:
-            if self._counts(user, "users"):
-                person = Person.of(user)
-                self._people[person.id] = person
-                self._index_person(person, +1)
+            self._index_unit({key: value for key, value in unit.items() if key != PENDING})
+        for person in people:
+            self._people[person.id] = person
+            self._index_person(person, +1)
         self._by_username = None
         self.version += 1
         self.loaded = True
@@ -194,12 +205,7 @@ class Directory:
         return True
 
     def _counts(self, record: dict[str, Any], collection: str) -> bool:
-        """Is the record part of the org? One of an import not yet committed is kept for the switch."""
-        run = record.get(PENDING)
-        if run is None or run in self._committed_runs:
-            return True
-        self._staged.setdefault(run, []).append((collection, record))
-        return False
+        return _counted(record, collection, self._committed_runs, self._staged)
 
     def commit_run(self, run_id: str) -> None:
         """An import's switch flipped: every record of it counts from now on."""
