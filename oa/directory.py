@@ -22,7 +22,7 @@ this module only reads them.
 from __future__ import annotations
 
 import sys
-from bisect import insort
+from bisect import bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,6 +115,33 @@ def _counted(record: dict[str, Any], collection: str, committed: set[str],
     return False
 
 
+class SearchIndex:
+    """Every person's search key in one string, in username order, so a substring search is a run of
+    `str.find` in C instead of a Python loop over 65,000 people."""
+
+    def __init__(self, people: dict[str, Person]) -> None:
+        self.people = sorted(people.values(), key=lambda person: person.username)
+        self.starts: list[int] = []
+        position = 0
+        for person in self.people:
+            self.starts.append(position)
+            position += len(person.search_key) + 1
+        self.text = "\n".join(person.search_key for person in self.people)
+
+    def matching(self, wanted: str) -> Iterable[Person]:
+        if not wanted:
+            yield from self.people
+            return
+        position = self.text.find(wanted)
+        while position != -1:
+            index = bisect_right(self.starts, position) - 1
+            yield self.people[index]
+            following = index + 1
+            if following >= len(self.starts):
+                return
+            position = self.text.find(wanted, self.starts[following])
+
+
 class Directory:
     def __init__(self) -> None:
         self._units: dict[str, dict[str, Any]] = {}
@@ -122,7 +149,7 @@ class Directory:
         self._holders: dict[tuple[str, str], list[str]] = {}  # (unit, role) → person ids, sorted
         self._members: dict[str, set[str]] = {}  # unit → people with an active post there
         self._children: dict[str | None, set[str]] = {}
-        self._by_username: list[str] | None = None  # people ids by username, rebuilt when dirty
+        self._search: SearchIndex | None = None  # rebuilt on the first search after a change of people
         # Bumped by every change applied: caches derived from the directory key on it.
         self.version = 0
         self.loaded = False
@@ -161,7 +188,7 @@ class Directory:
         for person in people:
             self._people[person.id] = person
             self._index_person(person, +1)
-        self._by_username = None
+        self._search = None
         self.version += 1
         self.loaded = True
         arrived, self._arrived_while_loading = self._arrived_while_loading, None
@@ -247,8 +274,7 @@ class Directory:
             self._index_person(held, -1)
         self._people[person.id] = person
         self._index_person(person, +1)
-        if held is None or held.username != person.username:
-            self._by_username = None
+        self._search = None
         self.version += 1
 
     def _drop_unit(self, unit_id: str) -> None:
@@ -261,7 +287,7 @@ class Directory:
         held = self._people.pop(user_id, None)
         if held is not None:
             self._index_person(held, -1)
-            self._by_username = None
+            self._search = None
             self.version += 1
 
     def _index_unit(self, unit: dict[str, Any]) -> None:
@@ -349,21 +375,18 @@ class Directory:
                       offset: int = 0, limit: int = 50) -> tuple[list[Person], int]:
         """People by username, name or pinyin initials (substring, case-insensitive), by username.
 
-        In memory: at 65,000 people a search is one pass over their keys, with no database trip
-        and no separate count.
+        In memory: at 65,000 people a search is a few `str.find` over one string of every key
+        (SearchIndex), with no database trip and no separate count.
         """
-        if self._by_username is None:
-            self._by_username = sorted(self._people, key=lambda user_id: self._people[user_id].username)
-        wanted = (text or "").strip().lower()
+        if self._search is None:
+            self._search = SearchIndex(self._people)
+        wanted = (text or "").strip().lower().replace("\n", "")
         members = self._members.get(unit_id, set()) if unit_id else None
         found = []
-        for user_id in self._by_username:
-            person = self._people[user_id]
-            if members is not None and user_id not in members:
+        for person in self._search.matching(wanted):
+            if members is not None and person.id not in members:
                 continue
             if not include_inactive and not person.active:
-                continue
-            if wanted and wanted not in person.search_key:
                 continue
             found.append(person)
         return found[offset:offset + limit], len(found)
