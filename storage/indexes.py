@@ -75,6 +75,8 @@ INDEXES: list[Index] = [
     Index("receipts", [("unit_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
     Index("receipts", [("root_dispatch_id", ASCENDING)]),
     Index("receipts", [("document_id", ASCENDING), ("unit_id", ASCENDING)]),
+    # A dispatch asks which of its recipients this sender has already delivered this document to.
+    Index("deliveries", [("document_id", ASCENDING), ("sender_unit_id", ASCENDING)]),
     Index("exchange_audit", [("receipt_id", ASCENDING), ("at", ASCENDING)]),
     Index("recipient_groups", [("unit_id", ASCENDING), ("name", ASCENDING)]),
     # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).

@@ -33,7 +33,7 @@ from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
 from storage.events import publish_many
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session, find_in
 
 DISPATCHABLE_STATUSES = ("numbered", "issued")
 # Receipts that no longer hold the document at the unit: it may be sent there again.
@@ -332,15 +332,16 @@ class DispatchService:
                    for entry in chunk]
 
         async def work(session: Session) -> None:
-            # Whole-dispatch reads by equality and by _id range, not `$in` over the chunk's ids: the
-            # embedded server answers long `$in` lists slowly, and these cost one round trip each.
+            # Indexed equality reads over the whole dispatch, not `$in` over the chunk's ids (the embedded
+            # server answers long `$in` lists slowly) nor an `_id` range (it scans the collection for one).
             present = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch["_id"]}, {"_id": 1},
                                                                        session=session)}
             keys = {delivery_key(record): record for record in records if record["_id"] not in present}
-            prefix = delivery_key({"document_id": dispatch["document_id"], "sender_unit_id": dispatch["sender_unit_id"],
-                                   "unit_id": ""})
-            guarded = {row["_id"] async for row in self.log.deliveries.find(
-                {"_id": {"$gte": prefix, "$lt": prefix + "\uffff"}}, {"_id": 1}, session=session)}
+            sent_before = {"document_id": dispatch["document_id"], "sender_unit_id": dispatch["sender_unit_id"]}
+            guarded = {row["_id"] async for row in self.log.deliveries.find(sent_before, {"_id": 1}, session=session)}
+            if exact[0]:  # rows written before they named their document and sender: ask for them by key
+                guarded |= {row["_id"] for row in await find_in(self.log.deliveries, "_id", list(keys), None,
+                                                                {"_id": 1}, session)}
             fresh = [record for key, record in keys.items() if key not in guarded]
             doubled = [record["unit_id"] for key, record in keys.items() if key in guarded]
             changes: dict[str, Any] = {}
@@ -351,7 +352,8 @@ class DispatchService:
                 await self._link_routes(fresh, session)
                 await self.receipts.insert_many(fresh, session=session)
                 await self.log.deliveries.insert_many(
-                    [{"_id": delivery_key(record), "receipt_id": record["_id"], "at": now} for record in fresh],
+                    [{"_id": delivery_key(record), "receipt_id": record["_id"], "document_id": record["document_id"],
+                      "sender_unit_id": record["sender_unit_id"], "at": now} for record in fresh],
                     session=session)
                 changes.setdefault("$inc", {})["counts.pending"] = len(fresh)
                 await publish_many(self.mongo, session, [
@@ -360,11 +362,13 @@ class DispatchService:
             if changes:
                 await self.dispatches.update_one({"_id": dispatch["_id"]}, changes, session=session)
 
+        exact = [False]
         for attempt in range(5):
             try:
                 await self.mongo.run_transaction(work)
                 return
             except DuplicateKeyError:  # a concurrent dispatch committed the same delivery: read again
+                exact[0] = True
                 if attempt == 4:
                     raise
 
