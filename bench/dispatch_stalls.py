@@ -93,6 +93,10 @@ async def run(dispatches: int, data_dir: Path) -> None:
               f"vs normal ones (n={normal_n})")
         for name, count in stalled.most_common(25):
             print(f"  {count / max(stalled_n, 1):6.0%}  {normal[name] / max(normal_n, 1):6.0%}  {name}")
+        print("the functions seen more often during slow dispatches than during normal ones:")
+        gain = {name: count / max(stalled_n, 1) - normal[name] / max(normal_n, 1) for name, count in stalled.items()}
+        for name in sorted(gain, key=gain.__getitem__, reverse=True)[:20]:
+            print(f"  {stalled[name] / max(stalled_n, 1):6.0%}  {normal[name] / max(normal_n, 1):6.0%}  {name}")
     finally:
         sampler.stopped.set()
         server.stop()
