@@ -159,3 +159,33 @@ async def test_a_logout_on_one_process_closes_the_socket_on_another(services: Se
     assert (code, reason, received) == (SESSION_ENDED_CODE, "session_ended: logout", [])
     assert await other_push.nothing_within(0.3)
     other_push.close()
+
+
+async def test_the_watch_asks_about_a_slice_of_the_sessions_per_round_and_still_finds_a_silent_end(
+        services: Services, org: SmallOrg) -> None:
+    """With many sockets open a round asks about a bounded slice of their sessions (plus those past
+    their known expiry), in turn; a session removed without any event is still found within a sweep."""
+    watch = SessionWatch(services.sessions)
+    watch.slice_size = 2
+    ended: dict[Any, str] = {}
+    sessions = []
+    for name in ("clerk", "aadmin", "badmin", "cityadmin", "twoposts"):
+        login = await services.sessions.login(name, PASSWORD, "test")
+        sessions.append(await services.mongo["sessions"].find_one({"token_hash": token_hash(login.token)}))
+    for session in sessions:
+        watch.add(session, lambda reason, key=session["_id"]: ended.setdefault(key, reason))
+    watch._task.cancel()  # rounds are driven by hand here
+    asked: list[int] = []
+    original = services.sessions.expiries
+
+    async def counting(ids: list[Any]) -> dict[Any, Any]:
+        asked.append(len(ids))
+        return await original(ids)
+
+    services.sessions.expiries = counting  # type: ignore[method-assign]
+    silent = sessions[3]["_id"]
+    await services.mongo["sessions"].delete_one({"_id": silent})  # as the expiry index would, with no event
+    for _ in range(3):  # 5 sessions, 2 a round: a sweep takes 3 rounds
+        await watch.check()
+    assert ended == {silent: "ended"}
+    assert max(asked) <= 2
