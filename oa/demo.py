@@ -301,22 +301,19 @@ class People:
         return person
 
 
-def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[tuple[str, str]]],
-                 rng: random.Random) -> list[dict[str, Any]]:
-    people = People(rng)
-    admin = people.add("admin", {"unit": CITY.root("zfb"), "title": "系统管理员", "roles": ["管理员"]}, "系统管理员")
-    admin["system_admin"] = True
-    people.add("cityadmin", {"unit": CITY.root("zf"), "title": "信息化管理员", "roles": ["管理员"]})
-    for county in counties:
-        people.add(f"{county.root('zf')}.admin", {"unit": county.root("zf"), "title": "信息化管理员",
-                                                    "roles": ["管理员"]})
-    links = second_posts(counties, towns, builder, rng)
+def staff_units(builder: Builder, people: People, links: list[tuple[Slot, Slot, str]],
+                rng: random.Random) -> dict[str, int]:
+    """Staff every unit the builder made; a slot named by a second-post link becomes an extra post of
+    the person in its source slot. Returns unit id -> number of 科员."""
     taken = {target: (source, prefix) for target, source, prefix in links}
     by_slot: dict[Slot, dict[str, Any]] = {}
     pending: list[tuple[Slot, dict[str, Any]]] = []
+    clerks: dict[str, int] = {}
     for unit in builder.units:
         kind, place = builder.kinds[unit["id"]]
         for role, count in staffing(kind, unit["level"], rng):
+            if role == "科员":
+                clerks[unit["id"]] = count
             for n in range(1, count + 1):
                 slot = (unit["id"], role, n)
                 post = {"unit": unit["id"], "title": title(unit, kind, place, role, n), "roles": [role]}
@@ -329,6 +326,19 @@ def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[
         by_slot[source]["posts"].append({**post, "title": prefix + post["title"], "primary": False})
     if len(pending) != len(links):
         raise ValueError("a second-post link names a slot that does not exist")
+    return clerks
+
+
+def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[tuple[str, str]]],
+                 rng: random.Random) -> list[dict[str, Any]]:
+    people = People(rng)
+    admin = people.add("admin", {"unit": CITY.root("zfb"), "title": "系统管理员", "roles": ["管理员"]}, "系统管理员")
+    admin["system_admin"] = True
+    people.add("cityadmin", {"unit": CITY.root("zf"), "title": "信息化管理员", "roles": ["管理员"]})
+    for county in counties:
+        people.add(f"{county.root('zf')}.admin", {"unit": county.root("zf"), "title": "信息化管理员",
+                                                    "roles": ["管理员"]})
+    staff_units(builder, people, second_posts(counties, towns, builder, rng), rng)
     return people.people
 
 

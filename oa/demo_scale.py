@@ -25,7 +25,6 @@ from typing import Any
 from oa.demo import (
     ALL_ENTRIES,
     CITY,
-    ROLE_SLUGS,
     Builder,
     Entry,
     People,
@@ -33,8 +32,7 @@ from oa.demo import (
     Slot,
     choose_optional,
     parse_counties,
-    staffing,
-    title,
+    staff_units,
 )
 from oa.demo_names import words
 
@@ -211,31 +209,10 @@ def staff_new_units(builder: Builder, counties: list[tuple[Place, list[tuple[str
                     people: People, rng: random.Random) -> dict[str, int]:
     """People for the new units, as oa/demo.py build_people staffs a county; returns unit id -> 科员 count."""
     links = [link for county, towns in counties for link in county_links(county, towns)]
-    taken = {target: (source, prefix) for target, source, prefix in links}
     for county, _ in counties:
         people.add(f"{county.root('zf')}.admin", {"unit": county.root("zf"), "title": "信息化管理员",
                                                     "roles": ["管理员"]})
-    by_slot: dict[Slot, dict[str, Any]] = {}
-    pending: list[tuple[Slot, dict[str, Any]]] = []
-    clerks: dict[str, int] = {}
-    for unit in builder.units:
-        kind, place = builder.kinds[unit["id"]]
-        for role, count in staffing(kind, unit["level"], rng):
-            if role == "科员":
-                clerks[unit["id"]] = count
-            for n in range(1, count + 1):
-                slot = (unit["id"], role, n)
-                post = {"unit": unit["id"], "title": title(unit, kind, place, role, n), "roles": [role]}
-                if slot in taken:
-                    pending.append((slot, post))
-                else:
-                    by_slot[slot] = people.add(f"{unit['id']}.{ROLE_SLUGS[role]}{n}", post)
-    for slot, post in pending:
-        source, prefix = taken[slot]
-        by_slot[source]["posts"].append({**post, "title": prefix + post["title"], "primary": False})
-    if len(pending) != len(links):
-        raise ValueError("a second-post link names a slot that does not exist")
-    return clerks
+    return staff_units(builder, people, links, rng)
 
 
 def add_clerks(units: list[dict[str, Any]], kinds: dict[str, str], clerks: dict[str, int], count: int,

@@ -71,6 +71,17 @@ async def services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Se
         await opened.close()
 
 
+@pytest.fixture
+async def replica(services: Services, endpoints: Endpoints) -> AsyncIterator[Services]:
+    """A second service instance on the same database, as a second `oa serve` replica would be
+    (its own directory, caches and change stream)."""
+    other = await Services.open(services.settings, endpoints)
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
 async def start_app(services: Services) -> tuple[tornado.httpserver.HTTPServer, str]:
     port = free_port()
     server = tornado.httpserver.HTTPServer(make_app(services))

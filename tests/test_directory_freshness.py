@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-
-import pytest
+from collections.abc import Callable
 
 from tests.factories import PASSWORD
-from web.services import Endpoints, Services
+from web.services import Services
 
 CATCH_UP_S = 1.0
-
-
-@pytest.fixture
-async def replica(services: Services, endpoints: Endpoints) -> AsyncIterator[Services]:
-    """A second service instance on the same database (its own directory and change stream)."""
-    other = await Services.open(services.settings, endpoints)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 async def within(seconds: float, condition: Callable[[], bool]) -> float:

@@ -8,24 +8,12 @@ instances on one database publishing to the same people at once) and check the n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from storage.events import publish_many
 from storage.mongo import Session
-from web.services import Endpoints, Services
+from web.services import Services
 
 PEOPLE = [f"p-{index}" for index in range(5)]
-
-
-@pytest.fixture
-async def replica(services: Services, endpoints: Endpoints) -> AsyncIterator[Services]:
-    other = await Services.open(services.settings, endpoints)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 async def publish_round(services: Services, label: str, round_number: int) -> None:
