@@ -9,8 +9,9 @@ government's 收发员 dispatches a fresh document to every unit; each recipient
 
 Reported: the client-observed time from the dispatch's HTTP response to the first and the last frame
 of it (and per socket), the RSS of the `oa serve` process (not its database child) with the sockets
-open, and — when web/push.py calls web/push_timing.py (OA_BENCH_PUSH_TIMING) — the server's own
-figure per frame, from the event's `at` (written in its transaction) to the frame being written.
+open, and the server's own figures per frame (web/push_timing.py, OA_BENCH_PUSH_TIMING): from the
+event's `at` (written inside its transaction) and from its transaction's commit (the change stream's
+wallTime) to the frame being written.
 
 5,000 sockets need as many file descriptors in the server and in the clients: this script raises its
 soft RLIMIT_NOFILE (inherited by both) with resource.setrlimit, up to the hard limit, and says so.
@@ -167,6 +168,12 @@ def server_timing(path: Path, since: float) -> None:
         return
     out(f"  server: event written in its transaction → frame written to the socket, per frame (n={len(values)}): "
         f"p50 {percentile(values, 50):.0f} ms   p99 {percentile(values, 99):.0f} ms   max {max(values):.0f} ms")
+    committed = [row["commit_ms"] for row in rows if row["t"] >= since and row.get("commit_ms") is not None]
+    if committed:
+        out(f"  server: its transaction's commit (change stream wallTime) → frame written, per frame "
+            f"(n={len(committed)}; {len(values) - len(committed)} frames were read back by a catch-up): "
+            f"p50 {percentile(committed, 50):.0f} ms   p99 {percentile(committed, 99):.0f} ms   "
+            f"max {max(committed):.0f} ms")
 
 
 async def drive(args: argparse.Namespace, tmp: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.delegations import DelegationService
 from flows.engine import Step
+from flows.task_homes import TaskHomes
 from oa.documents import DocumentService
 from oa.errors import Conflict
 from storage.events import publish_many
@@ -22,8 +23,10 @@ Event = tuple[str, str, dict[str, Any]]
 
 
 class StepWriter:
-    def __init__(self, mongo: Mongo, documents: DocumentService, delegations: DelegationService) -> None:
+    def __init__(self, mongo: Mongo, documents: DocumentService, delegations: DelegationService,
+                 task_homes: TaskHomes | None = None) -> None:
         self.mongo = mongo
+        self.task_homes = task_homes or TaskHomes()
         self.documents = documents
         self.delegations = delegations
         self.instances = mongo["flow_instances"]
@@ -53,6 +56,7 @@ class StepWriter:
                                code="task_not_active", task_status=(current or {}).get("status"))
         if step.new_tasks:
             await self.tasks.insert_many(step.new_tasks, session=session)
+            self.task_homes.remember(step.new_tasks)
         if step.audits:
             await self.audit.insert_many(step.audits, session=session)
         document_update: dict[str, Any] = {}

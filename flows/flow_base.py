@@ -22,6 +22,7 @@ from flows.engine import Actor, Step, TaskMove
 from flows.locks import KeyedLocks
 from flows.reach import FlowReach
 from flows.states import TaskStatus, check_task_move
+from flows.task_homes import TaskHomes
 from oa.clock import utcnow
 from oa.documents import DocumentService
 from oa.errors import NotFound
@@ -48,6 +49,7 @@ class FlowDeps:
     clock: Clock = utcnow
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # published versions never change
+    task_homes: TaskHomes = field(default_factory=TaskHomes)
 
 
 class FlowBase:
@@ -63,7 +65,7 @@ class FlowBase:
         self.directory = deps.orgs.directory
         self.instances = deps.mongo["flow_instances"]
         self.tasks = deps.mongo["tasks"]
-        self.writer = StepWriter(deps.mongo, deps.documents, deps.delegations)
+        self.writer = StepWriter(deps.mongo, deps.documents, deps.delegations, deps.task_homes)
         self.reach = FlowReach(deps.orgs, self._people)
         self._locks = deps.locks
         self._definitions = deps.definitions
@@ -162,7 +164,33 @@ class FlowBase:
         found = await self.tasks.find_one({"_id": task_id}, session=session)
         if found is None:
             raise NotFound(f"task {task_id} not found")
+        self.deps.task_homes.remember([found])
         return found
+
+    async def _instance_id_of(self, task_id: str) -> str:
+        """The task's flow instance, from memory when this process has seen the task."""
+        return self.deps.task_homes.get(task_id) or (await self._task(task_id))["instance_id"]
+
+    async def _task_with_flow(self, task_id: str, session: Session,
+                              ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """The task, its instance and the instance's document, in one round trip."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"_id": task_id}},
+            {"$lookup": {"from": "flow_instances", "localField": "instance_id", "foreignField": "_id",
+                         "as": "flow_instance"}},
+            {"$unwind": "$flow_instance"},
+            {"$lookup": {"from": "documents", "localField": "flow_instance.document_id", "foreignField": "_id",
+                         "as": "flow_document"}},
+        ]
+        rows = await (await self.tasks.aggregate(pipeline, session=session)).to_list(None)
+        if not rows:
+            raise NotFound(f"task {task_id} not found")
+        task = rows[0]
+        instance, documents = task.pop("flow_instance"), task.pop("flow_document")
+        if not documents:
+            raise NotFound(f"document {instance['document_id']} not found")
+        self.deps.task_homes.remember([task])
+        return task, instance, documents[0]
 
     async def _instance(self, instance_id: str, session: Session | None = None) -> dict[str, Any]:
         found = await self.instances.find_one({"_id": instance_id}, session=session)

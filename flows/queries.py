@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.delegations import DelegationService
 from flows.outcomes import label
+from flows.task_homes import TaskHomes
 from oa.directory import Directory
 from oa.errors import InvalidInput, NotFound
 from storage.mongo import Mongo
@@ -17,7 +18,9 @@ DONE_ORDER = [("done_at", -1), ("_id", 1)]
 
 
 class FlowQueries:
-    def __init__(self, mongo: Mongo, delegations: DelegationService, directory: Directory) -> None:
+    def __init__(self, mongo: Mongo, delegations: DelegationService, directory: Directory,
+                 task_homes: TaskHomes | None = None) -> None:
+        self.task_homes = task_homes or TaskHomes()
         self.tasks = mongo["tasks"]
         self.instances = mongo["flow_instances"]
         self.audit = mongo["flow_audit"]
@@ -37,6 +40,7 @@ class FlowQueries:
         counts = {"todo": await self.tasks.count_documents(todo),
                   "done": await self.tasks.count_documents(done),
                   "overdue": await self.tasks.count_documents({**todo, "due_at": {"$lt": now}})}
+        self.task_homes.remember(items)  # the person is likely to act on one of them next
         for item in items:
             if user_id not in item["assignees"]:
                 item["acting_for"] = next(person for person in people if person in item["assignees"])

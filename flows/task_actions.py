@@ -282,23 +282,22 @@ class TaskActions(FlowBase):
 
     async def _act_on_task(self, task_id: str, user: dict[str, Any], channel: str,
                            act: Callable[[Step, dict[str, Any], Session], Awaitable[None]]) -> dict[str, Any]:
-        first_look = await self._task(task_id)
-        on_behalf_of = await self.acting_as(first_look, user)
+        instance_id = await self._instance_id_of(task_id)
 
         async def work(session: Session) -> dict[str, Any]:
-            task = await self._task(task_id, session)
+            task, instance, document = await self._task_with_flow(task_id, session)
+            on_behalf_of = await self.acting_as(task, user)
             if task["status"] != TaskStatus.ACTIVE.value:
                 raise Conflict(f"this task is {task['status']} and can no longer be acted on", code="task_not_active",
                                task_status=task["status"], done_by=task.get("done_by"),
                                outcome=task.get("outcome"))
-            instance = await self._instance(task["instance_id"], session)
             identity = author_of(user, task["unit_id"])
-            step = await self._step(instance, Actor(user, identity, channel, on_behalf_of), session)
+            step = await self._step(instance, Actor(user, identity, channel, on_behalf_of), session, document)
             await act(step, task, session)
             await self.writer.write(step, session)
             return {"task_id": task_id, "instance": step.instance}
 
-        async with self._locks.hold(first_look["instance_id"]):
+        async with self._locks.hold(instance_id):
             result = await self.mongo.run_transaction(work)
         result["instance"] = await self._after(result["instance"])
         return result

@@ -187,7 +187,10 @@ class EventHub:
                     async for change in stream:
                         resume_token = stream.resume_token
                         if change["ns"]["coll"] == "events":
-                            self._deliver(change["fullDocument"])
+                            event = change["fullDocument"]
+                            if "wallTime" in change:  # when its transaction committed (kept in memory only)
+                                event["committed_at"] = change["wallTime"]
+                            self._deliver(event)
                         else:
                             self._changed(change)
             except asyncio.CancelledError:

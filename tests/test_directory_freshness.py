@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from tests.factories import PASSWORD
 from web.services import Services
@@ -98,3 +99,32 @@ async def test_people_are_found_by_pinyin_initials_name_and_username(services: S
         found, total = await services.users.list(text=text)
         assert [user["_id"] for user in found] == [people["clerk"]["_id"]] and total == 1, text
     assert (await services.users.list(text="zzz"))[1] == 0
+
+
+async def test_a_delegation_is_honoured_by_its_own_process_at_once_and_by_another_within_a_second(
+        services: Services, replica: Services) -> None:
+    people = await make_org(services)
+    deputy = await services.users.create({"username": "deputy", "display_name": "王副科长", "password": PASSWORD,
+                                          "posts": [{"unit": "town", "title": "副科长", "roles": ["科员"]}]})
+    now = services.flows.clock()
+    clerk = people["clerk"]
+    # Both processes have their windows loaded (and so could be stale) before the delegation exists.
+    assert await replica.delegations.delegators_of(deputy["_id"], now) == []
+    created = await services.delegations.create(clerk, deputy["_id"], now - timedelta(minutes=1),
+                                                now + timedelta(days=2), "出差")
+    assert await services.delegations.delegators_of(deputy["_id"], now) == [clerk["_id"]]
+    assert await services.delegations.delegates_of([clerk["_id"]], now) == {clerk["_id"]: [deputy["_id"]]}
+    await within_async(CATCH_UP_S, lambda: replica.delegations.delegators_of(deputy["_id"], now),
+                       [clerk["_id"]])
+
+    await services.delegations.revoke(created["_id"], clerk)
+    assert await services.delegations.delegators_of(deputy["_id"], now) == []
+    await within_async(CATCH_UP_S, lambda: replica.delegations.delegates_of([clerk["_id"]], now), {})
+
+
+async def within_async(seconds: float, ask: Callable[[], Awaitable[object]], expected: object) -> None:
+    """Fails unless `await ask()` returned `expected` within `seconds`."""
+    started = time.monotonic()
+    while (answer := await ask()) != expected:
+        assert time.monotonic() - started < seconds, f"still {answer!r} after {seconds} s, expected {expected!r}"
+        await asyncio.sleep(0.01)
