@@ -4,10 +4,16 @@ Publishing a definition stores it as the next version of its key; a running inst
 version it started with. A unit claims a centrally defined flow by recording only its overrides
 (deadlines, which posts) where the definition allows them; a unit without a claim of its own
 uses its nearest ancestor's, so a county can adjust a flow once for all its towns.
+
+Every flow start looks up claims up the unit's ancestry, so all claims are held in memory: read
+at once when first needed, updated at once by this process's own claims, and dropped — to be read
+again when next needed — whenever the change stream reports a change to them from any process
+(within about a second of another process's write).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flows.definitions import BUILTIN_FLOWS
@@ -22,10 +28,40 @@ DEFINITION_FIELDS = ("key", "name", "category", "description", "variables", "nod
 
 
 class FlowCatalog:
+    CLAIMS = "flow_claims"
+
     def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.definitions = mongo["flow_definitions"]
-        self.claims = mongo["flow_claims"]
+        self.claims = mongo[self.CLAIMS]
         self.directory = directory
+        self._held: dict[str, dict[str, Any]] | None = None  # every claim, by "unit:key"
+        self._generation = 0  # bumped by every change learnt of, so a read that raced one is not kept
+
+    def forget(self, change: dict[str, Any] | None = None) -> None:
+        """Claims changed (the change stream says so, or it restarted): read them again when next needed."""
+        self._held = None
+        self._generation += 1
+
+    async def reload(self) -> None:
+        self.forget()
+
+    async def _all_claims(self) -> dict[str, dict[str, Any]]:
+        held = self._held
+        if held is None:
+            generation = self._generation
+            held = {claim["_id"]: claim for claim in await self.claims.find({}).to_list(None)}
+            if generation == self._generation:  # not changed again while the read was under way
+                self._held = held
+        return held
+
+    def _wrote(self, claim_id: str, claim: dict[str, Any], generation: int) -> None:
+        """This process stored a claim: its next read sees it at once."""
+        if self._held is None or generation != self._generation:
+            # Something else changed meanwhile: what is held may predate this write; read afresh.
+            self.forget()
+            return
+        self._held[claim_id] = claim
+        self._generation += 1  # a read begun before this write must not be kept
 
     async def seed_builtins(self) -> None:
         """Publish each built-in flow as version 1 unless some version of it exists already."""
@@ -92,25 +128,34 @@ class FlowCatalog:
         if problems := override_problems(definition, overrides):
             raise InvalidInput("; ".join(problems), code="invalid_claim", problems=problems)
         now = utcnow()
+        claim_id = f"{unit_id}:{key}"
+        generation = self._generation
         await self.claims.update_one(
-            {"_id": f"{unit_id}:{key}"},
+            {"_id": claim_id},
             {"$set": {"unit_id": unit_id, "key": key, "overrides": overrides, "based_on_version":
                       definition["version"], "updated_at": now, "updated_by": by},
              "$setOnInsert": {"schema_version": SCHEMA_VERSION, "created_at": now}},
             upsert=True)
-        return await self.claims.find_one({"_id": f"{unit_id}:{key}"}) or {}
+        stored = await self.claims.find_one({"_id": claim_id})
+        if stored is None:
+            self.forget()
+            return {}
+        self._wrote(claim_id, stored, generation)
+        return copy.deepcopy(stored)
 
     async def claim_of(self, unit_id: str, key: str) -> dict[str, Any] | None:
-        return await self.claims.find_one({"_id": f"{unit_id}:{key}"})
+        claim = (await self._all_claims()).get(f"{unit_id}:{key}")
+        return copy.deepcopy(claim) if claim is not None else None
 
     async def effective(self, key: str, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """(latest definition, the overrides that apply in `unit`, the unit whose claim they come from)."""
         definition = await self.latest(key)
+        claims = await self._all_claims()
         for unit_id in [unit["_id"], *reversed(unit.get("ancestors", []))]:
-            claim = await self.claims.find_one({"_id": f"{unit_id}:{key}"})
+            claim = claims.get(f"{unit_id}:{key}")
             if claim is not None:
                 # A claim made against an older version keeps only what the current one still allows.
-                usable = {node_id: change for node_id, change in claim["overrides"].items()
+                usable = {node_id: copy.deepcopy(change) for node_id, change in claim["overrides"].items()
                           if not override_problems(definition, {node_id: change})}
                 return definition, usable, unit_id
         return definition, {}, None

@@ -16,10 +16,17 @@ and only its own unit may send with a unit's group.
 A document stores its 主送/抄送 as these selectors with the name each prints as (a group prints
 its own name), plus external names that are printed but never delivered; `delivery_selectors`
 turns the stored entries back into what the exchange delivers to.
+
+Resolving a group is on every dispatch's path, so the saved groups (a small collection: the
+platform's and each unit's own) are held in memory: read all at once when first needed, updated
+at once by this process's own saves and deletes, and dropped — to be read again when next needed
+— whenever the change stream reports a change to them from any process (within about a second of
+another process's write).
 """
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -94,9 +101,42 @@ def names_platform_recipients(content: dict[str, Any]) -> bool:
 class RecipientService:
     """Turns selectors into unit ids, and keeps the saved groups."""
 
+    COLLECTION = "recipient_groups"
+
     def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.directory = directory
-        self.groups = mongo["recipient_groups"]
+        self.groups = mongo[self.COLLECTION]
+        self._held: dict[str, dict[str, Any]] | None = None  # every saved group, by id
+        self._generation = 0  # bumped by every change learnt of, so a read that raced one is not kept
+
+    def forget(self, change: dict[str, Any] | None = None) -> None:
+        """The groups changed (the change stream says so, or it restarted): read them again when next needed."""
+        self._held = None
+        self._generation += 1
+
+    async def reload(self) -> None:
+        self.forget()
+
+    async def _all_groups(self) -> dict[str, dict[str, Any]]:
+        held = self._held
+        if held is None:
+            generation = self._generation
+            held = {group["_id"]: group for group in await self.groups.find({}).to_list(None)}
+            if generation == self._generation:  # not changed again while the read was under way
+                self._held = held
+        return held
+
+    def _wrote(self, group_id: str, group: dict[str, Any] | None, generation: int) -> None:
+        """This process saved (or, with None, deleted) a group: its next read sees that at once."""
+        if self._held is None or generation != self._generation:
+            # Something else changed meanwhile: what is held may predate this write; read afresh.
+            self.forget()
+            return
+        if group is None:
+            self._held.pop(group_id, None)
+        else:
+            self._held[group_id] = group
+        self._generation += 1  # a read begun before this write must not be kept
 
     async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients",
                       for_unit: str | None = None) -> list[str]:
@@ -127,12 +167,12 @@ class RecipientService:
         return what
 
     async def usable_group(self, group_id: str, for_unit: str | None, where: str) -> dict[str, Any]:
-        group = await self.groups.find_one({"_id": group_id})
+        group = (await self._all_groups()).get(group_id)
         if group is None or (group.get("unit_id") is not None and group["unit_id"] != for_unit):
             # Another unit's private group is as good as absent: its existence is not disclosed.
             raise InvalidInput(f"{where}: there is no recipient group {group_id} among the platform's groups and "
                                "your unit's own", code="unknown_group", field=where)
-        return group
+        return copy.deepcopy(group)
 
     async def _units_of(self, selector: dict[str, Any], where: str, depth: int,
                         for_unit: str | None = None) -> list[dict[str, Any]]:
@@ -168,15 +208,19 @@ class RecipientService:
     # Saved groups -----------------------------------------------------------------------
 
     async def get_group(self, group_id: str) -> dict[str, Any]:
-        group = await self.groups.find_one({"_id": group_id})
+        group = (await self._all_groups()).get(group_id)
         if group is None:
             raise NotFound(f"recipient group {group_id} does not exist")
-        return group
+        return copy.deepcopy(group)
 
     async def list_groups(self, unit_ids: list[str]) -> list[dict[str, Any]]:
-        """The platform's groups and those of the given units."""
-        query = {"unit_id": {"$in": [None, *unit_ids]}}
-        return await self.groups.find(query).sort([("unit_id", 1), ("name", 1)]).to_list(None)
+        """The platform's groups and those of the given units: the platform's first, then by unit and name."""
+        owners = {None, *unit_ids}
+        chosen = [group for group in (await self._all_groups()).values() if group.get("unit_id") in owners]
+        # As the database sorts them: no unit (null) before any unit id, strings by code point.
+        chosen.sort(key=lambda group: (group.get("unit_id") is not None, group.get("unit_id") or "",
+                                       group.get("name", "")))
+        return copy.deepcopy(chosen)
 
     async def do_save_group(self, data: dict[str, Any], by: str) -> dict[str, Any]:
         name = data.get("name")
@@ -196,10 +240,20 @@ class RecipientService:
         now = utcnow()
         record = {"name": name.strip(), "unit_id": data.get("unit_id"), "selectors": selectors,
                   "updated_by": by, "updated_at": now}
+        generation = self._generation
         await self.groups.update_one({"_id": group_id}, {"$set": record, "$setOnInsert": {
             "schema_version": SCHEMA_VERSION, "created_at": now}}, upsert=True)
-        return await self.get_group(group_id)
+        saved = await self.groups.find_one({"_id": group_id})
+        if saved is None:  # deleted by another process the moment after
+            self.forget()
+            raise NotFound(f"recipient group {group_id} does not exist")
+        self._wrote(group_id, saved, generation)
+        return copy.deepcopy(saved)
 
     async def do_delete_group(self, group_id: str) -> None:
-        await self.get_group(group_id)
-        await self.groups.delete_one({"_id": group_id})
+        generation = self._generation
+        deleted = await self.groups.delete_one({"_id": group_id})
+        if deleted.deleted_count == 0:
+            self.forget()  # whatever is held of it is out of date
+            raise NotFound(f"recipient group {group_id} does not exist")
+        self._wrote(group_id, None, generation)

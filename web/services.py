@@ -98,6 +98,10 @@ class Services:
         events.follow(["units", "users", "imports"], directory.apply_change, lambda: directory.load(mongo))
         calendars = CalendarStore(mongo)
         events.follow([CalendarStore.COLLECTION], calendars.forget, calendars.reload)
+        recipients = RecipientService(mongo, directory)
+        events.follow([RecipientService.COLLECTION], recipients.forget, recipients.reload)
+        catalog = FlowCatalog(mongo, directory)
+        events.follow([FlowCatalog.CLAIMS], catalog.forget, catalog.reload)
         await events.start()
         await directory.load(mongo)
         users = UserService(mongo, directory)
@@ -107,7 +111,6 @@ class Services:
         orgs = OrgService(mongo, directory)
         doc_types = DocTypeService(mongo)
         numbers = NumberService(mongo)
-        recipients = RecipientService(mongo, directory)
         documents = DocumentService(mongo, orgs, doc_types, numbers, recipients)
         migrated = await documents.migrate_free_text_organs()
         if migrated is not None and migrated.documents:
@@ -115,7 +118,6 @@ class Services:
         attachments = AttachmentService(
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
-        catalog = FlowCatalog(mongo, directory)
         await catalog.seed_builtins()
         delegations = DelegationService(mongo, directory)
         urge_interval = timedelta(minutes=settings.urge_interval_minutes)
