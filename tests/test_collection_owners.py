@@ -1,4 +1,5 @@
-"""The org collections are read and written by their owners only; everyone else asks the directory.
+"""The org collections, and the small ones held in memory, are read and written by their owners only;
+everyone else asks the directory or the owner.
 
 Units and people are held in memory by `oa/directory.py` and changed by `oa/orgs.py` and
 `oa/users.py` (and, in bulk, by the importer and the demo loader that writes through it). A module
@@ -17,6 +18,11 @@ OWNERS = {
     "units": {"oa/orgs.py", "oa/directory.py", "oa/importer.py", "oa/demo_setup.py"},
     "users": {"oa/users.py", "oa/directory.py", "oa/importer.py", "oa/demo_setup.py"},
     "unit_history": {"oa/orgs.py"},
+    # Held in memory by their owners and kept current from the change stream.
+    "delegations": {"flows/delegations.py"},
+    "recipient_groups": {"oa/recipients.py"},
+    "flow_claims": {"flows/catalog.py"},
+    "work_calendar": {"flows/calendar.py"},
 }
 # mongo["units"], self.mongo["users"], mongo.db["units"], db["users"] …
 COLLECTION = re.compile(r"""\b(?:mongo|db)\s*\[\s*["']([a-z_]+)["']\s*\]""")

@@ -50,6 +50,14 @@ def event_message(event: dict[str, Any]) -> str:
                        "data": plain(event["data"])}, ensure_ascii=False)
 
 
+def frame_of(event: dict[str, Any]) -> str:
+    """The event's frame text, made once and kept on the event for the person's other sockets."""
+    frame = event.get("frame_text")
+    if frame is None:
+        frame = event["frame_text"] = event_message(event)
+    return frame
+
+
 class PushHandler(tornado.websocket.WebSocketHandler):
     auth: Authenticated | None = None
     via: str | None = None
@@ -146,7 +154,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
                 raise tornado.websocket.WebSocketClosedError()
             self.sent = event["seq"]
             return
-        await self.write_message(event_message(event))
+        await self.write_message(frame_of(event))
         push_timing.record(event)  # a no-op unless a benchmark asks for it
         self.sent = event["seq"]
 

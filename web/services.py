@@ -102,8 +102,11 @@ class Services:
         events.follow([RecipientService.COLLECTION], recipients.forget, recipients.reload)
         catalog = FlowCatalog(mongo, directory)
         events.follow([FlowCatalog.CLAIMS], catalog.forget, catalog.reload)
+        delegations = DelegationService(mongo, directory)
+        events.follow([DelegationService.COLLECTION], delegations.apply_change, delegations.reload)
         await events.start()
         await directory.load(mongo)
+        await delegations.reload()
         users = UserService(mongo, directory)
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,
                                  timedelta(minutes=settings.login_window_minutes))
@@ -119,7 +122,6 @@ class Services:
             mongo, blobs, documents, limit_bytes=settings.max_attachment_mb * 1024 * 1024,
             spool_dir=settings.data_dir / "uploads", url_lifetime=timedelta(minutes=settings.download_url_minutes))
         await catalog.seed_builtins()
-        delegations = DelegationService(mongo, directory)
         urge_interval = timedelta(minutes=settings.urge_interval_minutes)
         exchange_log = ExchangeLog(mongo, directory)
         dispatches = DispatchService(mongo, orgs, documents, recipients, calendars, exchange_log, urge_interval)
@@ -127,7 +129,7 @@ class Services:
                             AutoSteps(documents, blobs, dispatches, exchange_log), urge_interval=urge_interval)
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
         authorizer = await Authorizer.create(mongo, directory)
-        flow_queries = FlowQueries(mongo, delegations, directory)
+        flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
         exchange_queries = ExchangeQueries(mongo)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
