@@ -77,6 +77,13 @@ def run(interval: int, seconds: float) -> None:
     hit = [(end - start) * 1000 for start, end in spans if any(start <= at <= end + 0.02 for at in watch.times)]
     clear = [(end - start) * 1000 for start, end in spans if not any(start <= at <= end + 0.02 for at in watch.times)]
     label = f"checkpoint every {interval} s" if interval else "periodic checkpoints off"
+    middle = statistics.median((end - start) * 1000 for start, end in spans)
+    origin = spans[0][0] if spans else 0.0
+    for start, end in spans:  # each slow transaction, and how far the nearest checkpoint's end was
+        if (end - start) * 1000 > 3 * middle:
+            near = min((at - end for at in watch.times), key=abs, default=None)
+            print(f"  slow: {(end - start) * 1000:7.0f} ms at {start - origin:6.1f} s"
+                  + (f"; nearest checkpoint ended {near:+.1f} s after it" if near is not None else ""))
     print(f"{label}: {len(spans)} transactions of {CHUNK} receipts + {CHUNK} events, {len(watch.times)} checkpoints")
     if clear:
         print(f"  without a checkpoint during them: n={len(clear):<4} median {statistics.median(clear):7.1f} ms   "
@@ -90,9 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=150)
     parser.add_argument("--interval", type=int, default=20, help="checkpoint interval for the first run (s)")
+    parser.add_argument("--only", choices=["interval", "off"], help="run only one of the two")
     args = parser.parse_args()
-    run(args.interval, args.seconds)
-    run(0, args.seconds)
+    if args.only != "off":
+        run(args.interval, args.seconds)
+    if args.only != "interval":
+        run(0, args.seconds)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ class StepWriter:
     def __init__(self, mongo: Mongo, documents: DocumentService, delegations: DelegationService,
                  task_homes: TaskHomes | None = None) -> None:
         self.mongo = mongo
-        self.task_homes = task_homes or TaskHomes()
+        self.task_homes = task_homes if task_homes is not None else TaskHomes()
         self.documents = documents
         self.delegations = delegations
         self.instances = mongo["flow_instances"]

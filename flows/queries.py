@@ -20,7 +20,7 @@ DONE_ORDER = [("done_at", -1), ("_id", 1)]
 class FlowQueries:
     def __init__(self, mongo: Mongo, delegations: DelegationService, directory: Directory,
                  task_homes: TaskHomes | None = None) -> None:
-        self.task_homes = task_homes or TaskHomes()
+        self.task_homes = task_homes if task_homes is not None else TaskHomes()
         self.tasks = mongo["tasks"]
         self.instances = mongo["flow_instances"]
         self.audit = mongo["flow_audit"]
