@@ -182,9 +182,10 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
                 shared_password_hash: str | None = None, directory: Directory | None = None) -> dict[str, Any]:
     """Write a validated plan, all or nothing, in tagged batches made current by one switch.
 
-    Passwords given in the file are hashed first (slow: Argon2); people without one get no hash
-    (they cannot log in until an administrator sets one). `directory` (this process's) takes the
-    new units and people as soon as they are current.
+    Passwords given in the file are hashed first (slow: Argon2); people without one get no hash:
+    they are not activated, and log in once they have set a password with a one-time code from
+    their unit's admin (oa/activation.py) or an admin has set one. `directory` (this process's)
+    takes the new units and people as soon as they are current.
     """
     report = progress or (lambda stage, done, total: None)
     now = utcnow()

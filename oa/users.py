@@ -4,6 +4,10 @@ A post is unit + title + roles. Ending a post or deactivating a person keeps the
 (with dates) so documents and audit trails that named them stay readable. Reads come from the
 in-memory directory (logins excepted: the password hash stays in the database), which every
 change here updates as soon as it commits.
+
+A person without a password hash (imported without one) is not activated: their activation code
+(oa/activation.py, held here as `activation`) is stored and consumed through this module, and
+setting a password by any route drops a pending code.
 """
 
 from __future__ import annotations
@@ -12,15 +16,27 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from oa.activation import Activation, ActivationThrottle
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.passwords import check_strength, hash_password
 from oa.sessions import DEACTIVATED, PASSWORD_CHANGED, end_user_sessions
 from oa.user_fields import check_person, check_posts, check_username
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
+from storage.mongo import (
+    SCHEMA_VERSION,
+    DuplicateKeyError,
+    Mongo,
+    Session,
+    UpdateOne,
+    find_in,
+    find_one_and_update_after,
+)
 
 EDITABLE = ("display_name", "mobile", "password", "posts", "active")
+# Not-activated people among more ids than this are found by one pass over the collection, not `$in` slices.
+SCAN_ABOVE = 2000
+ACTIVATION_BATCH = 1000
 
 
 def new_user_id() -> str:
@@ -78,6 +94,7 @@ class UserService:
         self.mongo = mongo
         self.directory = directory
         self.users = mongo["users"]
+        self.activation = Activation(self, ActivationThrottle(mongo))
 
     async def get(self, user_id: str) -> dict[str, Any]:
         user = self.directory.user(user_id)
@@ -89,6 +106,59 @@ class UserService:
         """The stored record with its password hash (for logging in)."""
         user = await self.users.find_one({"username": username})
         return user if user is not None and self.directory.is_visible(user) else None
+
+    async def needs_activation(self, username: str) -> bool:
+        """Is this an active person who has never had a password (imported without one)?"""
+        user = await self.find_by_username(username)
+        return user is not None and bool(user.get("active")) and not user.get("password_hash")
+
+    async def not_activated(self, user_ids: list[str]) -> dict[str, datetime | None]:
+        """Those of these people who have no password yet, each with the expiry of their current
+        activation code (None if none was issued)."""
+        query, projection = {"password_hash": None}, {"_id": 1, "activation.expires_at": 1}
+        if len(user_ids) > SCAN_ABOVE:
+            wanted = set(user_ids)
+            rows = [row async for row in self.users.find(query, projection) if row["_id"] in wanted]
+        else:
+            rows = await find_in(self.users, "_id", list(user_ids), query, projection)
+        return {row["_id"]: (row.get("activation") or {}).get("expires_at") for row in rows}
+
+    async def store_activation_codes(self, entries: dict[str, dict[str, Any]]) -> set[str]:
+        """Give each person their new activation code (`code_hash`, `expires_at`, `issued_at`,
+        `issued_by`), replacing any earlier one, if they are active and still have no password.
+        Returns the ids it was stored for."""
+        stored: set[str] = set()
+        items = list(entries.items())
+        for start in range(0, len(items), ACTIVATION_BATCH):
+            batch = items[start:start + ACTIVATION_BATCH]
+            result = await self.users.bulk_write(
+                [UpdateOne({"_id": user_id, "password_hash": None, "active": True}, {"$set": {"activation": entry}})
+                 for user_id, entry in batch], ordered=False)
+            if result.matched_count == len(batch):
+                stored.update(user_id for user_id, _ in batch)
+                continue
+            # Someone was activated or deactivated meanwhile: keep only the codes that were stored.
+            rows = await find_in(self.users, "_id", [user_id for user_id, _ in batch], {"password_hash": None},
+                                 {"activation.code_hash": 1})
+            stored.update(row["_id"] for row in rows
+                          if (row.get("activation") or {}).get("code_hash") == entries[row["_id"]]["code_hash"])
+        return stored
+
+    async def complete_activation(self, user_id: str, entry: dict[str, Any], password_hash: str,
+                                  now: datetime) -> dict[str, Any] | None:
+        """Compare-and-set: the first password, only if the person is active, still has none and `entry`
+        is their current, unexpired activation code, which is consumed. The updated record, or None."""
+        updated = await find_one_and_update_after(
+            self.users,
+            {"_id": user_id, "active": True, "password_hash": None, "activation.code_hash": entry["code_hash"],
+             "activation.expires_at": {"$gt": now}},
+            {"$set": {"password_hash": password_hash, "activation": None, "updated_at": now,
+                      "activated": {"at": now, "code_hash": entry["code_hash"], "code_issued_at": entry["issued_at"],
+                                    "code_issued_by": entry["issued_by"]}},
+             "$inc": {"version": 1}})
+        if updated is not None:
+            self.directory.put_person(updated)
+        return updated
 
     async def list(self, unit_id: str | None = None, text: str | None = None, include_inactive: bool = False,
                    offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
@@ -152,6 +222,7 @@ class UserService:
             update["mobile"] = changes["mobile"] or None
         if "password" in changes:
             update["password_hash"] = await hash_password(changes["password"])
+            update["activation"] = None
         if "posts" in changes:
             update["posts"] = await self._merge_posts(user, changes["posts"], now)
         if "active" in changes and changes["active"] != user["active"]:

@@ -1,7 +1,15 @@
-"""Login, logout and "who am I": the session cookie for browsers, the same token as Bearer for phones."""
+"""Login, logout and "who am I": the session cookie for browsers, the same token as Bearer for phones;
+first activation of an account that has no password yet.
+
+A wrong username, a wrong password and a deactivated account are one 401. An active account with no
+password (imported without one) is 403 `activation_required`, which does say that the username
+exists and is not activated: see oa/activation.py for why that is told and how probing is bounded.
+"""
 
 from __future__ import annotations
 
+from oa.activation import REQUIRED_MESSAGE, ActivationRequired
+from oa.errors import Unauthenticated
 from web.authz import authenticated, public
 from web.base import CSRF_COOKIE, SESSION_COOKIE, APIHandler
 from web.serialize import user_json
@@ -11,6 +19,9 @@ from web.validation import optional, required
 COOKIE_DAYS = 30
 
 LOGIN_SHAPE = {"username": required(str), "password": required(str), "channel": optional(str)}
+ACTIVATE_SHAPE = {"username": required(str), "code": required(str), "password": required(str)}
+# Kept on the stored record for the activation itself; never part of a person's view of themselves.
+ACTIVATION_FIELDS = ("activation", "activated")
 
 
 class LoginHandler(APIHandler):
@@ -18,16 +29,35 @@ class LoginHandler(APIHandler):
     async def post(self) -> None:
         body = self.body(LOGIN_SHAPE)
         channel = "mobile" if body.get("channel") == "mobile" else "web"
-        result = await self.services.sessions.login(body["username"].strip().lower(), body["password"],
-                                                    self.client_address, channel)
+        username = body["username"].strip().lower()
+        try:
+            result = await self.services.sessions.login(username, body["password"], self.client_address, channel)
+        except Unauthenticated:
+            if await self.services.users.needs_activation(username):
+                raise ActivationRequired(REQUIRED_MESSAGE) from None
+            raise
         secure = self.services.settings.cookie_secure
         self.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=secure,
                         expires_days=COOKIE_DAYS, path="/")
         # Readable by the page's script so it can echo it in X-CSRF-Token; useless to another site.
         self.set_cookie(CSRF_COOKIE, result.csrf_token, samesite="Lax", secure=secure,
                         expires_days=COOKIE_DAYS, path="/")
+        user = {key: value for key, value in result.user.items() if key not in ACTIVATION_FIELDS}
         self.send_json({"token": result.token, "csrf_token": result.csrf_token, "expires_in": result.expires_in,
-                        "user": user_json(result.user)})
+                        "user": user_json(user)})
+
+
+class ActivateHandler(APIHandler):
+    """POST /api/activate {username, code, password}: set the first password with an activation code."""
+
+    @public
+    async def post(self) -> None:
+        body = self.body(ACTIVATE_SHAPE)
+        username = body["username"].strip().lower()
+        await self.services.users.activation.activate(username, body["code"], body["password"], self.client_address)
+        # Attempts that met "not activated yet" at the login do not count against the first real login.
+        await self.services.sessions.throttle.succeeded(username, self.client_address)
+        self.send_json({"status": "activated", "username": username})
 
 
 class LogoutHandler(APIHandler):

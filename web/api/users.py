@@ -1,7 +1,20 @@
-"""People and posts: /api/users and /api/users/{id}."""
+"""People and posts: /api/users and /api/users/{id}; activation codes for people with no password yet.
+
+People the caller may edit are shown with `activated` (false: no password yet) and, if a code is
+pending, `activation_expires_at`. Codes are issued by whoever may edit the person (the admin of
+every unit they hold a post in, or of an ancestor): one at a time as JSON, or for a unit (with
+`?subtree=1` its whole subtree) as a CSV download.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from oa.activation import codes_csv
+from oa.clock import CHINA, iso, utcnow
+from oa.directory import Person
 from oa.users import active_posts
 from web.authz import authorized
 from web.base import APIHandler
@@ -24,16 +37,52 @@ async def units_of_new_person(handler: APIHandler) -> list[str | None]:
     return _post_units(handler.body(CREATE_SHAPE)["posts"]) or [None]
 
 
+def person_units(current: list[str], system_admin: bool, wanted: list[str | None] | None = None) -> list[str | None]:
+    """The units whose admin may change a person holding posts in `current` (and to hold posts in `wanted`)."""
+    units: list[str | None] = sorted(set(current) | set(wanted or []))
+    if system_admin or not units:
+        # A platform-wide admin is changed only by another platform-wide admin, never by a unit's admin.
+        units.append(None)
+    return units
+
+
 async def units_of_person(handler: APIHandler, user_id: str) -> list[str | None]:
     """An admin changes a person only if they administer every unit the person holds or will hold a post in."""
     user = await handler.services.users.get(user_id)
     current = [post["unit_id"] for post in active_posts(user)]
-    wanted = _post_units(handler.body(UPDATE_SHAPE).get("posts"))
-    units: list[str | None] = sorted(set(current + wanted))
-    if user.get("system_admin") or not units:
-        # A platform-wide admin is changed only by another platform-wide admin, never by a unit's admin.
-        units.append(None)
-    return units
+    return person_units(current, bool(user.get("system_admin")), _post_units(handler.body(UPDATE_SHAPE).get("posts")))
+
+
+async def units_held(handler: APIHandler, user_id: str) -> list[str | None]:
+    """The same rule as editing the person, for a request that changes no posts."""
+    user = await handler.services.users.get(user_id)
+    return person_units([post["unit_id"] for post in active_posts(user)], bool(user.get("system_admin")))
+
+
+async def the_unit(handler: APIHandler, unit_id: str) -> list[str | None]:
+    await handler.services.orgs.get(unit_id)  # 404 for a unit that does not exist
+    return [unit_id]
+
+
+def may_edit(handler: APIHandler, person: Person) -> bool:
+    caller = handler.require_user()
+    units = person_units([post.unit_id for post in person.held()], person.system_admin)
+    return all(handler.services.authorizer.decide(caller, "user", "write", unit_id) for unit_id in units)
+
+
+async def with_activation(handler: APIHandler, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`activated` (and a pending code's expiry) on the views of people the caller may edit."""
+    directory = handler.services.directory
+    editable = {view["id"] for view in views
+                if (person := directory.person(view["id"])) is not None and may_edit(handler, person)}
+    pending = await handler.services.users.not_activated(sorted(editable)) if editable else {}
+    for view in views:
+        if view["id"] in editable:
+            view["activated"] = view["id"] not in pending
+            expires_at: datetime | None = pending.get(view["id"])
+            if expires_at is not None:
+                view["activation_expires_at"] = iso(expires_at)
+    return views
 
 
 class UsersHandler(APIHandler):
@@ -47,7 +96,8 @@ class UsersHandler(APIHandler):
             offset=offset, limit=limit,
         )
         shown = await self.services.access.people_view(self.require_user(), items)
-        self.send_json(page_json([user_json(user) for user in shown], total, offset, limit))
+        views = await with_activation(self, [user_json(user) for user in shown])
+        self.send_json(page_json(views, total, offset, limit))
 
     @authorized("user", "write", units=units_of_new_person)
     async def post(self) -> None:
@@ -60,10 +110,39 @@ class UserHandler(APIHandler):
     @authorized("user", "read")
     async def get(self, user_id: str) -> None:
         person = await self.services.users.get(user_id)
-        self.send_json(user_json((await self.services.access.people_view(self.require_user(), [person]))[0]))
+        view = user_json((await self.services.access.people_view(self.require_user(), [person]))[0])
+        self.send_json((await with_activation(self, [view]))[0])
 
     @authorized("user", "write", units=units_of_person)
     async def patch(self, user_id: str) -> None:
         body = dict(self.body(UPDATE_SHAPE))
         version = body.pop("version")
         self.send_json(user_json(await self.services.users.update(user_id, body, version)))
+
+
+class ActivationCodeHandler(APIHandler):
+    """POST /api/users/{id}/activation-code: a fresh one-time code for a person with no password yet."""
+
+    @authorized("user", "write", units=units_held)
+    async def post(self, user_id: str) -> None:
+        issued = await self.services.users.activation.issue(user_id, self.require_user()["_id"])
+        self.send_json(issued.as_json(), status=201)
+
+
+class UnitActivationCodesHandler(APIHandler):
+    """POST /api/units/{id}/activation-codes?subtree=1: codes for every person of the unit (or its subtree)
+    with no password yet whom the caller may edit, as a CSV download (UTF-8 with BOM)."""
+
+    @authorized("user", "write", units=the_unit)
+    async def post(self, unit_id: str) -> None:
+        subtree = self.bool_argument("subtree")
+        directory = self.services.directory
+        unit_ids = [unit_id, *(unit["_id"] for unit in directory.descendants(unit_id))] if subtree else [unit_id]
+        issued = await self.services.users.activation.issue_for_units(
+            unit_ids, lambda person: may_edit(self, person), self.require_user()["_id"])
+        unit = directory.unit(unit_id) or {"name": unit_id}
+        name = f"激活码_{unit['name']}{'及下级单位' if subtree else ''}_{utcnow().astimezone(CHINA):%Y%m%d}.csv"
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
+        self.set_header("X-Activation-Codes", str(len(issued)))
+        self.finish(codes_csv(issued))

@@ -1,11 +1,13 @@
 // The admins' pages: the org tree (search among all units, create, move, dissolve), the people of a
 // unit with their posts and roles, flow definitions (view, claim with this unit's deadlines), and
 // a unit's exchange statistics. Often run by a county admin on behalf of a town with no IT staff.
+// People imported without a password show as 未激活: the admin gives them a one-time activation code,
+// one at a time or as a CSV of the whole unit (or subtree), to use at 首次登录激活 on the login page.
 // An admin changes what lies in their own subtrees (the units under their 管理员 posts); everything
 // else they may look at, read only.
 
-import { ApiError, api, get, post } from "./api.js";
-import { errorText, h, loginForm, toast } from "./ui.js";
+import { ApiError, api, csrfToken, get, post } from "./api.js";
+import { errorText, h, loginForm, toast, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "管理员"];
@@ -146,14 +148,58 @@ function checkedRoles(box) {
   return [...box.querySelectorAll("input:checked")].map((input) => input.value);
 }
 
-function personRow(unit, person, editable) {
+function notActivated(person) {
+  return person.active && person.activated === false;
+}
+
+// A fresh code for one person, shown once in `box` to be passed on.
+async function issueCode(person, box) {
+  const issued = await run(() => post(`/api/users/${person.id}/activation-code`), "已生成激活码");
+  if (!issued) return;
+  box.replaceChildren(h("div", { class: "note" },
+    h("p", {}, `${issued.display_name}（${issued.username}）的激活码：`, h("span", { class: "activation-code" }, issued.code)),
+    h("p", { class: "muted" }, `有效期至 ${when(issued.expires_at)}，只能使用一次。请当面或通过可靠渠道告知本人：`
+      + "在登录页点“首次登录激活”，输入用户名和激活码并设置密码。再次生成会使此激活码失效。")));
+}
+
+// Codes for every not-activated person of the unit (or its subtree) the admin may edit, as a CSV file.
+async function exportCodes(unit, subtree) {
+  try {
+    const response = await fetch(`/api/units/${unit.id}/activation-codes${subtree ? "?subtree=1" : ""}`, {
+      method: "POST", headers: { "X-CSRF-Token": csrfToken(), "X-OA-Channel": "web" }, credentials: "same-origin" });
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch { /* not JSON */ }
+      throw new ApiError(response.status, body);
+    }
+    const count = Number(response.headers.get("X-Activation-Codes") || 0);
+    if (!count) { toast("没有需要激活的人员", "warn"); return; }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = decodeURIComponent(disposition.split("UTF-8''")[1] || "激活码.csv");
+    const link = h("a", { href: URL.createObjectURL(await response.blob()), download: name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    toast(`已导出 ${count} 个激活码`, "ok");
+  } catch (failure) {
+    toast(errorText(failure), "error");
+  }
+}
+
+function personRow(unit, person, editable, codeBox) {
   const post = person.posts.find((item) => item.unit_id === unit.id && item.active !== false);
   if (!post) return null;
   const who = h("td", {}, h("a", { href: `#/people/${person.id}` }, person.display_name),
-    person.active ? null : h("span", { class: "tag" }, "已停用"), h("div", { class: "muted" }, person.username));
+    person.active ? null : h("span", { class: "tag" }, "已停用"), notActivated(person) ? h("span", { class: "tag" }, "未激活") : null,
+    h("div", { class: "muted" }, person.username));
   const where = h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null);
   if (!editable || (person.system_admin && state.me.administers !== null)) {
     return h("tr", { "data-user": person.username }, who, where, h("td", {}, post.roles.join("、") || "—"), h("td", {}));
+  }
+  if (notActivated(person)) {  // the code is handed out beside the name, where 未激活 is shown
+    who.append(h("button", { class: "link", type: "button", "aria-label": `为${person.display_name}生成激活码`,
+      onclick: () => issueCode(person, codeBox) }, "生成激活码"));
   }
   const boxes = roleBoxes(`roles-${person.id}`, post.roles);
   const save = async () => {
@@ -168,16 +214,30 @@ function personRow(unit, person, editable) {
       h("a", { href: `#/people/${person.id}`, "aria-label": `编辑${person.display_name}` }, "编辑"))));
 }
 
+function activationSection(unit, people, codeBox) {
+  const waiting = people.filter((person) => notActivated(person)
+    && person.posts.some((item) => item.unit_id === unit.id && item.active !== false)).length;
+  const subtree = h("input", { type: "checkbox", id: "codes-subtree" });
+  return h("div", { id: "activation" }, h("h2", {}, "首次登录激活码"),
+    h("p", { class: "muted" }, `本单位未激活人员 ${waiting} 人（导入时没有设置密码，还不能登录）。导出会为您可管理的每个未激活人员`
+      + "生成新的激活码（7 天内有效，只能用一次），之前发出的激活码随即失效。"),
+    codeBox,
+    h("div", { class: "export" }, h("label", { class: "sound", for: "codes-subtree" }, subtree, "包括下级单位"),
+      h("button", { class: "secondary", onclick: () => exportCodes(unit, subtree.checked) }, "导出激活码")));
+}
+
 function peopleSection(unit, people, editable) {
   const username = h("input", { id: "person-username", autocomplete: "off" });
   const name = h("input", { id: "person-name" });
   const title = h("input", { id: "person-title", placeholder: "如：收发员" });
   const password = h("input", { id: "person-password", type: "password", autocomplete: "new-password" });
   const boxes = roleBoxes("new-roles", []);
+  const codeBox = h("div", { id: "activation-code", "aria-live": "polite" });
   const table = h("table", { id: "people" }, h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "岗位"), h("th", {}, "角色"),
-    h("th", {}, ""))), h("tbody", {}, people.map((person) => personRow(unit, person, editable))));
+    h("th", {}, ""))), h("tbody", {}, people.map((person) => personRow(unit, person, editable, codeBox))));
   if (!editable) return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`), table);
   return h("section", { class: "card" }, h("h2", {}, `人员与岗位（${people.length}）`), table,
+    activationSection(unit, people, codeBox),
     h("form", { onsubmit: async (event) => {
       event.preventDefault();
       const created = await run(() => post("/api/users", { username: username.value.trim(), display_name: name.value.trim(),
@@ -209,7 +269,7 @@ async function showPerson(userId) {
   };
   const head = h("section", { class: "card" },
     h("p", { class: "muted" }, units.map((unit, index) => [index ? "；" : "", h("a", { href: `#/units/${unit.id}` }, unit.name)])),
-    h("h2", {}, person.display_name, person.active ? "" : "（已停用）"),
+    h("h2", {}, person.display_name, person.active ? "" : "（已停用）", notActivated(person) ? "（未激活）" : ""),
     h("p", { class: "muted" }, `用户名 ${person.username}${person.mobile ? ` · 手机 ${person.mobile}` : ""}`),
     editable ? null : h("p", { class: "note readonly", id: "readonly" }, platformOnly
       ? "只读：平台管理员只能由平台管理员修改。" : `只读：此人有岗位不在您的管理范围内。您的管理范围是${scopeText()}。`),
@@ -267,7 +327,14 @@ async function showPerson(userId) {
       h("div", { class: "buttons" }, deactivate)]
     : [h("p", {}, "此账号已停用。"), h("div", { class: "buttons" }, h("button", { class: "secondary",
       onclick: () => patch({ active: true }, "已重新启用") }, "重新启用"))]);
-  render(person.display_name, head, details, reset, status);
+  const codeBox = h("div", { id: "activation-code", "aria-live": "polite" });
+  const activation = notActivated(person) ? h("section", { class: "card" }, h("h2", {}, "首次登录激活"),
+    h("p", {}, "未激活：此人导入时没有设置密码，还不能登录。生成激活码交给本人，或在上方直接重置密码。"),
+    person.activation_expires_at ? h("p", { class: "muted" },
+      `已生成过激活码，有效期至 ${when(person.activation_expires_at)}；再次生成会使其失效。`) : null,
+    codeBox, h("div", { class: "buttons" }, h("button", { class: "secondary", onclick: () => issueCode(person, codeBox) },
+      "生成激活码"))) : null;
+  render(person.display_name, head, details, reset, activation, status);
 }
 
 // Flow definitions ---------------------------------------------------------------------------------

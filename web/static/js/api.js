@@ -10,7 +10,7 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|; )oa_csrf=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
