@@ -5,9 +5,11 @@ change it describes committed. Each user's events carry a gapless, increasing `s
 per-user counter bumped in the same transaction. `EventHub` runs the process's one change stream
 — the only way changes cross server processes — and hands each inserted event to this process's
 subscribers for that user; a subscriber that sees a gap reads the missing events back with
-`events_after`, so a dropped stream loses nothing. The same stream carries the changes of the
-collections that in-memory read models follow (`follow`): the org directory stays current without
-a second stream.
+`events_after`, so a dropped stream loses nothing. Events committed by this process are handed to
+its own subscribers right after their transaction commits (`Mongo.after_commit`), without waiting
+for the stream, which then skips them; the other processes get them from the stream. The same
+stream carries the changes of the collections that in-memory read models follow (`follow`): the
+org directory stays current without a second stream.
 """
 
 from __future__ import annotations
@@ -42,9 +44,19 @@ async def publish(mongo: Mongo, session: Session, user_id: str, kind: str, data:
     counter = await mongo["event_seqs"].find_one_and_update(
         {"_id": user_id}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=session)
     seq = int(counter["seq"])
-    await mongo["events"].insert_one({"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
-                                      "seq": seq, "type": kind, "at": _now(), "data": data}, session=session)
+    record = {"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
+              "seq": seq, "type": kind, "at": _now(), "data": data}
+    await mongo["events"].insert_one(record, session=session)
+    _hand_over_on_commit(mongo, session, [record])
     return seq
+
+
+def _hand_over_on_commit(mongo: Mongo, session: Session, records: list[dict[str, Any]]) -> None:
+    """This process's own sockets get the events as soon as their transaction commits; the change
+    stream brings the same events to the other processes (and here, where they are skipped)."""
+    if mongo.local_events is not None:
+        deliver = mongo.local_events
+        mongo.after_commit(session, lambda: deliver(records))
 
 
 async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> None:
@@ -90,6 +102,7 @@ async def publish_many(mongo: Mongo, session: Session, events: list[tuple[str, s
         records.append({"_id": f"{user_id}:{seq}", "schema_version": SCHEMA_VERSION, "user_id": user_id,
                         "seq": seq, "type": kind, "at": now, "data": data})
     await mongo["events"].insert_many(records, ordered=True, session=session)
+    _hand_over_on_commit(mongo, session, records)
 
 
 async def _move_stale_counters(mongo: Mongo, session: Session, wanted: dict[str, int], base: dict[str, int],
@@ -124,6 +137,8 @@ class EventHub:
 
     def __init__(self, mongo: Mongo) -> None:
         self.mongo = mongo
+        mongo.local_events = self._deliver_committed
+        self._delivered: dict[str, int] = {}  # per person, the last seq handed to subscribers
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -220,10 +235,22 @@ class EventHub:
             except PyMongoError:
                 log.warning("a follower could not reload; it will on the next reset", exc_info=True)
 
+    def _deliver_committed(self, records: list[dict[str, Any]]) -> None:
+        """Events this process has just committed: handed over now, not when the stream brings them."""
+        committed = datetime.now(UTC)
+        for record in records:
+            self._deliver({**record, "committed_at": committed})
+
     def _deliver(self, event: dict[str, Any]) -> None:
+        user_id, seq = event["user_id"], event["seq"]
         known = self.mongo.known_event_seqs
-        if event["seq"] > known.get(event["user_id"], 0):
-            known[event["user_id"]] = event["seq"]
+        if seq > known.get(user_id, 0):
+            known[user_id] = seq
+        if seq <= self._delivered.get(user_id, 0):
+            # Handed over already (this process committed it), or older than one that was: a socket
+            # that missed it reads it back from the database when it sees the gap.
+            return
+        self._delivered[user_id] = seq
         for callback in list(self._subscribers.get(event["user_id"], ())):
             try:
                 callback(event)

@@ -9,6 +9,7 @@ are re-exported below.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ __all__ = [
 
 Session = AsyncClientSession
 T = TypeVar("T")
+log = logging.getLogger("oa.storage")
 Collection = AsyncCollection
 
 # Every stored record carries the version of the shape it was written in, so later
@@ -58,6 +60,9 @@ class Mongo:
         self.db = db
         # Per person, the last event seq this process has seen committed (kept by storage/events.py).
         self.known_event_seqs: dict[str, int] = {}
+        # Where events committed by this process go at once (storage/events.py's hub sets it).
+        self.local_events: Callable[[list[dict[str, Any]]], None] | None = None
+        self._after_commit: dict[int, list[Callable[[], None]]] = {}
 
     @classmethod
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
@@ -79,8 +84,33 @@ class Mongo:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncClientSession]:
         """A session with an open transaction: committed on normal exit, aborted on error."""
-        async with self.client.start_session() as session, await session.start_transaction():
-            yield session
+        async with self.client.start_session() as session:
+            self._after_commit[id(session)] = []
+            try:
+                async with await session.start_transaction():
+                    yield session
+                callbacks = self._after_commit.get(id(session), [])
+            finally:
+                self._after_commit.pop(id(session), None)
+            self._run_after_commit(callbacks)
+
+    def after_commit(self, session: AsyncClientSession, callback: Callable[[], None]) -> None:
+        """Call `callback` once the transaction `session` belongs to has committed.
+
+        Not if it aborts, and only the last attempt's callbacks when it is retried. Outside
+        `run_transaction` / `transaction` nothing is called, so a callback may make things happen
+        sooner but must never be needed for correctness.
+        """
+        pending = self._after_commit.get(id(session))
+        if pending is not None:
+            pending.append(callback)
+
+    def _run_after_commit(self, callbacks: list[Callable[[], None]]) -> None:
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # the transaction has committed; a follower's bug must not undo the reply
+                log.exception("an after-commit callback failed")
 
     async def run_transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         """Run `work(session)` in a transaction, retried from the start on write conflicts.
@@ -89,7 +119,19 @@ class Mongo:
         record first) until its time limit, so `work` must do nothing but database writes.
         """
         async with self.client.start_session() as session:
-            return await session.with_transaction(work)
+            key = id(session)
+
+            async def attempt(attempt_session: AsyncClientSession) -> T:
+                self._after_commit[key] = []  # a retried attempt starts with none
+                return await work(attempt_session)
+
+            try:
+                result = await session.with_transaction(attempt)
+                callbacks = self._after_commit.get(key, [])
+            finally:
+                self._after_commit.pop(key, None)
+            self._run_after_commit(callbacks)
+            return result
 
     async def compare_and_set(
         self, collection: str, doc_id: Any, version: int, changes: Mapping[str, Any],
