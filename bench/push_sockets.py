@@ -161,7 +161,8 @@ def server_timing(path: Path, since: float) -> None:
         out("  no server-side record: web/push.py does not call web/push_timing.record(event) yet "
             "(OA_BENCH_PUSH_TIMING was set)")
         return
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [row for row in lines if "ms" in row]
     values = [row["ms"] for row in rows if row["t"] >= since]
     if not values:
         out("  the server recorded no frame written after the dispatch began")
@@ -174,6 +175,17 @@ def server_timing(path: Path, since: float) -> None:
             f"(n={len(committed)}; {len(values) - len(committed)} frames were read back by a catch-up): "
             f"p50 {percentile(committed, 50):.0f} ms   p99 {percentile(committed, 99):.0f} ms   "
             f"max {max(committed):.0f} ms")
+        by_commit: dict[float, list[float]] = {}
+        for row in rows:
+            if row["t"] >= since and row.get("committed") is not None:
+                by_commit.setdefault(row["committed"], []).append(row["t"])
+        for at in sorted(by_commit):
+            frames = sorted(by_commit[at])
+            out(f"    commit at +{at - since:6.3f} s: {len(frames):5} frames, the last "
+                f"{(frames[-1] - at) * 1000:6.0f} ms after it (median {(frames[len(frames) // 2] - at) * 1000:.0f} ms)")
+    pauses = [row for row in lines if "gc_ms" in row and row["t"] >= since]
+    out(f"  full garbage collections in the server since the dispatch began: {len(pauses)}"
+        + (f", longest {max(row['gc_ms'] for row in pauses):.0f} ms" if pauses else ""))
 
 
 async def drive(args: argparse.Namespace, tmp: Path) -> None:

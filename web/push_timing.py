@@ -1,22 +1,28 @@
 """An opt-in record of how long each pushed event took from its transaction to its /ws frame, for the benchmarks.
 
 With `OA_BENCH_PUSH_TIMING=/some/path` set, `record(event)` — called by web/push.py right after a
-frame is written to a socket — appends one JSON line per frame:
+frame is handed to its socket (written to the kernel, or queued in Tornado's buffer when the
+kernel's is full) — appends one JSON line per frame:
 
     {"t": when the frame was written (Unix time, s), "ms": written − event["at"],
-     "commit_ms": written − the commit, "type": "exchange.received", "user": "p-…", "seq": 12}
+     "commit_ms": written − the commit, "committed": the commit (Unix time, s), "type": "exchange.received",
+     "user": "p-…", "seq": 12}
 
 `event["at"]` is set when the event is written inside the transaction of the change it describes
 (storage/events.py, millisecond precision), so `ms` runs from inside that transaction to the frame
-being handed to the socket. `event["committed_at"]` is the change stream's `wallTime` of the
-event's insert, which is the time its transaction committed (millisecond precision), so
-`commit_ms` runs from the commit to the frame; it is absent (null) for events read back from the
-database by a catch-up. bench/push_sockets.py reads the file. Unset (the default), `record`
-returns at once.
+being handed to the socket. `event["committed_at"]` is when its transaction committed: the moment
+the commit returned, for events this process committed (storage/events.py hands them over then),
+or the change stream's `wallTime` of the insert for events from other processes (millisecond
+precision); so `commit_ms` runs from the commit to the frame. It is null for events read back
+from the database by a catch-up. It also writes a line per collection of the oldest
+garbage-collector generation ({"t", "gc_ms", "collected"}), since such a collection pauses the
+whole process. bench/push_sockets.py reads the file. Unset (the default), `record` returns at
+once and nothing else is hooked.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -47,4 +53,27 @@ def record(event: dict[str, Any]) -> None:
         committed = committed.replace(tzinfo=UTC)
     commit_ms = round((now - committed.timestamp()) * 1000, 3) if isinstance(committed, datetime) else None
     _out.write(json.dumps({"t": now, "ms": round((now - at.timestamp()) * 1000, 3), "commit_ms": commit_ms,
+                           "committed": committed.timestamp() if isinstance(committed, datetime) else None,
                            "type": event.get("type"), "user": event.get("user_id"), "seq": event.get("seq")}) + "\n")
+
+
+_gc_started: float | None = None
+
+
+def _time_collections(phase: str, info: dict[str, Any]) -> None:
+    """Each collection of the oldest generation, as {"t", "gc_ms", "collected"}: a pause of the whole loop."""
+    global _gc_started, _out
+    if info.get("generation") != 2:
+        return
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    elif _gc_started is not None:
+        if _out is None:
+            _out = open(_path, "a", encoding="utf-8", buffering=1)  # type: ignore[arg-type]  # noqa: SIM115
+        _out.write(json.dumps({"t": time.time(), "gc_ms": round((time.perf_counter() - _gc_started) * 1000, 3),
+                               "collected": info.get("collected")}) + "\n")
+        _gc_started = None
+
+
+if _path is not None:
+    gc.callbacks.append(_time_collections)
