@@ -25,7 +25,7 @@ from oa.demo import DEMO_LOGINS, build_demo_hierarchy
 from oa.demo_scale import scale_hierarchy
 from oa.directory import Directory
 from oa.import_parse import ImportInput, parse_mapping
-from oa.import_runs import ImportRuns, visible
+from oa.import_runs import PENDING, ImportRuns
 from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
 from oa.recipients import RecipientService
@@ -79,7 +79,7 @@ async def load_demo(mongo: Mongo, data_dir: Path, password: str = DEFAULT_DEMO_P
 
     await ImportRuns(mongo).recover()  # an import cut off earlier is rolled back (as `oa serve` does)
     loaded = False
-    if await mongo["units"].find_one({"_id": DEMO_MARKER_UNIT, **await _org_records(mongo)}) is None:
+    if not await _is_org_record(mongo, "units", "_id", DEMO_MARKER_UNIT, await ImportRuns(mongo).committed_ids()):
         await write(base["units"], base["people"])
         loaded = True
     extra_units = hierarchy["units"][len(base["units"]):]
@@ -135,9 +135,12 @@ async def _write_people(mongo: Mongo, people: list[dict[str, Any]], shared_hash:
     return True
 
 
-async def _org_records(mongo: Mongo) -> dict[str, Any]:
-    """The condition for records that are part of the org (not of an import still being written)."""
-    return visible(await ImportRuns(mongo).committed_ids())
+async def _is_org_record(mongo: Mongo, collection: str, field: str, value: str, committed: set[str]) -> bool:
+    """Whether the record with this key is part of the org. Asked by the indexed key alone, the
+    import tag checked here: with the visibility `$or` beside it the embedded server scanned the
+    whole collection (66,200 people: seconds per lookup)."""
+    found = await mongo[collection].find_one({field: value}, {"_id": 1, PENDING: 1})
+    return found is not None and (found.get(PENDING) is None or found[PENDING] in committed)
 
 
 async def _stored(mongo: Mongo, collection: str, field: str, first: str, last: str) -> bool:
@@ -147,9 +150,8 @@ async def _stored(mongo: Mongo, collection: str, field: str, first: str, last: s
     Two lookups by key, not one `$in` over every record: SecantusDB answers a large `$in` that matches
     slowly (4,000 matching usernames: ~40 s).
     """
-    condition = await _org_records(mongo)
-    ends = [await mongo[collection].find_one({field: value, **condition}, {"_id": 1}) is not None
-            for value in (first, last)]
+    committed = await ImportRuns(mongo).committed_ids()
+    ends = [await _is_org_record(mongo, collection, field, value, committed) for value in (first, last)]
     if ends[0] != ends[1]:
         raise ValueError(f"this database holds only part of the demo's {first} … {last}: it was loaded at "
                          "another --scale; use a fresh --data-dir")
