@@ -185,7 +185,8 @@ def server_timing(path: Path, since: float) -> None:
                 f"{(frames[-1] - at) * 1000:6.0f} ms after it (median {(frames[len(frames) // 2] - at) * 1000:.0f} ms)")
     pauses = [row for row in lines if "gc_ms" in row and row["t"] >= since]
     out(f"  full garbage collections in the server since the dispatch began: {len(pauses)}"
-        + (f", longest {max(row['gc_ms'] for row in pauses):.0f} ms" if pauses else ""))
+        + (f", longest {max(row['gc_ms'] for row in pauses):.0f} ms, over "
+           f"{max(row.get('tracked') or 0 for row in pauses):,} tracked objects" if pauses else ""))
 
 
 async def drive(args: argparse.Namespace, tmp: Path) -> None:

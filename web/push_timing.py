@@ -61,7 +61,8 @@ _gc_started: float | None = None
 
 
 def _time_collections(phase: str, info: dict[str, Any]) -> None:
-    """Each collection of the oldest generation, as {"t", "gc_ms", "collected"}: a pause of the whole loop."""
+    """Each collection of the oldest generation, as {"t", "gc_ms", "collected", "tracked" (objects the
+    collector still tracks)}: a pause of the whole process."""
     global _gc_started, _out
     if info.get("generation") != 2:
         return
@@ -71,7 +72,7 @@ def _time_collections(phase: str, info: dict[str, Any]) -> None:
         if _out is None:
             _out = open(_path, "a", encoding="utf-8", buffering=1)  # type: ignore[arg-type]  # noqa: SIM115
         _out.write(json.dumps({"t": time.time(), "gc_ms": round((time.perf_counter() - _gc_started) * 1000, 3),
-                               "collected": info.get("collected")}) + "\n")
+                               "collected": info.get("collected"), "tracked": len(gc.get_objects())}) + "\n")
         _gc_started = None
 
 
