@@ -21,6 +21,7 @@ from flows.spec import check_definition, literal_references, override_problems
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound
+from storage.held_collection import HeldCollection
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
 SYSTEM = "system"
@@ -34,34 +35,9 @@ class FlowCatalog:
         self.definitions = mongo["flow_definitions"]
         self.claims = mongo[self.CLAIMS]
         self.directory = directory
-        self._held: dict[str, dict[str, Any]] | None = None  # every claim, by "unit:key"
-        self._generation = 0  # bumped by every change learnt of, so a read that raced one is not kept
-
-    def forget(self, change: dict[str, Any] | None = None) -> None:
-        """Claims changed (the change stream says so, or it restarted): read them again when next needed."""
-        self._held = None
-        self._generation += 1
-
-    async def reload(self) -> None:
-        self.forget()
-
-    async def _all_claims(self) -> dict[str, dict[str, Any]]:
-        held = self._held
-        if held is None:
-            generation = self._generation
-            held = {claim["_id"]: claim for claim in await self.claims.find({}).to_list(None)}
-            if generation == self._generation:  # not changed again while the read was under way
-                self._held = held
-        return held
-
-    def _wrote(self, claim_id: str, claim: dict[str, Any], generation: int) -> None:
-        """This process stored a claim: its next read sees it at once."""
-        if self._held is None or generation != self._generation:
-            # Something else changed meanwhile: what is held may predate this write; read afresh.
-            self.forget()
-            return
-        self._held[claim_id] = claim
-        self._generation += 1  # a read begun before this write must not be kept
+        self.held_claims = HeldCollection(self.claims)  # every claim, by "unit:key"
+        self.forget = self.held_claims.forget  # on the change stream: see web/services.py
+        self.reload = self.held_claims.reload
 
     async def seed_builtins(self) -> None:
         """Publish each built-in flow as version 1 unless some version of it exists already."""
@@ -129,7 +105,7 @@ class FlowCatalog:
             raise InvalidInput("; ".join(problems), code="invalid_claim", problems=problems)
         now = utcnow()
         claim_id = f"{unit_id}:{key}"
-        generation = self._generation
+        generation = self.held_claims.generation
         await self.claims.update_one(
             {"_id": claim_id},
             {"$set": {"unit_id": unit_id, "key": key, "overrides": overrides, "based_on_version":
@@ -140,17 +116,17 @@ class FlowCatalog:
         if stored is None:
             self.forget()
             return {}
-        self._wrote(claim_id, stored, generation)
+        self.held_claims.wrote(claim_id, stored, generation)
         return copy.deepcopy(stored)
 
     async def claim_of(self, unit_id: str, key: str) -> dict[str, Any] | None:
-        claim = (await self._all_claims()).get(f"{unit_id}:{key}")
+        claim = (await self.held_claims.all()).get(f"{unit_id}:{key}")
         return copy.deepcopy(claim) if claim is not None else None
 
     async def effective(self, key: str, unit: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """(latest definition, the overrides that apply in `unit`, the unit whose claim they come from)."""
         definition = await self.latest(key)
-        claims = await self._all_claims()
+        claims = await self.held_claims.all()
         for unit_id in [unit["_id"], *reversed(unit.get("ancestors", []))]:
             claim = claims.get(f"{unit_id}:{key}")
             if claim is not None:

@@ -34,6 +34,7 @@ from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound
 from oa.unit_fields import LEVEL_NAMES, LEVELS, UNIT_TYPES
+from storage.held_collection import HeldCollection
 from storage.mongo import SCHEMA_VERSION, Mongo
 
 SELECTOR_KEYS = {"unit": {"unit"}, "subtree": {"subtree", "include_self", "level", "type"},
@@ -106,37 +107,9 @@ class RecipientService:
     def __init__(self, mongo: Mongo, directory: Directory) -> None:
         self.directory = directory
         self.groups = mongo[self.COLLECTION]
-        self._held: dict[str, dict[str, Any]] | None = None  # every saved group, by id
-        self._generation = 0  # bumped by every change learnt of, so a read that raced one is not kept
-
-    def forget(self, change: dict[str, Any] | None = None) -> None:
-        """The groups changed (the change stream says so, or it restarted): read them again when next needed."""
-        self._held = None
-        self._generation += 1
-
-    async def reload(self) -> None:
-        self.forget()
-
-    async def _all_groups(self) -> dict[str, dict[str, Any]]:
-        held = self._held
-        if held is None:
-            generation = self._generation
-            held = {group["_id"]: group for group in await self.groups.find({}).to_list(None)}
-            if generation == self._generation:  # not changed again while the read was under way
-                self._held = held
-        return held
-
-    def _wrote(self, group_id: str, group: dict[str, Any] | None, generation: int) -> None:
-        """This process saved (or, with None, deleted) a group: its next read sees that at once."""
-        if self._held is None or generation != self._generation:
-            # Something else changed meanwhile: what is held may predate this write; read afresh.
-            self.forget()
-            return
-        if group is None:
-            self._held.pop(group_id, None)
-        else:
-            self._held[group_id] = group
-        self._generation += 1  # a read begun before this write must not be kept
+        self.held_groups = HeldCollection(self.groups)  # every saved group, by id
+        self.forget = self.held_groups.forget  # on the change stream: see web/services.py
+        self.reload = self.held_groups.reload
 
     async def resolve(self, selectors: list[dict[str, Any]], name: str = "recipients",
                       for_unit: str | None = None) -> list[str]:
@@ -167,7 +140,7 @@ class RecipientService:
         return what
 
     async def usable_group(self, group_id: str, for_unit: str | None, where: str) -> dict[str, Any]:
-        group = (await self._all_groups()).get(group_id)
+        group = (await self.held_groups.all()).get(group_id)
         if group is None or (group.get("unit_id") is not None and group["unit_id"] != for_unit):
             # Another unit's private group is as good as absent: its existence is not disclosed.
             raise InvalidInput(f"{where}: there is no recipient group {group_id} among the platform's groups and "
@@ -208,7 +181,7 @@ class RecipientService:
     # Saved groups -----------------------------------------------------------------------
 
     async def get_group(self, group_id: str) -> dict[str, Any]:
-        group = (await self._all_groups()).get(group_id)
+        group = (await self.held_groups.all()).get(group_id)
         if group is None:
             raise NotFound(f"recipient group {group_id} does not exist")
         return copy.deepcopy(group)
@@ -216,7 +189,7 @@ class RecipientService:
     async def list_groups(self, unit_ids: list[str]) -> list[dict[str, Any]]:
         """The platform's groups and those of the given units: the platform's first, then by unit and name."""
         owners = {None, *unit_ids}
-        chosen = [group for group in (await self._all_groups()).values() if group.get("unit_id") in owners]
+        chosen = [group for group in (await self.held_groups.all()).values() if group.get("unit_id") in owners]
         # As the database sorts them: no unit (null) before any unit id, strings by code point.
         chosen.sort(key=lambda group: (group.get("unit_id") is not None, group.get("unit_id") or "",
                                        group.get("name", "")))
@@ -240,20 +213,20 @@ class RecipientService:
         now = utcnow()
         record = {"name": name.strip(), "unit_id": data.get("unit_id"), "selectors": selectors,
                   "updated_by": by, "updated_at": now}
-        generation = self._generation
+        generation = self.held_groups.generation
         await self.groups.update_one({"_id": group_id}, {"$set": record, "$setOnInsert": {
             "schema_version": SCHEMA_VERSION, "created_at": now}}, upsert=True)
         saved = await self.groups.find_one({"_id": group_id})
         if saved is None:  # deleted by another process the moment after
             self.forget()
             raise NotFound(f"recipient group {group_id} does not exist")
-        self._wrote(group_id, saved, generation)
+        self.held_groups.wrote(group_id, saved, generation)
         return copy.deepcopy(saved)
 
     async def do_delete_group(self, group_id: str) -> None:
-        generation = self._generation
+        generation = self.held_groups.generation
         deleted = await self.groups.delete_one({"_id": group_id})
         if deleted.deleted_count == 0:
             self.forget()  # whatever is held of it is out of date
             raise NotFound(f"recipient group {group_id} does not exist")
-        self._wrote(group_id, None, generation)
+        self.held_groups.wrote(group_id, None, generation)

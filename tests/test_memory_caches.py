@@ -17,6 +17,7 @@ import pytest
 from flows.catalog import FlowCatalog
 from oa.errors import InvalidInput, NotFound
 from oa.recipients import RecipientService
+from storage.held_collection import HeldCollection
 from web.services import Services
 
 CATCH_UP_S = 1.0
@@ -32,6 +33,14 @@ async def within(seconds: float, condition: Callable[[], Awaitable[bool]]) -> fl
         assert time.monotonic() - started < seconds, f"not true within {seconds} s"
         await asyncio.sleep(0.01)
     return time.monotonic() - started
+
+
+async def heard(held: HeldCollection, generation: int) -> None:
+    """Wait until `held` has learnt of a change made after it was at `generation`."""
+    async def moved() -> bool:
+        return held.generation > generation
+
+    await within(CATCH_UP_S, moved)
 
 
 class CountedReads:
@@ -127,8 +136,11 @@ async def _gone(recipients: RecipientService, group_id: str) -> bool:
 async def test_groups_are_read_from_the_database_once_and_again_only_after_a_change(
         services: Services, replica: Services) -> None:
     await make_units(services)
+    seen = replica.recipients.held_groups.generation
     await services.recipients.do_save_group(TOWNS, by="admin")
-    counted = replica.recipients.groups = CountedReads(replica.recipients.groups)
+    await heard(replica.recipients.held_groups, seen)  # its stream's news of the save must not come mid-count
+    counted = CountedReads(replica.recipients.groups)
+    replica.recipients.groups = replica.recipients.held_groups.collection = counted
     replica.recipients.forget()
     for _ in range(20):
         await replica.recipients.get_group("grp-towns")
@@ -162,7 +174,7 @@ async def test_a_read_that_raced_a_change_is_not_kept(services: Services) -> Non
     await make_units(services)
     # Followed by no stream, so only its own writes and the forget below tell it of changes.
     recipients = RecipientService(services.mongo, services.directory)
-    counted = recipients.groups = CountedReads(recipients.groups)
+    counted = recipients.groups = recipients.held_groups.collection = CountedReads(recipients.groups)
     counted.gate = asyncio.Event()
     # A read of all groups is under way (answered before the save) when this process saves one.
     reading = asyncio.create_task(recipients.list_groups(["county"]))
@@ -222,8 +234,10 @@ async def test_claims_are_read_from_the_database_once_and_again_only_after_a_cha
         services: Services, replica: Services) -> None:
     await make_units(services)
     town = await services.orgs.get("town")
+    seen = replica.catalog.held_claims.generation
     await services.catalog.claim("county", "fawen", REVIEW_IN_2_HOURS, "admin")
-    counted = replica.catalog.claims = CountedReads(replica.catalog.claims)
+    await heard(replica.catalog.held_claims, seen)  # its stream's news of the claim must not come mid-count
+    counted = replica.catalog.claims = replica.catalog.held_claims.collection = CountedReads(replica.catalog.claims)
     replica.catalog.forget()
     for _ in range(20):
         await replica.catalog.effective("fawen", town)
@@ -243,7 +257,7 @@ async def test_a_claim_is_held_as_written_without_waiting_for_the_stream(service
     town = await services.orgs.get("town")
     # Followed by no stream: only its own write can tell it of the claim.
     catalog = FlowCatalog(services.mongo, services.directory)
-    counted = catalog.claims = CountedReads(catalog.claims)
+    counted = catalog.claims = catalog.held_claims.collection = CountedReads(catalog.claims)
     assert (await catalog.effective("fawen", town))[1:] == ({}, None)
     await catalog.claim("county", "fawen", REVIEW_IN_2_HOURS, "admin")
     assert (await catalog.effective("fawen", town))[1:] == (REVIEW_IN_2_HOURS, "county")
