@@ -4,11 +4,12 @@ unit, idempotency, a crash half-way through a dispatch, paper documents and ä¼šå
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from flows.exchange.delivery import ChunkDelivery
 from flows.exchange.dispatch import DispatchService
 from oa.clock import utcnow
 from tests.client import ApiClient
@@ -80,16 +81,16 @@ async def test_a_dispatch_cut_off_half_way_finishes_on_restart(office: Office, s
     user = await services.users.get(office.ids["registrar"])
     monkeypatch.setattr(DispatchService, "chunk_size", 1)
     delivered = 0
-    original = DispatchService._deliver_chunk
+    original = ChunkDelivery.deliver
 
-    async def dies_after_two(self: DispatchService, dispatch: dict, chunk: list) -> None:
+    async def dies_after_two(self: ChunkDelivery, dispatch: dict, chunk: list, now: datetime) -> None:
         nonlocal delivered
         if delivered == 2:
             raise SystemError("process killed")
         delivered += 1
-        await original(self, dispatch, chunk)
+        await original(self, dispatch, chunk, now)
 
-    monkeypatch.setattr(DispatchService, "_deliver_chunk", dies_after_two)
+    monkeypatch.setattr(ChunkDelivery, "deliver", dies_after_two)
     with pytest.raises(SystemError):
         await services.dispatches.do_dispatch(document["id"], user, main=[{"subtree": "county"}],
                                               idempotency_key="crash")
@@ -97,7 +98,7 @@ async def test_a_dispatch_cut_off_half_way_finishes_on_restart(office: Office, s
     assert stored["status"] == "delivering"
     assert await services.mongo["receipts"].count_documents({"dispatch_id": stored["_id"]}) == 2
 
-    monkeypatch.setattr(DispatchService, "_deliver_chunk", original)
+    monkeypatch.setattr(ChunkDelivery, "deliver", original)
     restarted = DispatchService(services.mongo, services.orgs, services.documents, services.recipients,
                                 services.calendars, services.exchange_log, timedelta(minutes=30))
     assert await restarted.resume_unfinished() == 1
