@@ -16,6 +16,7 @@ setup(
         "minio>=7.2,<8",
         "casbin>=1.36,<2",
         "python-docx>=1.1,<2",
+        "jieba>=0.42,<1",  # word boundaries for breaking 公文 titles
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",
         "msgspec>=0.18,<1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from io import BytesIO
@@ -10,8 +11,9 @@ from typing import Any
 
 import docx
 import pytest
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, Twips
+from docx.shared import Length, Mm, Pt, Twips
 
 from oa.rendering import Deviation, check_docx, render_docx, render_preview_html
 from oa.rendering import layout as L
@@ -26,6 +28,7 @@ from oa.rendering.content import (
     signer_rows,
     title_lines,
 )
+from oa.rendering.text_width import text_width
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "004_qingyuan_huiban.txt"
@@ -193,7 +196,7 @@ def test_downward_notice_elements() -> None:
     assert texts(document, "三级标题") == ["1.落实行政首长负责制。", "2.强化督促检查。", "1.严格野外用火审批。"]
     assert texts(document, "四级标题") == ["（1）明确责任分工。", "（2）细化工作措施。"]
     assert texts(document, "附件说明") == [
-        "附件：1. 2026年冬季森林防火责任表", "2. 森林防火重点区域名单", "3. 森林火情报告表"]
+        "附件：1.\t2026年冬季森林防火责任表", "2.\t森林防火重点区域名单", "3.\t森林火情报告表"]
     assert texts(document, "抄送") == ["抄送：市委办公室，市人大常委会办公室。"]
     assert texts(document, "印发") == ["韶关市人民政府办公室\t2026年11月23日印发"]
     assert texts(document, "成文日期") == ["2026年11月22日"]
@@ -303,12 +306,48 @@ def test_long_title_breaks_before_guanyu() -> None:
     assert title_lines("韶关市人民政府关于申请森林防火专项资金的请示") == [
         "韶关市人民政府", "关于申请森林防火专项资金的请示"]
     assert title_lines("关于做好2026年冬季森林防火工作的通知") == ["关于做好2026年冬季森林防火工作的通知"]
-    seed_title = seed_letter()["title"]  # 35 characters starting with 關于: left to the word processor
-    assert title_lines(seed_title) == [seed_title]
     title = styled(open_docx(render_docx(upward_request())), "标题")[0]
     assert title.text == "韶关市人民政府\n关于申请森林防火专项资金的请示"
     assert "<h1><span>韶关市人民政府</span><span>关于申请森林防火专项资金的请示</span></h1>" in render_preview_html(
         upward_request())
+
+
+# Titles of 21–30 characters that a break before 关于 cannot fit, each with the lines a typesetter would set:
+# between words (never 防/火, 公/路, 营/商, 安/全), no stranded word, no hourglass.
+LONG_TITLES = {
+    "关于开展全市农村公路安全隐患排查整治的通知": ["关于开展全市农村公路", "安全隐患排查整治的通知"],
+    "关于印发韶关市进一步优化营商环境若干措施的通知": ["关于印发韶关市进一步优化", "营商环境若干措施的通知"],
+    "关于加强全市道路交通安全和防火工作的紧急通知": ["关于加强全市道路交通", "安全和防火工作的紧急通知"],
+    "关于进一步加强全市农村公路安全防护设施建设和养护管理工作的通知": [
+        "关于进一步加强全市农村公路安全", "防护设施建设和养护管理工作的通知"],
+    "始兴县人民政府关于进一步加强森林防火工作的通知": ["始兴县人民政府", "关于进一步加强森林防火工作的通知"],
+}
+
+
+@pytest.mark.parametrize("title", LONG_TITLES)
+def test_long_titles_break_between_words(title: str) -> None:
+    assert title_lines(title) == LONG_TITLES[title]
+    data = render_docx(downward_notice() | {"title": title})
+    assert styled(open_docx(data), "标题")[0].text == "\n".join(LONG_TITLES[title])
+    assert [d for d in check_docx(data) if d.element == "标题"] == []
+
+
+def test_a_title_broken_inside_a_word_or_left_to_wrap_is_caught() -> None:
+    def broken(lines: list[str]) -> list[Deviation]:
+        def mutate(document: docx.document.Document) -> None:
+            run = styled(document, "标题")[0].runs[0]
+            run.text = "\n".join(lines)
+        document = open_docx(render_docx(downward_notice()))
+        mutate(document)
+        return [d for d in check_docx(save(document)) if d.element == "标题"]
+
+    # What a break before 关于 alone used to leave: one 25-character line the word processor wraps anywhere.
+    found = broken(["关于进一步加强全市农村公路安全防护设施建设和养护管理工作的通知"])
+    assert [(d.rule, d.found.split("，")[0]) for d in found] == [("回行", "第 1 行 31 字")]
+    found = broken(["关于开展全市农村公", "路安全隐患排查整治的通知"])
+    assert [(d.rule, d.found) for d in found] == [("回行", "词内断行 村公/路安")]
+    found = broken(["始兴县人民政府关于加强", "森林防火", "工作的通知"])
+    assert [(d.rule, d.found) for d in found] == [("排列", "沙漏形 (各行 11/4/5 字)")]
 
 
 def test_signature_and_date_stay_with_the_text_above() -> None:
@@ -318,11 +357,13 @@ def test_signature_and_date_stay_with_the_text_above() -> None:
     document = open_docx(render_docx(upward_request()))
     body = styled(document, "正文")
     assert keep(body[-1]) and not keep(body[-2])
-    assert keep(styled(document, "署名")[0]) and not keep(styled(document, "成文日期")[0])
+    # The 附注 goes right under the date, on its page: the date keeps with it.
+    assert keep(styled(document, "署名")[0]) and keep(styled(document, "成文日期")[0])
     assert not keep(styled(document, "附注")[0])
+    assert styled(document, "附注")[0].paragraph_format.space_before == 0
     joint = open_docx(render_docx(joint_notice()))  # with 附件说明 the chain starts there
     assert not keep(styled(joint, "正文")[-1]) and keep(styled(joint, "附件说明")[0])
-    assert [keep(p) for p in styled(joint, "署名")] == [True, True]
+    assert [keep(p) for p in styled(joint, "署名")] == [True]  # one row: both organs side by side
 
 
 def test_joint_notice_stacks_both_marks_in_red() -> None:
@@ -333,7 +374,7 @@ def test_joint_notice_stacks_both_marks_in_red() -> None:
         for run in paragraph.runs:
             assert str(run.font.color.rgb) == L.RED
             assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == L.XIAOBIAOSONG
-    assert texts(document, "署名") == ["韶关市人民政府办公室", "韶关市应急管理局"]
+    assert texts(document, "署名") == ["\t韶关市人民政府办公室\t韶关市应急管理局"]
     assert texts(document, "附件说明") == ["附件：安全生产大检查工作方案"]
     assert texts(document, "发文字号") == ["韶府办〔2026〕7号"]
     table = document.tables[0]
@@ -351,6 +392,96 @@ def test_draft_without_number_date_or_imprint_still_conforms() -> None:
     upward = upward_request() | {"doc_number": None, "written_date": None}
     assert check_docx(render_docx(upward)) == []
     assert texts(open_docx(render_docx(upward)), "发文字号") == ["\t签发人：王五\u3000赵六"]
+
+
+def test_joint_signatures_stand_side_by_side_with_seals_apart() -> None:
+    from oa.rendering.signatures import date_centre_mm, signature_rows
+
+    document = open_docx(render_docx(joint_notice()))
+    row = styled(document, "署名")[0]
+    stops = [(t.alignment, round(t.position.mm, 1)) for t in row.paragraph_format.tab_stops]
+    assert [a for a, _ in stops] == [WD_TAB_ALIGNMENT.CENTER] * 2
+    left, right = (x for _, x in stops)
+    assert right == pytest.approx(date_centre_mm("2026年3月9日"), abs=0.2)  # the last seal covers the date
+    assert right - left >= L.SEAL_DIAMETER_MM + L.SEAL_GAP_MM and left >= L.SEAL_DIAMETER_MM / 2
+    # Three organs: two side by side, the third a seal's height below, over the date.
+    rows = signature_rows(["韶关市人民政府", "韶关市应急管理局", "韶关市林业局"], "2026年3月9日")
+    assert [r.names for r in rows] == [("韶关市人民政府", "韶关市应急管理局"), ("韶关市林业局",)]
+    assert rows[1].lines_before == L.SEAL_ROW_LINES - 1
+    three = render_docx(joint_notice() | {"issuers": [SG_SZFB, SG_YJJ, unit("韶关市林业局")]})
+    assert check_docx(three) == []
+    # Names too long to stand side by side each get a row of their own, still a seal apart.
+    long_names = ["韶关市乳源瑶族自治县人民政府办公室", "韶关市乳源瑶族自治县应急管理局"]
+    assert [len(r.names) for r in signature_rows(long_names, "2026年3月9日")] == [1, 1]
+
+
+def test_stacked_joint_signatures_whose_seals_would_overlap_are_caught() -> None:
+    """The layout before side-by-side signatures: one name under the other, two lines apart."""
+    def mutate(document: docx.document.Document) -> None:
+        row = styled(document, "署名")[0]
+        second = copy.deepcopy(row._p)
+        row._p.addnext(second)
+        for paragraph, name in ((row._p, "韶关市人民政府办公室"), (second, "韶关市应急管理局")):
+            ppr = paragraph.pPr
+            ppr.remove(ppr.find(qn("w:tabs")))
+            ppr.find(qn("w:jc")).set(qn("w:val"), "right")
+            ppr.find(qn("w:ind")).set(qn("w:right"), str(L.indent_twips(5)))
+            runs = paragraph.findall(qn("w:r"))
+            for extra in runs[1:]:
+                paragraph.remove(extra)
+            runs[0].find(qn("w:t")).text = name
+        second.pPr.find(qn("w:spacing")).set(qn("w:before"), str(2 * L.LINE_PITCH_TWIPS))
+    found = break_and_check(mutate, joint_notice())
+    assert found == {("署名", "印章位置")}
+
+
+def test_note_sits_right_under_the_date_and_keeps_with_it() -> None:
+    def spaced(document: docx.document.Document) -> None:
+        styled(document, "附注")[0].paragraph_format.space_before = Twips(L.LINE_PITCH_TWIPS)
+
+    def loose(document: docx.document.Document) -> None:
+        styled(document, "成文日期")[0].paragraph_format.keep_with_next = False
+    assert break_and_check(spaced, upward_request()) == {("附注", "位置")}
+    assert break_and_check(loose, upward_request()) == {("附注", "与成文日期同页")}
+
+
+def test_widow_control_and_hanging_punctuation_are_off_and_caught_when_on() -> None:
+    document = open_docx(render_docx(downward_notice()))
+    assert styled(document, "正文")[0].paragraph_format.widow_control is False
+
+    def widows(document: docx.document.Document) -> None:
+        styled(document, "正文")[1].paragraph_format.widow_control = True
+
+    def hanging(document: docx.document.Document) -> None:
+        for paragraph in styled(document, "正文")[:1]:
+            paragraph._p.pPr.find(qn("w:overflowPunct")).set(qn("w:val"), "1")
+    assert break_and_check(widows) == {("正文", "孤行控制")}
+    assert break_and_check(hanging) == {("正文", "标点溢出边界")}
+
+
+def test_wrapped_attachment_names_line_up_under_their_first_character() -> None:
+    document = open_docx(render_docx(downward_notice()))
+    items = styled(document, "附件说明")
+    # After "附件：", "1." and half a character's gap before the name.
+    name_at = L.indent_twips(L.ATTACHMENT_LEFT_CHARS + L.ATTACHMENT_LABEL_CHARS + 1.5)
+    assert [p.paragraph_format.left_indent.twips for p in items] == [name_at] * 3
+    starts = [Length(p.paragraph_format.left_indent + p.paragraph_format.first_line_indent).twips for p in items]
+    assert starts == pytest.approx([L.indent_twips(2), L.indent_twips(5), L.indent_twips(5)], abs=2)
+
+    def aligned_under_the_label(document: docx.document.Document) -> None:  # wrapped lines start under "1."
+        for paragraph in styled(document, "附件说明"):
+            first = paragraph.paragraph_format.left_indent + paragraph.paragraph_format.first_line_indent
+            paragraph.paragraph_format.left_indent = Twips(L.indent_twips(5))
+            paragraph.paragraph_format.first_line_indent = first - Twips(L.indent_twips(5))
+    assert break_and_check(aligned_under_the_label) == {("附件说明", "回行对齐")}
+
+
+def test_joint_organ_names_have_room_in_their_column() -> None:
+    def tight(document: docx.document.Document) -> None:
+        cell = document.tables[0].rows[0].cells[0]
+        size = cell.paragraphs[0].runs[0].font.size.pt
+        cell.width = Twips(round(text_width("韶关市人民政府办公室") * size * L.TWIPS_PER_PT))
+    assert break_and_check(tight, joint_notice()) == {("发文机关标志", "联合行文排列")}
 
 
 # Broken documents: each must be reported.

@@ -9,6 +9,7 @@ table holding the 抄送 and 印发 rows, its rules that table's borders.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,9 @@ from docx import Document
 from oa.rendering import layout as L
 from oa.rendering import ooxml as X
 from oa.rendering.ooxml import attr, w
+from oa.rendering.signatures import seal_overlaps
+from oa.rendering.text_width import text_width
+from oa.rendering.title_breaks import hourglass, misplaced_breaks
 
 # Text a reader sees as Chinese, drawn with the East-Asian font (full-width punctuation and the em dash too).
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2026\u201c\u201d]")
@@ -133,6 +137,10 @@ class Checker:
                 self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
         self.check_separator(sequence, "发文机关标志" in present)
         self.check_imprint(sequence)
+        self.check_signatures(sequence)
+        self.check_note(sequence)
+        self.check_attachments(sequence)
+        self.check_joint_mark(sequence)
 
     def check_paragraph(self, spec: L.ElementSpec, paragraph: Any, text: str, upward: bool) -> None:
         element = spec.element
@@ -150,6 +158,8 @@ class Checker:
             if rule != "exact" or abs(line - spec.line_twips) > tolerance:
                 self.add(element, "行距", f"固定值 exact {spec.line_twips / L.TWIPS_PER_PT:g} pt",
                          f"{rule} {line / L.TWIPS_PER_PT:g} pt")
+        if spec.snap_to_grid and spec.element != "页码":
+            self.check_grid_typesetting(element, levels + self.styles.default_levels()[-1:])
         indents = X.indents(levels, L.char_twips(spec.size_pt))
         expected = {"left": spec.left_chars, "right": spec.right_chars, "first": spec.first_line_chars}
         if element == "发文字号" and upward:
@@ -162,6 +172,18 @@ class Checker:
             if want is not None and abs(found[side] - want) > L.INDENT_TOLERANCE_CHARS:
                 self.add(element, label, _fmt_chars(want), _fmt_chars(round(found[side], 2)))
         self.check_text(element, text)
+
+    def check_grid_typesetting(self, element: str, levels: list[Any]) -> None:
+        """Widow/orphan control ends a page a line early (21 lines instead of 22); overflowing punctuation hangs a
+        "。" into the right margin; both are on in Word unless turned off."""
+        widow = next((level.find(w("widowControl")) for level in levels
+                      if level.find(w("widowControl")) is not None), None)
+        if widow is not None and X.on(widow):
+            self.add(element, "孤行控制", "关闭 (w:widowControl=0)：每页 22 行排满", "开启：页末可能只排 21 行")
+        overflow = next((level.find(w("overflowPunct")) for level in levels
+                         if level.find(w("overflowPunct")) is not None), None)
+        if overflow is None or X.on(overflow):
+            self.add(element, "标点溢出边界", "不允许 (w:overflowPunct=0)：标点不出版心", "允许：句末标点可悬于右边距")
 
     def check_runs(self, spec: L.ElementSpec, paragraph: Any) -> None:
         for run in paragraph.iter(w("r")):
@@ -224,6 +246,8 @@ class Checker:
             number = raw.split("\t")[0].strip()
             if number and not re.fullmatch(L.DOC_NUMBER_PATTERN, number):
                 self.add(element, "格式", "代字〔2026〕12号", number)
+        elif element == "标题":
+            self.check_title_lines(raw)
         elif element == "主送" and not text.endswith("："):
             self.add(element, "格式", "以全角冒号“：”结尾", text[-1])
         elif element == "份号" and not re.fullmatch(L.COPY_NUMBER_PATTERN, text):
@@ -232,6 +256,21 @@ class Checker:
             self.add(element, "格式", "/".join(L.URGENCY_VALUES), text)
         elif element == "抄送" and not (text.startswith("抄送：") and text.endswith("。")):
             self.add(element, "格式", "抄送：……。", X.snippet(text))
+
+    def check_title_lines(self, raw: str) -> None:
+        """GB/T 9704 7.3.1: a title breaks between words (词意完整) into a trapezoid or a diamond, and a line too long
+        for the block is wrapped by the word processor wherever it runs out of room, mid-word as likely as not."""
+        lines = [line.strip() for line in raw.split("\n") if line.strip()]
+        for number, line in enumerate(lines, 1):
+            if text_width(line) > L.TITLE_CHARS_PER_LINE:
+                self.add("标题", "回行", f"每行至多 {L.TITLE_CHARS_PER_LINE} 字，在词间换行",
+                         f"第 {number} 行 {text_width(line):g} 字，由排版软件随处折行 {X.snippet(line)}")
+        broken = misplaced_breaks(lines)
+        if broken:
+            self.add("标题", "回行", "词意完整 (在词与词之间回行)", f"词内断行 {'、'.join(broken)}")
+        if hourglass(lines):
+            widths = "/".join(f"{text_width(line):g}" for line in lines)
+            self.add("标题", "排列", "梯形或菱形", f"沙漏形 (各行 {widths} 字)")
 
     def check_date(self, element: str, text: str) -> None:
         match = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
@@ -275,6 +314,99 @@ class Checker:
                 found = "表格内 (in a table)" if in_table else \
                     f"左缩进 {indents['left']:g} 字, 右缩进 {indents['right']:g} 字"
                 self.add("分隔线", "跨度", f"版心全宽 {L.TEXT_WIDTH_MM:g} mm (无缩进)", found)
+
+    def check_signatures(self, sequence: list[tuple[str, Any]]) -> None:
+        """Each organ's seal (a 42 mm circle) centred on its 署名: no two may cross or touch, none may cross the
+        block's edges (GB/T 9704 7.3.5.1). Names on one line stand at their centred tab stops; a lone name is
+        right-aligned, its centre half its width in from the right indent."""
+        circles: list[tuple[str, float, float]] = []
+        y = 0.0  # lines from the top of the first element; only differences between 署名 rows matter
+        for element, paragraph in sequence:
+            y += self.lines_of(paragraph)
+            if element != "署名":
+                continue
+            levels = self.styles.paragraph_levels(paragraph)
+            names = [n.strip() for n in X.paragraph_text(paragraph).split("\t") if n.strip()]
+            stops = [L.twips_to_mm(int(attr(t, "pos") or 0)) for t in paragraph.iter(w("tab"))
+                     if attr(t, "val") == "center" and t.getparent().tag == w("tabs")]
+            if len(names) > 1 and len(stops) >= len(names):
+                placed = list(zip(names, stops, strict=False))
+            else:
+                right = X.indents(levels, L.char_twips())["right"] * L.CHAR_PITCH_MM
+                text = "".join(names)
+                placed = [(text, L.TEXT_WIDTH_MM - right - text_width(text) / 2 * L.CHAR_PITCH_MM)]
+            line_mm = L.twips_to_mm(L.LINE_PITCH_TWIPS)
+            circles += [(name, x, y * line_mm) for name, x in placed]
+        for name, x, _ in circles:
+            if x - L.SEAL_DIAMETER_MM / 2 < -0.5 or x + L.SEAL_DIAMETER_MM / 2 > L.TEXT_WIDTH_MM + 0.5:
+                self.add("署名", "印章位置", "印章不出版心", f"{name} 的印章越出版心 (圆心距左边缘 {x:.0f} mm)")
+        for a, b, distance in seal_overlaps(circles):
+            self.add("署名", "印章位置", f"联合署名并排，印章互不相交或相切 (圆心距 ≥ {L.SEAL_DIAMETER_MM:g} mm)",
+                     f"{a} 与 {b} 的印章相交 (圆心距 {distance:.0f} mm)")
+
+    def lines_of(self, paragraph: Any) -> float:
+        """How far (in lines of the grid) the top of this paragraph's last line is below the previous one's."""
+        levels = self.styles.paragraph_levels(paragraph)
+        spacing, _ = X.first(levels, "spacing", "before")
+        before = int(attr(spacing, "before") or 0) if spacing is not None else 0
+        return 1 + before / L.LINE_PITCH_TWIPS
+
+    def check_note(self, sequence: list[tuple[str, Any]]) -> None:
+        """附注 on the line right under the 成文日期, on its page (GB/T 9704 7.3.6)."""
+        for (before, above), (element, paragraph) in itertools.pairwise(sequence):
+            if element != "附注":
+                continue
+            if self.lines_of(paragraph) > 1.05:
+                self.add("附注", "位置", "成文日期下一行 (不空行)", f"空 {self.lines_of(paragraph) - 1:g} 行")
+            if before in ("成文日期", "署名"):
+                keep = next((level.find(w("keepNext")) for level in self.styles.paragraph_levels(above)
+                             if level.find(w("keepNext")) is not None), None)
+                if keep is None or not X.on(keep):
+                    self.add("附注", "与成文日期同页", f"{before}与下段同页 (w:keepNext)",
+                             "未设置：附注可能单独排在下一页顶端")
+
+    def check_attachments(self, sequence: list[tuple[str, Any]]) -> None:
+        """A wrapped 附件 name lines up under the name's first character (GB/T 9704 7.3.3): the paragraph's left
+        indent is where the name starts, after "附件：" and the number (a tab to that stop, or "1. " as text)."""
+        for element, paragraph in sequence:
+            if element != "附件说明":
+                continue
+            text = X.paragraph_text(paragraph)
+            levels = self.styles.paragraph_levels(paragraph)
+            indents = X.indents(levels, L.char_twips())
+            first = indents["left"] + indents["first"]
+            match = re.match(r"(附件：)?(\d+\.\s?)?", text)
+            prefix = match.group(0) if match else ""
+            if "\t" in prefix or (match and match.group(2) and text[len(prefix):].startswith("\t")):
+                stops = [int(attr(t, "pos") or 0) / L.char_twips() for t in paragraph.iter(w("tab"))
+                         if attr(t, "val") == "left" and t.getparent().tag == w("tabs")]
+                name_at = min((p for p in stops if p > first), default=indents["left"])
+            else:
+                name_at = first + text_width(prefix)
+            if abs(indents["left"] - name_at) > L.INDENT_TOLERANCE_CHARS:
+                self.add("附件说明", "回行对齐", f"与附件名称首字对齐 (左缩进 {name_at:g} 字)",
+                         f"左缩进 {indents['left']:.2f} 字 {X.snippet(text)}")
+
+    def check_joint_mark(self, sequence: list[tuple[str, Any]]) -> None:
+        """Stacked joint organ names spread across their table cell: the cell needs room beyond the widest name, or
+        the word processor pushes its last character to a line of its own ("始兴县人民政 / 府")."""
+        for element, paragraph in sequence:
+            if element != "发文机关标志" or X.table_of(paragraph) is None:
+                continue
+            cell = next(paragraph.iterancestors(w("tc")), None)
+            width = cell.find(f"{w('tcPr')}/{w('tcW')}") if cell is not None else None
+            if width is None or attr(width, "type") not in (None, "dxa"):
+                continue
+            text = X.paragraph_text(paragraph).strip()
+            runs = list(paragraph.iter(w("r")))
+            size = X.size(self.styles.run_levels(runs[0], paragraph)) if runs else None
+            if not text or not size:
+                continue
+            needed = (text_width(text) + L.ORGAN_MARK_SLACK_CHARS / 2) * size * L.TWIPS_PER_PT
+            if int(attr(width, "w") or 0) < needed:
+                self.add("发文机关标志", "联合行文排列", "每个机关名称在一行内 (单元格留有余量)",
+                         f"单元格宽 {L.twips_to_mm(int(attr(width, 'w') or 0)):.1f} mm，“{text}”需 "
+                         f"{L.twips_to_mm(needed):.1f} mm 以上：末字将折到下一行")
 
     def check_imprint(self, sequence: list[tuple[str, Any]]) -> None:
         """版记: its rows in one full-width table floated to the bottom of the text block, ruled thick above and

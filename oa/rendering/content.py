@@ -7,12 +7,13 @@ can never disagree. `prepare()` turns the validated content dict into a `Prepare
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from oa.rendering.layout import TITLE_CHARS_PER_LINE, URGENCY_VALUES
+from oa.rendering.layout import URGENCY_VALUES
+from oa.rendering.text_width import text_width
+from oa.rendering.title_breaks import title_lines
 
 DIGITS = "零一二三四五六七八九"
 UPWARD = "上行"
@@ -21,11 +22,6 @@ UNSIGNED_TYPES = frozenset({"纪要"})
 # GB/T 9704 7.2.4: 签发人 names are laid out two to a line.
 SIGNERS_PER_LINE = 2
 FINAL_PUNCTUATION = "。．.，,；;：:！!？?、"
-# A long title breaks after the issuing organ's name, before "关于" (simplified and traditional spellings).
-TITLE_BREAK_BEFORE = ("关于", "關于", "關於")
-# Characters that a typesetter counts as a full 一字; Latin letters, digits and ASCII punctuation are half.
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u2014\u2026\u201c\u201d]")
 
 
 def chinese_numeral(n: int) -> str:
@@ -157,25 +153,6 @@ def copy_to_text(copy_to: list[dict[str, Any]]) -> str:
 
 def printed_text(printed_date: str | None) -> str:
     return f"{format_date(printed_date)}印发" if printed_date else ""
-
-
-def text_width(text: str) -> float:
-    """Width in 一字 units: CJK characters and full-width punctuation count 1, everything else ½."""
-    wide = len(_WIDE.findall(text))
-    return wide + (len(text) - wide) / 2
-
-
-def title_lines(title: str, chars_per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
-    """The title's lines. One that does not fit on a line is broken before "关于" when both parts then fit,
-    so the organ's name stands on its own line and no word or two is stranded on the last one (GB/T 9704 7.3.1:
-    回行时词意完整、排列对称); otherwise it is left to the word processor to wrap."""
-    if text_width(title) <= chars_per_line:
-        return [title]
-    for marker in TITLE_BREAK_BEFORE:
-        at = title.find(marker)
-        if at > 0 and max(text_width(title[:at]), text_width(title[at:])) <= chars_per_line:
-            return [title[:at], title[at:]]
-    return [title]
 
 
 def signature_right_indent(name: str, date_text: str, date_indent: float) -> float:

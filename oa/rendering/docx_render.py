@@ -11,6 +11,7 @@ block, its rules being the table's borders. Joint issuance stacks the organ name
 from __future__ import annotations
 
 import math
+import re
 from io import BytesIO
 from typing import Any
 
@@ -26,6 +27,7 @@ from docx.text.paragraph import Paragraph
 
 from oa.rendering import layout as L
 from oa.rendering.content import Prepared, prepare, signature_right_indent, text_width
+from oa.rendering.signatures import SignatureRow, signature_rows
 from oa.rendering.wordml import (
     PPR_ORDER,
     RPR_ORDER,
@@ -36,9 +38,12 @@ from oa.rendering.wordml import (
     format_run,
     indent,
     set_attrs,
+    typeset_on_grid,
 )
 
 FULL_WIDTH_SPACE = "\u3000"
+# "附件：1. 名称" / "2. 名称" / "附件：名称" (content.attachment_lines).
+ATTACHMENT_LINE = re.compile(r"(?P<label>附件：)?(?P<number>\d+\. )?(?P<name>.*)", re.S)
 
 Container = DocumentObject | _Cell
 SEPARATOR_SPEC = L.ElementSpec(L.SEPARATOR_STYLE, L.FANGSONG, L.BODY_SIZE_PT, ("left",),
@@ -53,6 +58,7 @@ def _setup_defaults(document: DocumentObject) -> None:
         format_run(rpr, L.FANGSONG, L.BODY_SIZE_PT, L.BLACK, L.CHAR_SPACING_TWIPS)
         set_attrs(child(rpr, "lang", RPR_ORDER), val="en-US", eastAsia="zh-CN")
     ppr_default = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    typeset_on_grid(ppr_default)
     set_attrs(child(ppr_default, "spacing", PPR_ORDER), before=0, after=0, line=L.LINE_PITCH_TWIPS, lineRule="exact")
     format_paragraph(normal.get_or_add_pPr(), L.ElementSpec("Normal", L.FANGSONG, L.BODY_SIZE_PT, ("both",)))
     # No extra gap between Chinese and Latin letters or digits: it would push the characters after "2026年" off
@@ -188,7 +194,7 @@ def _organ_mark(document: DocumentObject, doc: Prepared) -> None:
 
 def _joint_mark(document: DocumentObject, doc: Prepared, before: int) -> None:
     """The organs' names stacked, host first, with "文件" to their right and vertically centred."""
-    widest = max(text_width(m) for m in doc.marks)
+    widest = max(text_width(m) for m in doc.marks) + L.ORGAN_MARK_SLACK_CHARS
     suffix_chars = text_width(doc.mark_suffix) + L.ORGAN_MARK_SUFFIX_GAP_CHARS
     size = _mark_size(widest + suffix_chars)
     names_twips = round(widest * size * L.TWIPS_PER_PT)
@@ -306,26 +312,52 @@ def _core_properties(document: DocumentObject, content: dict[str, Any]) -> None:
     props.revision = 1
 
 
+def _signature_row(document: DocumentObject, row: SignatureRow, date_text: str) -> Paragraph:
+    """One row of 署名: a single name centred over the date by its right indent, or two side by side on centred
+    tab stops, so that each organ's seal can be pressed on its own name without touching the other."""
+    paragraph = _paragraph(document, "署名", row.lines_before)
+    ppr = paragraph._p.get_or_add_pPr()
+    if len(row.names) == 1:
+        name = row.names[0]
+        right = signature_right_indent(name, date_text, L.DATE_RIGHT_CHARS) if date_text else L.DATE_RIGHT_CHARS
+        indent(ppr, L.BODY_SIZE_PT, left=0, right=right, first=0)
+        _run(paragraph, name, "署名")
+        return paragraph
+    set_attrs(child(ppr, "jc", PPR_ORDER), val="left")
+    indent(ppr, L.BODY_SIZE_PT, left=0, right=0, first=0)
+    _tab_stops(paragraph, *(("center", L.mm_to_twips(x)) for x in row.centres_mm))
+    _run(paragraph, "".join("\t" + name for name in row.names), "署名")
+    return paragraph
+
+
 def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | None) -> None:
-    """附件说明, 署名 and 成文日期, kept on the page of the text above them (w:keepNext down to the date): the seal's
-    top must be within one line of the body or the 附件说明 (GB/T 9704 7.3.5), never alone at the top of a page."""
+    """附件说明, 署名, 成文日期 and 附注, kept on the page of the text above them (w:keepNext down to the last):
+    the seal's top must be within one line of the body or the 附件说明 (GB/T 9704 7.3.5), never alone at the
+    top of a page."""
     chain = [last_body] if last_body is not None and not doc.attachments else []
-    for index, text in enumerate(doc.attachments):
-        paragraph = _text_paragraph(document, "附件说明", text, L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
-        if index == 0:
-            indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=L.ELEMENTS["附件说明"].left_chars or 0,
-                   right=0, first=L.ATTACHMENT_LEFT_CHARS)
+    items = [ATTACHMENT_LINE.fullmatch(text) for text in doc.attachments]
+    widest_number = max((text_width(m["number"]) for m in items if m and m["number"]), default=0.0)
+    # A wrapped name lines up under its own first character (GB/T 9704 7.3.3): the number is followed by a tab
+    # to that position rather than a space, so the names align whatever the font's digits measure.
+    name_at = L.ATTACHMENT_LEFT_CHARS + L.ATTACHMENT_LABEL_CHARS + widest_number
+    for index, (text, match) in enumerate(zip(doc.attachments, items, strict=True)):
+        paragraph = _paragraph(document, "附件说明", L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
+        label, number, name = (match["label"] or "", match["number"] or "", match["name"]) if match else ("", "", text)
+        first = L.ATTACHMENT_LEFT_CHARS if label else L.ATTACHMENT_LEFT_CHARS + L.ATTACHMENT_LABEL_CHARS
+        indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=name_at, right=0, first=first)
+        if number:
+            _tab_stops(paragraph, ("left", L.indent_twips(name_at)))
+        _run(paragraph, label + (number.rstrip() + "\t" if number else "") + name, "附件说明")
         chain.append(paragraph)
-    for name in doc.signatures:
-        # Joint issuance: the organs sign one under another, each with room for its seal.
-        paragraph = _text_paragraph(document, "署名", name, L.SIGNATURE_LINES_BELOW_BODY)
-        right = signature_right_indent(name, doc.date, L.DATE_RIGHT_CHARS) if doc.date else L.DATE_RIGHT_CHARS
-        indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=0, right=right, first=0)
-        chain.append(paragraph)
+    for row in signature_rows(doc.signatures, doc.date):
+        chain.append(_signature_row(document, row, doc.date))
     if doc.date:
         before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY
         chain.append(_text_paragraph(document, "成文日期", doc.date, before))
-    if doc.signatures or doc.date:
+    if doc.note:
+        # On the line under the date and on its page: a 附注 alone at the top of a page is lost to the reader.
+        chain.append(_text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE))
+    if doc.signatures or doc.date or doc.note:
         for paragraph in chain[:-1]:
             set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
 
@@ -358,8 +390,6 @@ def render_docx(content: dict[str, Any]) -> bytes:
         element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
         last_body = _text_paragraph(document, element, line.full_text)
     _closing(document, doc, last_body)
-    if doc.note:
-        _text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE)
     if doc.has_imprint:
         _imprint(document, doc)
 

@@ -116,6 +116,9 @@ ORGAN_MARK_MIN_PT = 22.0
 ORGAN_MARK_TOP_MM = 35.0  # top edge of the mark below the top of the text block (recommended)
 ORGAN_MARK_LINE_FACTOR = 1.2  # exact line height as a multiple of the mark's size
 ORGAN_MARK_SUFFIX_GAP_CHARS = 0.5  # between stacked joint names and "文件"
+# Room left in the names' column beyond the widest name: with none, rounding in the word processor pushes the
+# name's last character onto a line of its own.
+ORGAN_MARK_SLACK_CHARS = 0.5
 
 # Vertical spacing expressed in lines (一行 = LINE_PITCH).
 DOC_NUMBER_LINES_BELOW_MARK = 2
@@ -123,7 +126,17 @@ TITLE_LINES_BELOW_SEPARATOR = 2
 MAIN_TO_LINES_BELOW_TITLE = 1
 ATTACHMENT_LINES_BELOW_BODY = 1
 SIGNATURE_LINES_BELOW_BODY = 2  # room for the seal, whose top stays within one line of the text
-NOTE_LINES_BELOW_DATE = 1
+NOTE_LINES_BELOW_DATE = 0  # 附注 goes on the line right under the 成文日期 (GB/T 9704 7.3.6)
+
+# Seals (GB/T 9704 7.3.5.1): an organ's seal is a 42 mm circle pressed centred on its 署名; joint organs' seals
+# stand side by side (two to a row), neither touching each other nor crossing the block's edges, the last one
+# over the last 署名 and the 成文日期.
+SEAL_DIAMETER_MM = 42.0
+SEAL_GAP_MM = 3.0  # between two seals' edges: "互不相交或相切"
+SEAL_ROW_LINES = 5  # from one row of seals to the next: 5 × 10.2 mm ≥ 42 mm + the gap
+SEALS_PER_ROW = 2
+CHAR_PITCH_MM = CHAR_PITCH_PT / PT_PER_INCH * MM_PER_INCH  # 一字 of 3号 text on the grid: 5.56 mm
+TYPICAL_DATE = "2026年12月31日"  # stands in for a draft's missing date when placing the 署名
 
 # Indents in 一字 units.
 BODY_FIRST_LINE_CHARS = 2.0
@@ -215,10 +228,11 @@ ELEMENTS: dict[str, ElementSpec] = {s.element: s for s in (
     _spec("二级标题", KAITI, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
     _spec("三级标题", FANGSONG, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
     _spec("四级标题", FANGSONG, SIZE_3, "both", first_line_chars=BODY_FIRST_LINE_CHARS),
-    _spec("附件说明", FANGSONG, SIZE_3, "left", "both", first_line_chars=None,
-          left_chars=ATTACHMENT_LEFT_CHARS + ATTACHMENT_LABEL_CHARS),
-    # 署名's right indent centres it over the date, so it depends on the texts.
-    _spec("署名", FANGSONG, SIZE_3, "right", right_chars=None),
+    # Its indents depend on the numbers (a wrapped name lines up under its first character): checked separately.
+    _spec("附件说明", FANGSONG, SIZE_3, "left", "both", first_line_chars=None, left_chars=None),
+    # 署名's right indent centres it over the date, so it depends on the texts; a row of two joint organs'
+    # names is set with centred tab stops (signatures.py).
+    _spec("署名", FANGSONG, SIZE_3, "right", "left", right_chars=None),
     _spec("成文日期", FANGSONG, SIZE_3, "right", right_chars=DATE_RIGHT_CHARS),
     _spec("附注", FANGSONG, SIZE_3, "both", "left", first_line_chars=BODY_FIRST_LINE_CHARS),
     _spec("抄送", FANGSONG, SIZE_4, "left", "both", snap_to_grid=False, first_line_chars=IMPRINT_SIDE_CHARS,

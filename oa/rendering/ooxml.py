@@ -33,8 +33,13 @@ def on(element: Any) -> bool:
     return element is not None and (attr(element, "val") or "true").lower() not in FALSE_VALUES
 
 
+_RUN_MARKS = {w("tab"): "\t", w("br"): "\n", w("cr"): "\n"}
+
+
 def run_text(run: Any) -> str:
-    return "".join(node.text or "" if node.tag == w("t") else "\t" for node in run if node.tag in (w("t"), w("tab")))
+    """The run's text, its tabs as "\t" and its line breaks as "\n"."""
+    return "".join(node.text or "" if node.tag == w("t") else _RUN_MARKS[node.tag]
+                   for node in run if node.tag == w("t") or node.tag in _RUN_MARKS)
 
 
 def paragraph_text(paragraph: Any) -> str:

@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from oa.rendering.content import Prepared, prepare
+from oa.rendering.signatures import signature_rows
 
 FANGSONG = '"FangSong", "仿宋_GB2312", "仿宋", "STFangsong", "FangSong_GB2312", serif'
 KAITI = '"KaiTi", "楷体_GB2312", "楷体", "STKaiti", "KaiTi_GB2312", serif'
@@ -45,6 +46,7 @@ h1 span{{display:block}}
 .atts{{margin-top:1.75em}}
 .sign{{margin-top:2.5em;text-align:right;padding-right:2em}}
 .sign div{{display:inline-block;text-align:center}}
+.sign-row{{display:flex;justify-content:center;gap:2em;margin:0}} .sign-row+.sign-row{{margin-top:3em}}
 .note{{margin-top:1.75em}}
 .imprint{{margin-top:3em;font-size:.875em;border-top:2px solid #000;border-bottom:2px solid #000}}
 .imprint p{{padding:.3em .5em}}
@@ -89,9 +91,11 @@ def _tail(doc: Prepared) -> list[str]:
         items = [_p(line, "att-first" if i == 0 else "att-rest") for i, line in enumerate(doc.attachments)]
         out.append(f'<div class="atts">{"".join(items)}</div>')
     if doc.signatures or doc.date:
-        lines = "".join(_p(line) for line in (*doc.signatures, doc.date) if line)
-        # Each 署名 centred over the date, as on paper (GB/T 9704 7.3.5.1).
-        out.append(f'<div class="sign"><div>{lines}</div></div>')
+        # As on paper (GB/T 9704 7.3.5.1): joint organs side by side, the last 署名 centred over the date.
+        rows = "".join('<p class="sign-row">' + "".join(f"<span>{escape(name)}</span>" for name in row.names)
+                       + "</p>" for row in signature_rows(doc.signatures, doc.date))
+        date = _p(doc.date) if doc.date else ""
+        out.append(f'<div class="sign"><div>{rows}{date}</div></div>')
     if doc.note:
         out.append(_p(doc.note, "note"))
     if doc.has_imprint:

@@ -65,6 +65,7 @@ def format_run(rpr: BaseOxmlElement, font: str, size_pt: float, color: str, spac
 
 def format_paragraph(ppr: BaseOxmlElement, spec: L.ElementSpec) -> None:
     """Spacing, grid snapping, alignment and indents of an element as layout.ELEMENTS states them."""
+    typeset_on_grid(ppr)
     spacing = child(ppr, "spacing", PPR_ORDER)
     set_attrs(spacing, before=0, after=0)
     if spec.line_twips:
@@ -75,6 +76,15 @@ def format_paragraph(ppr: BaseOxmlElement, spec: L.ElementSpec) -> None:
     left = spec.left_chars or 0.0
     first = spec.first_line_chars if spec.first_line_chars is not None else left
     indent(ppr, spec.size_pt, left=left, right=spec.right_chars or 0.0, first=first)
+
+
+def typeset_on_grid(ppr: BaseOxmlElement) -> None:
+    """What keeps every page at 22 lines of 28 characters: no widow/orphan control (it would end a page a line
+    early to keep two lines of a paragraph together), no punctuation hanging into the right margin (a "。"
+    past the block's edge), and 避头尾 (kinsoku) on, so a line never starts with closing punctuation."""
+    set_attrs(child(ppr, "widowControl", PPR_ORDER), val=0)
+    set_attrs(child(ppr, "kinsoku", PPR_ORDER), val=1)
+    set_attrs(child(ppr, "overflowPunct", PPR_ORDER), val=0)
 
 
 def indent(ppr: BaseOxmlElement, size_pt: float, *, left: float, right: float, first: float) -> None:
