@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
 
 import tornado.httpserver
 
+from oa.rendering import title_breaks
 from web.app import make_app
+from web.collector import CollectorPacer
 from web.config import Settings
 from web.runtime import Runtime
 from web.services import Endpoints, Services
@@ -44,10 +45,11 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         if before_listen is not None:
             await before_listen(services)
         # What start-up loaded (the org directory: tens of thousands of people) lives as long as the
-        # process; frozen, it is left out of every later full garbage collection, which otherwise
-        # walks all of it and pauses the whole process (pushes included) for hundreds of ms.
-        gc.collect()
-        gc.freeze()
+        # process; full collections from here on are paced so they never walk all of it mid-push.
+        collector = CollectorPacer()
+        collector.start()
+        pacing = asyncio.create_task(collector.run_forever())
+        warming = asyncio.create_task(asyncio.to_thread(title_breaks.warm_up))  # ~1 s, off the first render
         server = tornado.httpserver.HTTPServer(make_app(services), xheaders=settings.trust_proxy)
         server.listen(settings.port, settings.host)
         log.info("oa is listening on http://%s:%s/ (health: /api/health)", settings.host, settings.port)
@@ -64,6 +66,8 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         log.info("stopping")
         sweeper.cancel()
         deadlines.cancel()
+        pacing.cancel()
+        warming.cancel()
         server.stop()
         await server.close_all_connections()
     finally:
