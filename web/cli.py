@@ -19,7 +19,7 @@ from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
 from oa.directory import Directory
 from oa.errors import ImportRejected, OAError
 from oa.import_parse import read_files
-from oa.rendering import check_docx
+from oa.rendering import check_docx, laid_out
 from oa.users import UserService, create_system_admin
 from storage.indexes import apply_indexes
 from storage.local import EmbeddedServerError
@@ -166,8 +166,22 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_check_docx(args: argparse.Namespace) -> int:
     """Report every deviation from GB/T 9704-2012 in .docx files; exit 1 if any file deviates."""
     failed = 0
+    measure = args.layout == "on" or (args.layout == "auto" and laid_out.available())
+    if args.layout == "auto" and not measure:
+        print("版面未测量 (layout not measured): LibreOffice (soffice) is not installed; only properties are checked")
     for path in args.files:
-        deviations = check_docx(path.read_bytes())
+        data = path.read_bytes()
+        layout = None
+        if measure:
+            try:
+                layout = laid_out.lay_out(data)
+            except laid_out.LayoutUnavailable as error:
+                print(f"{path}: 版面未测量 (layout not measured): {error}")
+                failed += 1
+        deviations = check_docx(data, layout)
+        if layout is not None:
+            print(f"{path}: 版面由 LibreOffice 排出，测量所用字体 (laid out by LibreOffice with the fonts): "
+                  f"{', '.join(sorted(layout.fonts)) or 'none'}; {layout.pages} 页")
         print(f"{path}: {'符合 GB/T 9704-2012 (conformant)' if not deviations else f'{len(deviations)} deviations'}")
         for deviation in deviations:
             print(f"  {deviation}")
@@ -231,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = add("check-docx", "Check rendered .docx files against the GB/T 9704-2012 layout rules.", cmd_check_docx)
     check.add_argument("files", type=Path, nargs="+", help=".docx files to check")
+    check.add_argument("--layout", choices=("auto", "on", "off"), default="auto",
+                       help="also check the pages as LibreOffice lays them out (line breaks, pages, distances): "
+                            "auto = when LibreOffice is installed (default), on = required, off = properties only")
 
     config = add("config", "Show the effective configuration (secrets masked).", cmd_config)
     config.add_argument("--markdown", action="store_true", help="print the table of every variable instead")

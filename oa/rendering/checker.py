@@ -21,6 +21,8 @@ from docx import Document
 
 from oa.rendering import layout as L
 from oa.rendering import ooxml as X
+from oa.rendering.laid_out import Layout
+from oa.rendering.layout_checks import check_layout
 from oa.rendering.ooxml import attr, w
 from oa.rendering.signatures import seal_overlaps
 from oa.rendering.text_width import text_width
@@ -499,10 +501,18 @@ def _field_text(paragraph: Any) -> str:
     return "".join(out)
 
 
-def check_docx(data: bytes) -> list[Deviation]:
-    """Every deviation of the .docx from GB/T 9704-2012 as layout.py states it; [] means conformant."""
+def check_docx(data: bytes, laid_out: Layout | None = None) -> list[Deviation]:
+    """Every deviation of the .docx from GB/T 9704-2012 as layout.py states it; [] means conformant.
+
+    With `laid_out` (the file as a layout engine set it: laid_out.lay_out(data)) the rules only the laid-out
+    pages can show are checked too (layout_checks.py)."""
     try:
         checker = Checker(data)
     except (BadZipFile, KeyError, ValueError) as error:  # not a Word document at all
         return [Deviation("文件", "格式", "a .docx (Office Open XML) document", f"unreadable: {error}")]
-    return checker.run()
+    found = checker.run()
+    if laid_out is not None:
+        marks = [X.paragraph_text(p).strip() for p in checker.document.element.body.iter(w("p"))
+                 if checker.styles.name(checker.styles.paragraph_style(p)) == L.ELEMENTS["发文机关标志"].style]
+        found += [Deviation(*item) for item in check_layout(laid_out, marks)]
+    return found

@@ -7,6 +7,7 @@ can never disagree. `prepare()` turns the validated content dict into a `Prepare
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -67,19 +68,32 @@ class BodyLine:
         return self.number + self.text
 
 
+# Half-width punctuation typed (or pasted) in Chinese text, and its full-width form (GB/T 15834): a half-width
+# comma is narrower than a grid cell, so a line holds 28 characters and a half and its 。 lands past the block.
+HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_CHINESE = r"\u3400-\u9fff\u3001-\u303f\uff01-\uff5e“”"
+_HALF_IN_CHINESE = re.compile(rf"(?<=[{_CHINESE}])[,;:?!()]|[,;:?!()](?=[{_CHINESE}])")
+
+
+def full_width_punctuation(text: str) -> str:
+    """Half-width , ; : ? ! ( ) next to Chinese characters become full-width; elsewhere (12:30, a.b) they stay."""
+    return _HALF_IN_CHINESE.sub(lambda m: HALF_TO_FULL[m.group(0)], text)
+
+
 def number_body(body: list[dict[str, Any]]) -> list[BodyLine]:
     """Number headings; a level-n heading resets the counters of every deeper level."""
     counters = [0, 0, 0, 0, 0]
     lines = []
     for item in body:
         level = int(item["level"])
+        text = full_width_punctuation(item["text"])
         if level == 0:
-            lines.append(BodyLine(0, "", item["text"]))
+            lines.append(BodyLine(0, "", text))
             continue
         counters[level] += 1
         for deeper in range(level + 1, len(counters)):
             counters[deeper] = 0
-        lines.append(BodyLine(level, heading_prefix(level, counters[level]), item["text"]))
+        lines.append(BodyLine(level, heading_prefix(level, counters[level]), text))
     return lines
 
 

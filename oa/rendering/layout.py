@@ -93,8 +93,11 @@ RULE_THIN_SZ = round(mm_to_pt(0.25) * 8)  # 6
 # that matches common templates.
 SEPARATOR_SZ = 12
 SEPARATOR_GAP_MM = 4.0  # 发文字号 → separator
-# The separator is drawn as the bottom border of an empty paragraph this tall, so the gap above it is the paragraph.
-SEPARATOR_LINE_TWIPS = mm_to_twips(SEPARATOR_GAP_MM)
+# The separator is drawn as the bottom border of an empty paragraph under the 发文字号's line. The 4 mm run from
+# the number's baseline (what a ruler laid on the page measures); that baseline sits this far above the bottom of
+# its exact 28.95 pt line (measured with LibreOffice 7.4 and Noto CJK: 2.3 mm), so the paragraph is the rest.
+NUMBER_BASELINE_ABOVE_LINE_BOTTOM_MM = 2.3
+SEPARATOR_LINE_TWIPS = mm_to_twips(SEPARATOR_GAP_MM - NUMBER_BASELINE_ABOVE_LINE_BOTTOM_MM)
 
 # 版记 sits at the bottom of the last page's text block, its last rule on the block's bottom edge (GB/T 9704 7.4),
 # not right after the text. It is a one-column table (a row per element, the rules are its borders) floated to the
@@ -155,9 +158,13 @@ PAGE_NUMBER_FONT = SONGTI
 PAGE_NUMBER_SIZE_PT = SIZE_4
 PAGE_NUMBER_GAP_MM = 7.0
 EM_DASH = "—"
-# The footer distance is measured to the footer's bottom edge: the number's line (exactly its size tall)
-# must start 7 mm below the block, so the bottom sits at 35 - 7 - 4.94 = 23.06 mm.
-FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_GAP_MM - PAGE_NUMBER_SIZE_PT / PT_PER_INCH * MM_PER_INCH
+# The footer distance is measured to the footer's bottom edge. The standard puts the dashes ("一字线") 7 mm below
+# the block; in the number's line (exactly its size tall) the dash's stroke lies this far below the line's top
+# (measured with LibreOffice 7.4 and Noto CJK: 2.3 mm), so the line starts 4.7 mm below the block and its bottom
+# sits at 35 - 4.7 - 4.94 = 25.36 mm.
+PAGE_NUMBER_DASH_BELOW_LINE_TOP_MM = 2.3
+FOOTER_DISTANCE_MM = (MARGIN_BOTTOM_MM - (PAGE_NUMBER_GAP_MM - PAGE_NUMBER_DASH_BELOW_LINE_TOP_MM)
+                      - PAGE_NUMBER_SIZE_PT / PT_PER_INCH * MM_PER_INCH)
 PAGE_NUMBER_LINE_TWIPS = round(PAGE_NUMBER_SIZE_PT * TWIPS_PER_PT)
 
 # Text formats checked on the rendered document.
