@@ -1,54 +1,51 @@
-"""Renders the example 下行 通知 of tests/test_rendering.py and saves the pictures in this folder.
+"""Renders example documents of tests/test_rendering.py and saves pictures of their pages in this folder.
 
     python docs/rendering/make_images.py
 
-notice-page1.png and notice-last.png: the .docx from oa.rendering, converted to PDF by LibreOffice
-(soffice) and rasterised at 60 dpi by pdftoppm. preview-360.png: the HTML preview in Chromium through
-Playwright at a 360 × 740 phone viewport, after checking that the page does not scroll sideways.
-Each part is skipped with a message when its tool is missing. LibreOffice has no 仿宋_GB2312 or 方正小标宋,
-so the pictures show its substitutes (Noto CJK, DejaVu for digits); the layout is what they are for.
+Each .docx from oa.rendering is laid out by LibreOffice exactly as `oa check-docx` measures it
+(oa/rendering/laid_out.py: Noto Sans Mono CJK SC standing in for the licensed official fonts, with their
+metrics) and its pages are rasterised at 60 dpi by pypdfium2 (needs Pillow: pip install pillow):
+- notice-page1.png, notice-last.png: a 下行 通知 with three attachments, the 版记 on its last (even) page;
+- request-page1.png: a 上行 请示 with three 签发人 (two to a line, the 发文字号 on the last);
+- joint-last.png: a joint 通知 of two organs, their 署名 side by side so each seal has its own place.
+preview-360.png: the HTML preview in Chromium through Playwright at a 360 × 740 phone viewport, after
+checking that the page does not scroll sideways. Each part is skipped with a message when its tool is
+missing. Every document is checked first, properties and layout, and must conform.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oa.rendering import check_docx, render_docx, render_preview_html  # noqa: E402
-from tests.test_rendering import downward_notice  # noqa: E402
+from oa.rendering import check_docx, laid_out, render_docx, render_preview_html  # noqa: E402
+from tests.test_rendering import downward_notice, joint_notice, upward_request  # noqa: E402
 
 DPI = 60
 VIEWPORT = {"width": 360, "height": 740}
 CHROMIUM = "/usr/bin/chromium"
 
 
-def page_images(data: bytes) -> None:
-    soffice, pdftoppm, pdfinfo = (shutil.which(tool) for tool in ("soffice", "pdftoppm", "pdfinfo"))
-    if not (soffice and pdftoppm and pdfinfo):
-        print("skipped notice-page1.png / notice-last.png: needs soffice (LibreOffice), pdftoppm and pdfinfo")
+def page_images(data: bytes, pages: dict[str, str]) -> None:
+    """Save the pages named in `pages` ({"first" or "last": file stem}) of the laid-out document."""
+    import pypdfium2 as pdfium
+
+    if not laid_out.available():
+        print(f"skipped {', '.join(pages.values())}: needs LibreOffice (soffice)")
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "notice.docx").write_bytes(data)
-        # A private profile, so a LibreOffice the user has open does not swallow the conversion.
-        profile = f"-env:UserInstallation={(work / 'profile').as_uri()}"
-        convert = [soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(work / "notice.docx")]
-        subprocess.run(convert, check=True, capture_output=True, timeout=180)
-        pdf = work / "notice.pdf"
-        info = subprocess.run([pdfinfo, str(pdf)], check=True, capture_output=True, text=True).stdout
-        pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-        for number, name in ((1, "notice-page1"), (pages, "notice-last")):
-            subprocess.run([pdftoppm, "-r", str(DPI), "-png", "-f", str(number), "-l", str(number), "-singlefile",
-                            str(pdf), str(work / name)], check=True, capture_output=True, timeout=60)
-            shutil.copyfile(work / f"{name}.png", HERE / f"{name}.png")
-            print(f"wrote {HERE / name}.png (page {number} of {pages})")
+    deviations = check_docx(data, laid_out.lay_out(data))
+    if deviations:
+        raise SystemExit("an example does not conform:\n" + "\n".join(map(str, deviations)))
+    pdf = pdfium.PdfDocument(laid_out.to_pdf(data))
+    for which, stem in pages.items():
+        index = 0 if which == "first" else len(pdf) - 1
+        image = pdf[index].render(scale=DPI / 72).to_pil()
+        image.save(HERE / f"{stem}.png")
+        print(f"wrote {HERE / stem}.png (page {index + 1} of {len(pdf)})")
 
 
 def preview_image(html: str) -> None:
@@ -73,13 +70,11 @@ def preview_image(html: str) -> None:
 
 
 def main() -> None:
-    content = downward_notice()
-    data = render_docx(content)
-    deviations = check_docx(data)
-    if deviations:
-        raise SystemExit("the example does not conform:\n" + "\n".join(map(str, deviations)))
-    page_images(data)
-    preview_image(render_preview_html(content))
+    notice = downward_notice()
+    page_images(render_docx(notice), {"first": "notice-page1", "last": "notice-last"})
+    page_images(render_docx(upward_request() | {"signers": ["王五", "赵六", "欧阳明"]}), {"first": "request-page1"})
+    page_images(render_docx(joint_notice()), {"last": "joint-last"})
+    preview_image(render_preview_html(notice))
 
 
 if __name__ == "__main__":

@@ -128,6 +128,11 @@ def available() -> bool:
 
 def lay_out(data: bytes) -> Layout:
     """Set `data` (a .docx) with LibreOffice and measure the result."""
+    return measure_pdf(to_pdf(data))
+
+
+def to_pdf(data: bytes) -> bytes:
+    """`data` (a .docx) as LibreOffice lays it out, with the stand-in fonts, as a PDF."""
     binary = soffice()
     if binary is None:
         raise LayoutUnavailable("LibreOffice (soffice) is not installed; on Debian: apt-get install "
@@ -150,7 +155,7 @@ def lay_out(data: bytes) -> Layout:
         pdf = Path(work) / "document.pdf"
         if not pdf.exists():
             raise LayoutUnavailable("LibreOffice could not open the file")
-        return measure_pdf(pdf.read_bytes())
+        return pdf.read_bytes()
 
 
 def measure_pdf(data: bytes) -> Layout:
