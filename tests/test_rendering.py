@@ -415,22 +415,25 @@ def test_joint_signatures_stand_side_by_side_with_seals_apart() -> None:
     assert [len(r.names) for r in signature_rows(long_names, "2026年3月9日")] == [1, 1]
 
 
-def test_stacked_joint_signatures_whose_seals_would_overlap_are_caught() -> None:
+def stack_joint_signatures(document: docx.document.Document) -> None:
     """The layout before side-by-side signatures: one name under the other, two lines apart."""
-    def mutate(document: docx.document.Document) -> None:
-        row = styled(document, "署名")[0]
-        second = copy.deepcopy(row._p)
-        row._p.addnext(second)
-        for paragraph, name in ((row._p, "韶关市人民政府办公室"), (second, "韶关市应急管理局")):
-            ppr = paragraph.pPr
-            ppr.remove(ppr.find(qn("w:tabs")))
-            ppr.find(qn("w:jc")).set(qn("w:val"), "right")
-            ppr.find(qn("w:ind")).set(qn("w:right"), str(L.indent_twips(5)))
-            runs = paragraph.findall(qn("w:r"))
-            for extra in runs[1:]:
-                paragraph.remove(extra)
-            runs[0].find(qn("w:t")).text = name
-        second.pPr.find(qn("w:spacing")).set(qn("w:before"), str(2 * L.LINE_PITCH_TWIPS))
+    row = styled(document, "署名")[0]
+    second = copy.deepcopy(row._p)
+    row._p.addnext(second)
+    for paragraph, name in ((row._p, "韶关市人民政府办公室"), (second, "韶关市应急管理局")):
+        ppr = paragraph.pPr
+        ppr.remove(ppr.find(qn("w:tabs")))
+        ppr.find(qn("w:jc")).set(qn("w:val"), "right")
+        ppr.find(qn("w:ind")).set(qn("w:right"), str(L.indent_twips(5)))
+        runs = paragraph.findall(qn("w:r"))
+        for extra in runs[1:]:
+            paragraph.remove(extra)
+        runs[0].find(qn("w:t")).text = name
+    second.pPr.find(qn("w:spacing")).set(qn("w:before"), str(2 * L.LINE_PITCH_TWIPS))
+
+
+def test_stacked_joint_signatures_whose_seals_would_overlap_are_caught() -> None:
+    mutate = stack_joint_signatures
     found = break_and_check(mutate, joint_notice())
     assert found == {("署名", "印章位置")}
 
@@ -468,20 +471,26 @@ def test_wrapped_attachment_names_line_up_under_their_first_character() -> None:
     starts = [Length(p.paragraph_format.left_indent + p.paragraph_format.first_line_indent).twips for p in items]
     assert starts == pytest.approx([L.indent_twips(2), L.indent_twips(5), L.indent_twips(5)], abs=2)
 
-    def aligned_under_the_label(document: docx.document.Document) -> None:  # wrapped lines start under "1."
-        for paragraph in styled(document, "附件说明"):
-            first = paragraph.paragraph_format.left_indent + paragraph.paragraph_format.first_line_indent
-            paragraph.paragraph_format.left_indent = Twips(L.indent_twips(5))
-            paragraph.paragraph_format.first_line_indent = first - Twips(L.indent_twips(5))
-    assert break_and_check(aligned_under_the_label) == {("附件说明", "回行对齐")}
+    assert break_and_check(align_attachments_under_the_label) == {("附件说明", "回行对齐")}
+
+
+def align_attachments_under_the_label(document: docx.document.Document) -> None:
+    """Wrapped 附件 names starting under "1." instead of under the name."""
+    for paragraph in styled(document, "附件说明"):
+        first = paragraph.paragraph_format.left_indent + paragraph.paragraph_format.first_line_indent
+        paragraph.paragraph_format.left_indent = Twips(L.indent_twips(5))
+        paragraph.paragraph_format.first_line_indent = first - Twips(L.indent_twips(5))
+
+
+def leave_no_room_for_joint_names(document: docx.document.Document) -> None:
+    """The joint organs' names column exactly as wide as the widest name."""
+    cell = document.tables[0].rows[0].cells[0]
+    size = cell.paragraphs[0].runs[0].font.size.pt
+    cell.width = Twips(round(text_width("韶关市人民政府办公室") * size * L.TWIPS_PER_PT))
 
 
 def test_joint_organ_names_have_room_in_their_column() -> None:
-    def tight(document: docx.document.Document) -> None:
-        cell = document.tables[0].rows[0].cells[0]
-        size = cell.paragraphs[0].runs[0].font.size.pt
-        cell.width = Twips(round(text_width("韶关市人民政府办公室") * size * L.TWIPS_PER_PT))
-    assert break_and_check(tight, joint_notice()) == {("发文机关标志", "联合行文排列")}
+    assert break_and_check(leave_no_room_for_joint_names, joint_notice()) == {("发文机关标志", "联合行文排列")}
 
 
 # Broken documents: each must be reported.

@@ -8,7 +8,6 @@ same change broke), and whether the first of them needs the laid-out pages.
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 from collections.abc import Callable
@@ -26,9 +25,12 @@ sys.path.insert(0, str(HERE.parent.parent))
 from oa.rendering import layout as L  # noqa: E402
 from oa.rendering import render_docx  # noqa: E402
 from tests.test_rendering import (  # noqa: E402
+    align_attachments_under_the_label,
     downward_notice,
     joint_notice,
+    leave_no_room_for_joint_names,
     seed_letter,
+    stack_joint_signatures,
     styled,
     upward_request,
 )
@@ -42,21 +44,6 @@ def _title_in_one_line(document: Any) -> None:
 
 def _title_broken_mid_word(document: Any) -> None:
     styled(document, "标题")[0].runs[0].text = "关于开展全市农村公\n路安全隐患排查整治的通知"
-
-
-def _stacked_signatures(document: Any) -> None:
-    row = styled(document, "署名")[0]
-    second = copy.deepcopy(row._p)
-    row._p.addnext(second)
-    for paragraph, name in ((row._p, "韶关市人民政府办公室"), (second, "韶关市应急管理局")):
-        ppr = paragraph.pPr
-        ppr.remove(ppr.find(qn("w:tabs")))
-        ppr.find(qn("w:jc")).set(qn("w:val"), "right")
-        ppr.find(qn("w:ind")).set(qn("w:right"), str(L.indent_twips(5)))
-        for extra in paragraph.findall(qn("w:r"))[1:]:
-            paragraph.remove(extra)
-        paragraph.find(qn("w:r")).find(qn("w:t")).text = name
-    second.pPr.find(qn("w:spacing")).set(qn("w:before"), str(2 * L.LINE_PITCH_TWIPS))
 
 
 def _note_a_line_below(document: Any) -> None:
@@ -89,23 +76,6 @@ def _page_number_low(document: Any) -> None:
     document.sections[0].footer_distance = Mm(23.06)
 
 
-def _attachment_under_label(document: Any) -> None:
-    from docx.shared import Twips
-    for paragraph in styled(document, "附件说明"):
-        first = paragraph.paragraph_format.left_indent + paragraph.paragraph_format.first_line_indent
-        paragraph.paragraph_format.left_indent = Twips(L.indent_twips(5))
-        paragraph.paragraph_format.first_line_indent = first - Twips(L.indent_twips(5))
-
-
-def _joint_mark_tight(document: Any) -> None:
-    from docx.shared import Twips
-
-    from oa.rendering.text_width import text_width
-    cell = document.tables[0].rows[0].cells[0]
-    size = cell.paragraphs[0].runs[0].font.size.pt
-    cell.width = Twips(round(text_width("韶关市人民政府办公室") * size * L.TWIPS_PER_PT))
-
-
 ONE_PAGE = downward_notice() | {"body": [{"level": 0, "text": "请认真贯彻执行。"}], "attachments": []}
 
 # file name: (content, mutation, [(element, rule)], needs the laid-out pages)
@@ -115,18 +85,19 @@ CORPUS: dict[str, tuple[dict[str, Any], Mutation | None, list[tuple[str, str]], 
     "title_broken_mid_word.docx": (downward_notice(), _title_broken_mid_word,
                                    [("标题", "回行"), ("标题", "回行（排版）")], False),
     "imprint_on_odd_page.docx": (ONE_PAGE, None, [("版记", "所在页（排版）")], True),
-    "joint_mark_without_slack.docx": (joint_notice(), _joint_mark_tight, [("发文机关标志", "联合行文排列")], False),
+    "joint_mark_without_slack.docx": (joint_notice(), leave_no_room_for_joint_names,
+                                      [("发文机关标志", "联合行文排列")], False),
     "note_a_line_below_the_date.docx": (upward_request(), _note_a_line_below,
                                         [("附注", "位置"), ("附注", "位置（排版）")], True),
-    "joint_signatures_stacked.docx": (joint_notice(), _stacked_signatures, [("署名", "印章位置")], False),
+    "joint_signatures_stacked.docx": (joint_notice(), stack_joint_signatures, [("署名", "印章位置")], False),
     "widow_control_on.docx": (seed_letter(), _widow_control_on, [("正文", "孤行控制"), ("正文", "每页行数（排版）")],
                               False),
     "separator_too_low.docx": (downward_notice(), _separator_low, [("分隔线", "与发文字号距离（排版）")], True),
     "page_number_too_low.docx": (downward_notice(), _page_number_low, [("页码", "一字线与版心距离（排版）")], True),
     "punctuation_may_hang.docx": (seed_letter(), _punctuation_may_hang,
                                   [("正文", "标点溢出边界"), ("正文", "版心右边界（排版）")], False),
-    "attachment_names_not_aligned.docx": (downward_notice(), _attachment_under_label, [("附件说明", "回行对齐")],
-                                          False),
+    "attachment_names_not_aligned.docx": (downward_notice(), align_attachments_under_the_label,
+                                          [("附件说明", "回行对齐")], False),
 }
 
 
