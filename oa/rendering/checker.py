@@ -357,11 +357,26 @@ class Checker:
         spec = L.ELEMENTS["页码"]
         for section in self.document.sections:
             footers = (("奇数页", section.footer, "right"), ("偶数页", section.even_page_footer, "left"))
+            if self.imprint_only(section):
+                # The 版记 on a page of its own (after a blank page, maybe): neither is numbered (GB/T 9704 7.5).
+                for label, footer, _ in footers:
+                    if any(PAGE_MARK in _field_text(p._p) for p in footer.paragraphs):
+                        self.add("页码", "空白页和版记页不编页码", f"{label}页脚无页码", "有 PAGE 域")
+                continue
             for label, footer, align in footers:
                 if footer.is_linked_to_previous:
                     self.add("页码", f"{label}页脚", "— N —", "缺失 (missing)")
                     continue
                 self.check_footer(label, [p._p for p in footer.paragraphs], align, spec)
+
+    def imprint_only(self, section: Any) -> bool:
+        """A section holding nothing but the 版记 (its table and empty paragraphs), after one with the text."""
+        if section._sectPr is self.document.sections[0]._sectPr:
+            return False
+        texts = [X.paragraph_text(item._element).strip() for item in section.iter_inner_content()
+                 if item._element.tag == w("p")]
+        tables = [item for item in section.iter_inner_content() if item._element.tag == w("tbl")]
+        return not any(texts) and len(tables) == 1
 
     def check_footer(self, label: str, paragraphs: list[Any], align: str, spec: L.ElementSpec) -> None:
         numbered = [(p, _field_text(p)) for p in paragraphs]

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from oa.rendering.layout import URGENCY_VALUES
+from oa.rendering.layout import (
+    ATTACHMENT_LABEL_CHARS,
+    ATTACHMENT_LEFT_CHARS,
+    ORGAN_MARK_SLACK_CHARS,
+    ORGAN_MARK_SUFFIX_GAP_CHARS,
+    URGENCY_VALUES,
+)
 from oa.rendering.text_width import text_width
 from oa.rendering.title_breaks import title_lines
 
@@ -126,6 +132,44 @@ def attachment_lines(attachments: list[dict[str, Any]]) -> list[str]:
     if len(titles) == 1:
         return [f"附件：{titles[0]}"]
     return [("附件：" if i == 1 else "") + f"{i}. {title}" for i, title in enumerate(titles, 1)]
+
+
+@dataclass(frozen=True)
+class AttachmentItem:
+    """One line of 附件说明 split for typesetting: "附件：" (first only), "1." (several only) and the name."""
+
+    label: str
+    number: str
+    name: str
+    first_chars: float  # where its first line starts
+
+
+_ATTACHMENT_LINE = re.compile(r"(?P<label>附件：)?(?P<number>\d+\.) ?(?P<name>.*)|(?P<plain>附件：)(?P<only>.*)", re.S)
+
+
+def attachment_items(lines: list[str]) -> tuple[list[AttachmentItem], float]:
+    """The items of `attachment_lines`, and where every name starts (in 字): after "附件：", the widest number
+    and half a character, so a wrapped name lines up under its own first character (GB/T 9704 7.3.3)."""
+    items = []
+    for text in lines:
+        match = _ATTACHMENT_LINE.fullmatch(text)
+        if match and match["number"]:
+            label, number, name = match["label"] or "", match["number"], match["name"]
+        else:
+            label, number, name = ("附件：", "", match["only"]) if match else ("", "", text)
+        first = ATTACHMENT_LEFT_CHARS if label else ATTACHMENT_LEFT_CHARS + ATTACHMENT_LABEL_CHARS
+        items.append(AttachmentItem(label, number, name, first))
+    widest_number = max((text_width(i.number) + 0.5 for i in items if i.number), default=0.0)
+    return items, ATTACHMENT_LEFT_CHARS + ATTACHMENT_LABEL_CHARS + widest_number
+
+
+def mark_width_chars(marks: list[str], suffix: str) -> float:
+    """How wide the 发文机关标志 is in characters of its own size: the widest name, and for joint issuance the
+    slack of the names' column, the gap and "文件" (docx_render._joint_mark)."""
+    widest = max(text_width(m) for m in marks)
+    if not suffix:
+        return widest
+    return widest + ORGAN_MARK_SLACK_CHARS + text_width(suffix) + ORGAN_MARK_SUFFIX_GAP_CHARS
 
 
 def organ_marks(issuers: list[dict[str, Any]]) -> tuple[list[str], str]:

@@ -10,13 +10,13 @@ block, its rules being the table's borders. Joint issuance stacks the organ name
 
 from __future__ import annotations
 
-import math
-import re
+import copy
 from io import BytesIO
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
+from docx.enum.section import WD_SECTION_START
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
@@ -26,7 +26,15 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from oa.rendering import layout as L
-from oa.rendering.content import Prepared, prepare, signature_right_indent, text_width
+from oa.rendering.content import (
+    Prepared,
+    attachment_items,
+    mark_width_chars,
+    prepare,
+    signature_right_indent,
+    text_width,
+)
+from oa.rendering.pagination import last_body_keeps, paginate
 from oa.rendering.signatures import SignatureRow, signature_rows
 from oa.rendering.wordml import (
     PPR_ORDER,
@@ -42,8 +50,6 @@ from oa.rendering.wordml import (
 )
 
 FULL_WIDTH_SPACE = "\u3000"
-# "附件：1. 名称" / "2. 名称" / "附件：名称" (content.attachment_lines).
-ATTACHMENT_LINE = re.compile(r"(?P<label>附件：)?(?P<number>\d+\. )?(?P<name>.*)", re.S)
 
 Container = DocumentObject | _Cell
 SEPARATOR_SPEC = L.ElementSpec(L.SEPARATOR_STYLE, L.FANGSONG, L.BODY_SIZE_PT, ("left",),
@@ -166,12 +172,6 @@ def _separator(document: DocumentObject) -> None:
     borders(child(ppr, "pBdr", PPR_ORDER), {"bottom": L.SEPARATOR_SZ}, L.RED)
 
 
-def _mark_size(width_chars: float) -> float:
-    """The largest mark size (in whole half points) that keeps the widest line inside the text block."""
-    fitted = math.floor(L.TEXT_WIDTH_PT / max(width_chars, 1) * 2) / 2
-    return max(L.ORGAN_MARK_MIN_PT, min(L.ORGAN_MARK_MAX_PT, fitted))
-
-
 def _mark_paragraph(where: Container, text: str, size: float, before_twips: int = 0) -> Paragraph:
     paragraph = _paragraph(where, "发文机关标志", before_twips=before_twips)
     line = round(size * L.ORGAN_MARK_LINE_FACTOR * L.TWIPS_PER_PT)
@@ -187,7 +187,7 @@ def _organ_mark(document: DocumentObject, doc: Prepared) -> None:
     if doc.mark_suffix:
         _joint_mark(document, doc, before)
         return
-    size = _mark_size(max(text_width(m) for m in doc.marks))
+    size = L.organ_mark_size(mark_width_chars(doc.marks, ""))
     for index, mark in enumerate(doc.marks):
         _mark_paragraph(document, mark, size, 0 if index else before)
 
@@ -196,7 +196,7 @@ def _joint_mark(document: DocumentObject, doc: Prepared, before: int) -> None:
     """The organs' names stacked, host first, with "文件" to their right and vertically centred."""
     widest = max(text_width(m) for m in doc.marks) + L.ORGAN_MARK_SLACK_CHARS
     suffix_chars = text_width(doc.mark_suffix) + L.ORGAN_MARK_SUFFIX_GAP_CHARS
-    size = _mark_size(widest + suffix_chars)
+    size = L.organ_mark_size(mark_width_chars(doc.marks, doc.mark_suffix))
     names_twips = round(widest * size * L.TWIPS_PER_PT)
     suffix_twips = round(suffix_chars * size * L.TWIPS_PER_PT)
     # An empty spacer paragraph carries the 35 mm offset: a table has no "space before".
@@ -267,7 +267,7 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
             _run(paragraph, names, element, font=L.SIGNER_NAME_FONT, char_style=L.SIGNER_NAME_STYLE)
 
 
-def _imprint(document: DocumentObject, doc: Prepared) -> None:
+def _imprint(document: DocumentObject, doc: Prepared, new_page: bool = False) -> None:
     """版记 (GB/T 9704 7.4): a row for 抄送 and one for 印发机关 ⇥ 印发日期, ruled thick above and below and thin
     between, in a full-width table floated to the bottom of the text block (layout.IMPRINT_TABLE_POSITION)."""
     rows = [(element, text) for element, text in zip(L.IMPRINT_ELEMENTS, (doc.copy_to, doc.printer), strict=True)
@@ -297,6 +297,31 @@ def _imprint(document: DocumentObject, doc: Prepared) -> None:
             _run(paragraph, "\t" + doc.printed, element)
     anchor = document.add_paragraph()
     set_attrs(child(anchor._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0,
+              line=L.IMPRINT_ANCHOR_LINE_TWIPS, lineRule="exact")
+    if new_page:  # the table floats to the bottom of its anchor's page
+        set_attrs(child(anchor._p.get_or_add_pPr(), "pageBreakBefore", PPR_ORDER), val=1)
+
+
+def _imprint_after_a_blank_page(document: DocumentObject) -> None:
+    """End the text's section on its last paragraph and put the 版记 in a section of its own, after a blank page,
+    neither numbered (GB/T 9704 7.5: "版记页前有空白页的，空白页和版记页均不编排页码"): for a text that ends on
+    an even page with no room left for the 版记, which goes on the next even page (7.4).
+
+    The break is carried by the text's last paragraph (w:pPr/w:sectPr), not by a paragraph of its own, which would
+    take room and could spill onto a page itself. The new section opens with a hairline paragraph on the blank page
+    (LibreOffice starts a section's page on its first paragraph, and a floating table is not one); the 版记's
+    anchor then starts the page after it."""
+    body = document.element.body
+    last = list(body.iterchildren(qn("w:p")))[-1]
+    last.get_or_add_pPr().append(copy.deepcopy(body.find(qn("w:sectPr"))))  # sectPr closes a w:pPr here
+    imprint = document.sections[-1]
+    imprint.start_type = WD_SECTION_START.NEW_PAGE
+    # Blank footers of its own (python-docx's unlink-relink would drop the numbered ones the text still uses).
+    for reference in imprint._sectPr.findall(qn("w:footerReference")):
+        _, blank = document.part.add_footer_part()
+        reference.set(qn("r:id"), blank)
+    lead = document.add_paragraph()
+    set_attrs(child(lead._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0,
               line=L.IMPRINT_ANCHOR_LINE_TWIPS, lineRule="exact")
 
 
@@ -334,20 +359,19 @@ def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | Non
     """附件说明, 署名, 成文日期 and 附注, kept on the page of the text above them (w:keepNext down to the last):
     the seal's top must be within one line of the body or the 附件说明 (GB/T 9704 7.3.5), never alone at the
     top of a page."""
-    chain = [last_body] if last_body is not None and not doc.attachments else []
-    items = [ATTACHMENT_LINE.fullmatch(text) for text in doc.attachments]
-    widest_number = max((text_width(m["number"]) for m in items if m and m["number"]), default=0.0)
-    # A wrapped name lines up under its own first character (GB/T 9704 7.3.3): the number is followed by a tab
-    # to that position rather than a space, so the names align whatever the font's digits measure.
-    name_at = L.ATTACHMENT_LEFT_CHARS + L.ATTACHMENT_LABEL_CHARS + widest_number
-    for index, (text, match) in enumerate(zip(doc.attachments, items, strict=True)):
+    # The last body paragraph joins the chain only when it is a single line: a longer one would be moved whole by
+    # LibreOffice but split by Word (which keeps only its last line with the next), and the page count must not
+    # depend on the word processor (pagination.py counts it).
+    chain = [last_body] if last_body is not None and not doc.attachments and last_body_keeps(doc) else []
+    # A wrapped name lines up under its own first character: the number is followed by a tab to that position
+    # rather than a space, so the names align whatever the font's digits measure.
+    items, name_at = attachment_items(doc.attachments)
+    for index, item in enumerate(items):
         paragraph = _paragraph(document, "附件说明", L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
-        label, number, name = (match["label"] or "", match["number"] or "", match["name"]) if match else ("", "", text)
-        first = L.ATTACHMENT_LEFT_CHARS if label else L.ATTACHMENT_LEFT_CHARS + L.ATTACHMENT_LABEL_CHARS
-        indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=name_at, right=0, first=first)
-        if number:
+        indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=name_at, right=0, first=item.first_chars)
+        if item.number:
             _tab_stops(paragraph, ("left", L.indent_twips(name_at)))
-        _run(paragraph, label + (number.rstrip() + "\t" if number else "") + name, "附件说明")
+        _run(paragraph, item.label + (item.number + "\t" if item.number else "") + item.name, "附件说明")
         chain.append(paragraph)
     for row in signature_rows(doc.signatures, doc.date):
         chain.append(_signature_row(document, row, doc.date))
@@ -391,7 +415,14 @@ def render_docx(content: dict[str, Any]) -> bytes:
         last_body = _text_paragraph(document, element, line.full_text)
     _closing(document, doc, last_body)
     if doc.has_imprint:
-        _imprint(document, doc)
+        # On the last page when that is even; else on the next page, even (numbered, since no blank page comes
+        # before it); after a blank page when the text ends on an even page without room for it (GB/T 9704 7.4).
+        pages = paginate(doc)
+        odd = (pages.imprint_page or 0) % 2 == 1
+        blank_first = odd and pages.text_pages % 2 == 0
+        if blank_first:
+            _imprint_after_a_blank_page(document)
+        _imprint(document, doc, new_page=odd)
 
     out = BytesIO()
     document.save(out)

@@ -131,31 +131,41 @@ def lay_out(data: bytes) -> Layout:
     return measure_pdf(to_pdf(data))
 
 
+def lay_out_all(files: list[bytes]) -> list[Layout]:
+    """Several .docx files laid out by one LibreOffice run (starting it takes most of the time)."""
+    return [measure_pdf(pdf) for pdf in to_pdfs(files)]
+
+
 def to_pdf(data: bytes) -> bytes:
     """`data` (a .docx) as LibreOffice lays it out, with the stand-in fonts, as a PDF."""
+    return to_pdfs([data])[0]
+
+
+def to_pdfs(files: list[bytes]) -> list[bytes]:
     binary = soffice()
     if binary is None:
         raise LayoutUnavailable("LibreOffice (soffice) is not installed; on Debian: apt-get install "
                                 "libreoffice-writer-nogui")
     with tempfile.TemporaryDirectory(prefix="oa-layout-") as work:
-        source = Path(work) / "document.docx"
-        try:
-            source.write_bytes(_as_word_sets_punctuation(data))
-        except zipfile.BadZipFile as error:
-            raise LayoutUnavailable("not a .docx (Office Open XML) file") from error
+        sources = [Path(work) / f"document-{index}.docx" for index in range(len(files))]
+        for source, data in zip(sources, files, strict=True):
+            try:
+                source.write_bytes(_as_word_sets_punctuation(data))
+            except zipfile.BadZipFile as error:
+                raise LayoutUnavailable("not a .docx (Office Open XML) file") from error
         # A profile of its own, so several checks (or a user's open LibreOffice) never share a lock.
         profile = Path(work, "profile").as_uri()
         command = [binary, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-                   "--outdir", work, str(source)]
+                   "--outdir", work, *map(str, sources)]
         try:
-            subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT_S, check=False,
+            subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT_S * len(files), check=False,
                            env={**os.environ, "HOME": work, "FONTCONFIG_FILE": _fontconfig(work)})
         except subprocess.TimeoutExpired as error:
-            raise LayoutUnavailable(f"LibreOffice did not finish within {CONVERT_TIMEOUT_S} s") from error
-        pdf = Path(work) / "document.pdf"
-        if not pdf.exists():
+            raise LayoutUnavailable(f"LibreOffice did not finish within {CONVERT_TIMEOUT_S} s a file") from error
+        pdfs = [source.with_suffix(".pdf") for source in sources]
+        if not all(pdf.exists() for pdf in pdfs):
             raise LayoutUnavailable("LibreOffice could not open the file")
-        return pdf.read_bytes()
+        return [pdf.read_bytes() for pdf in pdfs]
 
 
 def measure_pdf(data: bytes) -> Layout:

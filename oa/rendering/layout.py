@@ -123,6 +123,12 @@ ORGAN_MARK_SUFFIX_GAP_CHARS = 0.5  # between stacked joint names and "文件"
 # name's last character onto a line of its own.
 ORGAN_MARK_SLACK_CHARS = 0.5
 
+def organ_mark_size(width_chars: float) -> float:
+    """The largest 发文机关标志 size (in whole half points) that keeps a line `width_chars` wide inside the block."""
+    fitted = math.floor(TEXT_WIDTH_PT / max(width_chars, 1) * 2) / 2
+    return max(ORGAN_MARK_MIN_PT, min(ORGAN_MARK_MAX_PT, fitted))
+
+
 # Vertical spacing expressed in lines (一行 = LINE_PITCH).
 DOC_NUMBER_LINES_BELOW_MARK = 2
 TITLE_LINES_BELOW_SEPARATOR = 2

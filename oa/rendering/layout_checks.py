@@ -91,8 +91,9 @@ class LayoutChecks:
                          f"折行为 {' / '.join(pieces) or '、'.join(red)}")
 
     def check_imprint_page(self) -> None:
-        """版记 on the last page, an even one (封四); a page that holds nothing but the 版记 — or nothing at all —
-        carries no page number (GB/T 9704 7.4, 7.5)."""
+        """版记 on the last page, an even one (封四, adding a blank page when needed); a blank page, and a 版记 page
+        that follows one, carry no page number (GB/T 9704 7.4, 7.5: "版记页前有空白页的，空白页和版记页均不编排
+        页码")."""
         pages = self.layout.pages
         imprint_pages = sorted({line.page for line in self.layout.lines if _is_imprint(line)})
         if imprint_pages:
@@ -100,13 +101,16 @@ class LayoutChecks:
             if page % 2 or page != pages:
                 self.add("版记", "所在页", "最后一页，且为偶数页 (需要时加空白页)",
                          f"第 {page} 页 (共 {pages} 页)")
+        blank_before = False
         for page in range(1, pages + 1):
             lines = self.layout.on_page(page)
             text = [line for line in lines if not _is_page_number(line) and not _is_imprint(line)]
             numbered = any(_is_page_number(line) for line in lines)
-            if not text and numbered:
-                what = "版记页" if any(_is_imprint(line) for line in lines) else "空白页"
+            imprint = any(_is_imprint(line) for line in lines)
+            if numbered and not text and (not imprint or blank_before):
+                what = "版记页 (前有空白页)" if imprint else "空白页"
                 self.add("页码", "空白页和版记页不编页码", "不显示页码", f"第 {page} 页 ({what}) 显示页码")
+            blank_before = not text and not imprint
 
     def check_note(self) -> None:
         """附注 on the line right under the 成文日期, on the same page."""

@@ -76,6 +76,12 @@ def _page_number_low(document: Any) -> None:
     document.sections[0].footer_distance = Mm(23.06)
 
 
+def _imprint_kept_on_the_text_page(document: Any) -> None:
+    """The 版记 left on page 1 of a one-page notice (the renderer moves it to page 2)."""
+    for element in list(document.element.body.iter(qn("w:pageBreakBefore"))):
+        element.getparent().remove(element)
+
+
 ONE_PAGE = downward_notice() | {"body": [{"level": 0, "text": "请认真贯彻执行。"}], "attachments": []}
 
 # file name: (content, mutation, [(element, rule)], needs the laid-out pages)
@@ -84,7 +90,7 @@ CORPUS: dict[str, tuple[dict[str, Any], Mutation | None, list[tuple[str, str]], 
                                  [("标题", "回行"), ("标题", "回行（排版）")], True),
     "title_broken_mid_word.docx": (downward_notice(), _title_broken_mid_word,
                                    [("标题", "回行"), ("标题", "回行（排版）")], False),
-    "imprint_on_odd_page.docx": (ONE_PAGE, None, [("版记", "所在页（排版）")], True),
+    "imprint_on_odd_page.docx": (ONE_PAGE, _imprint_kept_on_the_text_page, [("版记", "所在页（排版）")], True),
     "joint_mark_without_slack.docx": (joint_notice(), leave_no_room_for_joint_names,
                                       [("发文机关标志", "联合行文排列")], False),
     "note_a_line_below_the_date.docx": (upward_request(), _note_a_line_below,
