@@ -126,3 +126,21 @@ async def test_a_phone_whose_session_ends_elsewhere_shows_the_login_form(service
     await until_subscribed(services)
     assert len(sockets) == 2
     await context.close()
+
+
+async def test_a_long_title_reads_in_whole_words_on_the_phone(services: Services, api: ApiClient,
+                                                              browser: Browser) -> None:
+    """What the leader approves on the phone breaks the title where the issued document does: between words."""
+    office = await build_office(services, api)
+    title = "关于进一步加强全市农村公路安全防护设施建设和养护管理工作的通知"
+    document = await office.draft(title=title)
+    await office.start(document["id"])
+    context, page = await new_page(browser, api.base_url, PHONE)
+    await login(page, "/", "office", PASSWORD)
+    await page.get_by_role("link", name=title).click()
+    preview = page.frame_locator("iframe.preview")
+    lines = preview.locator("h1 span")
+    await expect(lines).to_have_text(["关于进一步加强全市农村公路安全", "防护设施建设和养护管理工作的通知"])
+    frame = page.frame_locator("iframe.preview").locator("html")
+    assert await frame.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing runs off a 360 px screen
+    await context.close()
