@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from oa.errors import InvalidInput
+from oa.rendering.content import FORMS
 
 URGENCIES = ("", "加急", "特急")
 DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
@@ -30,13 +31,13 @@ PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
 # Fields a client edits. Attachments change through their own endpoints; the number through numbering.
 EDITABLE = ("doc_type", "title", "issuers", "main_to", "copy_to", "body", "note", "signers", "written_date",
             "printer", "printed_date", "copy_number", "urgency", "disclosure", "contact", "direction",
-            "attachment_titles", "classification")
+            "attachment_titles", "classification", "form")
 
 EMPTY_CONTENT: dict[str, Any] = {
     "doc_type": "通知", "title": "", "issuers": [], "main_to": [], "copy_to": [], "body": [], "attachments": [],
     "note": "", "contact": None, "signers": [], "written_date": None, "printer": None, "printed_date": None,
     "copy_number": None, "urgency": "", "disclosure": "主动公开", "direction": None, "direction_set": False,
-    "doc_number": None,
+    "doc_number": None, "form": None,
 }
 
 
@@ -247,6 +248,8 @@ def clean_content(data: dict[str, Any]) -> dict[str, Any]:
         "contact": lambda v: _contact(v, problems),
         "direction": lambda v: None if v is None else _choice(v, "direction", ("上行", "平行", "下行"), problems),
         "attachment_titles": lambda v: _attachment_titles(v, problems),
+        # None: the 文种's usual layout (函 → 信函格式); a document may choose another.
+        "form": lambda v: None if v is None else _choice(v, "form (版式)", FORMS, problems),
     }
     cleaned = {key: cleaners[key](value) for key, value in data.items() if key in cleaners}
     if "issuers" in cleaned and not cleaned["issuers"]:

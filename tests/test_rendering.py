@@ -25,6 +25,7 @@ from oa.rendering.content import (
     note_text,
     number_body,
     organ_marks,
+    prepare,
     signer_rows,
     title_lines,
 )
@@ -129,9 +130,21 @@ def joint_notice() -> dict[str, Any]:
     )
 
 
+def letter() -> dict[str, Any]:
+    """A 函 between organs of one level: the 信函格式 (GB/T 9704 10.1)."""
+    return base(
+        doc_type="函", title="关于商请支持森林防火物资调拨的函", issuers=[SG_SZFB],
+        main_to=[unit("清远市人民政府办公室")],
+        body=[{"level": 0, "text": "今冬我市森林防火形势严峻，为做好物资储备，现商请贵市支持调拨风力灭火机二十台。"},
+              {"level": 0, "text": "妥否，请函复。"}],
+        copy_to=[unit("市应急管理局")], written_date="2026-11-20", copy_number=3, urgency="加急",
+        doc_number="韶府办函〔2026〕3号", printer="韶关市人民政府办公室", printed_date="2026-11-20",
+    )
+
+
 DOCUMENTS: dict[str, Callable[[], dict[str, Any]]] = {
     "seed_letter": seed_letter, "downward_notice": downward_notice,
-    "upward_request": upward_request, "joint_notice": joint_notice,
+    "upward_request": upward_request, "joint_notice": joint_notice, "letter": letter,
 }
 
 
@@ -491,6 +504,33 @@ def leave_no_room_for_joint_names(document: docx.document.Document) -> None:
 
 def test_joint_organ_names_have_room_in_their_column() -> None:
     assert break_and_check(leave_no_room_for_joint_names, joint_notice()) == {("发文机关标志", "联合行文排列")}
+
+
+def test_a_letter_is_set_in_the_letter_form() -> None:
+    document = open_docx(render_docx(letter()))
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    head = section.first_page_header.paragraphs[0]
+    assert head.text == "韶关市人民政府办公室"  # the organ's name, no 文件
+    assert str(head.runs[0].font.color.rgb) == L.RED
+    assert head._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:val")) == L.LETTER_TOP_RULE
+    foot = section.first_page_footer.paragraphs[0]
+    assert foot._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:val")) == L.LETTER_BOTTOM_RULE
+    assert "PAGE" not in foot._p.xml  # page 1 carries no number
+    assert texts(document, "份号") == ["000003\t韶府办函〔2026〕3号"]  # 发文字号 at the right of the 份号's line
+    assert texts(document, "发文机关标志") == [] and texts(document, "印发") == []  # no 文件 mark, no 印发 row
+    assert document.tables[0]._tbl.tblPr.find(qn("w:tblBorders")).find(qn("w:top")).get(qn("w:val")) not in (
+        "single",)  # the 版记 has no rules
+    # Anything numbered as a letter is one; a 通知 may choose the letter form; a 函 the file form.
+    assert prepare(downward_notice() | {"doc_number": "韶府办函〔2026〕9号"}).letter
+    assert prepare(downward_notice() | {"form": "信函格式"}).letter
+    assert not prepare(letter() | {"doc_number": None, "form": "文件格式"}).letter
+
+
+def test_a_letter_numbered_document_set_as_a_file_is_caught() -> None:
+    def numbered_as_a_letter(document: docx.document.Document) -> None:
+        styled(document, "发文字号")[0].runs[0].text = "韶府办函〔2026〕12号"
+    assert ("版式", "信函格式") in break_and_check(numbered_as_a_letter)
 
 
 # Broken documents: each must be reported.

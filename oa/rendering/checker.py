@@ -22,6 +22,7 @@ from oa.rendering import layout as L
 from oa.rendering import ooxml as X
 from oa.rendering.laid_out import Layout
 from oa.rendering.layout_checks import check_layout
+from oa.rendering.letter_checks import LetterChecks, letterhead
 from oa.rendering.ooxml import attr, w
 from oa.rendering.placement_checks import PlacementChecks
 from oa.rendering.text_width import text_width
@@ -59,6 +60,7 @@ class Checker:
         self.styles = X.Styles(self.document.styles.element)
         self.signer_style = next((i for i in self.styles.by_id if self.styles.name(i) == L.SIGNER_NAME_STYLE), None)
         self.found: list[Deviation] = []
+        self.letter = False  # in the 信函格式 (set by check_body)
 
     def add(self, element: str, rule: str, expected: object, found: object) -> None:
         deviation = Deviation(element, rule, str(expected), str(found))
@@ -133,10 +135,18 @@ class Checker:
                 sequence.append((spec.element, paragraph))
             upward = upward or spec.element == "签发人" or "签发人" in text
             self.check_paragraph(spec, paragraph, text, upward)
+        mark = letterhead(self.document, self.styles)
+        if mark is not None:
+            present.add("发文机关标志")
+            self.check_runs(L.ELEMENTS["发文机关标志"], mark)  # its indents reach out for the 170 mm double line
         for element in L.MANDATORY_ELEMENTS:
             if element not in present and not (element == "正文" and present & set(L.HEADING_ELEMENTS)):
                 self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
-        self.check_separator(sequence, "发文机关标志" in present)
+        number = next((X.paragraph_text(p).split("\t")[-1].strip() for kind, p in sequence
+                       if kind in ("发文字号", "份号") and "〔" in X.paragraph_text(p)), "")
+        LetterChecks(self.document, self.styles, self.add).run(mark, number)
+        self.letter = mark is not None
+        self.check_separator(sequence, "发文机关标志" in present and not self.letter)  # a letter has none
         self.check_imprint(sequence)
         PlacementChecks(self.styles, self.add).run(sequence)
 
@@ -248,8 +258,13 @@ class Checker:
             self.check_title_lines(raw)
         elif element == "主送" and not text.endswith("："):
             self.add(element, "格式", "以全角冒号“：”结尾", text[-1])
-        elif element == "份号" and not re.fullmatch(L.COPY_NUMBER_PATTERN, text):
-            self.add(element, "格式", "6位阿拉伯数字", text)
+        elif element == "份号":
+            # A letter sets its 发文字号 at the right of the 份号's line (GB/T 9704 10.1).
+            copy_number, _, number = text.partition("\t")
+            if not re.fullmatch(L.COPY_NUMBER_PATTERN, copy_number.strip()):
+                self.add(element, "格式", "6位阿拉伯数字", copy_number)
+            if number.strip() and not re.fullmatch(L.DOC_NUMBER_PATTERN, number.strip()):
+                self.add("发文字号", "格式", "代字〔2026〕12号", number.strip())
         elif element == "紧急程度" and text not in L.URGENCY_VALUES:
             self.add(element, "格式", "/".join(L.URGENCY_VALUES), text)
         elif element == "抄送" and not (text.startswith("抄送：") and text.endswith("。")):
@@ -325,6 +340,8 @@ class Checker:
                      "随正文排列 (inline paragraphs after the text)")
             return
         self.check_imprint_position(table)
+        if self.letter:
+            return  # a letter's 版记 has no rules (GB/T 9704 10.1)
         count = len(table.findall(w("tr")))
         rules = [("版记首条分隔线", 0, "top", L.RULE_THICK_SZ)]
         rules += [("版记中间分隔线", n, "bottom", L.RULE_THIN_SZ) for n in range(count - 1)]
@@ -432,5 +449,5 @@ def check_docx(data: bytes, laid_out: Layout | None = None) -> list[Deviation]:
     if laid_out is not None:
         marks = [X.paragraph_text(p).strip() for p in checker.document.element.body.iter(w("p"))
                  if checker.styles.name(checker.styles.paragraph_style(p)) == L.ELEMENTS["发文机关标志"].style]
-        found += [Deviation(*item) for item in check_layout(laid_out, marks)]
+        found += [Deviation(*item) for item in check_layout(laid_out, marks, checker.letter)]
     return found

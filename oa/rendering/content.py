@@ -23,6 +23,10 @@ from oa.rendering.text_width import text_width
 from oa.rendering.title_breaks import title_lines
 
 DIGITS = "零一二三四五六七八九"
+# Layouts (版式) of GB/T 9704: the 文件格式 (7–9) and the 信函格式 (10.1).
+FILE_FORM = "文件格式"
+LETTER_FORM = "信函格式"
+FORMS = (FILE_FORM, LETTER_FORM)
 UPWARD = "上行"
 # 纪要 carry no 署名 (GB/T 9704 10.3): the meeting, not an organ, speaks.
 UNSIGNED_TYPES = frozenset({"纪要"})
@@ -241,16 +245,32 @@ class Prepared:
     copy_to: str
     printer: str
     printed: str
+    form: str = FILE_FORM
+    letter_organ: str = ""  # 信函格式: the host organ's name, the whole 发文机关标志
 
     @property
     def has_imprint(self) -> bool:
         """版记 appears when there is something to put in it."""
         return bool(self.copy_to or self.printer)
 
+    @property
+    def letter(self) -> bool:
+        return self.form == LETTER_FORM
+
+
+def resolve_form(chosen: str | None, doc_type: str, doc_number: str | None) -> str:
+    """The layout (版式): anything numbered as a letter (…办函〔2026〕3号) is set in the 信函格式 (GB/T 9704 10.1);
+    otherwise the document's choice, or its 文种's usual one (函: 信函格式; the rest: 文件格式)."""
+    if "函〔" in (doc_number or ""):
+        return LETTER_FORM
+    return chosen or (LETTER_FORM if doc_type == "函" else FILE_FORM)
+
 
 def prepare(content: dict[str, Any]) -> Prepared:
     marks, suffix = organ_marks(content["issuers"])
     upward = content["direction"] == UPWARD
+    form = resolve_form(content.get("form"), content["doc_type"], content["doc_number"])
+    letter = form == LETTER_FORM
     return Prepared(
         doc_type=content["doc_type"],
         copy_number=copy_number_text(content["copy_number"]),
@@ -269,6 +289,9 @@ def prepare(content: dict[str, Any]) -> Prepared:
         date=format_date(content["written_date"]) if content["written_date"] else "",
         note=note_text(content["note"], content["contact"]),
         copy_to=copy_to_text(content["copy_to"]),
-        printer=content["printer"] or "",
-        printed=printed_text(content["printed_date"]) if content["printer"] else "",
+        # A letter's 版记 carries no 印发机关 and 印发日期 (GB/T 9704 10.1).
+        printer="" if letter else content["printer"] or "",
+        printed=printed_text(content["printed_date"]) if content["printer"] and not letter else "",
+        form=form,
+        letter_organ=content["issuers"][0]["name"] if content["issuers"] else "",
     )

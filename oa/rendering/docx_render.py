@@ -34,6 +34,7 @@ from oa.rendering.content import (
     signature_right_indent,
     text_width,
 )
+from oa.rendering.letter_form import letterhead
 from oa.rendering.pagination import last_body_keeps, paginate
 from oa.rendering.signatures import SignatureRow, signature_rows
 from oa.rendering.wordml import (
@@ -267,7 +268,22 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
             _run(paragraph, names, element, font=L.SIGNER_NAME_FONT, char_style=L.SIGNER_NAME_STYLE)
 
 
-def _imprint(document: DocumentObject, doc: Prepared, new_page: bool = False) -> None:
+def _letter_numbers(document: DocumentObject, doc: Prepared) -> None:
+    """Under a letter's double line: 份号 at the left with the 发文字号 at the right on the same line, then 紧急程度
+    (GB/T 9704 10.1)."""
+    if doc.copy_number:
+        paragraph = _text_paragraph(document, "份号", doc.copy_number)
+        if doc.doc_number:
+            _tab_stops(paragraph, ("right", L.TEXT_WIDTH_TWIPS))
+            _run(paragraph, "\t" + doc.doc_number, "份号")
+    elif doc.doc_number:
+        paragraph = _text_paragraph(document, "发文字号", doc.doc_number)
+        set_attrs(child(paragraph._p.get_or_add_pPr(), "jc", PPR_ORDER), val="right")
+    if doc.urgency:
+        _text_paragraph(document, "紧急程度", doc.urgency)
+
+
+def _imprint(document: DocumentObject, doc: Prepared, new_page: bool = False, ruled: bool = True) -> None:
     """版记 (GB/T 9704 7.4): a row for 抄送 and one for 印发机关 ⇥ 印发日期, ruled thick above and below and thin
     between, in a full-width table floated to the bottom of the text block (layout.IMPRINT_TABLE_POSITION)."""
     rows = [(element, text) for element, text in zip(L.IMPRINT_ELEMENTS, (doc.copy_to, doc.printer), strict=True)
@@ -278,9 +294,9 @@ def _imprint(document: DocumentObject, doc: Prepared, new_page: bool = False) ->
     set_attrs(child(tbl_pr, "tblOverlap", TBLPR_ORDER), val="never")
     set_attrs(child(tbl_pr, "tblW", TBLPR_ORDER), w=L.TEXT_WIDTH_TWIPS, type="dxa")
     set_attrs(child(tbl_pr, "tblInd", TBLPR_ORDER), w=0, type="dxa")
+    thick, thin = (L.RULE_THICK_SZ, L.RULE_THIN_SZ) if ruled else (None, None)
     borders(child(tbl_pr, "tblBorders", TBLPR_ORDER), {
-        "top": L.RULE_THICK_SZ, "left": None, "bottom": L.RULE_THICK_SZ, "right": None,
-        "insideH": L.RULE_THIN_SZ, "insideV": None}, L.BLACK)
+        "top": thick, "left": None, "bottom": thick, "right": None, "insideH": thin, "insideV": None}, L.BLACK)
     set_attrs(child(tbl_pr, "tblLayout", TBLPR_ORDER), type="fixed")
     # No cell margins: the rules run from edge to edge and the texts' indents count from the block's edge.
     margins = child(tbl_pr, "tblCellMar", TBLPR_ORDER)
@@ -398,14 +414,18 @@ def render_docx(content: dict[str, Any]) -> bytes:
     for paragraph in list(body.iterchildren(qn("w:p"))):
         body.remove(paragraph)
 
-    if doc.copy_number:
-        _text_paragraph(document, "份号", doc.copy_number)
-    if doc.urgency:
-        _text_paragraph(document, "紧急程度", doc.urgency)
-    if doc.marks:
-        _organ_mark(document, doc)
-    _number_and_signers(document, doc)
-    _separator(document)
+    if doc.letter:
+        letterhead(document, doc.letter_organ)
+        _letter_numbers(document, doc)
+    else:
+        if doc.copy_number:
+            _text_paragraph(document, "份号", doc.copy_number)
+        if doc.urgency:
+            _text_paragraph(document, "紧急程度", doc.urgency)
+        if doc.marks:
+            _organ_mark(document, doc)
+        _number_and_signers(document, doc)
+        _separator(document)
     _text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
     if doc.main_to:
         _text_paragraph(document, "主送", doc.main_to, L.MAIN_TO_LINES_BELOW_TITLE)
@@ -414,7 +434,9 @@ def render_docx(content: dict[str, Any]) -> bytes:
         element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
         last_body = _text_paragraph(document, element, line.full_text)
     _closing(document, doc, last_body)
-    if doc.has_imprint:
+    if doc.has_imprint and doc.letter:
+        _imprint(document, doc, ruled=False)  # a letter's 版记: 抄送 alone at the bottom, no rules (10.1)
+    elif doc.has_imprint:
         # On the last page when that is even; else on the next page, even (numbered, since no blank page comes
         # before it); after a blank page when the text ends on an even page without room for it (GB/T 9704 7.4).
         pages = paginate(doc)

@@ -129,6 +129,20 @@ def organ_mark_size(width_chars: float) -> float:
     return max(ORGAN_MARK_MIN_PT, min(ORGAN_MARK_MAX_PT, fitted))
 
 
+# 信函格式 (GB/T 9704 10.1): the organ's name (no 文件) with its top 30 mm below the page's top edge, a red double
+# line (thick over thin) 4 mm under it and another (thin over thick) 20 mm above the page's bottom edge, both 170 mm
+# long and centred, page 1 unnumbered; 份号 and 紧急程度 at the left and the 发文字号 at the right under the first line.
+LETTER_MARK_TOP_MM = 30.0
+LETTER_MARK_MAX_PT = 30.0  # the standard fixes no size; a letterhead is set smaller than a 文件's mark
+LETTER_RULE_GAP_MM = 4.0
+LETTER_RULE_LENGTH_MM = 170.0
+LETTER_RULE_OVERHANG_MM = (LETTER_RULE_LENGTH_MM - TEXT_WIDTH_MM) / 2  # 7 mm past the block on each side
+LETTER_BOTTOM_RULE_MM = 20.0  # from the page's bottom edge
+LETTER_RULE_SZ = 18  # eighths of a point, both strokes and the gap (2.25 pt)
+LETTER_TOP_RULE = "thickThinSmallGap"
+LETTER_BOTTOM_RULE = "thinThickSmallGap"
+
+
 # Vertical spacing expressed in lines (一行 = LINE_PITCH).
 DOC_NUMBER_LINES_BELOW_MARK = 2
 TITLE_LINES_BELOW_SEPARATOR = 2

@@ -44,8 +44,9 @@ def _is_imprint(line: Line) -> bool:
 
 
 class LayoutChecks:
-    def __init__(self, layout: Layout, marks: Iterable[str] = ()) -> None:
+    def __init__(self, layout: Layout, marks: Iterable[str] = (), letter: bool = False) -> None:
         self.layout = layout
+        self.letter = letter
         self.marks = [m for m in marks if m]
         self.found: list[tuple[str, str, str, str]] = []
         first_red = [r for r in layout.rules if r.page == 1 and r.red]
@@ -65,7 +66,26 @@ class LayoutChecks:
         self.check_separator()
         self.check_page_numbers()
         self.check_right_edge()
+        if self.letter:
+            self.check_letter()
         return self.found
+
+    def check_letter(self) -> None:
+        """信函格式 (GB/T 9704 10.1): page 1 unnumbered; red double lines of 170 mm under the organ's name and 20 mm
+        above the page's bottom edge."""
+        if any(_is_page_number(line) for line in self.layout.on_page(1)):
+            self.add("页码", "信函格式首页", "首页不显示页码", "第 1 页显示页码")
+        red = [rule for rule in self.layout.rules if rule.page == 1 and rule.red]
+        bottom = max((rule.bottom_mm for rule in red), default=None)
+        foot = L.PAGE_HEIGHT_MM - L.LETTER_BOTTOM_RULE_MM
+        if bottom is None or abs(bottom - foot) > OFFSET_TOLERANCE_MM:
+            found = "缺失 (missing)" if bottom is None else f"距下页边 {L.PAGE_HEIGHT_MM - bottom:.1f} mm"
+            self.add("第二条红色双线", "位置", f"距下页边 {L.LETTER_BOTTOM_RULE_MM:g} mm", found)
+        for rule in red:
+            length = rule.right_mm - rule.left_mm
+            if abs(length - L.LETTER_RULE_LENGTH_MM) > 2.0:  # bounds include the stroke's ends
+                self.add("红色双线", "长度", f"{L.LETTER_RULE_LENGTH_MM:g} mm", f"{length:.1f} mm")
+                return
 
     def check_title(self) -> None:
         """The title is the only 2号 (22 pt) text below the separator on page 1."""
@@ -98,7 +118,7 @@ class LayoutChecks:
         imprint_pages = sorted({line.page for line in self.layout.lines if _is_imprint(line)})
         if imprint_pages:
             page = imprint_pages[-1]
-            if page % 2 or page != pages:
+            if page != pages or (page % 2 and not self.letter):  # a letter's needs only be last (10.1)
                 self.add("版记", "所在页", "最后一页，且为偶数页 (需要时加空白页)",
                          f"第 {page} 页 (共 {pages} 页)")
         blank_before = False
@@ -182,6 +202,6 @@ class LayoutChecks:
                 return
 
 
-def check_layout(layout: Layout, marks: Iterable[str] = ()) -> list[tuple[str, str, str, str]]:
-    """(element, rule, expected, found) for every rule the laid-out pages break."""
-    return LayoutChecks(layout, marks).run()
+def check_layout(layout: Layout, marks: Iterable[str] = (), letter: bool = False) -> list[tuple[str, str, str, str]]:
+    """(element, rule, expected, found) for every rule the laid-out pages break; `letter`: in the 信函格式."""
+    return LayoutChecks(layout, marks, letter).run()

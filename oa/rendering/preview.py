@@ -35,6 +35,8 @@ p{{margin:0;overflow-wrap:anywhere;word-break:break-word}}
 .signers{{display:grid;grid-template-columns:auto auto;column-gap:.2em;align-items:start;margin-left:auto}}
 .signers .label{{grid-column:1}} .signers .names{{grid-column:2;font-family:{KAITI}}}
 .rule{{border:0;border-top:2px solid #f00;margin:.6em 0 0}}
+.letter-rule{{border:0;border-top:3px solid #f00;height:2px;border-bottom:1px solid #f00;margin:.4em -.5em 0}}
+.letter-numbers{{display:flex;justify-content:space-between;gap:1em;margin-top:.4em}}
 h1{{font-family:{XIAOBIAOSONG};font-weight:normal;font-size:1.45em;line-height:1.45;text-align:center;
   margin:1.6em 0 1em;overflow-wrap:anywhere;text-wrap:balance}}
 .body p,.note{{text-indent:2em;text-align:justify}}
@@ -60,7 +62,18 @@ def _p(text: str, cls: str = "") -> str:
     return f"<p{attr}>{escape(text)}</p>"
 
 
+def _letter_head(doc: Prepared) -> list[str]:
+    """信函格式: the organ's name over a red double line (thick over thin); 份号 left and 发文字号 right under it."""
+    numbers = f'<span class="copy">{escape(doc.copy_number)}</span><span>{escape(doc.doc_number)}</span>'
+    out = [_p(doc.letter_organ, "mark"), '<hr class="letter-rule">', f'<p class="letter-numbers">{numbers}</p>']
+    if doc.urgency:
+        out.append(_p(doc.urgency, "top"))
+    return out
+
+
 def _head(doc: Prepared) -> list[str]:
+    if doc.letter:
+        return _letter_head(doc)
     out = []
     if doc.copy_number:
         out.append(_p(doc.copy_number, "copy"))

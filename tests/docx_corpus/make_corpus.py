@@ -29,6 +29,7 @@ from tests.test_rendering import (  # noqa: E402
     downward_notice,
     joint_notice,
     leave_no_room_for_joint_names,
+    letter,
     seed_letter,
     stack_joint_signatures,
     styled,
@@ -82,6 +83,11 @@ def _imprint_kept_on_the_text_page(document: Any) -> None:
         element.getparent().remove(element)
 
 
+def _letterhead_dropped(document: Any) -> None:
+    """A 函 printed as a 文件 would be: no letterhead on page 1."""
+    document.sections[0].different_first_page_header_footer = False
+
+
 ONE_PAGE = downward_notice() | {"body": [{"level": 0, "text": "请认真贯彻执行。"}], "attachments": []}
 
 # file name: (content, mutation, [(element, rule)], needs the laid-out pages)
@@ -102,6 +108,9 @@ CORPUS: dict[str, tuple[dict[str, Any], Mutation | None, list[tuple[str, str]], 
     "page_number_too_low.docx": (downward_notice(), _page_number_low, [("页码", "一字线与版心距离（排版）")], True),
     "punctuation_may_hang.docx": (seed_letter(), _punctuation_may_hang,
                                   [("正文", "标点溢出边界"), ("正文", "版心右边界（排版）")], False),
+    "letter_printed_as_a_file.docx": (letter(), _letterhead_dropped,
+                                      [("版式", "信函格式"), ("发文机关标志", "缺失"), ("版记首条分隔线", "缺失"),
+                                       ("版记", "所在页（排版）")], False),
     "attachment_names_not_aligned.docx": (downward_notice(), align_attachments_under_the_label,
                                           [("附件说明", "回行对齐")], False),
 }
