@@ -298,3 +298,29 @@ async def test_an_admin_at_the_desk_is_sent_to_the_admin_pages(demo_api: ApiClie
     await expect(desk).to_have_url(f"{demo_api.base_url}/admin")
     await expect(desk.get_by_role("navigation", name="管理功能")).to_be_visible()
     await context.close()
+
+
+async def test_a_clerk_sets_a_notice_as_a_letter_and_the_preview_shows_the_letterhead(
+        services: Services, api: ApiClient, browser: Browser) -> None:
+    await build_exchange(services, api)
+    title = "关于商请协助核实林地权属的通知"
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "drafter", PASSWORD)
+    await desk.get_by_role("link", name="拟稿").click()
+    await desk.get_by_label("文种").select_option("通知")
+    await desk.get_by_label("版式").select_option("信函格式")
+    await desk.get_by_label("标题").fill(title)
+    await desk.get_by_label("主送", exact=True).fill("甲一镇")
+    await desk.get_by_role("button", name="甲一镇人民政府", exact=True).click()
+    await desk.get_by_label("正文").fill("请协助核实有关林地权属。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.locator("#issuers")).to_be_visible()
+    doc_id = desk.url.rsplit("/", 1)[1]
+    assert (await services.mongo["documents"].find_one({"_id": doc_id}))["content"]["form"] == "信函格式"
+
+    async with context.expect_page() as opened:
+        await desk.get_by_role("link", name="预览").click()
+    preview = await opened.value
+    await expect(preview.locator(".mark")).to_have_text("甲县人民政府")  # the letterhead: no 文件
+    await expect(preview.locator("hr.letter-rule")).to_be_visible()
+    await context.close()

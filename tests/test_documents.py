@@ -259,6 +259,19 @@ async def test_render_and_preview(desk: Desk) -> None:
     assert "default-src 'none'" in preview.headers["Content-Security-Policy"]
 
 
+async def test_a_document_chooses_the_letter_form(desk: Desk) -> None:
+    document = await desk.draft("aadmin", issuers=[{"unit_id": "county-a"}], main_to=[{"unit_id": "town-a1"}],
+                                form="信函格式", title="关于商请协助核实林地权属的通知")
+    assert document["content"]["form"] == "信函格式"
+    rendered = await desk.api.get(f"/api/documents/{document['id']}/render.docx", token=desk.tokens["aadmin"])
+    section = docx.Document(io.BytesIO(rendered.body)).sections[0]
+    assert section.different_first_page_header_footer
+    assert section.first_page_header.paragraphs[0].text == "甲县人民政府"  # the letterhead: no 文件
+    bad = await desk.api.post("/api/documents", {"doc_type": "通知", "title": "t", "form": "公告格式"},
+                              token=desk.tokens["clerk"])
+    assert bad.status == 400 and "form (版式)" in bad.body["message"]
+
+
 async def test_document_types_are_data(desk: Desk) -> None:
     listed = await desk.api.get("/api/document-types", token=desk.tokens["clerk"])
     names = [item["name"] for item in listed.body["items"]]

@@ -216,6 +216,9 @@ async function showNew() {
   const copy = unitPicker("copy_to", "抄送", [], { external: true, onChange: updateReach });
   const body = h("textarea", { id: "body", rows: 10, placeholder: "每段一行；以“一、”“（一）”“1.”“（1）”开头的行为各级标题" });
   const urgency = h("select", { id: "urgency" }, ["", "加急", "特急"].map((value) => h("option", { value }, value || "普通")));
+  // 版式: by default the 文种's (函 → 信函格式); a clerk may set any document as a letter, or a 函 as a 文件.
+  const layout = h("select", { id: "form" }, [["", "按文种"], ["文件格式", "文件格式"], ["信函格式", "信函格式"]]
+    .map(([value, label]) => h("option", { value }, label)));
   const written = h("input", { id: "written_date", type: "date" });
   const contact = h("input", { id: "contact", placeholder: "联系人 电话" });
   const disclosure = h("select", { id: "disclosure" }, ["主动公开", "依申请公开", "不予公开"].map((value) => h("option", { value }, value)));
@@ -234,7 +237,7 @@ async function showNew() {
         doc_type: typeSelect.value, issuers: issuers.entries(), title: title.value.trim(),
         main_to: main.entries(), copy_to: copy.entries(),
         body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
-        disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
+        form: layout.value || null, disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
         printed_date: printed.value || null,
         contact: contactName ? { name: contactName, phone: phone.join(" ") } : null });
       toast("已保存草稿", "ok");
@@ -247,6 +250,7 @@ async function showNew() {
   h("h2", {}, "拟稿"),
   h("div", { class: "row" }, h("div", {}, h("label", { for: "doc_type" }, "文种"), typeSelect),
     h("div", {}, h("label", { for: "urgency" }, "紧急程度"), urgency),
+    h("div", {}, h("label", { for: "form" }, "版式"), layout),
     h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
   issuers.element,
   h("label", { for: "title" }, "标题"), title, main.element, copy.element, reach.element,
