@@ -7,7 +7,8 @@ Each .docx from oa.rendering is laid out by LibreOffice exactly as `oa check-doc
 metrics) and its pages are rasterised at 60 dpi by pypdfium2 (needs Pillow: pip install pillow):
 - notice-page1.png, notice-last.png: a 下行 通知 with three attachments, the 版记 on its last (even) page;
 - request-page1.png: a 上行 请示 with three 签发人 (two to a line, the 发文字号 on the last);
-- joint-last.png: a joint 通知 of two organs, their 署名 side by side so each seal has its own place.
+- joint-last.png: a joint 通知 of two organs, their 署名 side by side so each seal has its own place;
+- letter-page1.png: a 函 in the 信函格式 (letterhead, red double lines, 份号 and 发文字号 on one line).
 preview-360.png: the HTML preview in Chromium through Playwright at a 360 × 740 phone viewport, after
 checking that the page does not scroll sideways. Each part is skipped with a message when its tool is
 missing. Every document is checked first, properties and layout, and must conform.
@@ -23,7 +24,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from oa.rendering import check_docx, laid_out, render_docx, render_preview_html  # noqa: E402
-from tests.test_rendering import downward_notice, joint_notice, upward_request  # noqa: E402
+from tests.test_rendering import downward_notice, joint_notice, letter, upward_request  # noqa: E402
 
 DPI = 60
 VIEWPORT = {"width": 360, "height": 740}
@@ -74,6 +75,7 @@ def main() -> None:
     page_images(render_docx(notice), {"first": "notice-page1", "last": "notice-last"})
     page_images(render_docx(upward_request() | {"signers": ["王五", "赵六", "欧阳明"]}), {"first": "request-page1"})
     page_images(render_docx(joint_notice()), {"last": "joint-last"})
+    page_images(render_docx(letter()), {"first": "letter-page1"})
     preview_image(render_preview_html(notice))
 
 
