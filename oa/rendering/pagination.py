@@ -37,12 +37,14 @@ class Piece:
     keep_with_next: bool = False
 
 
-def wrapped_lines(text: str, first_chars: float, left_chars: float, right_chars: float = 0.0,
-                  per_line: float = L.CHARS_PER_LINE) -> int:
-    """How many lines `text` takes when its first line starts `first_chars` in and the rest `left_chars` in."""
+def break_lines(text: str, first_chars: float, left_chars: float, right_chars: float = 0.0,
+                per_line: float = L.CHARS_PER_LINE) -> list[str]:
+    """`text` cut into lines as a word processor fills them: the first line starts `first_chars` in, the rest
+    `left_chars` in, each ends `right_chars` short of the block's right edge."""
     if not text:
-        return 1
-    lines, room, used, index = 1, per_line - first_chars - right_chars, 0.0, 0
+        return [""]
+    lines: list[str] = []
+    start, room, used, index = 0, per_line - first_chars - right_chars, 0.0, 0
     while index < len(text):
         width = text_width(text[index])
         if used + width <= room + 1e-9:
@@ -51,10 +53,18 @@ def wrapped_lines(text: str, first_chars: float, left_chars: float, right_chars:
             continue
         # The line is full. A closing mark may not start the next line, nor an opening one end this one: the
         # character before moves down with it.
-        if text[index] in NO_LINE_START or (index and text[index - 1] in NO_LINE_END):
+        if (text[index] in NO_LINE_START or (index and text[index - 1] in NO_LINE_END)) and index - 1 > start:
             index -= 1
-        lines, room, used = lines + 1, per_line - left_chars - right_chars, 0.0
+        lines.append(text[start:index])
+        start, room, used = index, per_line - left_chars - right_chars, 0.0
+    lines.append(text[start:])
     return lines
+
+
+def wrapped_lines(text: str, first_chars: float, left_chars: float, right_chars: float = 0.0,
+                  per_line: float = L.CHARS_PER_LINE) -> int:
+    """How many lines `text` takes when its first line starts `first_chars` in and the rest `left_chars` in."""
+    return len(break_lines(text, first_chars, left_chars, right_chars, per_line))
 
 
 def _header(doc: Prepared) -> list[Piece]:
