@@ -20,6 +20,7 @@ from docx import Document
 
 from oa.rendering import layout as L
 from oa.rendering import ooxml as X
+from oa.rendering.imprint_checks import ImprintChecks, check_border
 from oa.rendering.laid_out import Layout
 from oa.rendering.layout_checks import check_layout
 from oa.rendering.letter_checks import LetterChecks, letterhead
@@ -30,7 +31,6 @@ from oa.rendering.title_breaks import hourglass, misplaced_breaks
 
 # Text a reader sees as Chinese, drawn with the East-Asian font (full-width punctuation and the em dash too).
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2026\u201c\u201d]")
-NO_BORDER = {"none", "nil"}
 PAGE_MARK = "\x00"  # stands for a PAGE field while matching a footer's text
 ELEMENT_BY_STYLE = {spec.style: spec for spec in L.ELEMENTS.values()}
 
@@ -147,7 +147,7 @@ class Checker:
         LetterChecks(self.document, self.styles, self.add).run(mark, number)
         self.letter = mark is not None
         self.check_separator(sequence, "发文机关标志" in present and not self.letter)  # a letter has none
-        self.check_imprint(sequence)
+        ImprintChecks(self.document, self.styles, self.add).run(sequence, self.letter)
         PlacementChecks(self.styles, self.add).run(sequence)
 
     def check_paragraph(self, spec: L.ElementSpec, paragraph: Any, text: str, upward: bool) -> None:
@@ -297,18 +297,7 @@ class Checker:
             self.add(element, "日期格式", "2026年1月5日 (阿拉伯数字，不编虚位)", text)
 
     def check_border(self, element: str, border: Any, color: str, sz: int) -> bool:
-        """A rule's line (a w:bottom/w:top/w:insideH border): present, `color`, `sz` wide. False if missing."""
-        if border is None or (attr(border, "val") or "none") in NO_BORDER:
-            self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
-            return False
-        found_color = (attr(border, "color") or "auto").upper()
-        found_color = "auto" if found_color == "AUTO" else found_color
-        if (color == L.RED and found_color != L.RED) or (color != L.RED and found_color not in L.BLACK_VALUES):
-            self.add(element, "颜色", f"#{color}", found_color)
-        found_sz = int(attr(border, "sz") or 0)
-        if found_sz != sz:
-            self.add(element, "线宽", f"{sz / 8:g} pt (w:sz={sz})", f"{found_sz / 8:g} pt (w:sz={found_sz})")
-        return True
+        return check_border(self.add, element, border, color, sz)
 
     def check_separator(self, sequence: list[tuple[str, Any]], has_mark: bool) -> None:
         """The red separator: the bottom border of a paragraph spanning the whole text block."""
@@ -327,44 +316,6 @@ class Checker:
                 found = "表格内 (in a table)" if in_table else \
                     f"左缩进 {indents['left']:g} 字, 右缩进 {indents['right']:g} 字"
                 self.add("分隔线", "跨度", f"版心全宽 {L.TEXT_WIDTH_MM:g} mm (无缩进)", found)
-
-    def check_imprint(self, sequence: list[tuple[str, Any]]) -> None:
-        """版记: its rows in one full-width table floated to the bottom of the text block, ruled thick above and
-        below and thin between the rows (the table's borders)."""
-        rows = [p for kind, p in sequence if kind in L.IMPRINT_ELEMENTS]
-        if not rows:
-            return
-        table = X.table_of(rows[0])
-        if table is None or any(X.table_of(p) is not table for p in rows):
-            self.add("版记", "位置", "版心底部的整宽表格 (one full-width table at the bottom of the text block)",
-                     "随正文排列 (inline paragraphs after the text)")
-            return
-        self.check_imprint_position(table)
-        if self.letter:
-            return  # a letter's 版记 has no rules (GB/T 9704 10.1)
-        count = len(table.findall(w("tr")))
-        rules = [("版记首条分隔线", 0, "top", L.RULE_THICK_SZ)]
-        rules += [("版记中间分隔线", n, "bottom", L.RULE_THIN_SZ) for n in range(count - 1)]
-        rules.append(("版记末条分隔线", count - 1, "bottom", L.RULE_THICK_SZ))
-        for name, row, side, sz in rules:
-            self.check_border(name, X.table_border(table, self.styles.table_levels(table), row, side), L.BLACK, sz)
-
-    def check_imprint_position(self, table: Any) -> None:
-        place = table.find(f"{w('tblPr')}/{w('tblpPr')}")
-        anchor, y_spec = attr(place, "vertAnchor"), attr(place, "tblpYSpec")
-        if (anchor, y_spec) != ("margin", "bottom"):
-            found = "随正文 (not floating)" if place is None else f"vertAnchor={anchor}, tblpYSpec={y_spec}"
-            self.add("版记", "位置", "版心底部 (w:tblpPr vertAnchor=margin, tblpYSpec=bottom)", found)
-        section = self.document.sections[-1]
-        page, left, right = (round((getattr(section, name) or 0) / 635) for name in (
-            "page_width", "left_margin", "right_margin"))  # EMU → twips
-        text = page - left - right
-        width = X.table_width(table, self.styles.table_levels(table), text)
-        offset = X.table_left_offset(place, width, text, left, page)
-        tolerance = L.mm_to_twips(L.IMPRINT_POSITION_TOLERANCE_MM)
-        if abs(width - text) > tolerance or abs(offset) > tolerance:
-            self.add("版记", "跨度", f"版心全宽 {L.twips_to_mm(text):.0f} mm, 左端与版心对齐",
-                     f"宽 {L.twips_to_mm(width):.1f} mm, 左端偏移 {L.twips_to_mm(offset):+.1f} mm")
 
     # Footers.
     def check_footers(self) -> None:

@@ -4,25 +4,22 @@ Every element gets its own paragraph style ("OA 标题", "OA 正文"…) so the 
 same font, size, colour and character spacing are written on each run as well, because Word users restyle
 runs, not styles. The red separator is the bottom border of an empty paragraph with no indent, so its colour,
 width and full-width span can be read back; the 版记 is a full-width table floated to the bottom of the text
-block, its rules being the table's borders. Joint issuance stacks the organ names in a borderless table with
+block, its rules being the table's borders (imprint_docx.py). Joint issuance stacks the organ names in a borderless table with
 "文件" beside them, vertically centred (GB/T 9704 7.2.3).
 """
 
 from __future__ import annotations
 
-import copy
 from io import BytesIO
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_SECTION_START
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Twips
-from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from oa.rendering import layout as L
@@ -34,6 +31,8 @@ from oa.rendering.content import (
     signature_right_indent,
     text_width,
 )
+from oa.rendering.docx_parts import Container, add_paragraph, add_run, tab_stops, text_paragraph
+from oa.rendering.imprint_docx import imprint, imprint_after_a_blank_page
 from oa.rendering.letter_form import letterhead
 from oa.rendering.pagination import last_body_keeps, paginate
 from oa.rendering.signatures import SignatureRow, signature_rows
@@ -51,8 +50,6 @@ from oa.rendering.wordml import (
 )
 
 FULL_WIDTH_SPACE = "\u3000"
-
-Container = DocumentObject | _Cell
 SEPARATOR_SPEC = L.ElementSpec(L.SEPARATOR_STYLE, L.FANGSONG, L.BODY_SIZE_PT, ("left",),
                                line_twips=L.SEPARATOR_LINE_TWIPS, snap_to_grid=False)
 
@@ -139,32 +136,6 @@ def _page_number_runs(paragraph: Paragraph, spec: L.ElementSpec) -> None:
     run(f" {L.EM_DASH}")
 
 
-def _paragraph(where: Container, element: str, before_lines: float = 0.0, before_twips: int = 0) -> Paragraph:
-    spec = L.ELEMENTS[element]
-    paragraph = where.add_paragraph(style=spec.style)
-    ppr = paragraph._p.get_or_add_pPr()
-    format_paragraph(ppr, spec)
-    if before_lines or before_twips:
-        set_attrs(child(ppr, "spacing", PPR_ORDER), before=before_twips + round(before_lines * L.LINE_PITCH_TWIPS))
-    return paragraph
-
-
-def _run(paragraph: Paragraph, text: str, element: str, *, font: str | None = None, size_pt: float | None = None,
-         char_style: str | None = None) -> None:
-    if not text:
-        return
-    spec = L.ELEMENTS[element]
-    run = paragraph.add_run(text, style=char_style)
-    format_run(run._r.get_or_add_rPr(), font or spec.font, size_pt or spec.size_pt, spec.color,
-               spec.char_spacing_twips)
-
-
-def _text_paragraph(where: Container, element: str, text: str, before_lines: float = 0.0) -> Paragraph:
-    paragraph = _paragraph(where, element, before_lines)
-    _run(paragraph, text, element)
-    return paragraph
-
-
 def _separator(document: DocumentObject) -> None:
     """The red separator: the bottom border of an empty paragraph 4 mm tall, so it sits 4 mm below the number."""
     paragraph = document.add_paragraph(style=L.SEPARATOR_STYLE)
@@ -174,10 +145,10 @@ def _separator(document: DocumentObject) -> None:
 
 
 def _mark_paragraph(where: Container, text: str, size: float, before_twips: int = 0) -> Paragraph:
-    paragraph = _paragraph(where, "发文机关标志", before_twips=before_twips)
+    paragraph = add_paragraph(where, "发文机关标志", before_twips=before_twips)
     line = round(size * L.ORGAN_MARK_LINE_FACTOR * L.TWIPS_PER_PT)
     set_attrs(child(paragraph._p.get_or_add_pPr(), "spacing", PPR_ORDER), line=line, lineRule="exact")
-    _run(paragraph, text, "发文机关标志", size_pt=size)
+    add_run(paragraph, text, "发文机关标志", size_pt=size)
     return paragraph
 
 
@@ -227,19 +198,10 @@ def _joint_mark(document: DocumentObject, doc: Prepared, before: int) -> None:
     _mark_paragraph(suffix_cell, doc.mark_suffix, size)
 
 
-def _tab_stops(paragraph: Paragraph, *stops: tuple[str, int]) -> None:
-    """(alignment, position in twips from the left margin) tab stops."""
-    tabs = child(paragraph._p.get_or_add_pPr(), "tabs", PPR_ORDER)
-    for align, pos in stops:
-        tab = OxmlElement("w:tab")
-        set_attrs(tab, val=align, pos=pos)
-        tabs.append(tab)
-
-
 def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
     """发文字号, and for 上行文 the 签发人 rows with the number on the last (GB/T 9704 7.2.4)."""
     if not doc.upward:
-        _text_paragraph(document, "发文字号", doc.doc_number, L.DOC_NUMBER_LINES_BELOW_MARK)
+        text_paragraph(document, "发文字号", doc.doc_number, L.DOC_NUMBER_LINES_BELOW_MARK)
         return
     label = "签发人："
     rows = [FULL_WIDTH_SPACE.join(names) for names in doc.signer_rows]
@@ -253,8 +215,8 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
         last = index == len(rows) - 1
         before = L.DOC_NUMBER_LINES_BELOW_MARK if index == 0 else 0
         element = "发文字号" if last else "签发人"
-        paragraph = _paragraph(document, element, before)
-        _tab_stops(paragraph, ("left", label_at), ("left", names_at))
+        paragraph = add_paragraph(document, element, before)
+        tab_stops(paragraph, ("left", label_at), ("left", names_at))
         ppr = paragraph._p.get_or_add_pPr()
         set_attrs(child(ppr, "jc", PPR_ORDER), val="left")
         if last:
@@ -262,83 +224,25 @@ def _number_and_signers(document: DocumentObject, doc: Prepared) -> None:
             # leaves the names no slack at all, so a rounding error wraps the last name onto a line of its own.
             indent(ppr, L.BODY_SIZE_PT, left=L.UPWARD_DOC_NUMBER_LEFT_CHARS, right=0,
                    first=L.UPWARD_DOC_NUMBER_LEFT_CHARS)
-            _run(paragraph, doc.doc_number, element)
-        _run(paragraph, "\t" + (label if index == 0 else "\t"), element)
+            add_run(paragraph, doc.doc_number, element)
+        add_run(paragraph, "\t" + (label if index == 0 else "\t"), element)
         if names:
-            _run(paragraph, names, element, font=L.SIGNER_NAME_FONT, char_style=L.SIGNER_NAME_STYLE)
+            add_run(paragraph, names, element, font=L.SIGNER_NAME_FONT, char_style=L.SIGNER_NAME_STYLE)
 
 
 def _letter_numbers(document: DocumentObject, doc: Prepared) -> None:
     """Under a letter's double line: 份号 at the left with the 发文字号 at the right on the same line, then 紧急程度
     (GB/T 9704 10.1)."""
     if doc.copy_number:
-        paragraph = _text_paragraph(document, "份号", doc.copy_number)
+        paragraph = text_paragraph(document, "份号", doc.copy_number)
         if doc.doc_number:
-            _tab_stops(paragraph, ("right", L.TEXT_WIDTH_TWIPS))
-            _run(paragraph, "\t" + doc.doc_number, "份号")
+            tab_stops(paragraph, ("right", L.TEXT_WIDTH_TWIPS))
+            add_run(paragraph, "\t" + doc.doc_number, "份号")
     elif doc.doc_number:
-        paragraph = _text_paragraph(document, "发文字号", doc.doc_number)
+        paragraph = text_paragraph(document, "发文字号", doc.doc_number)
         set_attrs(child(paragraph._p.get_or_add_pPr(), "jc", PPR_ORDER), val="right")
     if doc.urgency:
-        _text_paragraph(document, "紧急程度", doc.urgency)
-
-
-def _imprint(document: DocumentObject, doc: Prepared, new_page: bool = False, ruled: bool = True) -> None:
-    """版记 (GB/T 9704 7.4): a row for 抄送 and one for 印发机关 ⇥ 印发日期, ruled thick above and below and thin
-    between, in a full-width table floated to the bottom of the text block (layout.IMPRINT_TABLE_POSITION)."""
-    rows = [(element, text) for element, text in zip(L.IMPRINT_ELEMENTS, (doc.copy_to, doc.printer), strict=True)
-            if text]
-    table = document.add_table(rows=len(rows), cols=1)
-    tbl_pr = table._tbl.tblPr
-    set_attrs(child(tbl_pr, "tblpPr", TBLPR_ORDER), **L.IMPRINT_TABLE_POSITION)
-    set_attrs(child(tbl_pr, "tblOverlap", TBLPR_ORDER), val="never")
-    set_attrs(child(tbl_pr, "tblW", TBLPR_ORDER), w=L.TEXT_WIDTH_TWIPS, type="dxa")
-    set_attrs(child(tbl_pr, "tblInd", TBLPR_ORDER), w=0, type="dxa")
-    thick, thin = (L.RULE_THICK_SZ, L.RULE_THIN_SZ) if ruled else (None, None)
-    borders(child(tbl_pr, "tblBorders", TBLPR_ORDER), {
-        "top": thick, "left": None, "bottom": thick, "right": None, "insideH": thin, "insideV": None}, L.BLACK)
-    set_attrs(child(tbl_pr, "tblLayout", TBLPR_ORDER), type="fixed")
-    # No cell margins: the rules run from edge to edge and the texts' indents count from the block's edge.
-    margins = child(tbl_pr, "tblCellMar", TBLPR_ORDER)
-    for side in ("top", "left", "bottom", "right"):
-        set_attrs(child(margins, side, ("top", "left", "bottom", "right")), w=0, type="dxa")
-    table.columns[0].width = Twips(L.TEXT_WIDTH_TWIPS)
-    for row, (element, text) in zip(table.rows, rows, strict=True):
-        cell = row.cells[0]
-        cell.width = Twips(L.TEXT_WIDTH_TWIPS)
-        cell._tc.remove(cell.paragraphs[0]._p)  # python-docx puts an empty paragraph in each new cell
-        paragraph = _text_paragraph(cell, element, text)
-        if element == "印发" and doc.printed:
-            _tab_stops(paragraph, ("right", L.TEXT_WIDTH_TWIPS - L.indent_twips(L.IMPRINT_SIDE_CHARS, L.SIZE_4)))
-            _run(paragraph, "\t" + doc.printed, element)
-    anchor = document.add_paragraph()
-    set_attrs(child(anchor._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0,
-              line=L.IMPRINT_ANCHOR_LINE_TWIPS, lineRule="exact")
-    if new_page:  # the table floats to the bottom of its anchor's page
-        set_attrs(child(anchor._p.get_or_add_pPr(), "pageBreakBefore", PPR_ORDER), val=1)
-
-
-def _imprint_after_a_blank_page(document: DocumentObject) -> None:
-    """End the text's section on its last paragraph and put the 版记 in a section of its own, after a blank page,
-    neither numbered (GB/T 9704 7.5: "版记页前有空白页的，空白页和版记页均不编排页码"): for a text that ends on
-    an even page with no room left for the 版记, which goes on the next even page (7.4).
-
-    The break is carried by the text's last paragraph (w:pPr/w:sectPr), not by a paragraph of its own, which would
-    take room and could spill onto a page itself. The new section opens with a hairline paragraph on the blank page
-    (LibreOffice starts a section's page on its first paragraph, and a floating table is not one); the 版记's
-    anchor then starts the page after it."""
-    body = document.element.body
-    last = list(body.iterchildren(qn("w:p")))[-1]
-    last.get_or_add_pPr().append(copy.deepcopy(body.find(qn("w:sectPr"))))  # sectPr closes a w:pPr here
-    imprint = document.sections[-1]
-    imprint.start_type = WD_SECTION_START.NEW_PAGE
-    # Blank footers of its own (python-docx's unlink-relink would drop the numbered ones the text still uses).
-    for reference in imprint._sectPr.findall(qn("w:footerReference")):
-        _, blank = document.part.add_footer_part()
-        reference.set(qn("r:id"), blank)
-    lead = document.add_paragraph()
-    set_attrs(child(lead._p.get_or_add_pPr(), "spacing", PPR_ORDER), before=0, after=0,
-              line=L.IMPRINT_ANCHOR_LINE_TWIPS, lineRule="exact")
+        text_paragraph(document, "紧急程度", doc.urgency)
 
 
 def _core_properties(document: DocumentObject, content: dict[str, Any]) -> None:
@@ -356,18 +260,18 @@ def _core_properties(document: DocumentObject, content: dict[str, Any]) -> None:
 def _signature_row(document: DocumentObject, row: SignatureRow, date_text: str) -> Paragraph:
     """One row of 署名: a single name centred over the date by its right indent, or two side by side on centred
     tab stops, so that each organ's seal can be pressed on its own name without touching the other."""
-    paragraph = _paragraph(document, "署名", row.lines_before)
+    paragraph = add_paragraph(document, "署名", row.lines_before)
     ppr = paragraph._p.get_or_add_pPr()
     if len(row.names) == 1:
         name = row.names[0]
         right = signature_right_indent(name, date_text, L.DATE_RIGHT_CHARS) if date_text else L.DATE_RIGHT_CHARS
         indent(ppr, L.BODY_SIZE_PT, left=0, right=right, first=0)
-        _run(paragraph, name, "署名")
+        add_run(paragraph, name, "署名")
         return paragraph
     set_attrs(child(ppr, "jc", PPR_ORDER), val="left")
     indent(ppr, L.BODY_SIZE_PT, left=0, right=0, first=0)
-    _tab_stops(paragraph, *(("center", L.mm_to_twips(x)) for x in row.centres_mm))
-    _run(paragraph, "".join("\t" + name for name in row.names), "署名")
+    tab_stops(paragraph, *(("center", L.mm_to_twips(x)) for x in row.centres_mm))
+    add_run(paragraph, "".join("\t" + name for name in row.names), "署名")
     return paragraph
 
 
@@ -383,20 +287,20 @@ def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | Non
     # rather than a space, so the names align whatever the font's digits measure.
     items, name_at = attachment_items(doc.attachments)
     for index, item in enumerate(items):
-        paragraph = _paragraph(document, "附件说明", L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
+        paragraph = add_paragraph(document, "附件说明", L.ATTACHMENT_LINES_BELOW_BODY if index == 0 else 0)
         indent(paragraph._p.get_or_add_pPr(), L.BODY_SIZE_PT, left=name_at, right=0, first=item.first_chars)
         if item.number:
-            _tab_stops(paragraph, ("left", L.indent_twips(name_at)))
-        _run(paragraph, item.label + (item.number + "\t" if item.number else "") + item.name, "附件说明")
+            tab_stops(paragraph, ("left", L.indent_twips(name_at)))
+        add_run(paragraph, item.label + (item.number + "\t" if item.number else "") + item.name, "附件说明")
         chain.append(paragraph)
     for row in signature_rows(doc.signatures, doc.date):
         chain.append(_signature_row(document, row, doc.date))
     if doc.date:
         before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY
-        chain.append(_text_paragraph(document, "成文日期", doc.date, before))
+        chain.append(text_paragraph(document, "成文日期", doc.date, before))
     if doc.note:
         # On the line under the date and on its page: a 附注 alone at the top of a page is lost to the reader.
-        chain.append(_text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE))
+        chain.append(text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE))
     if doc.signatures or doc.date or doc.note:
         for paragraph in chain[:-1]:
             set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
@@ -419,23 +323,23 @@ def render_docx(content: dict[str, Any]) -> bytes:
         _letter_numbers(document, doc)
     else:
         if doc.copy_number:
-            _text_paragraph(document, "份号", doc.copy_number)
+            text_paragraph(document, "份号", doc.copy_number)
         if doc.urgency:
-            _text_paragraph(document, "紧急程度", doc.urgency)
+            text_paragraph(document, "紧急程度", doc.urgency)
         if doc.marks:
             _organ_mark(document, doc)
         _number_and_signers(document, doc)
         _separator(document)
-    _text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
+    text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
     if doc.main_to:
-        _text_paragraph(document, "主送", doc.main_to, L.MAIN_TO_LINES_BELOW_TITLE)
+        text_paragraph(document, "主送", doc.main_to, L.MAIN_TO_LINES_BELOW_TITLE)
     last_body = None
     for line in doc.body:
         element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
-        last_body = _text_paragraph(document, element, line.full_text)
+        last_body = text_paragraph(document, element, line.full_text)
     _closing(document, doc, last_body)
     if doc.has_imprint and doc.letter:
-        _imprint(document, doc, ruled=False)  # a letter's 版记: 抄送 alone at the bottom, no rules (10.1)
+        imprint(document, doc, ruled=False)  # a letter's 版记: 抄送 alone at the bottom, no rules (10.1)
     elif doc.has_imprint:
         # On the last page when that is even; else on the next page, even (numbered, since no blank page comes
         # before it); after a blank page when the text ends on an even page without room for it (GB/T 9704 7.4).
@@ -443,8 +347,8 @@ def render_docx(content: dict[str, Any]) -> bytes:
         odd = (pages.imprint_page or 0) % 2 == 1
         blank_first = odd and pages.text_pages % 2 == 0
         if blank_first:
-            _imprint_after_a_blank_page(document)
-        _imprint(document, doc, new_page=odd)
+            imprint_after_a_blank_page(document)
+        imprint(document, doc, new_page=odd)
 
     out = BytesIO()
     document.save(out)
