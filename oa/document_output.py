@@ -1,7 +1,12 @@
-"""A stored document as a .docx or a phone preview: the rendering package fed off the event loop.
+"""A stored document as a .docx, a PDF, page images or a phone preview: the rendering package fed off the
+event loop.
 
-Rendering with python-docx is CPU work of tens of milliseconds; it runs in a worker thread so
-one clerk's download never stalls everyone else's requests.
+Rendering is CPU work of milliseconds (PDF) to tens of milliseconds (.docx); it runs in a worker thread so
+one clerk's download never stalls everyone else's requests. The PDF shown for a document is its issued,
+sealed and signed file once it has one for its current version (`issued_pdf`, kept in the object store),
+and otherwise the current text typeset afresh, without seals: what a leader approves is laid out by the
+same code, on the same pages, as what is issued. Fresh PDFs are kept for a few documents by version, since
+a preview asks for them once per page.
 """
 
 from __future__ import annotations
@@ -9,8 +14,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from collections import OrderedDict
+
 from oa.document_fields import EMPTY_CONTENT
-from oa.rendering import render_docx, render_preview_html
+from oa.rendering import render_docx, render_pdf, render_preview_html
+from oa.rendering.pdf_pages import page_count, page_png
+from storage.blobs import BlobStore
+
+PDF_TYPE = "application/pdf"
+_FRESH_KEPT = 16
+_fresh: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
 
 def render_input(document: dict[str, Any]) -> dict[str, Any]:
@@ -32,3 +45,42 @@ def docx_file_name(document: dict[str, Any]) -> str:
     content = document["content"]
     stem = content["doc_number"] or content["title"] or document["_id"]
     return f"{stem}.docx".replace("/", "_")
+
+
+def issued_pdf_current(document: dict[str, Any]) -> dict[str, Any] | None:
+    """The issued PDF's record when it is of the document's current version."""
+    issued = document.get("issued_pdf")
+    return issued if issued and issued.get("document_version") == document["version"] else None
+
+
+async def fresh_pdf(document: dict[str, Any]) -> bytes:
+    """The current text typeset as a PDF, without seals."""
+    key = (str(document["_id"]), int(document["version"]))
+    if key in _fresh:
+        _fresh.move_to_end(key)
+        return _fresh[key]
+    data, _ = await asyncio.get_running_loop().run_in_executor(None, render_pdf, render_input(document))
+    _fresh[key] = data
+    while len(_fresh) > _FRESH_KEPT:
+        _fresh.popitem(last=False)
+    return data
+
+
+async def shown_pdf(document: dict[str, Any], blobs: BlobStore) -> tuple[bytes, bool]:
+    """The PDF a reader sees, and whether it is the issued (sealed, signed) one."""
+    issued = issued_pdf_current(document)
+    if issued:
+        return await blobs.get(issued["key"]), True
+    return await fresh_pdf(document), False
+
+
+async def pdf_page_count(pdf: bytes) -> int:
+    return await asyncio.get_running_loop().run_in_executor(None, page_count, pdf)
+
+
+async def pdf_page_png(pdf: bytes, index: int, width_px: int) -> bytes:
+    return await asyncio.get_running_loop().run_in_executor(None, page_png, pdf, index, width_px)
+
+
+def pdf_file_name(document: dict[str, Any]) -> str:
+    return docx_file_name(document).removesuffix(".docx") + ".pdf"

@@ -161,7 +161,8 @@ async def test_a_draft_is_visible_to_its_drafting_unit_only(desk: Desk) -> None:
     path = f"/api/documents/{document['id']}"
     assert (await desk.api.get(path, token=desk.tokens["office"])).status == 200
     for outsider in ("aadmin", "cityadmin", "sysadmin", "twoposts"):
-        for suffix in ("", "/revisions", "/diff", "/render.docx", "/preview", "/attachments"):
+        for suffix in ("", "/revisions", "/diff", "/render.docx", "/preview", "/attachments", "/render.pdf", "/pages",
+                       "/pages/1.png"):
             response = await desk.api.get(path + suffix, token=desk.tokens[outsider])
             assert response.status == 404, (outsider, suffix, response)
         edit = await desk.api.patch(path, {"version": 1, "title": "x"}, token=desk.tokens[outsider])
@@ -257,6 +258,31 @@ async def test_render_and_preview(desk: Desk) -> None:
     assert preview.status == 200 and preview.headers["Content-Type"].startswith("text/html")
     assert "<script>alert" not in preview.body and "&lt;script&gt;" in preview.body
     assert "default-src 'none'" in preview.headers["Content-Security-Policy"]
+
+
+async def test_the_pdf_and_its_page_images(desk: Desk) -> None:
+    """Before issue the PDF is the current text typeset afresh: a new version shows new pages."""
+    document = await desk.draft("aadmin", issuers=[{"unit_id": "county-a"}], main_to=[{"unit_id": "town-a1"}],
+                                written_date="2026-11-22")
+    path = f"/api/documents/{document['id']}"
+    token = desk.tokens["aadmin"]
+    pdf = await desk.api.get(path + "/render.pdf", token=token)
+    assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.body.startswith(b"%PDF-1.7") and b"/FontFile2" in pdf.body
+    pages = await desk.api.get(path + "/pages", token=token)
+    # Text on page 1, the 版记 on page 2 (the last page of a 文件 is even).
+    assert pages.status == 200 and pages.body["count"] == 2 and pages.body["issued"] is False
+    image = await desk.api.get(path + "/pages/1.png?width=360", token=token)
+    assert image.status == 200 and image.headers["Content-Type"] == "image/png"
+    assert image.body.startswith(b"\x89PNG")
+    beyond = await desk.api.get(path + "/pages/3.png", token=token)
+    assert beyond.status == 404 and beyond.body["code"] == "not_found"
+    too_narrow = await desk.api.get(path + "/pages/1.png?width=20", token=token)
+    assert too_narrow.status == 400 and too_narrow.body["field"] == "width"
+    longer = await desk.api.patch(path, {"version": 1, "body": [{"level": 0, "text": "现将有关事项通知如下。" * 60}]},
+                                  token=token)
+    assert longer.status == 200
+    assert (await desk.api.get(path + "/pages", token=token)).body["count"] == 4
 
 
 async def test_a_document_chooses_the_letter_form(desk: Desk) -> None:

@@ -1,0 +1,419 @@
+"""Typesets a 公文 onto fixed pages (page_model) at the exact positions GB/T 9704-2012 gives.
+
+It reads the same prepared document as the .docx renderer and lays it out with the same vertical model as
+pagination.py (every element's height in twips on the 28.95 pt line pitch, keep-with-next chains, the
+版记's room), so the PDF breaks its pages where the .docx does: tests/test_typeset.py holds the two to the
+same page count and 版记 page. Line breaks are pagination.break_lines (28 characters, 避头尾); widths for
+centring, right alignment and justification are measured with the faces that will draw the text.
+
+What it places, in mm from the page's top-left corner: the 版头 (份号, 紧急程度, 发文机关标志 with its top
+35 mm below the text block's, 发文字号 or the 签发人 rows, the red separator 4 mm under the number), the
+title, 主送, the body (first lines two characters in, full lines justified), 附件说明, 署名 (side by side
+for joint organs), 成文日期, 附注, the 版记 on the bottom of the last even page (after an unnumbered blank
+page when needed: 7.4, 7.5), page numbers 7 mm under the text block, and where each organ's seal goes
+(centred on its 署名, the last one also over the 成文日期). A letter (信函格式, 10.1) gets its letterhead on
+page 1 instead of the 版头, no page number there, and a 版记 of 抄送 alone without rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from oa.rendering import layout as L
+from oa.rendering.content import Prepared, attachment_items, mark_width_chars, prepare, signature_right_indent
+from oa.rendering.fonts import FontSet, font_set
+from oa.rendering.letter_form import letter_mark_size
+from oa.rendering.page_model import Page, Rule, SealImage, TextRun, TypesetDocument
+from oa.rendering.pagination import PAGE_TWIPS, break_lines, imprint_twips, last_body_keeps
+from oa.rendering.signatures import signature_rows
+from oa.rendering.text_width import text_width
+
+LINE = L.LINE_PITCH_TWIPS
+PT_MM = L.MM_PER_INCH / L.PT_PER_INCH  # one point in mm
+PITCH_MM = L.CHAR_PITCH_MM  # 一字 of 3号 text on the grid
+GRID_SPACING_PT = L.CHAR_SPACING_TWIPS / L.TWIPS_PER_PT  # -0.25 pt after each 3号 character
+EM_ABOVE_BASELINE = 0.88  # the ideographic em box: 0.88 em above the baseline, 0.12 below
+FULL_WIDTH_SPACE = "\u3000"
+SIGNER_LABEL = "签发人："
+THIN_RULE_MM, THICK_RULE_MM, SEPARATOR_RULE_MM = 0.25, 0.35, 0.53
+LETTER_THICK_MM, LETTER_THIN_MM, LETTER_GAP_MM = 0.79, 0.26, 0.53
+
+
+def tw_mm(twips: float) -> float:
+    return L.twips_to_mm(twips)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run placed within its line: x from the text block's left edge."""
+
+    x_mm: float
+    text: str
+    role: str
+    size_pt: float
+    color: str = L.BLACK
+    spacing_pt: float = 0.0
+
+
+@dataclass
+class Block:
+    """A paragraph as the pages see it (pagination.Piece) with what its lines hold."""
+
+    before: int
+    lines: list[list[Run]]
+    line_twips: int = LINE
+    keep_with_next: bool = False
+    em_top_mm: float | None = None  # the text's em box top below the line's top; None: centred in the line
+    seals: list[float] = field(default_factory=list)  # x centres of seals centred on this (one-line) block
+    beside: list[tuple[int, float, Run]] = field(default_factory=list)  # (line, shift mm, run): out of the flow
+
+
+class Typesetter:
+    def __init__(self, doc: Prepared, fonts: FontSet) -> None:
+        self.doc, self.fonts = doc, fonts
+
+    # Measuring.
+    def width_mm(self, text: str, role: str, size: float, spacing: float = 0.0) -> float:
+        advances = sum(self.fonts.face_for(role, ch).advance(self.fonts.face_for(role, ch).cmap.get(ord(ch), 0))
+                       for ch in text)
+        return (advances * size / 1000 + spacing * max(len(text) - 1, 0)) * PT_MM
+
+    def grid_run(self, x_chars: float, text: str, role: str = L.FANGSONG) -> Run:
+        return Run(x_chars * PITCH_MM, text, role, L.BODY_SIZE_PT, spacing_pt=GRID_SPACING_PT)
+
+    def justified(self, x_mm: float, text: str, role: str, right_mm: float = L.TEXT_WIDTH_MM) -> Run:
+        """A full line stretched (or squeezed) so it ends exactly at `right_mm`, as word processors justify."""
+        natural = self.width_mm(text, role, L.BODY_SIZE_PT)
+        spacing = ((right_mm - x_mm - natural) / PT_MM / (len(text) - 1)) if len(text) > 1 else 0.0
+        return Run(x_mm, text, role, L.BODY_SIZE_PT, spacing_pt=spacing)
+
+    def centred(self, text: str, role: str, size: float, color: str = L.BLACK, centre_mm: float | None = None,
+                spacing: float = 0.0) -> Run:
+        centre = L.TEXT_WIDTH_MM / 2 if centre_mm is None else centre_mm
+        return Run(centre - self.width_mm(text, role, size, spacing) / 2, text, role, size, color, spacing)
+
+    def right_aligned(self, text: str, right_chars: float, role: str = L.FANGSONG) -> Run:
+        width = self.width_mm(text, role, L.BODY_SIZE_PT, GRID_SPACING_PT)
+        return Run(L.TEXT_WIDTH_MM - right_chars * PITCH_MM - width, text, role, L.BODY_SIZE_PT,
+                   spacing_pt=GRID_SPACING_PT)
+
+    def paragraph(self, text: str, role: str, first: float, left: float, before: int = 0,
+                  justify: bool = True) -> Block:
+        lines = break_lines(text, first, left)
+        runs = []
+        for index, line in enumerate(lines):
+            x = (first if index == 0 else left) * PITCH_MM
+            full = justify and index < len(lines) - 1
+            runs.append([self.justified(x, line, role) if full else Run(x, line, role, L.BODY_SIZE_PT,
+                                                                          spacing_pt=GRID_SPACING_PT)])
+        return Block(before, runs)
+
+    # The 版头.
+    def header(self) -> list[Block]:
+        doc, blocks = self.doc, []
+        if doc.copy_number:
+            blocks.append(Block(0, [[self.grid_run(0, doc.copy_number)]]))
+        if doc.urgency:
+            blocks.append(Block(0, [[self.grid_run(0, doc.urgency, L.HEITI)]]))
+        if doc.marks:
+            blocks += self.organ_mark(len(blocks))
+        blocks += self.number_and_signers()
+        blocks.append(Block(0, [[]], L.SEPARATOR_LINE_TWIPS))  # the separator's room; the rule is drawn apart
+        return blocks
+
+    def organ_mark(self, lines_above: int) -> list[Block]:
+        doc = self.doc
+        before = max(0, L.mm_to_twips(L.ORGAN_MARK_TOP_MM) - lines_above * LINE)
+        size = L.organ_mark_size(mark_width_chars(doc.marks, doc.mark_suffix))
+        line = round(size * L.ORGAN_MARK_LINE_FACTOR * L.TWIPS_PER_PT)
+        if not doc.mark_suffix:
+            return [Block(before, [[self.centred(m, L.XIAOBIAOSONG, size, L.RED)] for m in doc.marks], line,
+                          em_top_mm=0.0)]
+        # Joint: the names stacked in a column, each spread across it, "文件" to their right, vertically centred.
+        column = (max(text_width(m) for m in doc.marks) + L.ORGAN_MARK_SLACK_CHARS) * size * PT_MM
+        suffix = (text_width(doc.mark_suffix) + L.ORGAN_MARK_SUFFIX_GAP_CHARS) * size * PT_MM
+        left = (L.TEXT_WIDTH_MM - column - suffix) / 2
+        lines = []
+        for mark in doc.marks:
+            natural = self.width_mm(mark, L.XIAOBIAOSONG, size)
+            spacing = (column - natural) / PT_MM / (len(mark) - 1) if len(mark) > 1 else 0.0
+            lines.append([Run(left, mark, L.XIAOBIAOSONG, size, L.RED, spacing)])
+        middle = len(lines) // 2
+        suffix_run = self.centred(doc.mark_suffix, L.XIAOBIAOSONG, size, L.RED, left + column + suffix / 2)
+        # Centred on the stack: on the middle line for an odd count, between the two middle lines for an even one.
+        shift = 0.0 if len(lines) % 2 else -line / 2
+        names = Block(0, lines, line, em_top_mm=0.0, beside=[(middle, tw_mm(shift), suffix_run)])
+        return [Block(0, [[]], max(before, 20)), names]
+
+    def number_and_signers(self) -> list[Block]:
+        doc = self.doc
+        before = L.DOC_NUMBER_LINES_BELOW_MARK * LINE
+        if not doc.upward:
+            return [Block(before, [[self.centred(doc.doc_number, L.FANGSONG, L.BODY_SIZE_PT,
+                                                 spacing=GRID_SPACING_PT)]])]
+        rows = [FULL_WIDTH_SPACE.join(names) for names in doc.signer_rows]
+        widest = max(text_width(r) for r in rows)
+        names_at = tw_mm(L.TEXT_WIDTH_TWIPS - L.indent_twips(L.SIGNER_RIGHT_CHARS + widest))
+        label_at = names_at - text_width(SIGNER_LABEL) * PITCH_MM
+        lines = []
+        for index, names in enumerate(rows):
+            line = []
+            if index == len(rows) - 1:
+                line.append(self.grid_run(L.UPWARD_DOC_NUMBER_LEFT_CHARS, doc.doc_number))
+            if index == 0:
+                line.append(Run(label_at, SIGNER_LABEL, L.FANGSONG, L.BODY_SIZE_PT, spacing_pt=GRID_SPACING_PT))
+            if names:
+                line.append(Run(names_at, names, L.SIGNER_NAME_FONT, L.BODY_SIZE_PT, spacing_pt=GRID_SPACING_PT))
+            lines.append(line)
+        return [Block(before, lines)]
+
+    def letter_numbers(self) -> list[Block]:
+        doc, blocks = self.doc, []
+        if doc.copy_number or doc.doc_number:
+            line = [self.grid_run(0, doc.copy_number)] if doc.copy_number else []
+            if doc.doc_number:
+                line.append(self.right_aligned(doc.doc_number, 0))
+            blocks.append(Block(0, [line]))
+        if doc.urgency:
+            blocks.append(Block(0, [[self.grid_run(0, doc.urgency, L.HEITI)]]))
+        return blocks
+
+    # The 主体.
+    def title_and_body(self, before_title: int) -> list[Block]:
+        doc = self.doc
+        blocks = [Block(before_title, [[self.centred(t, L.XIAOBIAOSONG, L.SIZE_2)] for t in doc.title_lines])]
+        if doc.main_to:
+            blocks.append(self.paragraph(doc.main_to, L.FANGSONG, 0, 0, L.MAIN_TO_LINES_BELOW_TITLE * LINE,
+                                         justify=False))
+        for line in doc.body:
+            role = (L.FANGSONG, L.HEITI, L.KAITI, L.FANGSONG, L.FANGSONG)[line.level]
+            blocks.append(self.paragraph(line.full_text, role, L.BODY_FIRST_LINE_CHARS, 0))
+        return blocks
+
+    def closing(self, blocks: list[Block]) -> list[Block]:
+        doc = self.doc
+        closing: list[Block] = []
+        items, name_at = attachment_items(doc.attachments)
+        for index, item in enumerate(items):
+            names = break_lines(item.name, name_at, name_at)
+            first = [self.grid_run(item.first_chars, item.label + item.number)] if item.label or item.number else []
+            lines = [[*first, self.grid_run(name_at, names[0])]] + [[self.grid_run(name_at, n)] for n in names[1:]]
+            closing.append(Block(L.ATTACHMENT_LINES_BELOW_BODY * LINE if index == 0 else 0, lines))
+        attachments = bool(items)
+        for row in signature_rows(doc.signatures, doc.date):
+            if len(row.names) == 1:
+                right = signature_right_indent(row.names[0], doc.date, L.DATE_RIGHT_CHARS) if doc.date \
+                    else L.DATE_RIGHT_CHARS
+                runs = [self.right_aligned(row.names[0], right)]
+            else:
+                runs = [self.centred(n, L.FANGSONG, L.BODY_SIZE_PT, centre_mm=x, spacing=GRID_SPACING_PT)
+                        for n, x in zip(row.names, row.centres_mm, strict=True)]
+            closing.append(Block(row.lines_before * LINE, [runs], seals=list(row.centres_mm)))
+        if doc.date:
+            before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY * LINE
+            closing.append(Block(before, [[self.right_aligned(doc.date, L.DATE_RIGHT_CHARS)]]))
+        if doc.note:
+            closing.append(self.paragraph(doc.note, L.FANGSONG, L.BODY_FIRST_LINE_CHARS, 0,
+                                          L.NOTE_LINES_BELOW_DATE * LINE))
+        if doc.signatures or doc.date or doc.note:
+            body_joins = not attachments and last_body_keeps(doc) and blocks
+            chain = ([blocks.pop()] if body_joins else []) + closing
+            for block in chain[:-1]:
+                block.keep_with_next = True
+            closing = chain
+        return blocks + closing
+
+
+class PageFlow:
+    """Puts blocks on pages the way pagination.paginate counts them."""
+
+    def __init__(self, first_page_top_mm: float = L.MARGIN_TOP_MM) -> None:
+        self.pages: list[Page] = [Page(None)]
+        self.top_mm = [first_page_top_mm]  # where each page's text starts
+        self.used = 0  # twips used on the current page
+        self.placed: dict[int, tuple[int, float]] = {}  # id(block) → (page index, top of its first line in mm)
+        self.seal_spots: list[tuple[int, float, float]] = []
+
+    @property
+    def room(self) -> int:
+        return PAGE_TWIPS - L.mm_to_twips(self.top_mm[-1] - L.MARGIN_TOP_MM)
+
+    def new_page(self) -> None:
+        self.pages.append(Page(None))
+        self.top_mm.append(L.MARGIN_TOP_MM)
+        self.used = 0
+
+    def flow(self, blocks: list[Block]) -> None:
+        index = 0
+        while index < len(blocks):
+            end = index
+            while blocks[end].keep_with_next and end + 1 < len(blocks):
+                end += 1
+            chain = blocks[index:end + 1]
+            height = sum(b.before + len(b.lines) * b.line_twips for b in chain)
+            if len(chain) > 1 and self.used and self.used + height > self.room and height <= self.room:
+                self.new_page()
+            for block in chain:
+                self.place(block)
+            index = end + 1
+
+    def place(self, block: Block) -> None:
+        self.used += block.before
+        for number, runs in enumerate(block.lines):
+            if self.used + block.line_twips > self.room:
+                self.new_page()
+            line_top = self.top_mm[-1] + tw_mm(self.used)
+            if number == 0:
+                self.placed[id(block)] = (len(self.pages) - 1, line_top)
+            for run in runs:
+                self.pages[-1].texts.append(_text(run, line_top, block.line_twips, block.em_top_mm))
+            for line, shift, run in block.beside:
+                if line == number:
+                    self.pages[-1].texts.append(_text(run, line_top + shift, block.line_twips, block.em_top_mm))
+            self.used += block.line_twips
+        if block.seals:
+            # Centred on the 署名's line: the names at the seal's centre and the date just under it ("居印章中心
+            # 偏下"), the seal's top half a line into the two empty lines above, within a line of the text (7.3.5.1).
+            middle = self.top_mm[-1] + tw_mm(self.used - block.line_twips / 2)
+            self.seal_spots += [(len(self.pages) - 1, L.MARGIN_LEFT_MM + x, middle) for x in block.seals]
+
+
+def baseline_mm(line_top_mm: float, line_twips: int, size_pt: float, em_top_mm: float | None = None) -> float:
+    """Where text of `size_pt` stands in its line: its em box centred in the line unless placed by `em_top_mm`."""
+    size_mm = size_pt * PT_MM
+    em_top = (tw_mm(line_twips) - size_mm) / 2 if em_top_mm is None else em_top_mm
+    return line_top_mm + em_top + EM_ABOVE_BASELINE * size_mm
+
+
+def _text(run: Run, line_top_mm: float, line_twips: int, em_top_mm: float | None) -> TextRun:
+    return TextRun(L.MARGIN_LEFT_MM + run.x_mm, baseline_mm(line_top_mm, line_twips, run.size_pt, em_top_mm),
+                   run.text, run.role, run.size_pt, run.color, run.spacing_pt)
+
+
+def _separator(page: Page, number_baseline_mm: float) -> None:
+    y = number_baseline_mm + L.SEPARATOR_GAP_MM
+    page.rules.append(Rule(L.MARGIN_LEFT_MM, L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM, y, SEPARATOR_RULE_MM, L.RED))
+
+
+def _page_number(page: Page, typesetter: Typesetter, fonts: FontSet) -> None:
+    text = f"{L.EM_DASH} {page.number} {L.EM_DASH}"
+    size = L.PAGE_NUMBER_SIZE_PT
+    face = fonts.face_for(L.PAGE_NUMBER_FONT, L.EM_DASH)
+    dash_middle = face.glyph_middle(face.cmap.get(ord(L.EM_DASH), 0)) * size * PT_MM
+    baseline = L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM + L.PAGE_NUMBER_GAP_MM + dash_middle
+    width = typesetter.width_mm(text, L.PAGE_NUMBER_FONT, size)
+    side = L.PAGE_NUMBER_SIDE_CHARS * size * PT_MM
+    x = L.MARGIN_LEFT_MM + (L.TEXT_WIDTH_MM - side - width if page.number % 2 else side)  # type: ignore[operator]
+    page.texts.append(TextRun(x, baseline, text, L.PAGE_NUMBER_FONT, size))
+
+
+def _imprint(page: Page, typesetter: Typesetter, doc: Prepared, ruled: bool) -> None:
+    """The 版记's rows at the bottom of the text block, the last rule on its bottom edge (GB/T 9704 7.4)."""
+    size = L.SIZE_4
+    per_line = L.TEXT_WIDTH_PT / size
+    side = L.IMPRINT_SIDE_CHARS * size * PT_MM
+    rows: list[list[Run]] = []
+    row_of: list[int] = []
+    if doc.copy_to:
+        label = L.IMPRINT_SIDE_CHARS + L.COPY_TO_LABEL_CHARS
+        for index, text in enumerate(break_lines(doc.copy_to, L.IMPRINT_SIDE_CHARS, label, 0, per_line)):
+            x = (L.IMPRINT_SIDE_CHARS if index == 0 else label) * size * PT_MM
+            rows.append([Run(x, text, L.FANGSONG, size)])
+            row_of.append(0)
+    if doc.printer:
+        runs = [Run(side, doc.printer, L.FANGSONG, size)]
+        if doc.printed:
+            width = typesetter.width_mm(doc.printed, L.FANGSONG, size)
+            runs.append(Run(L.TEXT_WIDTH_MM - side - width, doc.printed, L.FANGSONG, size))
+        rows.append(runs)
+        row_of.append(1)
+    bottom = L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM
+    top = bottom - tw_mm(LINE) * len(rows)
+    for index, runs in enumerate(rows):
+        line_top = top + tw_mm(LINE) * index
+        page.texts += [_text(run, line_top, LINE, None) for run in runs]
+        if ruled and index and row_of[index] != row_of[index - 1]:
+            page.rules.append(Rule(L.MARGIN_LEFT_MM, L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM, line_top, THIN_RULE_MM))
+    if ruled:
+        for y in (top, bottom):
+            page.rules.append(Rule(L.MARGIN_LEFT_MM, L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM, y, THICK_RULE_MM))
+
+
+def _double_rule(page: Page, y_mm: float, thick_first: bool) -> None:
+    """A red double line 170 mm long centred on the page: its upper stroke's top edge at `y_mm`."""
+    x0 = L.MARGIN_LEFT_MM - L.LETTER_RULE_OVERHANG_MM
+    x1 = x0 + L.LETTER_RULE_LENGTH_MM
+    first, second = (LETTER_THICK_MM, LETTER_THIN_MM) if thick_first else (LETTER_THIN_MM, LETTER_THICK_MM)
+    page.rules.append(Rule(x0, x1, y_mm + first / 2, first, L.RED))
+    page.rules.append(Rule(x0, x1, y_mm + first + LETTER_GAP_MM + second / 2, second, L.RED))
+
+
+def _letterhead(page: Page, typesetter: Typesetter, organ: str) -> float:
+    """Page 1 of a letter: the organ's name, its top 30 mm below the page's top, the double lines; returns
+    where the text may start."""
+    size = letter_mark_size(organ)
+    run = typesetter.centred(organ, L.XIAOBIAOSONG, size, L.RED)
+    size_mm = size * PT_MM
+    top = L.LETTER_MARK_TOP_MM
+    page.texts.append(TextRun(L.MARGIN_LEFT_MM + run.x_mm, top + EM_ABOVE_BASELINE * size_mm, organ,
+                              L.XIAOBIAOSONG, size, L.RED))
+    rule_top = top + size_mm + L.LETTER_RULE_GAP_MM
+    _double_rule(page, rule_top, thick_first=True)
+    bottom_rule_bottom = L.PAGE_HEIGHT_MM - L.LETTER_BOTTOM_RULE_MM
+    _double_rule(page, bottom_rule_bottom - LETTER_THICK_MM - LETTER_THIN_MM - LETTER_GAP_MM, thick_first=False)
+    return max(L.MARGIN_TOP_MM, rule_top + LETTER_THICK_MM + LETTER_THIN_MM + LETTER_GAP_MM + 2.0)
+
+
+def typeset_prepared(doc: Prepared, fonts: FontSet | None = None, unit_ids: tuple[str, ...] = ()) -> TypesetDocument:
+    """The pages; `unit_ids` are the issuing organs' ids in 署名 order, named on their seals' places."""
+    fonts = fonts or font_set()
+    typesetter = Typesetter(doc, fonts)
+    if doc.letter:
+        first_page = Page(None)
+        start = _letterhead(first_page, typesetter, doc.letter_organ)
+        flow = PageFlow(start)
+        flow.pages = [first_page]
+        head = typesetter.letter_numbers()
+    else:
+        flow = PageFlow()
+        head = typesetter.header()
+    blocks = head + typesetter.title_and_body(L.TITLE_LINES_BELOW_SEPARATOR * LINE)
+    flow.flow(typesetter.closing(blocks))
+    if not doc.letter:
+        number_block = head[-2]  # the 发文字号 line (the last of the 签发人 rows), then the separator's room
+        page_index, top = flow.placed[id(number_block)]
+        last_line_top = top + tw_mm(LINE) * (len(number_block.lines) - 1)
+        _separator(flow.pages[page_index], baseline_mm(last_line_top, LINE, L.BODY_SIZE_PT))
+    text_pages = len(flow.pages)
+    numbered = list(range(text_pages))
+    if doc.has_imprint and doc.letter:  # 抄送 alone at the bottom of the last page, no rules, any parity (10.1)
+        if flow.used + imprint_twips(doc) > flow.room:
+            flow.new_page()
+            numbered.append(len(flow.pages) - 1)
+        _imprint(flow.pages[-1], typesetter, doc, ruled=False)
+    elif doc.has_imprint:
+        fits = flow.used + imprint_twips(doc) <= flow.room
+        imprint_page = text_pages if fits else text_pages + 1
+        if imprint_page % 2 == 1 and text_pages % 2 == 0:
+            flow.new_page()  # a blank page, then the 版记 on the next even page, neither numbered (7.5)
+            flow.new_page()
+        elif imprint_page % 2 == 1 or not fits:
+            flow.new_page()
+            numbered.append(len(flow.pages) - 1)
+        _imprint(flow.pages[-1], typesetter, doc, ruled=True)
+    for index in numbered:
+        if doc.letter and index == 0:
+            continue  # a letter's first page carries no number (10.1)
+        flow.pages[index].number = index + 1
+        _page_number(flow.pages[index], typesetter, fonts)
+    spots = [(page, SealImage(unit_ids[i] if i < len(unit_ids) else "", x, y))
+             for i, (page, x, y) in enumerate(flow.seal_spots)]
+    return TypesetDocument(flow.pages, title=doc.title, author=doc.signatures[0] if doc.signatures else "",
+                           subject=doc.doc_type, identifier=doc.doc_number, seal_spots=spots)
+
+
+def typeset(content: dict[str, Any], fonts: FontSet | None = None) -> TypesetDocument:
+    """The pages of a (validated) content dict."""
+    unit_ids = tuple(str(issuer.get("id", "")) for issuer in content["issuers"])
+    return typeset_prepared(prepare(content), fonts, unit_ids)
