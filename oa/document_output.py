@@ -12,9 +12,8 @@ a preview asks for them once per page.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from collections import OrderedDict
+from typing import Any
 
 from oa.document_fields import EMPTY_CONTENT
 from oa.rendering import render_docx, render_pdf, render_preview_html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, FrameLocator, Page, Playwright, expect
 
 CHROMIUM = os.environ.get("OA_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -36,3 +36,20 @@ async def login(page: Page, path: str, username: str, password: str) -> None:
 async def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+async def pages_shown(page: Page, count: int | None = None) -> int:
+    """Waits until the document's page images are drawn (not just placed) and returns how many there are."""
+    images = page.locator(".pages img.page")
+    await expect(images.first).to_be_visible(timeout=15_000)
+    if count is not None:
+        await expect(images).to_have_count(count)
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.pages img.page')].slice(0, 1).every(i => i.complete && i.naturalWidth)")
+    return await images.count()
+
+
+async def open_text_version(page: Page) -> FrameLocator:
+    """Opens the reflowed text (文字版) under the pages and returns its frame."""
+    await page.get_by_text("文字版（可放大阅读）").click()
+    return page.frame_locator("iframe.preview")

@@ -6,7 +6,7 @@ import asyncio
 
 from playwright.async_api import Browser, Route, expect
 
-from tests.browser import PHONE, login, new_page, screenshot
+from tests.browser import PHONE, login, new_page, open_text_version, pages_shown, screenshot
 from tests.client import ApiClient
 from tests.factories import PASSWORD, small_org
 from tests.flow_org import build_office
@@ -30,8 +30,9 @@ async def test_an_office_head_approves_on_a_phone_in_three_taps(services: Servic
     await screenshot(page, "mobile-todo")
 
     await card.click()  # tap 1
-    preview = page.frame_locator("iframe.preview")
-    await expect(preview.get_by_text("关于立即开展森林火灾隐患排查的紧急通知")).to_be_visible()
+    # The pages as they will be issued (the fixed-layout PDF), 版记 on the last, even page.
+    assert await pages_shown(page) % 2 == 0
+    await expect(page.locator(".pages")).to_contain_text("排版预览（未用印）")
     await expect(page.locator(".timeline").get_by_text("王拟稿")).to_be_visible()  # the timeline names the drafter
     await screenshot(page, "mobile-task")
     await page.get_by_role("button", name="同意", exact=True).first.click()  # tap 2: the phrase
@@ -138,7 +139,10 @@ async def test_a_long_title_reads_in_whole_words_on_the_phone(services: Services
     context, page = await new_page(browser, api.base_url, PHONE)
     await login(page, "/", "office", PASSWORD)
     await page.get_by_role("link", name=title).click()
-    preview = page.frame_locator("iframe.preview")
+    await pages_shown(page)
+    box = await page.locator(".pages img.page").first.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # the page fits the screen
+    preview = await open_text_version(page)
     lines = preview.locator("h1 span")
     await expect(lines).to_have_text(["关于进一步加强全市农村公路安全", "防护设施建设和养护管理工作的通知"])
     frame = page.frame_locator("iframe.preview").locator("html")

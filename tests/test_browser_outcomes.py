@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from tests.browser import DESK, PHONE, login, new_page, screenshot
+from tests.browser import DESK, PHONE, login, new_page, pages_shown, screenshot
 from tests.client import ApiClient
 from tests.factories import PASSWORD
 from tests.flow_org import build_office
@@ -39,11 +39,11 @@ async def test_a_countersigner_disagrees_on_a_phone_and_the_drafter_sees_it_live
     await expect(page.get_by_role("heading", name="待办")).to_be_visible()
     await expect(page.locator("#app")).not_to_contain_text("null")
     await page.get_by_role("link", name=TITLE).click()
-    await expect(page.frame_locator("iframe.preview").get_by_text(TITLE)).to_be_visible()
+    await pages_shown(page)
     await expect(page.locator("#app")).not_to_contain_text("null")
     await expect(page.locator("#submit")).to_be_in_viewport()  # sticky at the bottom, before any scrolling
     await expect(page.locator("#submit")).to_have_text("同意")
-    preview = await page.locator("iframe.preview").bounding_box()
+    preview = await page.locator(".pages").bounding_box()
     opinion = await page.locator("#opinion").bounding_box()
     assert preview and opinion and preview["y"] < opinion["y"]  # read first, then give an opinion
     assert await page.get_by_role("button", name="已阅", exact=True).count() == 0  # a countersign asks for 同意

@@ -7,6 +7,7 @@ element where GB/T 9704 puts it; the file must embed its fonts, give back its te
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pypdfium2 as pdfium
@@ -95,7 +96,7 @@ def test_pages_break_where_the_docx_does_and_the_imprint_is_on_an_even_page() ->
 def test_the_downward_notice_measured_in_mm() -> None:
     pdf = pdf_of(downward_notice())
     first = pdf.chars(0)
-    assert all(BLOCK_LEFT - 0.3 <= left and right <= BLOCK_RIGHT + 0.3 for _, left, _, right, _ in first
+    assert all(left >= BLOCK_LEFT - 0.3 and right <= BLOCK_RIGHT + 0.3 for _, left, _, right, _ in first
                if _ != "—"), "text outside the block"
     # 发文机关标志: red, centred, its top 35 mm below the block's top (ink of 韶 starts a little below the em box).
     mark = [c for c in first if c[0] in "韶关市人民政府文件"][:9]
@@ -111,7 +112,7 @@ def test_the_downward_notice_measured_in_mm() -> None:
     text = pdf.text(0)
     assert "韶府〔2026〕12号" in text and "关于做好2026年冬季森林防火工作的通知" in text.replace("\r\n", "")
     body = [y for y in pdf.baselines(0) if 160 < y < BLOCK_BOTTOM]  # from 主送 down
-    steps = [b - a for a, b in zip(body, body[1:], strict=False)]
+    steps = [b - a for a, b in itertools.pairwise(body)]
     assert steps and all(abs(step - L.LINE_PITCH_PT * MM) < 0.3 for step in steps), steps
     # Page number: the dash 7 mm below the block, page 1 at the right one character in.
     dashes = [c for c in first if c[0] == "—"]
@@ -135,7 +136,7 @@ def test_joint_seals_stand_side_by_side_inside_the_block() -> None:
     assert len(spots) == 2 and abs(spots[0].centre_y_mm - spots[1].centre_y_mm) < 0.01
     circles = [(str(i), s.centre_x_mm - BLOCK_LEFT, s.diameter_mm) for i, s in enumerate(spots)]
     assert seal_overlaps(circles) == []
-    assert all(BLOCK_LEFT <= s.centre_x_mm - s.diameter_mm / 2 and s.centre_x_mm + s.diameter_mm / 2 <= BLOCK_RIGHT
+    assert all(s.centre_x_mm - s.diameter_mm / 2 >= BLOCK_LEFT and s.centre_x_mm + s.diameter_mm / 2 <= BLOCK_RIGHT
                for s in spots)
 
 

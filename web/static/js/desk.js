@@ -4,7 +4,7 @@
 
 import { ApiError, api, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结",
@@ -422,7 +422,8 @@ async function showDocument(docId) {
     reach ? reach.element : null,
     h("div", { class: "buttons" },
       h("a", { href: `/api/documents/${docId}/render.docx`, download: "" }, "下载正式文件（.docx）"),
-      h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览")))];
+      h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览"))),
+    h("section", { class: "card" }, h("h2", {}, "版式页面"), documentPages(docId))];
 
   const files = h("ul", { class: "files" }, content.attachments.map((item) => h("li", {}, item.title || item.id)));
   const picker = h("input", { type: "file", id: "attach", multiple: true });

@@ -6,7 +6,7 @@
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
@@ -303,8 +303,9 @@ async function showTask(taskId) {
       task.status === "active" ? dueLine(task.due_at) : null,
       reachLine(view, documentView),
       task.note ? h("p", { class: "note" }, task.note) : null),
-    h("section", { class: "card" }, h("h2", {}, "正文"),
-      h("iframe", { class: "preview", title: "公文正文", src: `/api/documents/${task.document_id}/preview` })),
+    h("section", { class: "card" }, h("h2", {}, "正文"), documentPages(task.document_id),
+      h("details", { class: "text-version" }, h("summary", {}, "文字版（可放大阅读）"),
+        h("iframe", { class: "preview", title: "公文正文（文字版）", src: `/api/documents/${task.document_id}/preview` }))),
     attachments.length ? h("section", { class: "card" }, h("h2", {}, "附件"), h("ul", { class: "files" },
       attachments.map((item) => h("li", {}, item.file
         ? h("a", { href: `/api/documents/${task.document_id}/attachments/${item.id}?redirect=1`, target: "_blank",

@@ -1,7 +1,7 @@
 // Small helpers the apps share: building elements safely, dates in Beijing time, badges, toasts,
 // the login form and first-login activation.
 
-import { post } from "./api.js";
+import { get, post } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -32,6 +32,27 @@ const beijing = new Intl.DateTimeFormat("zh-CN", {
 
 export function when(iso) {
   return iso ? beijing.format(new Date(iso)) : "";
+}
+
+// The document's pages as they are (or will be) issued: images of its fixed-layout PDF, drawn by the service at
+// the screen's pixel width; a tap opens a page large enough to zoom. Once issued these are the sealed, signed file.
+export function documentPages(docId) {
+  const base = `/api/documents/${docId}`;
+  const holder = h("div", { class: "pages", role: "group", "aria-label": "公文版式页面" },
+    h("p", { class: "muted" }, "正在排版…"));
+  get(`${base}/pages`).then((info) => {
+    const width = Math.min(1600, Math.round((holder.clientWidth || 360) * (window.devicePixelRatio || 1)));
+    const stamp = info.sha256 || `v${info.version}`; // a new version is a new image, never a cached old one
+    holder.replaceChildren(
+      h("p", { class: info.issued ? "issued" : "muted" }, info.issued
+        ? `已用印、签名的正式文件，共${info.count}页` : `排版预览（未用印），共${info.count}页`),
+      ...Array.from({ length: info.count }, (_, index) => h("a", {
+        href: `${base}/pages/${index + 1}.png?width=1600&v=${stamp}`, target: "_blank", rel: "noopener" },
+      h("img", { class: "page", src: `${base}/pages/${index + 1}.png?width=${width}&v=${stamp}`,
+        alt: `第${index + 1}页（共${info.count}页）`, loading: index ? "lazy" : "eager" }))),
+      h("a", { class: "pdf-link", href: `${base}/render.pdf?download=1`, download: "" }, "下载版式文件（PDF）"));
+  }).catch((failure) => holder.replaceChildren(h("p", { class: "error" }, `版式页面无法显示：${errorText(failure)}`)));
+  return holder;
 }
 
 export function urgencyBadge(urgency) {
