@@ -50,6 +50,9 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     (ADMIN_ROLE, "flow", "write"),
     (ADMIN_ROLE, "calendar", "write"),
     (ADMIN_ROLE, "flow", "claim"),
+    # Seals (电子印章): a unit's admin, or an ancestor's, registers, replaces and revokes its seal.
+    (ADMIN_ROLE, "seal", "read"),
+    (ADMIN_ROLE, "seal", "write"),
     # Exchange (公文交换): the office sends, signs for, registers and forwards, in its own unit only;
     # every reader of the unit sees its inbox, sent list and boards. Statistics reach down: the
     # leaders and office of a county see each of its towns' figures, never their documents.

@@ -79,6 +79,13 @@ INDEXES: list[Index] = [
     Index("deliveries", [("document_id", ASCENDING), ("sender_unit_id", ASCENDING)]),
     Index("exchange_audit", [("receipt_id", ASCENDING), ("at", ASCENDING)]),
     Index("recipient_groups", [("unit_id", ASCENDING), ("name", ASCENDING)]),
+    # Seals: at most one active seal per unit and kind (revoked ones hold a slot of their own); a unit's seals;
+    # a signature's certificate traced back to its seal; a seal's and a document's history.
+    Index("seals", [("active_slot", ASCENDING)], {"unique": True}),
+    Index("seals", [("unit_id", ASCENDING), ("created_at", DESCENDING)]),
+    Index("seals", [("certificate_sha256s", ASCENDING)]),
+    Index("seal_history", [("unit_id", ASCENDING), ("at", ASCENDING)]),
+    Index("seal_uses", [("document_id", ASCENDING), ("at", DESCENDING)]),
     # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).
     Index("events", [("user_id", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
     Index("events", [("at", ASCENDING)], {"expireAfterSeconds": 30 * 24 * 3600}),

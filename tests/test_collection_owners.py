@@ -23,6 +23,11 @@ OWNERS = {
     "recipient_groups": {"oa/recipients.py"},
     "flow_claims": {"flows/catalog.py"},
     "work_calendar": {"flows/calendar.py"},
+    # Seals: the registry keeps keys sealed and every change audited; nobody else reads a key.
+    "seals": {"oa/seals/registry.py"},
+    "seal_history": {"oa/seals/registry.py"},
+    "seal_uses": {"oa/seals/uses.py"},
+    "seal_authority": {"oa/seals/authority.py"},
 }
 # mongo["units"], self.mongo["users"], mongo.db["units"], db["users"] …
 COLLECTION = re.compile(r"""\b(?:mongo|db)\s*\[\s*["']([a-z_]+)["']\s*\]""")

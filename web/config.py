@@ -64,6 +64,25 @@ class Settings:
     startup_timeout: int = _setting("OA_STARTUP_TIMEOUT", 60,
                                     "Seconds to wait for each embedded server (or the database) to answer.")
     log_level: str = _setting("OA_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    seal_secret: str | None = _setting(
+        "OA_SEAL_SECRET", None,
+        "Secret the seals' private keys are encrypted with at rest (AES-256-GCM, key derived by HKDF; at least "
+        "16 characters; every replica needs the same). Unset: generated once into DATA_DIR/seal-secret.",
+        secret=True)
+    seal_auto_issue: bool = _setting(
+        "OA_SEAL_AUTO_ISSUE", True,
+        "Give a unit that never had a seal one drawn and issued by the service's own CA when it first seals "
+        "(true/false; false: an admin registers every seal first).")
+    seal_signer: str | None = _setting(
+        "OA_SEAL_SIGNER", None,
+        "Signing backend as package.module:factory (e.g. an SM2 seal service's adapter). Unset: the built-in "
+        "pyHanko PAdES signer.")
+    seal_trust_roots: str | None = _setting(
+        "OA_SEAL_TRUST_ROOTS", None,
+        "PEM file of further CA certificates seals may chain to (the CA of imported PKCS#12 seals), besides the "
+        "service's own CA.")
+    tsa_url: str | None = _setting(
+        "OA_TSA_URL", None, "RFC 3161 time-stamping service URL; when set, every seal signature is timestamped.")
 
     @property
     def embedded_mongodb(self) -> bool:
@@ -100,6 +119,12 @@ class Settings:
                 raise ConfigError(f"{_env_of(name)} must be a positive number")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"OA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})")
+        if self.seal_secret is not None and len(self.seal_secret.encode()) < 16:
+            raise ConfigError("OA_SEAL_SECRET must be at least 16 characters long")
+        if self.seal_trust_roots and not Path(self.seal_trust_roots).is_file():
+            raise ConfigError(f"OA_SEAL_TRUST_ROOTS names no file ({self.seal_trust_roots!r})")
+        if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
+            raise ConfigError(f"OA_TSA_URL must be an http:// or https:// URL (got {self.tsa_url!r})")
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from flows.access import Access
 from flows.actions import FlowService
@@ -29,6 +30,10 @@ from oa.incoming_numbers import IncomingNumbers
 from oa.numbering import NumberService
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
+from oa.seals import Seals
+from oa.seals.keys import load_or_create_secret
+from oa.seals.signing import load_signer
+from oa.seals.verify import load_trust_roots
 from oa.sessions import SessionService
 from oa.throttle import LoginThrottle
 from oa.users import UserService
@@ -81,6 +86,7 @@ class Services:
     exchange_stats: ExchangeStatistics
     access: Access
     recalls: RecallService
+    seals: Seals
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -131,6 +137,7 @@ class Services:
         authorizer = await Authorizer.create(mongo, directory)
         flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
         exchange_queries = ExchangeQueries(mongo)
+        seals = await open_seals(settings, mongo, blobs, orgs)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
@@ -138,8 +145,18 @@ class Services:
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
-                   RecallService(mongo, exchange_log))
+                   RecallService(mongo, exchange_log), seals)
 
     async def close(self) -> None:
         await self.events.stop()
         await self.mongo.close()
+
+
+async def open_seals(settings: Settings, mongo: Mongo, blobs: MinioBlobStore, orgs: OrgService) -> Seals:
+    """The seal registry, its CA and signer as configured (OA_SEAL_*, OA_TSA_URL)."""
+    secret = settings.seal_secret.encode() if settings.seal_secret else \
+        load_or_create_secret(settings.data_dir / "seal-secret")
+    roots = load_trust_roots([Path(settings.seal_trust_roots)]) if settings.seal_trust_roots else []
+    return await Seals.open(mongo, blobs, orgs, secret=secret, data_dir=settings.data_dir,
+                            auto_issue=settings.seal_auto_issue, signer=load_signer(settings.seal_signer),
+                            timestamp_url=settings.tsa_url, extra_roots=roots)
