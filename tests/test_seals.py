@@ -19,7 +19,8 @@ from PIL import Image
 from oa.errors import Conflict
 from oa.seals.authority import issue_unit_certificate, make_ca
 from oa.seals.image import draw_seal
-from oa.seals.keys import new_private_key
+from oa.seals.keys import SealSecretMismatch, new_private_key
+from oa.seals.service import Seals
 from oa.seals.signing import SealPlacement
 from tests.client import ApiClient
 from tests.factories import PASSWORD, SmallOrg, small_org
@@ -229,3 +230,15 @@ async def test_without_auto_issue_a_unit_must_have_a_registered_seal(services: S
         await services.seals.signing_keys(["county-a"])
     assert refused.value.code == "seal_missing"
     assert await services.seals.registry.active("county-a") is None
+
+
+async def test_a_replica_with_another_secret_starts_but_cannot_seal(services: Services, org: SmallOrg,
+                                                                    tmp_path: Path) -> None:
+    await services.seals.registry.ensure("county-a")
+    other = await Seals.open(services.mongo, services.blobs, services.orgs, secret=b"not-the-secret-of-the-others",
+                             data_dir=tmp_path / "other")
+    assert other.authority.certificate == services.seals.authority.certificate  # one CA for the database
+    for unit_id in ("county-a", "county-b"):  # an existing seal's key, and a new one from the CA
+        with pytest.raises(SealSecretMismatch) as refused:
+            await other.signing_keys([unit_id])
+        assert refused.value.status == 503 and refused.value.code == "seal_secret_mismatch"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -131,13 +132,14 @@ class Services:
         urge_interval = timedelta(minutes=settings.urge_interval_minutes)
         exchange_log = ExchangeLog(mongo, directory)
         dispatches = DispatchService(mongo, orgs, documents, recipients, calendars, exchange_log, urge_interval)
+        seals = await open_seals(settings, mongo, blobs, orgs)
         flows = FlowService(mongo, catalog, orgs, documents, delegations, calendars,
-                            AutoSteps(documents, blobs, dispatches, exchange_log), urge_interval=urge_interval)
+                            AutoSteps(documents, blobs, dispatches, exchange_log, seals, mongo),
+                            urge_interval=urge_interval)
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
         authorizer = await Authorizer.create(mongo, directory)
         flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
         exchange_queries = ExchangeQueries(mongo)
-        seals = await open_seals(settings, mongo, blobs, orgs)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
@@ -154,6 +156,10 @@ class Services:
 
 async def open_seals(settings: Settings, mongo: Mongo, blobs: MinioBlobStore, orgs: OrgService) -> Seals:
     """The seal registry, its CA and signer as configured (OA_SEAL_*, OA_TSA_URL)."""
+    if not settings.seal_secret and not settings.embedded_mongodb:
+        logging.getLogger("oa.seals").warning(
+            "OA_SEAL_SECRET is not set: this replica keeps its own seal secret in %s, which no other replica can "
+            "use to seal; give every replica the same OA_SEAL_SECRET", settings.data_dir / "seal-secret")
     secret = settings.seal_secret.encode() if settings.seal_secret else \
         load_or_create_secret(settings.data_dir / "seal-secret")
     roots = load_trust_roots([Path(settings.seal_trust_roots)]) if settings.seal_trust_roots else []

@@ -12,6 +12,7 @@ and names that CA in OA_SEAL_TRUST_ROOTS.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from oa.seals.keys import UNIT_URN_PREFIX, KeyBox, PrivateKey, new_private_key, pem_of
+from oa.seals.keys import UNIT_URN_PREFIX, KeyBox, PrivateKey, SealSecretMismatch, new_private_key, pem_of
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
 CA_ID = "demo-ca"
@@ -31,6 +32,7 @@ UNIT_CERT_YEARS = 5
 # Issued a little in the past, so a verifier whose clock lags by minutes still sees it valid.
 BACKDATE = timedelta(hours=1)
 CA_PEM_FILE = "seal-ca.pem"
+log = logging.getLogger("oa.seals")
 
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
@@ -91,9 +93,12 @@ class SealAuthority:
         self.records = mongo["seal_authority"]
         self.box = box
         self._certificate: x509.Certificate | None = None
+        self._sealed_key: dict[str, object] | None = None
         self._key: PrivateKey | None = None
 
     async def load(self) -> None:
+        """Read (or make) the CA. A replica whose seal secret differs still starts, says so in the log, and
+        refuses only sealing (503 seal_secret_mismatch) until it is given the same OA_SEAL_SECRET."""
         record = await self.records.find_one({"_id": CA_ID})
         if record is None:
             now = datetime.now(UTC)
@@ -107,7 +112,12 @@ class SealAuthority:
             record = await self.records.find_one({"_id": CA_ID})
         assert record is not None
         self._certificate = x509.load_pem_x509_certificate(record["certificate_pem"].encode())
-        self._key = self.box.open(record["key"], CA_ID)
+        self._sealed_key = record["key"]
+        try:
+            self._key = self.box.open(self._sealed_key, CA_ID)
+        except SealSecretMismatch:
+            log.warning("this service's seal secret is not the one the seals were stored with: sealing will fail "
+                        "until OA_SEAL_SECRET is the same on every replica")
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -119,7 +129,9 @@ class SealAuthority:
         return pem_of(self.certificate)
 
     def issue(self, unit_id: str, unit_name: str, public_key: PublicKey) -> x509.Certificate:
-        assert self._key is not None
+        if self._key is None:
+            assert self._sealed_key is not None, "the seal authority is not loaded yet"
+            self._key = self.box.open(self._sealed_key, CA_ID)  # raises SealSecretMismatch, as at start
         return issue_unit_certificate(self.certificate, self._key, unit_id, unit_name, public_key, datetime.now(UTC))
 
     def write_pem(self, data_dir: Path) -> Path:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from oa.errors import InvalidInput
+from oa.errors import InvalidInput, Unavailable
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 UNIT_URN_PREFIX = "urn:oa:unit:"  # the unit id in a seal certificate's subjectAltName
@@ -44,8 +44,11 @@ class SealKeyError(InvalidInput):
     code = "invalid_seal_key"
 
 
-class SealSecretMismatch(RuntimeError):
-    """A stored key does not open with this server's seal secret (another OA_SEAL_SECRET sealed it)."""
+class SealSecretMismatch(Unavailable):
+    """A stored key does not open with this server's seal secret (another OA_SEAL_SECRET sealed it):
+    sealing is unavailable on this replica until it is given the same secret as the others."""
+
+    code = "seal_secret_mismatch"
 
 
 def load_or_create_secret(path: Path) -> bytes:
