@@ -15,12 +15,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image, ImageDraw  # noqa: E402
+from PIL import Image, ImageDraw
 
-from oa.rendering import render_pdf  # noqa: E402
-from oa.rendering.fonts import font_set  # noqa: E402
-from oa.rendering.typeset import typeset  # noqa: E402
-from tests.test_rendering import downward_notice  # noqa: E402
+from oa.rendering import render_pdf
+from oa.rendering.fonts import font_set
+from oa.rendering.typeset import typeset
+from tests.test_rendering import downward_notice
 
 RUNS = 30
 SENTENCE = "各地各部门要认真贯彻落实森林防火责任制，加强巡查值守，确保2026年不发生重大森林火灾。"
@@ -28,7 +28,7 @@ SENTENCE = "各地各部门要认真贯彻落实森林防火责任制，加强�
 
 def document_of(pages: int) -> dict[str, Any]:
     content = downward_notice()
-    content["issuers"] = [{"unit_id": "sg-szf", "id": "sg-szf", "name": "韶关市人民政府"}]
+    content["issuers"] = [{"unit_id": "sg-szf", "name": "韶关市人民政府"}]
     if pages % 2:  # a 文件 ends on an even page (its 版记's): an odd count is a letter (信函格式)
         content |= {"form": "信函格式"}
     body = list(content["body"])

@@ -11,11 +11,13 @@ from typing import Any
 
 from flows.ports import Dispatcher, ReceiptCloser
 from oa.clock import utcnow
-from oa.document_output import docx_bytes
+from oa.document_output import PDF_TYPE, content_digest, docx_bytes, issued_pdf_current, sealed_pdf
 from oa.documents import DocumentService
 from oa.errors import InvalidInput
 from oa.recipients import delivery_selectors
+from oa.seals import Seals
 from storage.blobs import MinioBlobStore
+from storage.mongo import Mongo
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The numbering ledger and the document's revision name who numbered it; here that is the flow.
@@ -24,11 +26,13 @@ FLOW_ACTOR = {"_id": "system", "display_name": "系统（公文流转）", "post
 
 class AutoSteps:
     def __init__(self, documents: DocumentService, blobs: MinioBlobStore, dispatches: Dispatcher,
-                 log: ReceiptCloser) -> None:
+                 log: ReceiptCloser, seals: Seals, mongo: Mongo) -> None:
         self.documents = documents
         self.blobs = blobs
         self.dispatches = dispatches
         self.log = log
+        self.seals = seals
+        self.tasks = mongo["tasks"]
 
     async def run(self, action: str, instance: dict[str, Any]) -> None:
         await getattr(self, f"_{action}")(instance)
@@ -40,14 +44,40 @@ class AutoSteps:
         await self.documents.do_number(document["_id"], document["version"], FLOW_ACTOR)
 
     async def _render(self, instance: dict[str, Any]) -> None:
+        """生成正式文件: the .docx, and the PDF with the issuing organs' seals pressed and signed. A seal that
+        cannot be applied (revoked, no key) stops the step with the reason, told to the sealer and the starter."""
         document = await self.documents.get(instance["document_id"])
-        if (document.get("rendition") or {}).get("document_version") == document["version"]:
+        if (document.get("rendition") or {}).get("document_version") != document["version"]:
+            data = await docx_bytes(document)
+            sha256 = hashlib.sha256(data).hexdigest()
+            key = f"renditions/{document['_id']}/{sha256}.docx"
+            await self.blobs.put_bytes(key, data, DOCX_TYPE)
+            await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(data)})
+        if issued_pdf_current(document):
             return
-        data = await docx_bytes(document)
-        sha256 = hashlib.sha256(data).hexdigest()
-        key = f"renditions/{document['_id']}/{sha256}.docx"
-        await self.blobs.put_bytes(key, data, DOCX_TYPE)
-        await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(data)})
+        pdf, unit_ids = await sealed_pdf(document, self.seals)
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        key = f"issued/{document['_id']}/{sha256}.pdf"
+        await self.blobs.put_bytes(key, pdf, PDF_TYPE)
+        sealer = await self._sealer(instance)
+        # The register first: should the process stop before the document notes its PDF, the step runs again and
+        # seals anew, and the register holds both pressings, rather than a seal used with no record of it.
+        if unit_ids:
+            await self.seals.record_use(document_id=document["_id"], document_version=document["version"],
+                                        unit_ids=unit_ids, user_id=sealer["user_id"], user_name=sealer["name"],
+                                        pdf=pdf)
+        await self.documents.record_issued_pdf(document["_id"], document["version"], {
+            "key": key, "sha256": sha256, "size": len(pdf), "sealed_by": unit_ids, "sealer": sealer,
+            "content_sha256": content_digest(document)})
+
+    async def _sealer(self, instance: dict[str, Any]) -> dict[str, str]:
+        """Who confirmed 用印 (the last 用印 task done), or the flow itself when the flow has no such step."""
+        task = await self.tasks.find_one({"instance_id": instance["_id"], "node": "seal", "status": "done"},
+                                         {"done_by": 1}, sort=[("done_at", -1)])
+        done_by = (task or {}).get("done_by") or {}
+        if done_by.get("user_id"):
+            return {"user_id": done_by["user_id"], "name": done_by.get("name") or ""}
+        return {"user_id": FLOW_ACTOR["_id"], "name": FLOW_ACTOR["display_name"]}
 
     async def _dispatch(self, instance: dict[str, Any]) -> None:
         """分发 to exactly the platform units the 主送 and 抄送 selectors resolve to (groups included);

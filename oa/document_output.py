@@ -12,12 +12,19 @@ a preview asks for them once per page.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections import OrderedDict
 from typing import Any
 
 from oa.document_fields import EMPTY_CONTENT
 from oa.rendering import render_docx, render_pdf, render_preview_html
+from oa.rendering.layout import mm_to_pt
+from oa.rendering.page_model import PAGE_HEIGHT_PT
 from oa.rendering.pdf_pages import page_count, page_png
+from oa.rendering.pdf_writer import write_pdf
+from oa.rendering.typeset import typeset
+from oa.seals import SealPlacement, Seals
 from storage.blobs import BlobStore
 
 PDF_TYPE = "application/pdf"
@@ -46,10 +53,16 @@ def docx_file_name(document: dict[str, Any]) -> str:
     return f"{stem}.docx".replace("/", "_")
 
 
+def content_digest(document: dict[str, Any]) -> str:
+    """A fingerprint of what the document prints: its version also moves with status changes (issue, archive)."""
+    text = json.dumps(render_input(document), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def issued_pdf_current(document: dict[str, Any]) -> dict[str, Any] | None:
-    """The issued PDF's record when it is of the document's current version."""
+    """The issued PDF's record when it was made from the document's text as it is now."""
     issued = document.get("issued_pdf")
-    return issued if issued and issued.get("document_version") == document["version"] else None
+    return issued if issued and issued.get("content_sha256") == content_digest(document) else None
 
 
 async def fresh_pdf(document: dict[str, Any]) -> bytes:
@@ -83,3 +96,24 @@ async def pdf_page_png(pdf: bytes, index: int, width_px: int) -> bytes:
 
 def pdf_file_name(document: dict[str, Any]) -> str:
     return docx_file_name(document).removesuffix(".docx") + ".pdf"
+
+
+async def sealed_pdf(document: dict[str, Any], seals: Seals) -> tuple[bytes, list[str]]:
+    """The issued PDF: each organ that signs (署名) has its registered seal drawn over its name (and the last over
+    the 成文日期) and signs the file, organ after organ; returns the file and those organs' unit ids."""
+    loop = asyncio.get_running_loop()
+    laid = await loop.run_in_executor(None, typeset, render_input(document))
+    unit_ids = list(dict.fromkeys(spot.unit_id for _, spot in laid.seal_spots if spot.unit_id))
+    images = {unit_id: await seals.image_png(unit_id) for unit_id in unit_ids}
+    pdf = await loop.run_in_executor(None, write_pdf, laid, images)
+    placements = []
+    for page_index, spot in laid.seal_spots:
+        if not spot.unit_id:
+            continue
+        half = mm_to_pt(spot.diameter_mm) / 2
+        x, y = mm_to_pt(spot.centre_x_mm), PAGE_HEIGHT_PT - mm_to_pt(spot.centre_y_mm)
+        placements.append(SealPlacement(spot.unit_id, page_index, (x - half, y - half, x + half, y + half)))
+    content = document["content"]
+    reason = f"用印：{content['doc_number'] or content['title']}"
+    signed = await seals.seal_pdf(pdf, placements, reason=reason) if placements else pdf
+    return signed, unit_ids

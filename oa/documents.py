@@ -255,6 +255,12 @@ class DocumentService:
         await self.documents.update_one({"_id": doc_id, "version": document["version"]}, {"$set": {"rendition": {
             **rendition, "document_version": document["version"], "at": utcnow()}}})
 
+    async def record_issued_pdf(self, doc_id: str, version: int, issued: dict[str, Any]) -> None:
+        """Note the sealed, signed PDF stored for the document at `version` (the flow's 生成正式文件 step): it is
+        what readers see from then on, unless the text changes again."""
+        await self.documents.update_one({"_id": doc_id, "version": version}, {"$set": {"issued_pdf": {
+            **issued, "document_version": version, "at": utcnow()}}})
+
     async def mark_issued(self, doc_id: str) -> None:
         """分发 done: the numbered document is out. (Delivery to the recipients is the exchange's job.)"""
         await self.documents.update_one({"_id": doc_id, "status": "numbered"},

@@ -7,6 +7,7 @@ between steps; at the end the document carries its 发文字号 and a stored ren
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 
@@ -68,6 +69,21 @@ async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
     stored = (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["drafter"])).body
     assert stored["status"] == "issued" and stored["rendition"]["key"].endswith(".docx")
     assert await office.services.blobs.exists(stored["rendition"]["key"])
+    # 生成正式文件 also made the PDF, the issuer's seal pressed over its 署名 and signed, the 用印 register naming the
+    # clerk who confirmed 用印; from now on the pages every reader sees are that file's.
+    issued = stored["issued_pdf"]
+    assert issued["document_version"] == stored["version"] - 1 and issued["sealed_by"] == ["county"]  # 分发: +1
+    assert issued["sealer"]["name"] == "李收发"
+    pages = await office.api.get(f"/api/documents/{document['id']}/pages", token=office.tokens["drafter"])
+    assert pages.body["issued"] is True and pages.body["sha256"] == issued["sha256"]
+    signed = await office.api.get(f"/api/documents/{document['id']}/render.pdf", token=office.tokens["drafter"])
+    assert hashlib.sha256(signed.body).hexdigest() == issued["sha256"] and b"/ByteRange" in signed.body
+    report = await office.services.seals.verify_document_pdf(await office.services.documents.get(document["id"]),
+                                                             signed.body)
+    assert report["valid"] and [s["unit_id"] for s in report["signatures"]] == ["county"], report
+    assert report["in_seal_register"]
+    uses = await office.services.seals.uses_of(document["id"])
+    assert [(u["unit_id"], u["by"]["name"], u["pdf_sha256"]) for u in uses] == [("county", "李收发", issued["sha256"])]
     # 分发 delivered it to its 主送 unit through the exchange, keyed by the flow so a rerun adds nothing.
     sent = await office.api.get("/api/exchange/sent?unit_id=county", token=office.tokens["registrar"])
     assert sent.body["total"] == 1 and sent.body["items"][0]["idempotency_key"] == f"flow:{instance_id}"

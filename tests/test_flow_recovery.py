@@ -20,7 +20,8 @@ class StopsBeforeNumbering(AutoSteps):
 
 
 def auto_step_parts(services: Services) -> tuple[Any, ...]:
-    return services.documents, services.blobs, services.dispatches, services.exchange_log
+    return (services.documents, services.blobs, services.dispatches, services.exchange_log, services.seals,
+            services.mongo)
 
 
 def engine_like(services: Services, auto_steps: AutoSteps) -> FlowService:

@@ -415,5 +415,5 @@ def typeset_prepared(doc: Prepared, fonts: FontSet | None = None, unit_ids: tupl
 
 def typeset(content: dict[str, Any], fonts: FontSet | None = None) -> TypesetDocument:
     """The pages of a (validated) content dict."""
-    unit_ids = tuple(str(issuer.get("id", "")) for issuer in content["issuers"])
+    unit_ids = tuple(str(issuer.get("unit_id") or "") for issuer in content["issuers"])
     return typeset_prepared(prepare(content), fonts, unit_ids)
