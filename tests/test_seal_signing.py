@@ -7,20 +7,27 @@ RSA 2048 key, for the PKCS#12 path), made once for the module.
 from __future__ import annotations
 
 import io
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps import DummyTimeStamper
 
 from oa.errors import InvalidInput
 from oa.seals.authority import issue_unit_certificate, make_ca
@@ -233,6 +240,62 @@ def test_sign_pdf_refuses_what_it_cannot_place(keys: Keys) -> None:
         sign_pdf(keys.pdf, [SealPlacement("sg-szf", 0, (300, 300, 200, 400))], signers, reason="印发")
     with pytest.raises(InvalidInput, match="not a readable PDF"):
         sign_pdf(b"%PDF-1.7 broken", [SealPlacement("sg-szf", 0, CITY_BOX)], signers, reason="印发")
+
+
+# ---- RFC 3161 timestamps ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tsa_url(keys: Keys) -> Iterator[str]:
+    """A time-stamping service on a local port: pyHanko's test TSA behind a real HTTP endpoint."""
+    now = datetime.now(UTC)
+    ca, ca_key = make_ca("测试时间戳 CA", now)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA signs with RSA
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "测试时间戳服务")])
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
+    stamper = DummyTimeStamper(
+        asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        asn1_keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption())),
+        certs_to_embed=[asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))])
+    keys.tsa_ca = ca  # type: ignore[attr-defined]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    finally:
+        server.shutdown()
+
+
+def test_with_a_time_stamping_service_each_seal_carries_a_trusted_timestamp(keys: Keys, tsa_url: str) -> None:
+    signed = sign_pdf(keys.pdf, [SealPlacement("sg-szf", 0, CITY_BOX)], {"sg-szf": keys.city}, reason="印发",
+                      timestamp_url=tsa_url)
+    report = verify_pdf(signed, [keys.ca, keys.tsa_ca])  # type: ignore[attr-defined]
+    assert report.valid, summary("stamped.pdf", report)
+    stamped = report.signatures[0].timestamp
+    assert stamped is not None and abs((datetime.now(UTC) - stamped).total_seconds()) < 120
+    assert "timestamped" in summary("stamped.pdf", report)
+    # Without trusting the time-stamping CA the seal itself is still valid; the time is just not vouched for.
+    assert verify_pdf(signed, [keys.ca]).signatures[0].timestamp is None
 
 
 # ---- oa verify-pdf --------------------------------------------------------------------------------
