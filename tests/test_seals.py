@@ -4,6 +4,7 @@ the verification of a document's signed PDF."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from datetime import UTC, datetime
@@ -242,3 +243,10 @@ async def test_a_replica_with_another_secret_starts_but_cannot_seal(services: Se
         with pytest.raises(SealSecretMismatch) as refused:
             await other.signing_keys([unit_id])
         assert refused.value.status == 503 and refused.value.code == "seal_secret_mismatch"
+
+
+async def test_units_sealing_at_the_same_moment_get_one_seal(services: Services, org: SmallOrg) -> None:
+    made = await asyncio.gather(*(services.seals.registry.ensure("county-a") for _ in range(4)))
+    assert len({seal["_id"] for seal in made}) == 1
+    assert len(await services.seals.registry.of_unit("county-a")) == 1
+    assert [entry["change"] for entry in await services.seals.registry.history_of("county-a")] == ["created"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from oa.errors import InvalidInput, NotFound
 from oa.seals.registry import actor, seal_view
+from web.api.units import the_unit
 from web.authz import accessed, authorized, public
 from web.base import APIHandler
 from web.serialize import plain
@@ -37,10 +38,6 @@ def decoded(body: dict[str, Any], name: str) -> bytes | None:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(f"'{name}' must be base64 (RFC 4648, no line breaks)", field=name) from None
-
-
-async def the_unit(handler: APIHandler, unit_id: str, *_: str) -> list[str | None]:
-    return [unit_id]
 
 
 async def reading_document(handler: APIHandler, doc_id: str, *_: str) -> list[str | None]:
