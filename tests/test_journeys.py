@@ -23,7 +23,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from oa.demo import build_demo_hierarchy
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
-from tests.browser import DESK, PHONE, login, new_page, screenshot
+from tests.browser import DESK, PHONE, login, new_page, pages_shown, screenshot
 from tests.client import ApiClient
 from tests.ws_client import Push
 from web.services import Services
@@ -287,6 +287,14 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     await row.get_by_role("button", name="签收").click()
     await expect(row).to_contain_text("已签收")
     await screenshot(town, "journey-07-town-inbox")
+    # The town reads what it received: the pages as issued, the city's seal pressed and signed, and checks the seal.
+    await row.get_by_role("link", name=TITLE).click()
+    await expect(town.locator(".pages")).to_contain_text("已用印、签名的正式文件")
+    assert await pages_shown(town) % 2 == 0
+    await town.get_by_role("button", name="验证签章").click()
+    await expect(town.locator(".seal-check")).to_contain_text("签章验证通过", timeout=15_000)
+    await expect(town.locator(".seal-check li")).to_contain_text(["印章有效，文件未被改动"])
+    await screenshot(town, "journey-07b-town-reads-sealed")
     receipts = await demo_services.mongo["receipts"].find({"document_id": document_id, "unit_id": TOWN}).to_list(None)
     assert len(receipts) == 2 and {receipt["status"] for receipt in receipts} == {"signed"}
     await sender_sees(clerk, TITLE, "已办结", dispatched=115)

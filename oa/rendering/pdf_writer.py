@@ -241,6 +241,8 @@ def write_pdf(document: TypesetDocument, seals: Mapping[str, bytes] | None = Non
         ref, subset = _font(objects, face, chars)
         font_refs[key] = (Name(f"F{index}"), ref, subset)
     images = {unit: _seal_image(objects, png) for unit, png in seals.items()}
+    # Seal ink multiplies with what is under it, as on paper: the names and the date stay legible through the red.
+    ink = objects.put({"Type": Name("ExtGState"), "BM": Name("Multiply")})
     spots_by_page: dict[int, list[Any]] = {}
     for page_index, spot in document.seal_spots:
         if spot.unit_id in images:
@@ -270,10 +272,11 @@ def write_pdf(document: TypesetDocument, seals: Mapping[str, bytes] | None = Non
             side = _pt(spot.diameter_mm)
             x, y = _pt(spot.centre_x_mm) - side / 2, PAGE_HEIGHT_PT - _pt(spot.centre_y_mm) - side / 2
             xobjects[f"Seal{number}"] = images[spot.unit_id]
-            ops.append(b"q %s 0 0 %s %s %s cm /Seal%d Do Q" % (
+            ops.append(b"q /Ink gs %s 0 0 %s %s %s cm /Seal%d Do Q" % (
                 _number(side), _number(side), _number(x), _number(y), number))
         if xobjects:
             resources["XObject"] = xobjects
+            resources["ExtGState"] = {"Ink": ink}
         content = objects.stream(b"\n".join(ops))
         page_refs.append(objects.put({"Type": Name("Page"), "Parent": pages_ref,
                                       "MediaBox": [0, 0, round(PAGE_WIDTH_PT, 2), round(PAGE_HEIGHT_PT, 2)],

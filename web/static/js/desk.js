@@ -4,7 +4,7 @@
 
 import { ApiError, api, get, once, post } from "./api.js";
 import { connectPush } from "./push.js";
-import { beep, documentPages, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结",
@@ -423,7 +423,8 @@ async function showDocument(docId) {
     h("div", { class: "buttons" },
       h("a", { href: `/api/documents/${docId}/render.docx`, download: "" }, "下载正式文件（.docx）"),
       h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览"))),
-    h("section", { class: "card" }, h("h2", {}, "版式页面"), documentPages(docId))];
+    h("section", { class: "card" }, h("h2", {}, "版式页面"), documentPages(docId),
+      documentView.issued_pdf ? sealCheck(docId) : null)];
 
   const files = h("ul", { class: "files" }, content.attachments.map((item) => h("li", {}, item.title || item.id)));
   const picker = h("input", { type: "file", id: "attach", multiple: true });
@@ -764,7 +765,7 @@ function inboxRow(row) {
 function inboxEntry(row, buttons) {
   const notice = recallState(row);
   return h("tr", { "data-receipt": row.id },
-    h("td", {}, urgencyBadge(row.urgency), h("a", { href: `/api/documents/${row.document_id}/preview`, target: "_blank" }, row.title),
+    h("td", {}, urgencyBadge(row.urgency), h("a", { href: `#/received/${row.document_id}` }, row.title),
       recallNotice(row),
       row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null,
       // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
@@ -778,6 +779,14 @@ function inboxEntry(row, buttons) {
       STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null,
       notice ? h("div", { class: `recall-${notice}` }, RECALL[notice]) : null),
     h("td", {}, when(row.created_at)), h("td", { class: "actions" }, h("div", { class: "row" }, buttons)));
+}
+
+// A received document as it was issued: its sealed, signed pages, a check of the seals, the text to read.
+async function showReceived(docId) {
+  render("收文", h("section", { class: "card" }, h("p", {}, h("a", { href: "#/inbox" }, "‹ 返回收文")),
+    h("h2", {}, "来文"), documentPages(docId), sealCheck(docId),
+    h("div", { class: "buttons" },
+      h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "文字版"))));
 }
 
 async function showInbox() {
@@ -854,6 +863,7 @@ async function route() {
     else if (page === "sent") await showSent();
     else if (page === "tree" && id) await showTree(id);
     else if (page === "todo") await showTodo();
+    else if (page === "received" && id) await showReceived(id);
     else await showInbox();
     if (moved) window.scrollTo(0, 0);
   } catch (failure) {

@@ -55,6 +55,37 @@ export function documentPages(docId) {
   return holder;
 }
 
+// "验证签章": asks the service to check the issued PDF's seals (intact, covering the whole file, from a trusted CA,
+// belonging to an issuing organ) and says so in words, one line per seal.
+export function sealCheck(docId) {
+  const result = h("div", { class: "seal-check", role: "status" });
+  const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+    button.disabled = true;
+    result.replaceChildren(h("p", { class: "muted" }, "正在验证…"));
+    try {
+      const report = await get(`/api/documents/${docId}/verify`);
+      const lines = report.signatures.map((item) => {
+        const unit = item.unit_name || item.signer || item.unit_id || "未知单位";
+        const at = item.signing_time ? `，签于${when(item.signing_time)}` : "";
+        const ok = item.valid && item.belongs_to_issuer;
+        const why = ok ? "印章有效，文件未被改动" : !item.intact ? "签名与文件内容不符：文件已被改动"
+          : !item.covers ? "签名之后文件又被改动" : !item.trusted ? "证书不受信任"
+          : "不是发文机关的印章";
+        return h("li", { class: ok ? "ok" : "bad" }, `${ok ? "✔" : "✘"} ${unit}：${why}${at}`);
+      });
+      result.replaceChildren(
+        h("p", { class: report.valid ? "ok" : "bad" }, report.valid ? "签章验证通过" : "签章验证未通过"),
+        h("ul", { class: "seals" }, lines),
+        report.problems.length ? h("p", { class: "bad" }, report.problems.join("；")) : null);
+    } catch (failure) {
+      result.replaceChildren(h("p", { class: "error" }, failure.status === 404 ? "尚未生成用印的正式文件" : errorText(failure)));
+    } finally {
+      button.disabled = false;
+    }
+  } }, "验证签章");
+  return h("div", {}, button, result);
+}
+
 export function urgencyBadge(urgency) {
   if (!urgency) return null;
   return h("span", { class: `badge ${urgency === "特急" ? "badge-red" : "badge-orange"}` }, urgency);
