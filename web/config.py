@@ -83,6 +83,11 @@ class Settings:
         "service's own CA.")
     tsa_url: str | None = _setting(
         "OA_TSA_URL", None, "RFC 3161 time-stamping service URL; when set, every seal signature is timestamped.")
+    font_dir: str | None = _setting(
+        "OA_FONT_DIR", None,
+        "Folder with the official TrueType fonts (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312, 宋体), found by "
+        "the family names inside the files. Unset or missing a face: open Debian faces stand in, and the PDF's "
+        "metadata says so.")
 
     @property
     def embedded_mongodb(self) -> bool:
@@ -123,6 +128,8 @@ class Settings:
             raise ConfigError("OA_SEAL_SECRET must be at least 16 characters long")
         if self.seal_trust_roots and not Path(self.seal_trust_roots).is_file():
             raise ConfigError(f"OA_SEAL_TRUST_ROOTS names no file ({self.seal_trust_roots!r})")
+        if self.font_dir and not Path(self.font_dir).is_dir():
+            raise ConfigError(f"OA_FONT_DIR names no folder ({self.font_dir!r})")
         if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
             raise ConfigError(f"OA_TSA_URL must be an http:// or https:// URL (got {self.tsa_url!r})")
 

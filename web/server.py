@@ -50,6 +50,7 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         collector.start()
         pacing = asyncio.create_task(collector.run_forever())
         # Word lists (~1 s) and the PDF's faces (~0.6 s) loaded off the first render.
+        fonts.configure(settings.font_dir)
         warming = asyncio.create_task(asyncio.to_thread(lambda: (title_breaks.warm_up(), fonts.warm_up())))
         server = tornado.httpserver.HTTPServer(make_app(services), xheaders=settings.trust_proxy)
         server.listen(settings.port, settings.host)

@@ -216,9 +216,19 @@ def _fallback(spec: tuple[Path, str]) -> Face | None:
     return None
 
 
+_configured: str | None = None
+
+
+def configure(font_dir: str | None) -> None:
+    """Use the official fonts in `font_dir` (the service's OA_FONT_DIR setting) from now on."""
+    global _configured
+    _configured = font_dir or ""
+
+
 def font_set(font_dir: str | None = None) -> FontSet:
-    """The faces for `font_dir` (default: $OA_FONT_DIR), loaded once per process."""
-    folder = font_dir if font_dir is not None else os.environ.get(FONT_DIR_ENV, "")
+    """The faces for `font_dir` (default: the configured folder, else $OA_FONT_DIR), loaded once per process."""
+    folder = font_dir if font_dir is not None else _configured if _configured is not None else \
+        os.environ.get(FONT_DIR_ENV, "")
     with _lock:
         if folder in _cache:
             return _cache[folder]
