@@ -1,5 +1,6 @@
 """Time to make an issued document's PDF: typesetting plus writing (fonts cut and embedded, one seal drawn),
-for documents of 1, 5 and 20 pages, in one warm process (fonts loaded once, as the service does at start).
+for documents of 1, 5 and 20 pages, in one warm process (fonts loaded once, as the service does at start);
+then the seal's signature on it (pyHanko, ECDSA P-256, one organ), and its verification.
 
 Run by hand:  python bench/pdf_render.py   (results go into BENCHMARKS.md)
 """
@@ -15,11 +16,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from datetime import UTC, datetime
+
 from PIL import Image, ImageDraw
 
 from oa.rendering import render_pdf
 from oa.rendering.fonts import font_set
+from oa.rendering.layout import mm_to_pt
+from oa.rendering.page_model import PAGE_HEIGHT_PT
 from oa.rendering.typeset import typeset
+from oa.seals import SealKey, SealPlacement, sign_pdf, verify_pdf
+from oa.seals.authority import issue_unit_certificate, make_ca
+from oa.seals.keys import new_private_key
 from tests.test_rendering import downward_notice
 
 RUNS = 30
@@ -48,6 +56,16 @@ def seal_png() -> bytes:
     return out.getvalue()
 
 
+def timed(action, runs: int = RUNS) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
 def main() -> None:
     started = time.perf_counter()
     fonts = font_set()
@@ -68,5 +86,28 @@ def main() -> None:
               f"({RUNS} runs)")
 
 
+
+
+def signing() -> None:
+    now = datetime.now(UTC)
+    ca, ca_key = make_ca("bench CA", now)
+    key = new_private_key()
+    certificate = issue_unit_certificate(ca, ca_key, "sg-szf", "韶关市人民政府", key.public_key(), now)
+    keys = {"sg-szf": SealKey("sg-szf", "韶关市人民政府", "seal-bench", certificate, (ca,), key)}
+    for pages in (1, 5, 20):
+        content = document_of(pages)
+        data, laid = render_pdf(content, {"sg-szf": seal_png()})
+        page, spot = laid.seal_spots[-1]
+        half = mm_to_pt(spot.diameter_mm) / 2
+        x, y = mm_to_pt(spot.centre_x_mm), PAGE_HEIGHT_PT - mm_to_pt(spot.centre_y_mm)
+        placements = [SealPlacement("sg-szf", page, (x - half, y - half, x + half, y + half))]
+        signed = sign_pdf(data, placements, keys, reason="bench")
+        sign_median, sign_p95 = timed(lambda: sign_pdf(data, placements, keys, reason="bench"), 10)  # noqa: B023
+        verify_median, verify_p95 = timed(lambda: verify_pdf(signed, [ca]), 10)  # noqa: B023
+        print(f"{len(laid.pages):>2} pages: sign one seal median {sign_median:6.1f} ms (p95 {sign_p95:6.1f}); "
+              f"verify median {verify_median:6.1f} ms (p95 {verify_p95:6.1f}) (10 runs)")
+
+
 if __name__ == "__main__":
     main()
+    signing()
