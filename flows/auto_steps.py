@@ -11,7 +11,7 @@ from typing import Any
 
 from flows.ports import Dispatcher, ReceiptCloser
 from oa.clock import utcnow
-from oa.document_output import PDF_TYPE, content_digest, docx_bytes, issued_pdf_current, sealed_pdf
+from oa.document_output import PDF_TYPE, content_digest, issued_pdf_current, sealed_renditions
 from oa.documents import DocumentService
 from oa.errors import InvalidInput
 from oa.recipients import delivery_selectors
@@ -44,18 +44,20 @@ class AutoSteps:
         await self.documents.do_number(document["_id"], document["version"], FLOW_ACTOR)
 
     async def _render(self, instance: dict[str, Any]) -> None:
-        """生成正式文件: the .docx, and the PDF with the issuing organs' seals pressed and signed. A seal that
-        cannot be applied (revoked, no key) stops the step with the reason, told to the sealer and the starter."""
+        """生成正式文件: the .docx and the PDF with the issuing organs' seals pressed, the PDF signed by each. A seal
+        that cannot be applied (revoked, no key) stops the step with the reason, told to the sealer and the starter."""
         document = await self.documents.get(instance["document_id"])
-        if (document.get("rendition") or {}).get("document_version") != document["version"]:
-            data = await docx_bytes(document)
-            sha256 = hashlib.sha256(data).hexdigest()
+        docx_done = (document.get("rendition") or {}).get("document_version") == document["version"]
+        if docx_done and issued_pdf_current(document):
+            return
+        docx, pdf, unit_ids = await sealed_renditions(document, self.seals)
+        if not docx_done:
+            sha256 = hashlib.sha256(docx).hexdigest()
             key = f"renditions/{document['_id']}/{sha256}.docx"
-            await self.blobs.put_bytes(key, data, DOCX_TYPE)
-            await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(data)})
+            await self.blobs.put_bytes(key, docx, DOCX_TYPE)
+            await self.documents.record_rendition(document["_id"], {"key": key, "sha256": sha256, "size": len(docx)})
         if issued_pdf_current(document):
             return
-        pdf, unit_ids = await sealed_pdf(document, self.seals)
         sha256 = hashlib.sha256(pdf).hexdigest()
         key = f"issued/{document['_id']}/{sha256}.pdf"
         await self.blobs.put_bytes(key, pdf, PDF_TYPE)

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 from oa.document_fields import EMPTY_CONTENT
-from oa.rendering import render_docx, render_pdf, render_preview_html
+from oa.rendering import render_docx, render_pdf, render_preview_html, render_sealed_docx
 from oa.rendering.layout import mm_to_pt
 from oa.rendering.page_model import PAGE_HEIGHT_PT
 from oa.rendering.pdf_pages import page_count, page_png
@@ -98,13 +98,16 @@ def pdf_file_name(document: dict[str, Any]) -> str:
     return docx_file_name(document).removesuffix(".docx") + ".pdf"
 
 
-async def sealed_pdf(document: dict[str, Any], seals: Seals) -> tuple[bytes, list[str]]:
-    """The issued PDF: each organ that signs (署名) has its registered seal drawn over its name (and the last over
-    the 成文日期) and signs the file, organ after organ; returns the file and those organs' unit ids."""
+async def sealed_renditions(document: dict[str, Any], seals: Seals) -> tuple[bytes, bytes, list[str]]:
+    """The issued .docx and PDF: each organ that signs (署名) has its registered seal over its name (the last also
+    over the 成文日期), in both; in the PDF each also signs the file, organ after organ. Returns the two files and
+    those organs' unit ids."""
     loop = asyncio.get_running_loop()
-    laid = await loop.run_in_executor(None, typeset, render_input(document))
+    content = render_input(document)
+    laid = await loop.run_in_executor(None, typeset, content)
     unit_ids = list(dict.fromkeys(spot.unit_id for _, spot in laid.seal_spots if spot.unit_id))
     images = {unit_id: await seals.image_png(unit_id) for unit_id in unit_ids}
+    docx = await loop.run_in_executor(None, render_sealed_docx, content, images)
     pdf = await loop.run_in_executor(None, write_pdf, laid, images)
     placements = []
     for page_index, spot in laid.seal_spots:
@@ -113,7 +116,6 @@ async def sealed_pdf(document: dict[str, Any], seals: Seals) -> tuple[bytes, lis
         half = mm_to_pt(spot.diameter_mm) / 2
         x, y = mm_to_pt(spot.centre_x_mm), PAGE_HEIGHT_PT - mm_to_pt(spot.centre_y_mm)
         placements.append(SealPlacement(spot.unit_id, page_index, (x - half, y - half, x + half, y + half)))
-    content = document["content"]
     reason = f"用印：{content['doc_number'] or content['title']}"
     signed = await seals.seal_pdf(pdf, placements, reason=reason) if placements else pdf
-    return signed, unit_ids
+    return docx, signed, unit_ids
