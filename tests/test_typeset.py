@@ -15,7 +15,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 
 from oa.rendering import layout as L
-from oa.rendering import render_pdf
+from oa.rendering import render_pdf, render_sealed_docx
 from oa.rendering.content import prepare
 from oa.rendering.pagination import paginate
 from oa.rendering.signatures import seal_overlaps
@@ -187,3 +187,26 @@ def test_characters_missing_from_a_face_come_from_another() -> None:
     content["body"] = [{"level": 0, "text": "堃镕喆䶮昇珺"}]
     pdf = pdf_of(content)
     assert "堃镕喆䶮昇珺" in pdf.text(0).replace("\r\n", "")
+
+
+def test_the_docx_carries_the_seals_where_the_pdf_presses_them() -> None:
+    from io import BytesIO
+
+    import docx
+    from docx.oxml.ns import qn
+    from PIL import Image
+
+    content = joint_notice()
+    image = BytesIO()
+    Image.new("RGBA", (100, 100), (230, 0, 18, 255)).save(image, format="PNG")
+    seals = {issuer["unit_id"]: image.getvalue() for issuer in content["issuers"]}
+    document = docx.Document(BytesIO(render_sealed_docx(content, seals)))
+    anchors = document.element.body.findall(".//" + qn("wp:anchor"))
+    spots = [spot for _, spot in typeset(content).seal_spots]
+    assert len(anchors) == len(spots) == 2
+    for anchor, spot in zip(anchors, spots, strict=True):
+        x = int(anchor.find(qn("wp:positionH")).find(qn("wp:posOffset")).text) / 36000
+        y = int(anchor.find(qn("wp:positionV")).find(qn("wp:posOffset")).text) / 36000
+        assert abs(x + spot.diameter_mm / 2 - spot.centre_x_mm) < 0.01
+        assert abs(y + spot.diameter_mm / 2 - spot.centre_y_mm) < 0.01
+        assert anchor.find(qn("wp:positionH")).get("relativeFrom") == "page"
