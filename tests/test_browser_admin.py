@@ -1,14 +1,24 @@
 """The admin pages in real Chromium: a county admin, on behalf of a town with no IT staff, finds the
 town among the units, adds its 收发员 with roles, creates a new county bureau, sets the county's own
-收文 deadline by claiming the flow, and reads the exchange statistics."""
+收文 deadline by claiming the flow, and reads the exchange statistics; a county admin keeps a town's electronic
+seal (电子印章) while another county's admin is told plainly that it is not theirs."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+import io
+from datetime import UTC, datetime
+from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from PIL import Image, ImageDraw
+from playwright.async_api import Browser, Locator, Page, expect
+
+from oa.seals.authority import issue_unit_certificate, make_ca
+from oa.seals.keys import new_private_key
 from tests.browser import DESK, login, new_page, screenshot
 from tests.client import ApiClient
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, small_org
 from tests.flow_org import build_office
 from web.services import Services
 
@@ -118,4 +128,130 @@ async def test_an_admin_keeps_the_people_of_their_subtree_and_only_reads_the_oth
     await page.get_by_role("link", name="乙收发").click()
     await expect(page.locator("#readonly")).to_contain_text("此人有岗位不在您的管理范围内")
     await expect(page.get_by_role("button", name="重置密码")).to_have_count(0)
+    await context.close()
+
+
+def red_seal_png(side: int = 400) -> bytes:
+    """A seal as a town might scan and clean it up: a red ring and a red disc on a transparent background."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((4, 4, side - 4, side - 4), outline=(200, 16, 24, 255), width=side // 25)
+    draw.ellipse((side * 3 // 8, side * 3 // 8, side * 5 // 8, side * 5 // 8), fill=(200, 16, 24, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def loaded_width(page: Page, image: Locator) -> int:
+    """The width of the picture the browser actually decoded (0 would be a broken image)."""
+    await expect(image).to_be_visible()
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await image.element_handle())
+    return int(await image.evaluate("img => img.naturalWidth"))
+
+
+async def test_a_county_admin_keeps_a_towns_seal_and_another_countys_admin_is_told_it_is_not_theirs(
+        services: Services, api: ApiClient, browser: Browser, tmp_path: Path) -> None:
+    await small_org(services)
+    context, page = await new_page(browser, api.base_url, DESK)
+    await login(page, "/admin", "aadmin", PASSWORD)
+    await page.get_by_role("searchbox", name="单位名称").fill("甲一镇")
+    await page.get_by_role("button", name="甲一镇人民政府（镇级 · 乡镇）").click()
+    seals = page.locator("#seals")
+    await expect(seals.get_by_role("heading", name="电子印章")).to_be_visible()
+    await expect(seals.locator("#no-seal")).to_contain_text("尚未登记印章：首次用印时将由系统按单位名称自动生成")
+
+    # Registered now: the seal drawn from the unit's name, its certificate from the platform's CA.
+    await seals.get_by_role("button", name="现在登记印章").click()
+    await expect(page.get_by_role("status")).to_have_text("已登记印章")
+    await expect(seals.locator("#seal-status")).to_have_text("在用")
+    image = seals.locator("img.seal-image")
+    assert await loaded_width(page, image) == 496  # the drawn 42 mm seal at 300 dpi
+    for words in ("公章 · 甲一镇人民政府", "O=甲一镇人民政府", "本平台 CA 签发", "有效期至", "甲县管理员"):
+        await expect(seals).to_contain_text(words)
+    drawn_src = await image.get_attribute("src")
+
+    # Bad files are refused, and the field says why in plain words.
+    upload = seals.locator(".seal-action").filter(has=page.get_by_role("heading", name="上传印章图片"))
+    not_png = tmp_path / "公章.png"
+    not_png.write_text("这是一份文字说明，不是图片", encoding="utf-8")
+    await upload.get_by_label("选择印章图片（.png）").set_input_files(not_png)
+    await upload.get_by_role("button", name="上传印章图片").click()
+    await expect(upload.get_by_role("alert")).to_have_text(
+        "印章图片必须是 PNG 格式（.png 文件）。JPG 等其他格式请先用作图软件另存为透明背景的 PNG")
+    opaque = tmp_path / "扫描件.png"
+    Image.new("RGB", (400, 400), (200, 16, 24)).save(opaque, "PNG")
+    await upload.get_by_label("选择印章图片（.png）").set_input_files(opaque)
+    await upload.get_by_role("button", name="上传印章图片").click()
+    await expect(upload.get_by_role("alert")).to_contain_text("图片没有透明背景")
+    assert await image.get_attribute("src") == drawn_src
+
+    # A transparent red PNG replaces the drawn one, and that is the picture shown.
+    good = tmp_path / "甲一镇公章.png"
+    good.write_bytes(red_seal_png())
+    await upload.get_by_label("选择印章图片（.png）").set_input_files(good)
+    await upload.get_by_role("button", name="上传印章图片").click()
+    await expect(page.get_by_role("status")).to_have_text("已更换印章图片")
+    await expect(image).not_to_have_attribute("src", drawn_src)
+    assert await loaded_width(page, image) == 400
+    await expect(seals).to_contain_text("已上传 · 400×400 像素")
+
+    # A certificate from the province's CA, as a .p12 with its password (first the wrong one).
+    ca, ca_key = make_ca("某省电子政务 CA（测试）", datetime.now(UTC))
+    key = new_private_key()
+    certificate = issue_unit_certificate(ca, ca_key, "town-a1", "甲一镇人民政府", key.public_key(), datetime.now(UTC))
+    p12 = tmp_path / "甲一镇.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"town-a1", key, certificate, [ca],
+                                                          serialization.BestAvailableEncryption(b"p12-Secret")))
+    imports = seals.locator(".seal-action").filter(has=page.get_by_role("heading", name="导入证书（PKCS#12）"))
+    await imports.get_by_label("证书文件").set_input_files(p12)
+    await imports.get_by_label("证书密码").fill("wrong")
+    await imports.get_by_role("button", name="导入证书").click()
+    await expect(imports.get_by_role("alert")).to_contain_text("证书文件打不开：密码不对")
+    await imports.get_by_label("证书密码").fill("p12-Secret")
+    await imports.get_by_role("button", name="导入证书").click()
+    await expect(page.get_by_role("status")).to_have_text("已导入证书")
+    await expect(seals).to_contain_text("导入的证书，由“某省电子政务 CA（测试）”签发")
+    await seals.evaluate("section => window.scrollTo(0, section.getBoundingClientRect().top + window.scrollY - 60)")
+    await screenshot(page, "admin-seal")
+
+    await seals.get_by_role("button", name="由系统生成密钥和证书").click()
+    await expect(page.get_by_role("status")).to_have_text("已生成新的密钥和证书")
+    await expect(seals).to_contain_text("本平台 CA 签发")
+
+    # Revoked with a reason, after a second click; the screen then says the town cannot seal until a new one.
+    await seals.get_by_role("button", name="注销印章").click()
+    await expect(seals.get_by_text("请填写注销原因")).to_be_visible()
+    await seals.get_by_label("注销原因").fill("机构改革，单位更名")
+    await seals.get_by_role("button", name="注销印章").click()
+    await seals.get_by_role("button", name="确认注销").click()
+    await expect(page.get_by_role("status")).to_have_text("已注销印章")
+    await expect(seals.locator("#seal-status")).to_have_text("已注销")
+    await expect(seals).to_contain_text("原因：机构改革，单位更名")
+    await expect(seals.locator("#seal-revoked")).to_contain_text("系统不会自动补发")
+    await expect(seals.locator("img.seal-image")).to_have_count(0)
+    await expect(seals.get_by_role("button", name="登记新印章")).to_be_visible()
+    await seals.get_by_text("印章变更与用印记录（5 条）").click()
+    await expect(seals.locator(".seal-history tbody tr").first).to_contain_text("注销印章甲县管理员原因：机构改革，单位更名")
+    await expect(seals.locator(".seal-history tbody tr").nth(2)).to_contain_text("更换密钥和证书甲县管理员导入的证书")
+    [seal] = await services.seals.registry.of_unit("town-a1")
+    assert seal["status"] == "revoked" and seal["revoke_reason"] == "机构改革，单位更名"
+    assert seal["image"]["source"] == "uploaded" and seal["certificate"]["source"] == "generated"
+
+    ca_link = seals.get_by_role("link", name="下载本平台根证书（CA）")
+    await expect(ca_link).to_have_attribute("href", "/api/seals/ca.pem")
+    await expect(seals).to_contain_text("印章签名才会显示为有效")
+    pem = await page.request.get("/api/seals/ca.pem")
+    assert pem.ok and (await pem.text()).startswith("-----BEGIN CERTIFICATE-----")
+    await context.close()
+
+    # Another county's admin sees the town (read only) and is told the seal is not theirs to keep.
+    context, page = await new_page(browser, api.base_url, DESK)
+    await login(page, "/admin", "badmin", PASSWORD)
+    await expect(page.get_by_role("heading", name="公文流转 · 管理 · 组织机构")).to_be_visible()
+    await page.goto("/admin#/units/town-a1")
+    seals = page.locator("#seals")
+    await expect(seals.get_by_role("alert")).to_have_text(
+        "您无权查看或管理甲一镇人民政府的电子印章：只有本单位或上级单位的管理员可以管理。您的管理范围是乙县人民政府及其下级单位。")
+    for action in ("上传印章图片", "导入证书", "注销印章", "登记新印章", "现在登记印章"):
+        await expect(page.get_by_role("button", name=action)).to_have_count(0)
     await context.close()
