@@ -82,6 +82,10 @@ async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
                                                              signed.body)
     assert report["valid"] and [s["unit_id"] for s in report["signatures"]] == ["county"], report
     assert report["in_seal_register"]
+    flipped = bytearray(signed.body)
+    flipped[len(flipped) // 3] ^= 0x01  # one bit inside the first signature's byte range
+    broken = await office.services.seals.verify_pdf(bytes(flipped))
+    assert not broken.valid
     uses = await office.services.seals.uses_of(document["id"])
     assert [(u["unit_id"], u["by"]["name"], u["pdf_sha256"]) for u in uses] == [("county", "李收发", issued["sha256"])]
     # 分发 delivered it to its 主送 unit through the exchange, keyed by the flow so a rerun adds nothing.
