@@ -195,7 +195,8 @@ def test_seed_letter_keeps_its_text_and_structure() -> None:
     assert texts(document, "附注") == ["（联系人：李輝，联系电话：0763-3372803）"]
     assert texts(document, "签发人") == [] and texts(document, "发文字号") == [""]
     assert styled(document, "发文字号")[0].alignment == 1  # centred: 平行文
-    assert texts(document, "抄送") == [] and texts(document, "印发") == []
+    # No 印发机关 given: the 版记 carries the issuer's office and the 成文日期 (GB/T 9704 7.4.3).
+    assert texts(document, "抄送") == [] and texts(document, "印发") == ["清遠市人民政府办公室\t2020年4月21日印发"]
 
 
 def test_downward_notice_elements() -> None:
@@ -396,11 +397,12 @@ def test_joint_notice_stacks_both_marks_in_red() -> None:
 
 def test_draft_without_number_date_or_imprint_still_conforms() -> None:
     content = downward_notice() | {"doc_number": None, "written_date": None, "printer": None, "copy_to": [],
-                                   "copy_number": None, "urgency": ""}
+                                   "copy_number": None, "urgency": "", "printed_date": None}
     data = render_docx(content)
     assert check_docx(data) == []
     document = open_docx(data)
-    assert texts(document, "成文日期") == [] and texts(document, "抄送") == [] and document.tables == []
+    assert texts(document, "成文日期") == [] and texts(document, "抄送") == []
+    assert texts(document, "印发") == ["韶关市人民政府办公室"]  # the 版记 keeps its 印发 line, undated as yet
     assert texts(document, "发文字号") == [""]
     upward = upward_request() | {"doc_number": None, "written_date": None}
     assert check_docx(render_docx(upward)) == []

@@ -4,7 +4,9 @@ Formatting is judged as Word would show it: a run's own properties, then its cha
 its paragraph style chain, then the document defaults; so a run-level override that breaks a rule is
 caught even when the style is right. Elements are recognised by the "OA …" paragraph styles the
 renderer writes, so a document from elsewhere mostly reports its elements as missing; the 版记 is the
-table holding the 抄送 and 印发 rows, its rules that table's borders.
+table holding the 抄送 and 印发 rows, its rules that table's borders (imprint_checks.py). The layout it is set in
+(文件, 信函, 命令, 纪要) is read off its elements, and each form's own rules are checked (letter_checks.py,
+form_checks.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from docx import Document
 
 from oa.rendering import layout as L
 from oa.rendering import ooxml as X
+from oa.rendering.form_checks import FormChecks, form_of
+from oa.rendering.forms import FILE_FORM, LETTER_FORM, ORDER_FORM
 from oa.rendering.imprint_checks import ImprintChecks, check_border
 from oa.rendering.laid_out import Layout
 from oa.rendering.layout_checks import check_layout
@@ -58,9 +62,12 @@ class Checker:
     def __init__(self, data: bytes) -> None:
         self.document = Document(BytesIO(data))
         self.styles = X.Styles(self.document.styles.element)
-        self.signer_style = next((i for i in self.styles.by_id if self.styles.name(i) == L.SIGNER_NAME_STYLE), None)
+        # Character styles that set their own font inside a paragraph: 签发人 names (楷体), 纪要 labels (黑体).
+        self.char_fonts = {i: L.CHARACTER_STYLES[self.styles.name(i)] for i in self.styles.by_id
+                           if self.styles.name(i) in L.CHARACTER_STYLES}
         self.found: list[Deviation] = []
         self.letter = False  # in the 信函格式 (set by check_body)
+        self.form = FILE_FORM  # the layout it is set in (set by check_body)
 
     def add(self, element: str, rule: str, expected: object, found: object) -> None:
         deviation = Deviation(element, rule, str(expected), str(found))
@@ -139,16 +146,21 @@ class Checker:
         if mark is not None:
             present.add("发文机关标志")
             self.check_runs(L.ELEMENTS["发文机关标志"], mark)  # its indents reach out for the 170 mm double line
+        self.letter = mark is not None
+        self.form = form_of(sequence, self.letter)
         for element in L.MANDATORY_ELEMENTS:
+            if element == "标题" and self.form == ORDER_FORM:
+                continue  # an order's mark is its title (GB/T 9704 10.2)
             if element not in present and not (element == "正文" and present & set(L.HEADING_ELEMENTS)):
                 self.add(element, "缺失", "存在 (present)", "缺失 (missing)")
         number = next((X.paragraph_text(p).split("\t")[-1].strip() for kind, p in sequence
                        if kind in ("发文字号", "份号") and "〔" in X.paragraph_text(p)), "")
         LetterChecks(self.document, self.styles, self.add).run(mark, number)
-        self.letter = mark is not None
-        self.check_separator(sequence, "发文机关标志" in present and not self.letter)  # a letter has none
+        # A letter has its double line instead of the separator, an order neither.
+        self.check_separator(sequence, "发文机关标志" in present and self.form not in (LETTER_FORM, ORDER_FORM))
         ImprintChecks(self.document, self.styles, self.add).run(sequence, self.letter)
         PlacementChecks(self.styles, self.add).run(sequence)
+        FormChecks(body, self.styles, self.add).run(sequence, self.form)
 
     def check_paragraph(self, spec: L.ElementSpec, paragraph: Any, text: str, upward: bool) -> None:
         element = spec.element
@@ -194,14 +206,22 @@ class Checker:
             self.add(element, "标点溢出边界", "不允许 (w:overflowPunct=0)：标点不出版心", "允许：句末标点可悬于右边距")
 
     def check_runs(self, spec: L.ElementSpec, paragraph: Any) -> None:
+        # A 纪要's "出席：" is 黑体 however it was set (a character style or the run's own font), the names 仿宋.
+        label_end = 0
+        if spec.element in L.NAME_LIST_ELEMENTS:
+            label, colon, _ = X.paragraph_text(paragraph).partition("：")
+            label_end = len(label + colon)
+        offset = 0
         for run in paragraph.iter(w("r")):
-            text = X.run_text(run).replace("\t", "")
+            start, raw = offset, X.run_text(run)
+            offset += len(raw)
+            text = raw.replace("\t", "")
             if not text:
                 continue
             levels = self.styles.run_levels(run, paragraph)
             own = run.find(w("rPr"))
             char_style = attr(own.find(w("rStyle")) if own is not None else None, "val")
-            font = L.SIGNER_NAME_FONT if self.signer_style and char_style == self.signer_style else spec.font
+            font = L.NAME_LIST_LABEL_FONT if start < label_end else self.char_fonts.get(char_style or "", spec.font)
             where = X.snippet(text)
             if CJK.search(text):
                 own_fonts = own.find(w("rFonts")) if own is not None else None

@@ -8,13 +8,28 @@ can never disagree. `prepare()` turns the validated content dict into a `Prepare
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from oa.rendering import layout as L
+from oa.rendering.forms import (
+    FILE_FORM,
+    LETTER_FORM,
+    MINUTES_FORM,
+    ORDER_FORM,
+    default_printer,
+    minutes_mark,
+    minutes_number_text,
+    name_lists,
+    order_mark,
+    order_number_text,
+    resolve_form,
+)
 from oa.rendering.layout import (
     ATTACHMENT_LABEL_CHARS,
     ATTACHMENT_LEFT_CHARS,
+    NAME_LIST_LEFT_CHARS,
     ORGAN_MARK_SLACK_CHARS,
     ORGAN_MARK_SUFFIX_GAP_CHARS,
     URGENCY_VALUES,
@@ -23,10 +38,6 @@ from oa.rendering.text_width import text_width
 from oa.rendering.title_breaks import title_lines
 
 DIGITS = "零一二三四五六七八九"
-# Layouts (版式) of GB/T 9704: the 文件格式 (7–9) and the 信函格式 (10.1).
-FILE_FORM = "文件格式"
-LETTER_FORM = "信函格式"
-FORMS = (FILE_FORM, LETTER_FORM)
 UPWARD = "上行"
 # 纪要 carry no 署名 (GB/T 9704 10.3): the meeting, not an organ, speaks.
 UNSIGNED_TYPES = frozenset({"纪要"})
@@ -130,9 +141,14 @@ def note_text(note: str, contact: dict[str, str] | None) -> str:
     return f"（{text}）"
 
 
+def attachment_title(attachment: dict[str, Any]) -> str:
+    """An attachment's name as the 附件说明 and its own page print it: without final punctuation."""
+    return str(attachment["title"]).strip().rstrip(FINAL_PUNCTUATION)
+
+
 def attachment_lines(attachments: list[dict[str, Any]]) -> list[str]:
     """附件说明: "附件：名称" for one, "附件：1. 名称" then "2. 名称"… for several, without final punctuation."""
-    titles = [a["title"].strip().rstrip(FINAL_PUNCTUATION) for a in attachments]
+    titles = [attachment_title(a) for a in attachments]
     if len(titles) == 1:
         return [f"附件：{titles[0]}"]
     return [("附件：" if i == 1 else "") + f"{i}. {title}" for i, title in enumerate(titles, 1)]
@@ -223,6 +239,48 @@ def signature_right_indent(name: str, date_text: str, date_indent: float) -> flo
 
 
 @dataclass(frozen=True)
+class NameList:
+    """纪要格式: one of the 出席, 请假 and 列席 lines (GB/T 9704 10.3): the label in 黑体 with a full-width colon,
+    the names after it in 仿宋, a wrapped line starting under the first name."""
+
+    label: str  # "出席：", "请假：" or "列席："
+    names: str  # joined with 、
+
+    @property
+    def full_text(self) -> str:
+        return self.label + self.names
+
+    @property
+    def names_at(self) -> float:
+        """Where the names start (in 字): two characters in, after the label; wrapped lines start there too."""
+        return NAME_LIST_LEFT_CHARS + text_width(self.label)
+
+
+@dataclass(frozen=True)
+class AttachmentPage:
+    """An attachment that carries its own text, printed on a new page after the 附注 and before the 版记
+    (GB/T 9704 7.3.7): its label in 3号黑体 at the top left, its title centred on the third line, its body as
+    the document's."""
+
+    label: str  # "附件2", or "附件" when the document has only one attachment
+    title: str
+    title_lines: list[str]
+    body: list[BodyLine]
+
+
+def attachment_pages(attachments: list[dict[str, Any]]) -> list[AttachmentPage]:
+    """The attachments with a body, each numbered as in the 附件说明 (its place among all the attachments)."""
+    pages = []
+    for index, attachment in enumerate(attachments, 1):
+        if not attachment.get("body"):
+            continue
+        title = attachment_title(attachment)
+        label = "附件" if len(attachments) == 1 else f"附件{index}"
+        pages.append(AttachmentPage(label, title, title_lines(title), number_body(attachment["body"])))
+    return pages
+
+
+@dataclass(frozen=True)
 class Prepared:
     """The document with every derived text worked out, ready for any renderer."""
 
@@ -247,30 +305,91 @@ class Prepared:
     printed: str
     form: str = FILE_FORM
     letter_organ: str = ""  # 信函格式: the host organ's name, the whole 发文机关标志
+    # 命令格式 (GB/T 9704 10.2): `marks` holds "…令"; the 令号 stands centred two lines under it (no 发文字号, no
+    # separator, no title: the body starts two lines under the 令号); at the end the 签发人's post, two characters
+    # left of the 签名章 pressed where the name stands, four characters in from the right, then the date a line
+    # below. `signatures` is empty.
+    order_number: str = ""  # "第12号"
+    signer_title: str = ""  # 签发人职务, e.g. 市长
+    signer_name: str = ""  # the 签发人, whose 签名章 stands in for a 署名
+    # 纪要格式 (GB/T 9704 10.3): `marks` holds "…纪要"; this number ("第5期", or the 发文字号 when it has none)
+    # stands where a 发文字号 would, over the red separator; the name lists follow the body (or 附件说明) one line
+    # below it; `signatures` is empty.
+    minutes_number: str = ""
+    name_lists: list[NameList] = field(default_factory=list)
+    # Attachments with a body of their own, each on a new page after the 附注 and before the 版记 (7.3.7).
+    attachment_pages: list[AttachmentPage] = field(default_factory=list)
 
     @property
     def has_imprint(self) -> bool:
-        """版记 appears when there is something to put in it."""
+        """版记 appears when there is something to put in it (every form but the letter has an 印发 line)."""
         return bool(self.copy_to or self.printer)
 
     @property
     def letter(self) -> bool:
         return self.form == LETTER_FORM
 
+    @property
+    def order(self) -> bool:
+        return self.form == ORDER_FORM
 
-def resolve_form(chosen: str | None, doc_type: str, doc_number: str | None) -> str:
-    """The layout (版式): anything numbered as a letter (…办函〔2026〕3号) is set in the 信函格式 (GB/T 9704 10.1);
-    otherwise the document's choice, or its 文种's usual one (函: 信函格式; the rest: 文件格式)."""
-    if "函〔" in (doc_number or ""):
-        return LETTER_FORM
-    return chosen or (LETTER_FORM if doc_type == "函" else FILE_FORM)
+    @property
+    def minutes(self) -> bool:
+        return self.form == MINUTES_FORM
+
+    @property
+    def has_separator(self) -> bool:
+        """The red separator under the 版头: the 文件格式 and the 纪要格式 (a letter has its double line instead,
+        an order none)."""
+        return not (self.letter or self.order)
+
+    @property
+    def shows_title(self) -> bool:
+        """An order's mark is its title (10.2: the body follows the 令号)."""
+        return not self.order
+
+    @property
+    def mark_top_mm(self) -> float:
+        """How far the 发文机关标志's top edge is below the text block's (less any 份号 / 紧急程度 lines above it)."""
+        return L.ORDER_MARK_TOP_MM if self.order else L.ORGAN_MARK_TOP_MM
+
+    @property
+    def body_lines_before(self) -> int:
+        """Empty lines above the first paragraph of the body: an order's starts two lines under the 令号 (10.2),
+        unless a 主送 comes first and takes that place."""
+        return L.ORDER_BODY_LINES_BELOW_NUMBER if self.order and not self.main_to else 0
+
+    @property
+    def stamp_line(self) -> str:
+        """命令格式: the 签发人's post, two characters' gap, and the name where the 签名章 is pressed (7.3.5.3)."""
+        if not self.order:
+            return ""
+        return ("\u3000" * L.SIGNER_TITLE_GAP_CHARS).join(t for t in (self.signer_title, self.signer_name) if t)
+
+    @property
+    def date_lines_before(self) -> int:
+        """Empty lines above the 成文日期: none under a 署名 (the seal covers both), one under a 签名章, and without
+        either, room for a seal's top to stay within a line of the text."""
+        if self.signatures:
+            return 0
+        return L.DATE_LINES_BELOW_STAMP if self.stamp_line else L.SIGNATURE_LINES_BELOW_BODY
 
 
 def prepare(content: dict[str, Any]) -> Prepared:
-    marks, suffix = organ_marks(content["issuers"])
-    upward = content["direction"] == UPWARD
     form = resolve_form(content.get("form"), content["doc_type"], content["doc_number"])
-    letter = form == LETTER_FORM
+    letter, order, minutes = form == LETTER_FORM, form == ORDER_FORM, form == MINUTES_FORM
+    marks, suffix = organ_marks(content["issuers"])
+    if order or minutes:
+        special = order_mark(content["issuers"]) if order else minutes_mark(content["issuers"],
+                                                                              content.get("meeting") or "")
+        marks, suffix = [special] if special else [], ""
+    # 签发人 beside the 发文字号 belong to the 文件格式's 上行文; the special forms have no 发文字号 line.
+    upward = content["direction"] == UPWARD and not (order or minutes)
+    signers = [name for name in content["signers"] if name]
+    # Every form but the letter prints the 印发 line (7.4.3, 10.1): the issuer's office and the 成文日期 stand in
+    # for a 印发机关 and 印发日期 not given.
+    printer = "" if letter else content["printer"] or default_printer(content["issuers"])
+    printed_date = content["printed_date"] or content["written_date"]
     return Prepared(
         doc_type=content["doc_type"],
         copy_number=copy_number_text(content["copy_number"]),
@@ -279,19 +398,25 @@ def prepare(content: dict[str, Any]) -> Prepared:
         mark_suffix=suffix,
         doc_number=content["doc_number"] or "",
         upward=upward,
-        signer_rows=signer_rows(list(content["signers"])) if upward else [],
+        signer_rows=signer_rows(signers) if upward else [],
         title=content["title"],
         title_lines=title_lines(content["title"]),
         main_to=main_to_text(content["main_to"]),
         body=number_body(content["body"]),
         attachments=attachment_lines(content["attachments"]),
-        signatures=signature_names(content["doc_type"], content["issuers"]),
+        signatures=[] if order or minutes else signature_names(content["doc_type"], content["issuers"]),
         date=format_date(content["written_date"]) if content["written_date"] else "",
         note=note_text(content["note"], content["contact"]),
         copy_to=copy_to_text(content["copy_to"]),
-        # A letter's 版记 carries no 印发机关 and 印发日期 (GB/T 9704 10.1).
-        printer="" if letter else content["printer"] or "",
-        printed=printed_text(content["printed_date"]) if content["printer"] and not letter else "",
+        printer=printer,
+        printed=printed_text(printed_date) if printer else "",
         form=form,
         letter_organ=content["issuers"][0]["name"] if content["issuers"] else "",
+        order_number=order_number_text(content.get("order_number")) if order else "",
+        signer_title=(content.get("signer_title") or "") if order else "",
+        signer_name=signers[0] if order and signers else "",
+        minutes_number=minutes_number_text(content.get("minutes_number"), content["doc_number"] or "") if minutes
+        else "",
+        name_lists=[NameList(f"{label}：", names) for label, names in name_lists(content)] if minutes else [],
+        attachment_pages=attachment_pages(content["attachments"]),
     )

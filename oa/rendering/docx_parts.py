@@ -13,6 +13,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from oa.rendering import layout as L
+from oa.rendering.content import BodyLine
 from oa.rendering.wordml import PPR_ORDER, child, format_paragraph, format_run, set_attrs
 
 Container = DocumentObject | _Cell
@@ -55,3 +56,13 @@ def tab_stops(paragraph: Paragraph, *stops: tuple[str, int]) -> None:
 
 def keep_with_next(paragraph: Paragraph) -> None:
     set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+
+
+def body_paragraphs(document: DocumentObject, lines: list[BodyLine], lines_before: int = 0) -> Paragraph | None:
+    """The paragraphs of a body (the document's or an attachment's), each heading level in its own style; the first
+    `lines_before` lines below what precedes it. Returns the last one."""
+    last = None
+    for index, line in enumerate(lines):
+        element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
+        last = text_paragraph(document, element, line.full_text, lines_before if index == 0 else 0)
+    return last

@@ -4,8 +4,8 @@ Every element gets its own paragraph style ("OA 标题", "OA 正文"…) so the 
 same font, size, colour and character spacing are written on each run as well, because Word users restyle
 runs, not styles. The red separator is the bottom border of an empty paragraph with no indent, so its colour,
 width and full-width span can be read back; the 版记 is a full-width table floated to the bottom of the text
-block, its rules being the table's borders (imprint_docx.py). Joint issuance stacks the organ names in a borderless table with
-"文件" beside them, vertically centred (GB/T 9704 7.2.3).
+block, its rules being the table's borders (imprint_docx.py). Joint issuance stacks the organ names in a
+borderless table with "文件" beside them, vertically centred (GB/T 9704 7.2.3).
 """
 
 from __future__ import annotations
@@ -31,7 +31,16 @@ from oa.rendering.content import (
     signature_right_indent,
     text_width,
 )
-from oa.rendering.docx_parts import Container, add_paragraph, add_run, tab_stops, text_paragraph
+from oa.rendering.docx_parts import (
+    Container,
+    add_paragraph,
+    add_run,
+    body_paragraphs,
+    keep_with_next,
+    tab_stops,
+    text_paragraph,
+)
+from oa.rendering.forms_docx import attachment_pages, minutes_number, name_list, order_number, stamp_row
 from oa.rendering.imprint_docx import imprint, imprint_after_a_blank_page
 from oa.rendering.letter_form import letterhead
 from oa.rendering.pagination import last_body_keeps, paginate
@@ -84,8 +93,9 @@ def _add_styles(document: DocumentObject) -> None:
     separator.base_style = normal
     format_paragraph(separator.element.get_or_add_pPr(), SEPARATOR_SPEC)
     format_run(separator.element.get_or_add_rPr(), L.FANGSONG, L.BODY_SIZE_PT, L.RED, 0)
-    signer = document.styles.add_style(L.SIGNER_NAME_STYLE, WD_STYLE_TYPE.CHARACTER)
-    format_run(signer.element.get_or_add_rPr(), L.SIGNER_NAME_FONT, L.BODY_SIZE_PT, L.BLACK, L.CHAR_SPACING_TWIPS)
+    for name, font in L.CHARACTER_STYLES.items():  # 签发人 names in 楷体, 纪要 labels in 黑体
+        char_style = document.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+        format_run(char_style.element.get_or_add_rPr(), font, L.BODY_SIZE_PT, L.BLACK, L.CHAR_SPACING_TWIPS)
 
 
 def _setup_section(document: DocumentObject) -> None:
@@ -153,9 +163,10 @@ def _mark_paragraph(where: Container, text: str, size: float, before_twips: int 
 
 
 def _organ_mark(document: DocumentObject, doc: Prepared) -> None:
-    """发文机关标志 with its top 35 mm below the text block's (less the 份号 / 紧急程度 lines above it)."""
+    """发文机关标志 with its top 35 mm (an order's: 20 mm) below the text block's, less the 份号 / 紧急程度 lines above
+    it."""
     lines_above = int(bool(doc.copy_number)) + int(bool(doc.urgency))
-    before = max(0, L.mm_to_twips(L.ORGAN_MARK_TOP_MM) - lines_above * L.LINE_PITCH_TWIPS)
+    before = max(0, L.mm_to_twips(doc.mark_top_mm) - lines_above * L.LINE_PITCH_TWIPS)
     if doc.mark_suffix:
         _joint_mark(document, doc, before)
         return
@@ -276,13 +287,15 @@ def _signature_row(document: DocumentObject, row: SignatureRow, date_text: str) 
 
 
 def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | None) -> None:
-    """附件说明, 署名, 成文日期 and 附注, kept on the page of the text above them (w:keepNext down to the last):
-    the seal's top must be within one line of the body or the 附件说明 (GB/T 9704 7.3.5), never alone at the
-    top of a page."""
+    """附件说明, a 纪要's name lists, 署名 (or an order's 签名章), 成文日期 and 附注, kept on the page of the text above
+    them (w:keepNext down to the last): the seal's top must be within one line of the body or the 附件说明 (GB/T
+    9704 7.3.5), never alone at the top of a page."""
     # The last body paragraph joins the chain only when it is a single line: a longer one would be moved whole by
     # LibreOffice but split by Word (which keeps only its last line with the next), and the page count must not
     # depend on the word processor (pagination.py counts it).
-    chain = [last_body] if last_body is not None and not doc.attachments and last_body_keeps(doc) else []
+    # A 纪要's chain starts at its name lists: no seal there has to reach up to the text.
+    starts_at_body = last_body is not None and not doc.attachments and not doc.name_lists and last_body_keeps(doc)
+    chain = [last_body] if starts_at_body else []
     # A wrapped name lines up under its own first character: the number is followed by a tab to that position
     # rather than a space, so the names align whatever the font's digits measure.
     items, name_at = attachment_items(doc.attachments)
@@ -293,17 +306,19 @@ def _closing(document: DocumentObject, doc: Prepared, last_body: Paragraph | Non
             tab_stops(paragraph, ("left", L.indent_twips(name_at)))
         add_run(paragraph, item.label + (item.number + "\t" if item.number else "") + item.name, "附件说明")
         chain.append(paragraph)
+    chain += [name_list(document, names, index == 0) for index, names in enumerate(doc.name_lists)]
+    if doc.stamp_line:
+        chain.append(stamp_row(document, doc))
     for row in signature_rows(doc.signatures, doc.date):
         chain.append(_signature_row(document, row, doc.date))
     if doc.date:
-        before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY
-        chain.append(text_paragraph(document, "成文日期", doc.date, before))
+        chain.append(text_paragraph(document, "成文日期", doc.date, doc.date_lines_before))
     if doc.note:
         # On the line under the date and on its page: a 附注 alone at the top of a page is lost to the reader.
         chain.append(text_paragraph(document, "附注", doc.note, L.NOTE_LINES_BELOW_DATE))
-    if doc.signatures or doc.date or doc.note:
+    if doc.signatures or doc.stamp_line or doc.date or doc.note:
         for paragraph in chain[:-1]:
-            set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+            keep_with_next(paragraph)
 
 
 def render_docx(content: dict[str, Any]) -> bytes:
@@ -328,16 +343,22 @@ def render_docx(content: dict[str, Any]) -> bytes:
             text_paragraph(document, "紧急程度", doc.urgency)
         if doc.marks:
             _organ_mark(document, doc)
-        _number_and_signers(document, doc)
-        _separator(document)
-    text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
+        if doc.order:
+            order_number(document, doc)  # no separator: the body follows (GB/T 9704 10.2)
+        elif doc.minutes:
+            minutes_number(document, doc)
+            _separator(document)
+        else:
+            _number_and_signers(document, doc)
+            _separator(document)
+    if doc.shows_title:
+        text_paragraph(document, "标题", "\n".join(doc.title_lines), L.TITLE_LINES_BELOW_SEPARATOR)  # \n: w:br
     if doc.main_to:
-        text_paragraph(document, "主送", doc.main_to, L.MAIN_TO_LINES_BELOW_TITLE)
-    last_body = None
-    for line in doc.body:
-        element = "正文" if line.level == 0 else L.HEADING_ELEMENTS[line.level]
-        last_body = text_paragraph(document, element, line.full_text)
+        below = L.ORDER_BODY_LINES_BELOW_NUMBER if doc.order else L.MAIN_TO_LINES_BELOW_TITLE
+        text_paragraph(document, "主送", doc.main_to, below)
+    last_body = body_paragraphs(document, doc.body, doc.body_lines_before)
     _closing(document, doc, last_body)
+    attachment_pages(document, doc)
     if doc.has_imprint and doc.letter:
         imprint(document, doc, ruled=False)  # a letter's 版记: 抄送 alone at the bottom, no rules (10.1)
     elif doc.has_imprint:

@@ -42,6 +42,11 @@ class ImprintChecks:
     def run(self, sequence: list[tuple[str, Any]], letter: bool) -> None:
         """`sequence`: the document's elements in order, as (element name, w:p); `letter`: in the 信函格式."""
         rows = [p for kind, p in sequence if kind in L.IMPRINT_ELEMENTS]
+        # Every form but the letter ends with a 版记 carrying 印发机关和印发日期 (7.4.3; a letter's has none, 10.1).
+        if not letter and not rows:
+            self.add("版记", "缺失", "末页版记 (印发机关和印发日期)", "缺失 (missing)")
+        elif not letter and not any(kind == "印发" for kind, _ in sequence):
+            self.add("印发", "缺失", "版记中的印发机关和印发日期", "缺失 (missing)")
         if not rows:
             return
         table = X.table_of(rows[0])

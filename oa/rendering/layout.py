@@ -98,6 +98,9 @@ SEPARATOR_GAP_MM = 4.0  # 发文字号 → separator
 # its exact 28.95 pt line (measured with LibreOffice 7.4 and Noto CJK: 2.3 mm), so the paragraph is the rest.
 NUMBER_BASELINE_ABOVE_LINE_BOTTOM_MM = 2.3
 SEPARATOR_LINE_TWIPS = mm_to_twips(SEPARATOR_GAP_MM - NUMBER_BASELINE_ABOVE_LINE_BOTTOM_MM)
+# The border adds its own width under that paragraph's exact line (measured with LibreOffice 7.4: the title moves up
+# 0.53 mm without it), so the text below starts this far lower: the page count must include it.
+SEPARATOR_HEIGHT_TWIPS = SEPARATOR_LINE_TWIPS + round(SEPARATOR_SZ / 8 * TWIPS_PER_PT)
 
 # 版记 sits at the bottom of the last page's text block, its last rule on the block's bottom edge (GB/T 9704 7.4),
 # not right after the text. It is a one-column table (a row per element, the rules are its borders) floated to the
@@ -142,6 +145,28 @@ LETTER_RULE_SZ = 18  # eighths of a point, both strokes and the gap (2.25 pt)
 LETTER_TOP_RULE = "thickThinSmallGap"
 LETTER_BOTTOM_RULE = "thinThickSmallGap"
 
+
+# 命令（令）格式 (GB/T 9704 10.2): the mark "…令" with its top 20 mm below the text block's top, the 令号 two lines
+# under it, the body two lines under the 令号; at the end the 签发人's 签名章 two lines under the body (or 附件说明),
+# four characters in from the right, the post two characters left of it, the date a line under it (7.3.5.3).
+ORDER_MARK_TOP_MM = 20.0
+ORDER_NUMBER_LINES_BELOW_MARK = 2
+ORDER_BODY_LINES_BELOW_NUMBER = 2
+SIGNATURE_STAMP_LINES_BELOW_BODY = 2
+SIGNER_TITLE_GAP_CHARS = 2  # between the post and the 签名章
+DATE_LINES_BELOW_STAMP = 1
+MARK_POSITION_TOLERANCE_MM = 1.0
+
+# 纪要格式 (GB/T 9704 10.3): "出席", "请假", "列席" in 3号黑体 two characters in, one line under the body (or 附件说明),
+# each followed by a full-width colon and the names in 3号仿宋; a wrapped line starts under the first name.
+NAME_LIST_LINES_BELOW_BODY = 1
+NAME_LIST_LEFT_CHARS = 2.0
+NAME_LIST_ELEMENTS = ("出席", "请假", "列席")
+
+# 附件 (GB/T 9704 7.3.7): each on a new page after the 附注, its "附件" + number in 3号黑体 at the top left (顶格, the
+# first line), its title centred on the third line, its text one line under the title.
+ATTACHMENT_TITLE_LINES_BELOW_LABEL = 1
+ATTACHMENT_BODY_LINES_BELOW_TITLE = 1
 
 # Vertical spacing expressed in lines (一行 = LINE_PITCH).
 DOC_NUMBER_LINES_BELOW_MARK = 2
@@ -268,6 +293,17 @@ ELEMENTS: dict[str, ElementSpec] = {s.element: s for s in (
           left_chars=IMPRINT_SIDE_CHARS, right_chars=IMPRINT_SIDE_CHARS),
     _spec("页码", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT, "right", "left", line_twips=PAGE_NUMBER_LINE_TWIPS,
           snap_to_grid=False, first_line_chars=None, left_chars=None, right_chars=None),
+    # 命令格式: the 令号 where a 发文字号 would be; the 签发人's post and, four characters in from the right, the
+    # 签名章 (its name standing where the stamp is pressed).
+    _spec("令号", FANGSONG, SIZE_3, "center"),
+    _spec("签发人签名章", FANGSONG, SIZE_3, "right", right_chars=DATE_RIGHT_CHARS),
+    # 纪要格式: its 期号 where a 发文字号 would be; the name lists, whose indents depend on the label (checked apart).
+    _spec("期号", FANGSONG, SIZE_3, "center"),
+    *(_spec(name, FANGSONG, SIZE_3, "left", "both", first_line_chars=None, left_chars=None)
+      for name in NAME_LIST_ELEMENTS),
+    # An attachment's own pages: its label at the top left, its title as the document's.
+    _spec("附件标识", HEITI, SIZE_3, "left"),
+    _spec("附件标题", XIAOBIAOSONG, SIZE_2, "center", snap_to_grid=False),
 )}
 
 # The red separator: an empty paragraph whose bottom border is the line.
@@ -276,6 +312,10 @@ IMPRINT_ELEMENTS = ("抄送", "印发")  # the rows of the 版记 table, in this
 # Character style for the 签发人 names (楷体) inside a 仿宋 paragraph.
 SIGNER_NAME_STYLE = "OA 签发人姓名"
 SIGNER_NAME_FONT = KAITI
+# Character style for the 纪要's "出席：" labels (黑体) before the names (仿宋).
+NAME_LIST_LABEL_STYLE = "OA 名单标签"
+NAME_LIST_LABEL_FONT = HEITI
+CHARACTER_STYLES = {SIGNER_NAME_STYLE: SIGNER_NAME_FONT, NAME_LIST_LABEL_STYLE: NAME_LIST_LABEL_FONT}
 HEADING_ELEMENTS = ("正文", "一级标题", "二级标题", "三级标题", "四级标题")
-MANDATORY_ELEMENTS = ("发文机关标志", "标题", "正文")
+MANDATORY_ELEMENTS = ("发文机关标志", "标题", "正文")  # an order has no 标题 (its mark is one)
 URGENCY_VALUES = ("特急", "加急")

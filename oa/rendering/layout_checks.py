@@ -3,7 +3,8 @@
 Where the lines of a title break, whether a joint organ's name stays on one line, which page the 版记
 lands on and whether that page is numbered, whether the 附注 follows the date, whether full pages
 hold 22 lines, how far the red separator is below the 发文字号 and the page number below the text
-block, whether anything crosses the right edge of the block. Each finding is a checker.Deviation
+block, whether anything crosses the right edge of the block, whether an attachment printed in full starts
+its own page. Each finding is a checker.Deviation
 whose rule ends in "（排版）", so a reader can tell it was measured, and the fonts it was measured
 with are reported by the caller.
 """
@@ -28,6 +29,8 @@ DASH_ABOVE_BASELINE = 0.35
 MEASURED = "（排版）"
 PAGE_NUMBER = re.compile(rf"{L.EM_DASH}\s*\d+\s*{L.EM_DASH}")
 IMPRINT_SIZE_PT = L.SIZE_4
+ATTACHMENT_LABEL = re.compile(r"附件([1-9]\d*)?")
+BLOCK_LEFT_MM = L.MARGIN_LEFT_MM
 
 
 def _body_size(line: Line) -> bool:
@@ -36,6 +39,12 @@ def _body_size(line: Line) -> bool:
 
 def _is_page_number(line: Line) -> bool:
     return line.baseline_mm > BLOCK_BOTTOM_MM and bool(PAGE_NUMBER.fullmatch(line.text))
+
+
+def _is_attachment_label(line: Line) -> bool:
+    """"附件" or "附件2" alone on a line of body text at the block's left edge: an attachment printed in full."""
+    return (_body_size(line) and abs(line.left_mm - BLOCK_LEFT_MM) < OFFSET_TOLERANCE_MM
+            and bool(ATTACHMENT_LABEL.fullmatch(line.text)))
 
 
 def _is_imprint(line: Line) -> bool:
@@ -66,6 +75,7 @@ class LayoutChecks:
         self.check_separator()
         self.check_page_numbers()
         self.check_right_edge()
+        self.check_attachment_pages()
         if self.letter:
             self.check_letter()
         return self.found
@@ -157,8 +167,11 @@ class LayoutChecks:
                         if _body_size(line) and re.fullmatch(L.DATE_PATTERN, line.text)), None)
         text_pages = sorted({line.page for line in self.layout.lines
                              if _body_size(line) and BLOCK_TOP_MM - 1 < line.baseline_mm <= BLOCK_BOTTOM_MM})
+        # An attachment printed in full starts a page of its own, so the page before it may end early.
+        before_attachment = {line.page - 1 for line in self.layout.lines if _is_attachment_label(line)}
         for page in text_pages:
-            if page == 1 or page == text_pages[-1] or (closing is not None and page >= closing - 1):
+            if page == 1 or page == text_pages[-1] or (closing is not None and page >= closing - 1) or \
+                    page in before_attachment:
                 continue
             count = sum(1 for line in self.layout.on_page(page)
                         if _body_size(line) and line.baseline_mm <= BLOCK_BOTTOM_MM)
@@ -200,6 +213,16 @@ class LayoutChecks:
                 self.add("正文", "版心右边界", "不超出版心",
                          f"“{char}”超出 {right - BLOCK_RIGHT_MM:.1f} mm (第 {line.page} 页 “{line.text[-8:]}”)")
                 return
+
+
+    def check_attachment_pages(self) -> None:
+        """An attachment printed in full starts a new page, its label on the first line (GB/T 9704 7.3.7)."""
+        for label in (line for line in self.layout.lines if _is_attachment_label(line)):
+            above = [line for line in self.layout.on_page(label.page)
+                     if line.baseline_mm < label.baseline_mm and not _is_page_number(line)]
+            if above:
+                self.add("附件", "另面编排", "另起一页，“附件”顶格排在版心第一行",
+                         f"{label.text} 接排在第 {label.page} 页 “{above[-1].text[-8:]}” 之后")
 
 
 def check_layout(layout: Layout, marks: Iterable[str] = (), letter: bool = False) -> list[tuple[str, str, str, str]]:

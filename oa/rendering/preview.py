@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from oa.rendering.content import Prepared, prepare
+from oa.rendering.content import AttachmentPage, Prepared, prepare
 from oa.rendering.signatures import signature_rows
 
 FANGSONG = '"FangSong", "仿宋_GB2312", "仿宋", "STFangsong", "FangSong_GB2312", serif'
@@ -54,6 +54,15 @@ h1 span{{display:block}}
 .imprint p{{padding:.3em .5em}}
 .imprint p+p{{border-top:1px solid #000}}
 .printed{{display:flex;flex-wrap:wrap;justify-content:space-between;gap:0 1em}}
+.names{{padding-left:5em;text-indent:-3em;text-align:justify}} .names .label{{font-family:{HEITI}}}
+.name-lists{{margin-top:1.75em}}
+.stamp{{margin:0 0 1.75em}}
+.number+.body,.number+.main-to{{margin-top:2.4em}}
+.attachment{{margin-top:2.5em;padding-top:1.25em;border-top:1px dashed #999}}
+.attachment .label{{font-family:{HEITI}}}
+.attachment h2{{font-family:{XIAOBIAOSONG};font-weight:normal;font-size:1.3em;line-height:1.45;text-align:center;
+  margin:1em 0 .8em;overflow-wrap:anywhere}}
+.attachment h2 span{{display:block}}
 """
 
 
@@ -74,6 +83,9 @@ def _letter_head(doc: Prepared) -> list[str]:
 def _head(doc: Prepared) -> list[str]:
     if doc.letter:
         return _letter_head(doc)
+    if doc.order:  # the mark "…令" and the 令号 under it; no separator (GB/T 9704 10.2)
+        return [*(_p(text, cls) for text, cls in ((doc.copy_number, "copy"), (doc.urgency, "top")) if text),
+                *(_p(mark, "mark") for mark in doc.marks), _p(doc.order_number, "number")]
     out = []
     if doc.copy_number:
         out.append(_p(doc.copy_number, "copy"))
@@ -92,6 +104,8 @@ def _head(doc: Prepared) -> list[str]:
             for i, row in enumerate(doc.signer_rows))
         out.append(f'<div class="upward"><span class="number-text">{escape(doc.doc_number)}</span>'
                    f'<div class="signers">{rows}</div></div>')
+    elif doc.minutes and doc.minutes_number:
+        out.append(_p(doc.minutes_number, "number"))  # a 纪要's 期号 where the 发文字号 would be
     elif doc.doc_number:
         out.append(_p(doc.doc_number, "number"))
     out.append('<hr class="rule">')
@@ -103,7 +117,14 @@ def _tail(doc: Prepared) -> list[str]:
     if doc.attachments:
         items = [_p(line, "att-first" if i == 0 else "att-rest") for i, line in enumerate(doc.attachments)]
         out.append(f'<div class="atts">{"".join(items)}</div>')
-    if doc.signatures or doc.date:
+    if doc.name_lists:  # 纪要: 出席, 请假, 列席, a wrapped line under the first name
+        lists = "".join(f'<p class="names"><span class="label">{escape(names.label)}</span>{escape(names.names)}</p>'
+                        for names in doc.name_lists)
+        out.append(f'<div class="name-lists">{lists}</div>')
+    if doc.stamp_line:  # the 签发人's post and name where the 签名章 is pressed, the date a line under it
+        out.append(f'<div class="sign"><div>{_p(doc.stamp_line, "stamp")}{_p(doc.date) if doc.date else ""}'
+                   '</div></div>')
+    elif doc.signatures or doc.date:
         # As on paper (GB/T 9704 7.3.5.1): joint organs side by side, the last 署名 centred over the date.
         rows = "".join('<p class="sign-row">' + "".join(f"<span>{escape(name)}</span>" for name in row.names)
                        + "</p>" for row in signature_rows(doc.signatures, doc.date))
@@ -111,6 +132,7 @@ def _tail(doc: Prepared) -> list[str]:
         out.append(f'<div class="sign"><div>{rows}{date}</div></div>')
     if doc.note:
         out.append(_p(doc.note, "note"))
+    out.extend(_attachment_page(page) for page in doc.attachment_pages)
     if doc.has_imprint:
         rows = [_p(doc.copy_to)] if doc.copy_to else []
         if doc.printer:
@@ -119,12 +141,21 @@ def _tail(doc: Prepared) -> list[str]:
     return out
 
 
+def _attachment_page(page: AttachmentPage) -> str:
+    """An attachment printed in full, set off as the new page it starts on paper."""
+    title = "".join(f"<span>{escape(line)}</span>" for line in page.title_lines)
+    body = "".join(_p(line.full_text, LEVEL_CLASSES[line.level]) for line in page.body)
+    return (f'<section class="attachment">{_p(page.label, "label")}<h2>{title}</h2>'
+            f'<div class="body">{body}</div></section>')
+
+
 def render_preview_html(content: dict[str, Any]) -> str:
     """A full HTML page previewing the document, readable from 360 px wide without horizontal scrolling."""
     doc = prepare(content)
     parts = _head(doc)
     # One block per line, so each line balances on its own when a phone wraps it again.
-    parts.append(f"<h1>{''.join(f'<span>{escape(line)}</span>' for line in doc.title_lines)}</h1>")
+    if doc.shows_title:
+        parts.append(f"<h1>{''.join(f'<span>{escape(line)}</span>' for line in doc.title_lines)}</h1>")
     if doc.main_to:
         parts.append(_p(doc.main_to, "main-to"))
     body = "".join(_p(line.full_text, LEVEL_CLASSES[line.level]) for line in doc.body)

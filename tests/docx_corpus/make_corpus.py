@@ -35,6 +35,15 @@ from tests.test_rendering import (  # noqa: E402
     styled,
     upward_request,
 )
+from tests.test_rendering_forms import (  # noqa: E402
+    align_names_under_the_label,
+    drop_the_printing_line,
+    minutes,
+    notice_with_attachment_texts,
+    order,
+    run_the_attachment_on,
+    set_the_mark_where_a_file_has_it,
+)
 
 Mutation = Callable[[Any], None]
 
@@ -110,9 +119,15 @@ CORPUS: dict[str, tuple[dict[str, Any], Mutation | None, list[tuple[str, str]], 
                                   [("正文", "标点溢出边界"), ("正文", "版心右边界（排版）")], False),
     "letter_printed_as_a_file.docx": (letter(), _letterhead_dropped,
                                       [("版式", "信函格式"), ("发文机关标志", "缺失"), ("版记首条分隔线", "缺失"),
-                                       ("版记", "所在页（排版）")], False),
+                                       ("印发", "缺失"), ("版记", "所在页（排版）")], False),
     "attachment_names_not_aligned.docx": (downward_notice(), align_attachments_under_the_label,
                                           [("附件说明", "回行对齐")], False),
+    "order_mark_set_as_a_file.docx": (order(), set_the_mark_where_a_file_has_it, [("发文机关标志", "位置")], False),
+    "minutes_names_under_the_label.docx": (minutes(), align_names_under_the_label,
+                                           [("出席", "回行对齐"), ("请假", "回行对齐"), ("列席", "回行对齐")], False),
+    "attachment_run_on.docx": (notice_with_attachment_texts(), run_the_attachment_on,
+                               [("附件", "另面编排"), ("附件", "另面编排（排版）"), ("版记", "所在页（排版）")], False),
+    "imprint_without_printing_line.docx": (downward_notice(), drop_the_printing_line, [("印发", "缺失")], False),
 }
 
 
