@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from oa.errors import InvalidInput
-from oa.rendering.content import FORMS
+from oa.rendering.forms import FORMS, NAME_LIST_FIELDS, NAME_LIST_LABELS
 
 URGENCIES = ("", "加急", "特急")
 DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
@@ -26,18 +26,26 @@ MAX_PARAGRAPHS = 2000
 MAX_PARAGRAPH = 5000
 MAX_RECIPIENTS = 2000
 MAX_NAME = 100
+MAX_LISTED_NAMES = 300  # 出席/请假/列席 of one meeting
+MAX_SHORT = 30  # a post (签发人职务) or a meeting's name
+MAX_SERIAL = 999_999  # 份号, 令号, a 纪要's 期号
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
 
 # Fields a client edits. Attachments change through their own endpoints; the number through numbering.
 EDITABLE = ("doc_type", "title", "issuers", "main_to", "copy_to", "body", "note", "signers", "written_date",
             "printer", "printed_date", "copy_number", "urgency", "disclosure", "contact", "direction",
-            "attachment_titles", "classification", "form")
+            "attachment_titles", "classification", "form", "order_number", "signer_title", "meeting",
+            "minutes_number", *NAME_LIST_FIELDS, "attachment_bodies")
 
 EMPTY_CONTENT: dict[str, Any] = {
     "doc_type": "通知", "title": "", "issuers": [], "main_to": [], "copy_to": [], "body": [], "attachments": [],
     "note": "", "contact": None, "signers": [], "written_date": None, "printer": None, "printed_date": None,
     "copy_number": None, "urgency": "", "disclosure": "主动公开", "direction": None, "direction_set": False,
     "doc_number": None, "form": None,
+    # 命令格式: the 令号 and the 签发人's post (the name is signers[0]); 纪要格式: the meeting (its mark reads
+    # organ + meeting + 纪要), its 期号 and the 出席/请假/列席 names.
+    "order_number": None, "signer_title": "", "meeting": "", "minutes_number": None,
+    **{key: [] for key in NAME_LIST_FIELDS},
 }
 
 
@@ -160,26 +168,34 @@ def _recipients(value: Any, name: str, problems: list[str]) -> list[dict[str, An
     return cleaned
 
 
-def _body(value: Any, problems: list[str]) -> list[dict[str, Any]]:
+def _body(value: Any, problems: list[str], name: str = "body") -> list[dict[str, Any]]:
     if not isinstance(value, list) or len(value) > MAX_PARAGRAPHS:
-        problems.append(f"body must be a list of at most {MAX_PARAGRAPHS} paragraphs")
+        problems.append(f"{name} must be a list of at most {MAX_PARAGRAPHS} paragraphs")
         return []
     paragraphs = []
     for index, item in enumerate(value):
         if isinstance(item, str):
             item = {"level": 0, "text": item}
         if not isinstance(item, dict) or set(item) - {"level", "text"}:
-            problems.append(f"body[{index}] must be an object {{level, text}}")
+            problems.append(f"{name}[{index}] must be an object {{level, text}}")
             continue
         level = item.get("level", 0)
         if level not in HEADING_LEVELS or isinstance(level, bool):
-            problems.append(f"body[{index}].level must be 0 (paragraph) or 1–4 (一、/（一）/1./（1）), got {level!r}")
+            problems.append(f"{name}[{index}].level must be 0 (paragraph) or 1–4 (一、/（一）/1./（1）), got {level!r}")
             continue
-        text = _text(item.get("text"), f"body[{index}].text", problems, MAX_PARAGRAPH)
+        text = _text(item.get("text"), f"{name}[{index}].text", problems, MAX_PARAGRAPH)
         if not text:
-            problems.append(f"body[{index}].text is empty")
+            problems.append(f"{name}[{index}].text is empty")
         paragraphs.append({"level": level, "text": text})
     return paragraphs
+
+
+def _names(value: Any, name: str, label: str, problems: list[str]) -> list[str]:
+    """出席/请假/列席: the names (with units, as the meeting records them) in the order they print."""
+    if not isinstance(value, list) or len(value) > MAX_LISTED_NAMES:
+        problems.append(f"{name} ({label}) must be a list of at most {MAX_LISTED_NAMES} names")
+        return []
+    return [_text(item, f"{name}[{index}]", problems, MAX_NAME, required=True) for index, item in enumerate(value)]
 
 
 def _contact(value: Any, problems: list[str]) -> dict[str, str] | None:
@@ -209,11 +225,12 @@ def _choice(value: Any, name: str, allowed: tuple, problems: list[str]) -> Any:
     return value
 
 
-def _copy_number(value: Any, problems: list[str]) -> int | None:
+def _serial(value: Any, name: str, problems: list[str]) -> int | None:
+    """份号, 令号, 期号: a whole number printed as the standard says (000012, 第12号, 第12期), or none yet."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999_999:
-        problems.append(f"copy_number (份号) must be a whole number from 1 to 999999 (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SERIAL:
+        problems.append(f"{name} must be a whole number from 1 to {MAX_SERIAL} (got {value!r})")
         return None
     return value
 
@@ -242,7 +259,7 @@ def clean_content(data: dict[str, Any]) -> dict[str, Any]:
         "written_date": lambda v: _date(v, "written_date", problems),
         "printed_date": lambda v: _date(v, "printed_date", problems),
         "printer": lambda v: None if v is None else _text(v, "printer", problems, MAX_NAME) or None,
-        "copy_number": lambda v: _copy_number(v, problems),
+        "copy_number": lambda v: _serial(v, "copy_number (份号)", problems),
         "urgency": lambda v: _choice(v, "urgency (紧急程度)", URGENCIES, problems),
         "disclosure": lambda v: _choice(v, "disclosure (公开属性)", DISCLOSURES, problems),
         "contact": lambda v: _contact(v, problems),
@@ -250,6 +267,13 @@ def clean_content(data: dict[str, Any]) -> dict[str, Any]:
         "attachment_titles": lambda v: _attachment_titles(v, problems),
         # None: the 文种's usual layout (函 → 信函格式); a document may choose another.
         "form": lambda v: None if v is None else _choice(v, "form (版式)", FORMS, problems),
+        "order_number": lambda v: _serial(v, "order_number (令号)", problems),
+        "signer_title": lambda v: _text(v, "signer_title (签发人职务)", problems, MAX_SHORT),
+        "meeting": lambda v: _text(v, "meeting (会议名称)", problems, MAX_SHORT),
+        "minutes_number": lambda v: _serial(v, "minutes_number (纪要期号)", problems),
+        **{key: (lambda v, key=key, label=label: _names(v, key, label, problems))
+           for key, label in zip(NAME_LIST_FIELDS, NAME_LIST_LABELS, strict=True)},
+        "attachment_bodies": lambda v: _attachment_bodies(v, problems),
     }
     cleaned = {key: cleaners[key](value) for key, value in data.items() if key in cleaners}
     if "issuers" in cleaned and not cleaned["issuers"]:
@@ -261,6 +285,25 @@ def clean_content(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# Edits addressed to attachments by id rather than fields of the document itself.
+ATTACHMENT_FIELDS = ("attachment_titles", "attachment_bodies")
+
+
+def apply_fields(content: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, Any]:
+    """`content` with the cleaned fields applied: attachment titles and bodies go onto the attachments they name.
+    Raises InvalidInput for an attachment the document does not have."""
+    changed = {**content, **{key: value for key, value in cleaned.items() if key not in ATTACHMENT_FIELDS}}
+    titles, bodies = cleaned.get("attachment_titles", {}), cleaned.get("attachment_bodies", {})
+    unknown = (set(titles) | set(bodies)) - {item["id"] for item in changed["attachments"]}
+    if unknown:
+        raise InvalidInput(f"no attachment {', '.join(sorted(unknown))} on this document",
+                           field="attachment_bodies" if set(bodies) & unknown else "attachment_titles")
+    changed["attachments"] = [{**item, "title": titles.get(item["id"], item["title"]),
+                               **({"body": bodies[item["id"]]} if item["id"] in bodies else {})}
+                              for item in changed["attachments"]]
+    return changed
+
+
 def _attachment_titles(value: Any, problems: list[str]) -> dict[str, str]:
     """{attachment id: title} for renaming attachments in the 附件说明."""
     if not isinstance(value, dict):
@@ -268,6 +311,15 @@ def _attachment_titles(value: Any, problems: list[str]) -> dict[str, str]:
         return {}
     return {str(key): _text(title, f"attachment_titles.{key}", problems, MAX_TITLE, required=True)
             for key, title in value.items()}
+
+
+def _attachment_bodies(value: Any, problems: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """{attachment id: paragraphs} for attachments printed in full after the 附注 (GB/T 9704 7.3.7), each on pages
+    of its own; an empty list takes the text away (the attachment is then only named in the 附件说明)."""
+    if not isinstance(value, dict):
+        problems.append("attachment_bodies must be an object {attachment id: [{level, text}, …]}")
+        return {}
+    return {str(key): _body(body, problems, f"attachment_bodies.{key}") for key, body in value.items()}
 
 
 def completeness_problems(content: dict[str, Any]) -> list[str]:

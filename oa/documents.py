@@ -17,7 +17,7 @@ from typing import Any
 from oa.clock import utcnow
 from oa.direction import derive_direction
 from oa.doc_types import DocTypeService
-from oa.document_fields import EMPTY_CONTENT, clean_content, completeness_problems
+from oa.document_fields import EMPTY_CONTENT, apply_fields, clean_content, completeness_problems
 from oa.document_migration import MIGRATION_ID, Report, UnitIndex, plan_document
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.issuers import check_external_issuers, check_issuers, check_marks, check_numberable, mark_of
@@ -101,7 +101,7 @@ class DocumentService:
             # 文种 decides the layout, the direction and what the draft must contain: the clerk picks it.
             raise InvalidInput("choose the 文种 (doc_type) of the document", code="invalid_document",
                                field="doc_type", problems=["doc_type is required"])
-        content = {**EMPTY_CONTENT, **cleaned}
+        content = apply_fields(EMPTY_CONTENT, cleaned)
         if not fields.get("issuers"):
             content["issuers"] = [{"unit_id": unit_id, "name": "", "mark": "", "code": ""}]
         content = await self._complete(content, unit, direction_given="direction" in fields and fields["direction"],
@@ -126,14 +126,7 @@ class DocumentService:
         cleaned = clean_content(fields)
 
         def change(document: dict[str, Any]) -> dict[str, Any]:
-            content = {**document["content"], **{k: v for k, v in cleaned.items() if k != "attachment_titles"}}
-            titles = cleaned.get("attachment_titles", {})
-            unknown = set(titles) - {item["id"] for item in content["attachments"]}
-            if unknown:
-                raise InvalidInput(f"no attachment {', '.join(sorted(unknown))} on this document")
-            content["attachments"] = [{**item, "title": titles.get(item["id"], item["title"])}
-                                      for item in content["attachments"]]
-            return content
+            return apply_fields(document["content"], cleaned)
 
         async def complete(content: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
             given = fields["direction"] is not None if "direction" in fields else content["direction_set"]
