@@ -324,3 +324,36 @@ async def test_a_clerk_sets_a_notice_as_a_letter_and_the_preview_shows_the_lette
     await expect(preview.locator(".mark")).to_have_text("甲县人民政府")  # the letterhead: no 文件
     await expect(preview.locator("hr.letter-rule")).to_be_visible()
     await context.close()
+
+
+async def test_a_clerk_drafts_minutes_with_their_attendees_and_the_preview_shows_them(
+        services: Services, api: ApiClient, browser: Browser) -> None:
+    await build_exchange(services, api)
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "drafter", PASSWORD)
+    await desk.get_by_role("link", name="拟稿").click()
+    minutes_fields = desk.locator("#minutes-fields")
+    await expect(minutes_fields).to_be_hidden()  # only a 纪要 asks for attendees
+    await desk.get_by_label("文种").select_option("纪要")
+    await expect(minutes_fields).to_be_visible()
+    await expect(desk.locator("#order-fields")).to_be_hidden()
+    await desk.get_by_label("标题").fill("关于研究冬季森林防火工作的会议纪要")
+    await desk.get_by_label("会议名称").fill("常务会议")
+    await desk.get_by_label("期号").fill("5")
+    await desk.get_by_label("出席", exact=True).fill("张三、李四\n王五")
+    await desk.get_by_label("列席", exact=True).fill("县应急管理局 赵六")
+    await desk.get_by_label("正文").fill("会议研究了冬季森林防火工作。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.locator("#issuers")).to_be_visible()
+    doc_id = desk.url.rsplit("/", 1)[1]
+    content = (await services.mongo["documents"].find_one({"_id": doc_id}))["content"]
+    assert content["attendees"] == ["张三", "李四", "王五"] and content["attending"] == ["县应急管理局 赵六"]
+    assert content["meeting"] == "常务会议" and content["minutes_number"] == 5 and content["absent"] == []
+
+    async with context.expect_page() as opened:
+        await desk.get_by_role("link", name="预览").click()
+    preview = await opened.value
+    await expect(preview.locator(".mark")).to_have_text("甲县人民政府常务会议纪要")
+    await expect(preview.locator(".number")).to_have_text("第5期")
+    await expect(preview.locator(".names")).to_have_text(["出席：张三、李四、王五", "列席：县应急管理局 赵六"])
+    await context.close()

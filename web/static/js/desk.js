@@ -200,6 +200,54 @@ function bodyText(body) {
   }).join("\n");
 }
 
+// The layouts of GB/T 9704 and the 文种 set in one unless the clerk chooses another (oa/rendering/forms.py).
+const FORMS = ["文件格式", "信函格式", "命令格式", "纪要格式"];
+const FORM_BY_TYPE = { 函: "信函格式", 命令: "命令格式", 令: "命令格式", 纪要: "纪要格式" };
+
+// Names typed one after another, separated by 、，； or new lines (a space may join a unit to a name).
+function names(text) {
+  return text.split(/[、，,;；\n]+/).map((name) => name.trim()).filter(Boolean);
+}
+
+// What the 命令格式 (令号, the 签发人's post and name for the 签名章) and the 纪要格式 (meeting, 期号, 出席/请假/列席)
+// need, each shown only while the 文种 or the 版式 puts the draft in that form.
+function specialFormFields(typeSelect, layout) {
+  const orderNumber = h("input", { id: "order_number", type: "number", min: 1, inputmode: "numeric" });
+  const signerTitle = h("input", { id: "signer_title", placeholder: "如：市长" });
+  const signer = h("input", { id: "signer", placeholder: "签发人姓名（签名章处）" });
+  const meeting = h("input", { id: "meeting", placeholder: "如：常务会议" });
+  const minutesNumber = h("input", { id: "minutes_number", type: "number", min: 1, inputmode: "numeric" });
+  const lists = [["attendees", "出席"], ["absent", "请假"], ["attending", "列席"]].map(([key, label]) =>
+    [key, label, h("textarea", { id: key, rows: 2, placeholder: "姓名以“、”分隔" })]);
+  const order = h("fieldset", { class: "form-fields", id: "order-fields", hidden: true }, h("legend", {}, "命令（令）"),
+    h("div", { class: "row" }, h("div", {}, h("label", { for: "order_number" }, "令号"), orderNumber),
+      h("div", {}, h("label", { for: "signer_title" }, "签发人职务"), signerTitle),
+      h("div", {}, h("label", { for: "signer" }, "签发人"), signer)));
+  const minutes = h("fieldset", { class: "form-fields", id: "minutes-fields", hidden: true }, h("legend", {}, "纪要"),
+    h("div", { class: "row" }, h("div", {}, h("label", { for: "meeting" }, "会议名称"), meeting),
+      h("div", {}, h("label", { for: "minutes_number" }, "期号"), minutesNumber)),
+    lists.map(([key, label, area]) => [h("label", { for: key }, label), area]));
+  const form = () => layout.value || FORM_BY_TYPE[typeSelect.value] || "文件格式";
+  const show = () => { order.hidden = form() !== "命令格式"; minutes.hidden = form() !== "纪要格式"; };
+  typeSelect.addEventListener("change", show);
+  layout.addEventListener("change", show);
+  const number = (input) => (input.value ? Number(input.value) : null);
+  return {
+    element: h("div", {}, order, minutes),
+    fields() {
+      if (form() === "命令格式") {
+        return { order_number: number(orderNumber), signer_title: signerTitle.value.trim(),
+          signers: signer.value.trim() ? [signer.value.trim()] : [] };
+      }
+      if (form() === "纪要格式") {
+        return { meeting: meeting.value.trim(), minutes_number: number(minutesNumber),
+          ...Object.fromEntries(lists.map(([key, , area]) => [key, names(area.value)])) };
+      }
+      return {};
+    },
+  };
+}
+
 async function showNew() {
   const types = await get("/api/document-types");
   // No default 文种: the clerk chooses one, and the form is not saved without it.
@@ -216,9 +264,10 @@ async function showNew() {
   const copy = unitPicker("copy_to", "抄送", [], { external: true, onChange: updateReach });
   const body = h("textarea", { id: "body", rows: 10, placeholder: "每段一行；以“一、”“（一）”“1.”“（1）”开头的行为各级标题" });
   const urgency = h("select", { id: "urgency" }, ["", "加急", "特急"].map((value) => h("option", { value }, value || "普通")));
-  // 版式: by default the 文种's (函 → 信函格式); a clerk may set any document as a letter, or a 函 as a 文件.
-  const layout = h("select", { id: "form" }, [["", "按文种"], ["文件格式", "文件格式"], ["信函格式", "信函格式"]]
+  // 版式: by default the 文种's (函 → 信函格式, 命令/令 → 命令格式, 纪要 → 纪要格式); a clerk may choose another.
+  const layout = h("select", { id: "form" }, [["", "按文种"], ...FORMS.map((name) => [name, name])]
     .map(([value, label]) => h("option", { value }, label)));
+  const special = specialFormFields(typeSelect, layout);
   const written = h("input", { id: "written_date", type: "date" });
   const contact = h("input", { id: "contact", placeholder: "联系人 电话" });
   const disclosure = h("select", { id: "disclosure" }, ["主动公开", "依申请公开", "不予公开"].map((value) => h("option", { value }, value)));
@@ -239,7 +288,7 @@ async function showNew() {
         body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
         form: layout.value || null, disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
         printed_date: printed.value || null,
-        contact: contactName ? { name: contactName, phone: phone.join(" ") } : null });
+        contact: contactName ? { name: contactName, phone: phone.join(" ") } : null, ...special.fields() });
       toast("已保存草稿", "ok");
       location.hash = `#/documents/${created.id}`;
     } catch (failure) {
@@ -254,7 +303,7 @@ async function showNew() {
     h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
   issuers.element,
   h("label", { for: "title" }, "标题"), title, main.element, copy.element, reach.element,
-  h("label", { for: "body" }, "正文"), body, h("label", { for: "contact" }, "联系人及电话"), contact,
+  h("label", { for: "body" }, "正文"), body, special.element, h("label", { for: "contact" }, "联系人及电话"), contact,
   h("div", { class: "row" }, h("div", {}, h("label", { for: "disclosure" }, "公开属性"), disclosure),
     h("div", {}, h("label", { for: "note" }, "附注"), note)),
   h("div", { class: "row" }, h("div", {}, h("label", { for: "printer" }, "印发机关"), printer),
