@@ -8,7 +8,9 @@ metrics) and its pages are rasterised at 60 dpi by pypdfium2 (needs Pillow: pip 
 - notice-page1.png, notice-last.png: a 下行 通知 with three attachments, the 版记 on its last (even) page;
 - request-page1.png: a 上行 请示 with three 签发人 (two to a line, the 发文字号 on the last);
 - joint-last.png: a joint 通知 of two organs, their 署名 side by side so each seal has its own place;
-- letter-page1.png: a 函 in the 信函格式 (letterhead, red double lines, 份号 and 发文字号 on one line).
+- letter-page1.png: a 函 in the 信函格式 (letterhead, red double lines, 份号 and 发文字号 on one line);
+- order-page1.png: a 公布令 in the 命令（令）格式 (organ + 令 at 20 mm, 令号, no separator, post and 签名章);
+- minutes-page1.png: a 常务会议纪要 in the 纪要格式 (organ + meeting + 纪要, 期号, 出席/请假/列席 in 黑体 labels).
 preview-360.png: the HTML preview in Chromium through Playwright at a 360 × 740 phone viewport, after
 checking that the page does not scroll sideways. Each part is skipped with a message when its tool is
 missing. Every document is checked first, properties and layout, and must conform.
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from oa.rendering import check_docx, laid_out, render_docx, render_preview_html  # noqa: E402
 from tests.test_rendering import downward_notice, joint_notice, letter, upward_request  # noqa: E402
+from tests.test_rendering_forms import ATTENDEES, minutes, order  # noqa: E402
 
 DPI = 60
 VIEWPORT = {"width": 360, "height": 740}
@@ -76,6 +79,11 @@ def main() -> None:
     page_images(render_docx(upward_request() | {"signers": ["王五", "赵六", "欧阳明"]}), {"first": "request-page1"})
     page_images(render_docx(joint_notice()), {"last": "joint-last"})
     page_images(render_docx(letter()), {"first": "letter-page1"})
+    page_images(render_docx(order()), {"first": "order-page1"})
+    # Short enough for the name lists and the date to stand on page 1 with the header.
+    short = minutes() | {"attendees": ATTENDEES[:6]}
+    short["body"] = [short["body"][0], short["body"][-1]]
+    page_images(render_docx(short), {"first": "minutes-page1"})
     preview_image(render_preview_html(notice))
 
 
