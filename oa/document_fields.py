@@ -322,20 +322,21 @@ def _attachment_bodies(value: Any, problems: list[str]) -> dict[str, list[dict[s
     return {str(key): _body(body, problems, f"attachment_bodies.{key}") for key, body in value.items()}
 
 
+# 文种 whose text addresses no 主送机关 (published or recorded rather than sent to someone); 令 is the name units give
+# the 命令 they add as a 文种 of its own.
+WITHOUT_MAIN_TO = ("公告", "通告", "公报", "纪要", "命令", "令", "决议")
+
+
 def completeness_problems(content: dict[str, Any]) -> list[str]:
     """What a document still lacks before it can be numbered and issued (a draft may lack these)."""
     problems = []
     if not content["body"]:
         problems.append("正文 (body) is empty")
-    if not content["main_to"] and content["doc_type"] not in ("公告", "通告", "公报", "纪要", "命令", "决议"):
+    if not content["main_to"] and content["doc_type"] not in WITHOUT_MAIN_TO:
         problems.append("主送机关 (main_to) is empty")
     if not content["issuers"] or not content["issuers"][0].get("code"):
         problems.append("the host issuing organ has no 机关代字 (code) to number with")
     return problems
-
-
-# 文种 whose text addresses no 主送机关 (published or recorded rather than sent to someone).
-WITHOUT_MAIN_TO = ("公告", "通告", "公报", "纪要", "命令", "决议")
 
 
 def review_problems(content: dict[str, Any]) -> list[str]:
