@@ -20,8 +20,9 @@ from oa.rendering.content import prepare
 from oa.rendering.pagination import paginate
 from oa.rendering.signatures import seal_overlaps
 from oa.rendering.typeset import typeset
-from tests.test_pagination import documents
+from tests.test_pagination import documents, form_documents
 from tests.test_rendering import downward_notice, joint_notice, letter, upward_request
+from tests.test_rendering_forms import minutes, notice_with_attachment_texts, order
 
 MM = 25.4 / 72  # mm per point
 PAGE_TOP_PT = L.mm_to_pt(L.PAGE_HEIGHT_MM)
@@ -74,9 +75,10 @@ def pdf_of(content: dict) -> Measured:
     return Measured(data)
 
 
-def test_pages_break_where_the_docx_does_and_the_imprint_is_on_an_even_page() -> None:
+@pytest.mark.parametrize("made", [documents, form_documents])
+def test_pages_break_where_the_docx_does_and_the_imprint_is_on_an_even_page(made) -> None:  # type: ignore[no-untyped-def]
     placements = set()
-    for content in documents():
+    for content in made():
         pages = paginate(prepare(content))
         laid = typeset(content)
         expected = pages.text_pages
@@ -90,7 +92,7 @@ def test_pages_break_where_the_docx_does_and_the_imprint_is_on_an_even_page() ->
             assert [p.number for p in laid.pages[-2:]] == [None, None]
             assert laid.pages[-2].texts == []
         assert [p.number for p in laid.pages[:pages.text_pages]] == list(range(1, pages.text_pages + 1))
-    assert placements == {"shared", "moved", "blank page"}
+    assert placements == {"shared", "moved", "blank page"} if made is documents else placements
 
 
 def test_the_downward_notice_measured_in_mm() -> None:
@@ -210,3 +212,46 @@ def test_the_docx_carries_the_seals_where_the_pdf_presses_them() -> None:
         assert abs(x + spot.diameter_mm / 2 - spot.centre_x_mm) < 0.01
         assert abs(y + spot.diameter_mm / 2 - spot.centre_y_mm) < 0.01
         assert anchor.find(qn("wp:positionH")).get("relativeFrom") == "page"
+
+
+def test_an_order_has_its_mark_20_mm_down_its_number_and_no_separator_or_title() -> None:
+    content = order()
+    doc = prepare(content)
+    pdf = pdf_of(content)
+    first = pdf.chars(0)
+    assert doc.marks[0].endswith("令") and doc.marks[0] in pdf.text(0).replace("\r\n", "")
+    assert 20 <= first[0][2] - BLOCK_TOP <= 21.5  # the mark's top
+    assert doc.order_number in pdf.text(0)
+    assert not [line for line in pdf.lines(0) if line[2] < 150], "an order has no red separator"
+    laid = typeset(content)
+    assert not [t for page in laid.pages for t in page.texts if t.size_pt == L.SIZE_2], "an order prints no title"
+    texts = [t.text for page in laid.pages for t in page.texts]
+    assert doc.stamp_line in texts
+
+
+def test_minutes_have_their_number_over_the_separator_and_the_name_lists() -> None:
+    content = minutes()
+    doc = prepare(content)
+    laid = typeset(content)
+    page = laid.pages[0]
+    labels = [t for p in laid.pages for t in p.texts if t.text in ("出席：", "请假：", "列席：")]
+    assert [t.text for t in labels] == [names.label for names in doc.name_lists]
+    assert all(t.role == L.HEITI and abs(t.x_mm - (BLOCK_LEFT + 2 * L.CHAR_PITCH_MM)) < 0.01 for t in labels)
+    number = next(t for t in page.texts if t.text == doc.minutes_number)
+    separator = next(r for r in page.rules if r.color == L.RED)
+    assert abs(separator.y_mm - number.baseline_mm - L.SEPARATOR_GAP_MM) < 0.01
+    assert laid.seal_spots == []  # a 纪要 carries no 署名 and no seal
+
+
+def test_an_attachment_in_full_starts_its_own_page_before_the_imprint() -> None:
+    content = notice_with_attachment_texts()
+    doc = prepare(content)
+    laid = typeset(content)
+    starts = [index for index, page in enumerate(laid.pages) for t in page.texts[:1]
+              if t.text in [a.label for a in doc.attachment_pages]]
+    assert len(starts) == len(doc.attachment_pages)
+    for index in starts:
+        label = laid.pages[index].texts[0]
+        assert label.role == L.HEITI and abs(label.x_mm - BLOCK_LEFT) < 0.01
+        assert label.baseline_mm < BLOCK_TOP + 10  # on the first line of the page
+    assert len(laid.pages) % 2 == 0 and laid.pages[-1].rules  # the 版记 still ends on an even page

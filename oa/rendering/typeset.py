@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oa.rendering import layout as L
-from oa.rendering.content import Prepared, attachment_items, mark_width_chars, prepare, signature_right_indent
+from oa.rendering.content import (
+    BodyLine,
+    NameList,
+    Prepared,
+    attachment_items,
+    mark_width_chars,
+    prepare,
+    signature_right_indent,
+)
 from oa.rendering.fonts import FontSet, font_set
 from oa.rendering.letter_form import letter_mark_size
 from oa.rendering.page_model import Page, Rule, SealImage, TextRun, TypesetDocument
@@ -67,6 +75,7 @@ class Block:
     em_top_mm: float | None = None  # the text's em box top below the line's top; None: centred in the line
     seals: list[float] = field(default_factory=list)  # x centres of seals centred on this (one-line) block
     beside: list[tuple[int, float, Run]] = field(default_factory=list)  # (line, shift mm, run): out of the flow
+    new_page: bool = False  # starts a page of its own (an attachment printed in full)
 
 
 class Typesetter:
@@ -118,13 +127,17 @@ class Typesetter:
             blocks.append(Block(0, [[self.grid_run(0, doc.urgency, L.HEITI)]]))
         if doc.marks:
             blocks += self.organ_mark(len(blocks))
+        if doc.order:  # 10.2: the 令号, then the 主送 or the body two lines under it; no separator, no title
+            blocks.append(Block(L.ORDER_NUMBER_LINES_BELOW_MARK * LINE, [[self.centred(
+                doc.order_number, L.FANGSONG, L.BODY_SIZE_PT, spacing=GRID_SPACING_PT)]]))
+            return blocks
         blocks += self.number_and_signers()
-        blocks.append(Block(0, [[]], L.SEPARATOR_LINE_TWIPS))  # the separator's room; the rule is drawn apart
+        blocks.append(Block(0, [[]], L.SEPARATOR_HEIGHT_TWIPS))  # the separator's room; the rule is drawn apart
         return blocks
 
     def organ_mark(self, lines_above: int) -> list[Block]:
         doc = self.doc
-        before = max(0, L.mm_to_twips(L.ORGAN_MARK_TOP_MM) - lines_above * LINE)
+        before = max(0, L.mm_to_twips(doc.mark_top_mm) - lines_above * LINE)
         size = L.organ_mark_size(mark_width_chars(doc.marks, doc.mark_suffix))
         line = round(size * L.ORGAN_MARK_LINE_FACTOR * L.TWIPS_PER_PT)
         if not doc.mark_suffix:
@@ -149,9 +162,9 @@ class Typesetter:
     def number_and_signers(self) -> list[Block]:
         doc = self.doc
         before = L.DOC_NUMBER_LINES_BELOW_MARK * LINE
-        if not doc.upward:
-            return [Block(before, [[self.centred(doc.doc_number, L.FANGSONG, L.BODY_SIZE_PT,
-                                                 spacing=GRID_SPACING_PT)]])]
+        if not doc.upward or doc.minutes:  # a 纪要's 期号 (or its 发文字号) stands where a 发文字号 would
+            number = doc.minutes_number if doc.minutes else doc.doc_number
+            return [Block(before, [[self.centred(number, L.FANGSONG, L.BODY_SIZE_PT, spacing=GRID_SPACING_PT)]])]
         rows = [FULL_WIDTH_SPACE.join(names) for names in doc.signer_rows]
         widest = max(text_width(r) for r in rows)
         names_at = tw_mm(L.TEXT_WIDTH_TWIPS - L.indent_twips(L.SIGNER_RIGHT_CHARS + widest))
@@ -180,15 +193,42 @@ class Typesetter:
         return blocks
 
     # The 主体.
-    def title_and_body(self, before_title: int) -> list[Block]:
-        doc = self.doc
-        blocks = [Block(before_title, [[self.centred(t, L.XIAOBIAOSONG, L.SIZE_2)] for t in doc.title_lines])]
-        if doc.main_to:
-            blocks.append(self.paragraph(doc.main_to, L.FANGSONG, 0, 0, L.MAIN_TO_LINES_BELOW_TITLE * LINE,
-                                         justify=False))
-        for line in doc.body:
+    def title(self, lines: list[str], before: int) -> Block:
+        return Block(before, [[self.centred(t, L.XIAOBIAOSONG, L.SIZE_2)] for t in lines])
+
+    def body(self, lines: list[BodyLine], lines_before: int) -> list[Block]:
+        blocks = []
+        for index, line in enumerate(lines):
             role = (L.FANGSONG, L.HEITI, L.KAITI, L.FANGSONG, L.FANGSONG)[line.level]
-            blocks.append(self.paragraph(line.full_text, role, L.BODY_FIRST_LINE_CHARS, 0))
+            blocks.append(self.paragraph(line.full_text, role, L.BODY_FIRST_LINE_CHARS, 0,
+                                         lines_before * LINE if index == 0 else 0))
+        return blocks
+
+    def title_and_body(self) -> list[Block]:
+        doc = self.doc
+        blocks = [self.title(doc.title_lines, L.TITLE_LINES_BELOW_SEPARATOR * LINE)] if doc.shows_title else []
+        if doc.main_to:
+            below = L.ORDER_BODY_LINES_BELOW_NUMBER if doc.order else L.MAIN_TO_LINES_BELOW_TITLE
+            blocks.append(self.paragraph(doc.main_to, L.FANGSONG, 0, 0, below * LINE, justify=False))
+        return blocks + self.body(doc.body, doc.body_lines_before)
+
+    def name_list(self, names: NameList, first: bool) -> Block:
+        """出席/请假/列席: the label in 黑体 two characters in, the names after it, wrapped lines under the first
+        name."""
+        lines = break_lines(names.full_text, L.NAME_LIST_LEFT_CHARS, names.names_at)
+        runs = [[Run(L.NAME_LIST_LEFT_CHARS * PITCH_MM, names.label, L.NAME_LIST_LABEL_FONT, L.BODY_SIZE_PT,
+                     spacing_pt=GRID_SPACING_PT), self.grid_run(names.names_at, lines[0][len(names.label):])]]
+        runs += [[self.grid_run(names.names_at, line)] for line in lines[1:]]
+        return Block(L.NAME_LIST_LINES_BELOW_BODY * LINE if first else 0, runs)
+
+    def attachment_pages(self) -> list[Block]:
+        """Each attachment printed in full: its label in 黑体 at the top left of a new page, its title, its text."""
+        blocks = []
+        for page in self.doc.attachment_pages:
+            blocks.append(Block(0, [[self.grid_run(0, page.label, L.HEITI)]], keep_with_next=True, new_page=True))
+            title = self.title(page.title_lines, L.ATTACHMENT_TITLE_LINES_BELOW_LABEL * LINE)
+            title.keep_with_next = True
+            blocks += [title, *self.body(page.body, L.ATTACHMENT_BODY_LINES_BELOW_TITLE)]
         return blocks
 
     def closing(self, blocks: list[Block]) -> list[Block]:
@@ -201,6 +241,11 @@ class Typesetter:
             lines = [[*first, self.grid_run(name_at, names[0])]] + [[self.grid_run(name_at, n)] for n in names[1:]]
             closing.append(Block(L.ATTACHMENT_LINES_BELOW_BODY * LINE if index == 0 else 0, lines))
         attachments = bool(items)
+        for index, names in enumerate(doc.name_lists):
+            closing.append(self.name_list(names, index == 0))
+        if doc.stamp_line:  # 命令: the 签发人's post and name (its 签名章), four characters in from the right
+            closing.append(Block(L.SIGNATURE_STAMP_LINES_BELOW_BODY * LINE,
+                                 [[self.right_aligned(doc.stamp_line, L.DATE_RIGHT_CHARS)]]))
         for row in signature_rows(doc.signatures, doc.date):
             if len(row.names) == 1:
                 right = signature_right_indent(row.names[0], doc.date, L.DATE_RIGHT_CHARS) if doc.date \
@@ -211,18 +256,17 @@ class Typesetter:
                         for n, x in zip(row.names, row.centres_mm, strict=True)]
             closing.append(Block(row.lines_before * LINE, [runs], seals=list(row.centres_mm)))
         if doc.date:
-            before = 0 if doc.signatures else L.SIGNATURE_LINES_BELOW_BODY * LINE
-            closing.append(Block(before, [[self.right_aligned(doc.date, L.DATE_RIGHT_CHARS)]]))
+            closing.append(Block(doc.date_lines_before * LINE, [[self.right_aligned(doc.date, L.DATE_RIGHT_CHARS)]]))
         if doc.note:
             closing.append(self.paragraph(doc.note, L.FANGSONG, L.BODY_FIRST_LINE_CHARS, 0,
                                           L.NOTE_LINES_BELOW_DATE * LINE))
-        if doc.signatures or doc.date or doc.note:
-            body_joins = not attachments and last_body_keeps(doc) and blocks
+        if doc.signatures or doc.stamp_line or doc.date or doc.note:
+            body_joins = not attachments and not doc.name_lists and last_body_keeps(doc) and blocks
             chain = ([blocks.pop()] if body_joins else []) + closing
             for block in chain[:-1]:
                 block.keep_with_next = True
             closing = chain
-        return blocks + closing
+        return blocks + closing + self.attachment_pages()
 
 
 class PageFlow:
@@ -250,6 +294,8 @@ class PageFlow:
             end = index
             while blocks[end].keep_with_next and end + 1 < len(blocks):
                 end += 1
+            if blocks[index].new_page and self.used:
+                self.new_page()
             chain = blocks[index:end + 1]
             height = sum(b.before + len(b.lines) * b.line_twips for b in chain)
             if len(chain) > 1 and self.used and self.used + height > self.room and height <= self.room:
@@ -378,9 +424,9 @@ def typeset_prepared(doc: Prepared, fonts: FontSet | None = None, unit_ids: tupl
     else:
         flow = PageFlow()
         head = typesetter.header()
-    blocks = head + typesetter.title_and_body(L.TITLE_LINES_BELOW_SEPARATOR * LINE)
+    blocks = head + typesetter.title_and_body()
     flow.flow(typesetter.closing(blocks))
-    if not doc.letter:
+    if doc.has_separator:
         number_block = head[-2]  # the 发文字号 line (the last of the 签发人 rows), then the separator's room
         page_index, top = flow.placed[id(number_block)]
         last_line_top = top + tw_mm(LINE) * (len(number_block.lines) - 1)
