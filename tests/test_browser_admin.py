@@ -231,7 +231,8 @@ async def test_a_county_admin_keeps_a_towns_seal_and_another_countys_admin_is_to
     await expect(seals.locator("img.seal-image")).to_have_count(0)
     await expect(seals.get_by_role("button", name="登记新印章")).to_be_visible()
     await seals.get_by_text("印章变更与用印记录（5 条）").click()
-    await expect(seals.locator(".seal-history tbody tr").first).to_contain_text("注销印章甲县管理员原因：机构改革，单位更名")
+    history = seals.locator(".seal-history tbody tr")
+    await expect(history.first).to_contain_text("注销印章甲县管理员原因：机构改革，单位更名")
     await expect(seals.locator(".seal-history tbody tr").nth(2)).to_contain_text("更换密钥和证书甲县管理员导入的证书")
     [seal] = await services.seals.registry.of_unit("town-a1")
     assert seal["status"] == "revoked" and seal["revoke_reason"] == "机构改革，单位更名"

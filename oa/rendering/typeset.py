@@ -12,12 +12,13 @@ title, 主送, the body (first lines two characters in, full lines justified), �
 for joint organs), 成文日期, 附注, the 版记 on the bottom of the last even page (after an unnumbered blank
 page when needed: 7.4, 7.5), page numbers 7 mm under the text block, and where each organ's seal goes
 (centred on its 署名, the last one also over the 成文日期). A letter (信函格式, 10.1) gets its letterhead on
-page 1 instead of the 版头, no page number there, and a 版记 of 抄送 alone without rules.
+page 1 instead of the 版头, no page number there, and a 版记 of 抄送 alone without rules; an order (10.2) its
+令号 and the 签发人's post and name; a 纪要 (10.3) its 期号 and name lists; an attachment printed in full
+starts a page of its own. How blocks fill the pages is page_flow.py's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from oa.rendering import layout as L
@@ -32,50 +33,20 @@ from oa.rendering.content import (
 )
 from oa.rendering.fonts import FontSet, font_set
 from oa.rendering.letter_form import letter_mark_size
+from oa.rendering.page_flow import EM_ABOVE_BASELINE, LINE, PT_MM, Block, PageFlow, Run, baseline_mm, text_run, tw_mm
 from oa.rendering.page_model import Page, Rule, SealImage, TextRun, TypesetDocument
-from oa.rendering.pagination import PAGE_TWIPS, break_lines, imprint_twips, last_body_keeps
+from oa.rendering.pagination import break_lines, imprint_twips, last_body_keeps
 from oa.rendering.signatures import signature_rows
 from oa.rendering.text_width import text_width
 
-LINE = L.LINE_PITCH_TWIPS
-PT_MM = L.MM_PER_INCH / L.PT_PER_INCH  # one point in mm
 PITCH_MM = L.CHAR_PITCH_MM  # 一字 of 3号 text on the grid
 GRID_SPACING_PT = L.CHAR_SPACING_TWIPS / L.TWIPS_PER_PT  # -0.25 pt after each 3号 character
-EM_ABOVE_BASELINE = 0.88  # the ideographic em box: 0.88 em above the baseline, 0.12 below
 FULL_WIDTH_SPACE = "\u3000"
 SIGNER_LABEL = "签发人："
 THIN_RULE_MM, THICK_RULE_MM, SEPARATOR_RULE_MM = 0.25, 0.35, 0.53
 LETTER_THICK_MM, LETTER_THIN_MM, LETTER_GAP_MM = 0.79, 0.26, 0.53
 
 
-def tw_mm(twips: float) -> float:
-    return L.twips_to_mm(twips)
-
-
-@dataclass(frozen=True)
-class Run:
-    """A run placed within its line: x from the text block's left edge."""
-
-    x_mm: float
-    text: str
-    role: str
-    size_pt: float
-    color: str = L.BLACK
-    spacing_pt: float = 0.0
-
-
-@dataclass
-class Block:
-    """A paragraph as the pages see it (pagination.Piece) with what its lines hold."""
-
-    before: int
-    lines: list[list[Run]]
-    line_twips: int = LINE
-    keep_with_next: bool = False
-    em_top_mm: float | None = None  # the text's em box top below the line's top; None: centred in the line
-    seals: list[float] = field(default_factory=list)  # x centres of seals centred on this (one-line) block
-    beside: list[tuple[int, float, Run]] = field(default_factory=list)  # (line, shift mm, run): out of the flow
-    new_page: bool = False  # starts a page of its own (an attachment printed in full)
 
 
 class Typesetter:
@@ -269,74 +240,6 @@ class Typesetter:
         return blocks + closing + self.attachment_pages()
 
 
-class PageFlow:
-    """Puts blocks on pages the way pagination.paginate counts them."""
-
-    def __init__(self, first_page_top_mm: float = L.MARGIN_TOP_MM) -> None:
-        self.pages: list[Page] = [Page(None)]
-        self.top_mm = [first_page_top_mm]  # where each page's text starts
-        self.used = 0  # twips used on the current page
-        self.placed: dict[int, tuple[int, float]] = {}  # id(block) → (page index, top of its first line in mm)
-        self.seal_spots: list[tuple[int, float, float]] = []
-
-    @property
-    def room(self) -> int:
-        return PAGE_TWIPS - L.mm_to_twips(self.top_mm[-1] - L.MARGIN_TOP_MM)
-
-    def new_page(self) -> None:
-        self.pages.append(Page(None))
-        self.top_mm.append(L.MARGIN_TOP_MM)
-        self.used = 0
-
-    def flow(self, blocks: list[Block]) -> None:
-        index = 0
-        while index < len(blocks):
-            end = index
-            while blocks[end].keep_with_next and end + 1 < len(blocks):
-                end += 1
-            if blocks[index].new_page and self.used:
-                self.new_page()
-            chain = blocks[index:end + 1]
-            height = sum(b.before + len(b.lines) * b.line_twips for b in chain)
-            if len(chain) > 1 and self.used and self.used + height > self.room and height <= self.room:
-                self.new_page()
-            for block in chain:
-                self.place(block)
-            index = end + 1
-
-    def place(self, block: Block) -> None:
-        self.used += block.before
-        for number, runs in enumerate(block.lines):
-            if self.used + block.line_twips > self.room:
-                self.new_page()
-            line_top = self.top_mm[-1] + tw_mm(self.used)
-            if number == 0:
-                self.placed[id(block)] = (len(self.pages) - 1, line_top)
-            for run in runs:
-                self.pages[-1].texts.append(_text(run, line_top, block.line_twips, block.em_top_mm))
-            for line, shift, run in block.beside:
-                if line == number:
-                    self.pages[-1].texts.append(_text(run, line_top + shift, block.line_twips, block.em_top_mm))
-            self.used += block.line_twips
-        if block.seals:
-            # Centred on the 署名's line: the names at the seal's centre and the date just under it ("居印章中心
-            # 偏下"), the seal's top half a line into the two empty lines above, within a line of the text (7.3.5.1).
-            middle = self.top_mm[-1] + tw_mm(self.used - block.line_twips / 2)
-            self.seal_spots += [(len(self.pages) - 1, L.MARGIN_LEFT_MM + x, middle) for x in block.seals]
-
-
-def baseline_mm(line_top_mm: float, line_twips: int, size_pt: float, em_top_mm: float | None = None) -> float:
-    """Where text of `size_pt` stands in its line: its em box centred in the line unless placed by `em_top_mm`."""
-    size_mm = size_pt * PT_MM
-    em_top = (tw_mm(line_twips) - size_mm) / 2 if em_top_mm is None else em_top_mm
-    return line_top_mm + em_top + EM_ABOVE_BASELINE * size_mm
-
-
-def _text(run: Run, line_top_mm: float, line_twips: int, em_top_mm: float | None) -> TextRun:
-    return TextRun(L.MARGIN_LEFT_MM + run.x_mm, baseline_mm(line_top_mm, line_twips, run.size_pt, em_top_mm),
-                   run.text, run.role, run.size_pt, run.color, run.spacing_pt)
-
-
 def _separator(page: Page, number_baseline_mm: float) -> None:
     y = number_baseline_mm + L.SEPARATOR_GAP_MM
     page.rules.append(Rule(L.MARGIN_LEFT_MM, L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM, y, SEPARATOR_RULE_MM, L.RED))
@@ -378,7 +281,7 @@ def _imprint(page: Page, typesetter: Typesetter, doc: Prepared, ruled: bool) -> 
     top = bottom - tw_mm(LINE) * len(rows)
     for index, runs in enumerate(rows):
         line_top = top + tw_mm(LINE) * index
-        page.texts += [_text(run, line_top, LINE, None) for run in runs]
+        page.texts += [text_run(run, line_top, LINE, None) for run in runs]
         if ruled and index and row_of[index] != row_of[index - 1]:
             page.rules.append(Rule(L.MARGIN_LEFT_MM, L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM, line_top, THIN_RULE_MM))
     if ruled:
