@@ -85,7 +85,8 @@ class PageFlow:
             index = end + 1
 
     def place(self, block: Block) -> None:
-        self.used += block.before
+        if self.used or len(self.pages) == 1:  # dropped at the top of a later page, as pagination.py drops it
+            self.used += block.before
         for number, runs in enumerate(block.lines):
             if self.used + block.line_twips > self.room:
                 self.new_page()

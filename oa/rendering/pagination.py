@@ -189,7 +189,10 @@ def paginate(doc: Prepared) -> Pages:
         if len(chain) > 1 and used and used + height > PAGE_TWIPS and height <= PAGE_TWIPS:
             page, used = page + 1, 0
         for piece in chain:
-            used += piece.before
+            # Space above a paragraph that a page break has put at the top of a page is dropped, as Word and
+            # LibreOffice drop it; page 1's top spacing (the 版头's offsets) stays.
+            if used or page == 1:
+                used += piece.before
             for _ in range(piece.lines):
                 if used + piece.line_twips > PAGE_TWIPS:
                     page, used = page + 1, 0
