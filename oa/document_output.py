@@ -20,11 +20,12 @@ from typing import Any
 from oa.document_fields import EMPTY_CONTENT
 from oa.rendering import render_docx, render_pdf, render_preview_html, render_sealed_docx
 from oa.rendering.layout import mm_to_pt
-from oa.rendering.page_model import PAGE_HEIGHT_PT
+from oa.rendering.page_model import PAGE_HEIGHT_PT, SEAL
 from oa.rendering.pdf_pages import page_count, page_png
 from oa.rendering.pdf_writer import write_pdf
 from oa.rendering.typeset import typeset
 from oa.seals import SealPlacement, Seals
+from oa.seals.image import draw_name_stamp
 from storage.blobs import BlobStore
 
 PDF_TYPE = "application/pdf"
@@ -100,13 +101,18 @@ def pdf_file_name(document: dict[str, Any]) -> str:
 
 async def sealed_renditions(document: dict[str, Any], seals: Seals) -> tuple[bytes, bytes, list[str]]:
     """The issued .docx and PDF: each organ that signs (署名) has its registered seal over its name (the last also
-    over the 成文日期), in both; in the PDF each also signs the file, organ after organ. Returns the two files and
-    those organs' unit ids."""
+    over the 成文日期), an order its 签发人's 签名章 on the name, in both; in the PDF each organ also signs the
+    file, organ after organ, its signature's box on its seal. Returns the two files and the organs' unit ids."""
     loop = asyncio.get_running_loop()
     content = render_input(document)
     laid = await loop.run_in_executor(None, typeset, content)
-    unit_ids = list(dict.fromkeys(spot.unit_id for _, spot in laid.seal_spots if spot.unit_id))
-    images = {unit_id: await seals.image_png(unit_id) for unit_id in unit_ids}
+    spots = [spot for _, spot in laid.seal_spots if spot.unit_id]
+    images: dict[str, bytes] = {}
+    for spot in spots:
+        if spot.image_key not in images:
+            # A 签名章 is drawn from the 签发人's name; there is no register of personal stamps yet.
+            images[spot.image_key] = await seals.image_png(spot.unit_id) if spot.kind == SEAL \
+                else draw_name_stamp(spot.label).png
     docx = await loop.run_in_executor(None, render_sealed_docx, content, images)
     pdf = await loop.run_in_executor(None, write_pdf, laid, images)
     placements = []
@@ -118,4 +124,4 @@ async def sealed_renditions(document: dict[str, Any], seals: Seals) -> tuple[byt
         placements.append(SealPlacement(spot.unit_id, page_index, (x - half, y - half, x + half, y + half)))
     reason = f"用印：{content['doc_number'] or content['title']}"
     signed = await seals.seal_pdf(pdf, placements, reason=reason) if placements else pdf
-    return docx, signed, unit_ids
+    return docx, signed, list(dict.fromkeys(spot.unit_id for spot in spots))

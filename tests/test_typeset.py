@@ -255,3 +255,23 @@ def test_an_attachment_in_full_starts_its_own_page_before_the_imprint() -> None:
         assert label.role == L.HEITI and abs(label.x_mm - BLOCK_LEFT) < 0.01
         assert label.baseline_mm < BLOCK_TOP + 10  # on the first line of the page
     assert len(laid.pages) % 2 == 0 and laid.pages[-1].rules  # the 版记 still ends on an even page
+
+
+def test_an_orders_signature_stamp_is_pressed_on_the_signers_name() -> None:
+    from oa.rendering.page_model import NAME_STAMP
+    from oa.seals.image import draw_name_stamp
+
+    content = order()
+    doc = prepare(content)
+    laid = typeset(content)
+    [(page_index, stamp)] = laid.seal_spots
+    assert stamp.kind == NAME_STAMP and stamp.label == doc.signer_name and stamp.diameter_mm == 18.0
+    assert stamp.unit_id == content["issuers"][0]["unit_id"]  # signed with the host organ's key
+    line = next(t for t in laid.pages[page_index].texts if t.text == doc.stamp_line)
+    assert line.baseline_mm - 8 < stamp.centre_y_mm < line.baseline_mm + 2
+    data, _ = render_pdf(content, {stamp.image_key: draw_name_stamp(doc.signer_name).png})
+    images = [obj for obj in pdfium.PdfDocument(data)[page_index].get_objects()
+              if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    assert len(images) == 1
+    left, bottom, right, top = images[0].get_bounds()
+    assert abs((right - left) * MM - 18.0) < 0.1 and abs((left + right) / 2 * MM - stamp.centre_x_mm) < 0.1

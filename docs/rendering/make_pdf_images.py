@@ -10,7 +10,7 @@ step presses it, and its pages are rasterised at 60 dpi by pypdfium2 into pdf-*.
 - pdf-request-page1.png: a 上行 请示 with three 签发人;
 - pdf-joint-last.png: a joint 通知 of two organs, their seals side by side over their own names;
 - pdf-letter-page1.png: a 函 in the 信函格式;
-- pdf-order-page1.png: a 公布令 in the 命令（令）格式;
+- pdf-order-page1.png: a 公布令 in the 命令（令）格式, the 签发人's 签名章 on the name;
 - pdf-minutes-page1.png: a 常务会议纪要 in the 纪要格式;
 - pdf-attachment-page.png: an attachment printed in full, from a new page.
 Before a picture is saved the typeset pages are checked against the page count the .docx is built on.
@@ -30,8 +30,10 @@ import pypdfium2 as pdfium  # noqa: E402
 from oa.rendering import render_pdf  # noqa: E402
 from oa.rendering.content import prepare  # noqa: E402
 from oa.rendering.fonts import font_set  # noqa: E402
+from oa.rendering.page_model import SEAL  # noqa: E402
 from oa.rendering.pagination import paginate  # noqa: E402
 from oa.seals import draw_seal  # noqa: E402
+from oa.seals.image import draw_name_stamp  # noqa: E402
 from tests.test_rendering import downward_notice, joint_notice, letter, upward_request  # noqa: E402
 from tests.test_rendering_forms import minutes, notice_with_attachment_texts, order  # noqa: E402
 
@@ -40,7 +42,10 @@ DPI = 60
 
 def pictures(content: dict[str, Any], pages: dict[str, int]) -> None:
     """Save the pages named in `pages` ({file stem: page index, -1 for the last})."""
-    seals = {issuer["unit_id"]: draw_seal(issuer["name"]).png for issuer in content["issuers"] if issuer["unit_id"]}
+    _, laid = render_pdf(content)
+    names = {issuer["unit_id"]: issuer["name"] for issuer in content["issuers"]}
+    seals = {spot.image_key: (draw_seal(names[spot.unit_id]) if spot.kind == SEAL else draw_name_stamp(spot.label)).png
+             for _, spot in laid.seal_spots if spot.unit_id}
     data, laid = render_pdf(content, seals)
     expected = paginate(prepare(content))
     if len(laid.pages) < expected.text_pages:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oa.rendering import layout as L
-from oa.rendering.page_model import Page, TextRun
+from oa.rendering.page_model import SEAL, Page, TextRun
 from oa.rendering.pagination import PAGE_TWIPS
 
 LINE = L.LINE_PITCH_TWIPS
@@ -35,6 +35,16 @@ class Run:
     spacing_pt: float = 0.0
 
 
+@dataclass(frozen=True)
+class SealMark:
+    """A seal to press on a block's line: an organ's 公章 (the next issuing organ's) or a person's 签名章."""
+
+    x_mm: float  # its centre, from the text block's left edge
+    kind: str = SEAL
+    label: str = ""
+    size_mm: float = L.SEAL_DIAMETER_MM
+
+
 @dataclass
 class Block:
     """A paragraph as the pages see it (pagination.Piece) with what its lines hold."""
@@ -44,7 +54,7 @@ class Block:
     line_twips: int = LINE
     keep_with_next: bool = False
     em_top_mm: float | None = None  # the text's em box top below the line's top; None: centred in the line
-    seals: list[float] = field(default_factory=list)  # x centres of seals centred on this (one-line) block
+    seals: list[SealMark] = field(default_factory=list)  # seals centred on this (one-line) block
     beside: list[tuple[int, float, Run]] = field(default_factory=list)  # (line, shift mm, run): out of the flow
     new_page: bool = False  # starts a page of its own (an attachment printed in full)
 
@@ -57,7 +67,7 @@ class PageFlow:
         self.top_mm = [first_page_top_mm]  # where each page's text starts
         self.used = 0  # twips used on the current page
         self.placed: dict[int, tuple[int, float]] = {}  # id(block) → (page index, top of its first line in mm)
-        self.seal_spots: list[tuple[int, float, float]] = []
+        self.seal_spots: list[tuple[int, float, float, SealMark]] = []
 
     @property
     def room(self) -> int:
@@ -103,7 +113,8 @@ class PageFlow:
             # Centred on the 署名's line: the names at the seal's centre and the date just under it ("居印章中心
             # 偏下"), the seal's top half a line into the two empty lines above, within a line of the text (7.3.5.1).
             middle = self.top_mm[-1] + tw_mm(self.used - block.line_twips / 2)
-            self.seal_spots += [(len(self.pages) - 1, L.MARGIN_LEFT_MM + x, middle) for x in block.seals]
+            self.seal_spots += [(len(self.pages) - 1, L.MARGIN_LEFT_MM + mark.x_mm, middle, mark)
+                                for mark in block.seals]
 
 
 def baseline_mm(line_top_mm: float, line_twips: int, size_pt: float, em_top_mm: float | None = None) -> float:

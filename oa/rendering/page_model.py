@@ -37,14 +37,26 @@ class Rule:
     color: str = L.BLACK
 
 
+SEAL = "公章"
+NAME_STAMP = "签名章"
+
+
 @dataclass(frozen=True)
 class SealImage:
-    """An organ's seal pressed on the page: the image is the registry's, centred at (x, y)."""
+    """A seal pressed on the page, centred at (x, y): an organ's 公章 (the registry's image), or the 签发人's 签名章
+    on an order (its `label` the person's name). `unit_id` is the organ whose key signs the file there."""
 
     unit_id: str
     centre_x_mm: float
     centre_y_mm: float
-    diameter_mm: float = L.SEAL_DIAMETER_MM
+    diameter_mm: float = L.SEAL_DIAMETER_MM  # a 签名章's side
+    kind: str = SEAL
+    label: str = ""
+
+    @property
+    def image_key(self) -> str:
+        """What the image drawn here is looked up by: the organ for a 公章, the person for a 签名章."""
+        return self.unit_id if self.kind == SEAL else f"{NAME_STAMP}:{self.label}"
 
 
 @dataclass

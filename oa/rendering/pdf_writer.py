@@ -222,7 +222,7 @@ def _srgb_profile() -> bytes:
 
 def write_pdf(document: TypesetDocument, seals: Mapping[str, bytes] | None = None, fonts: FontSet | None = None,
               moment: datetime | None = None) -> bytes:
-    """The PDF of `document`; `seals` maps a unit id to its seal PNG, drawn on that organ's seal spots."""
+    """The PDF of `document`; `seals` maps a spot's image key (SealImage.image_key) to the PNG drawn there."""
     fonts = fonts or font_set()
     moment = moment or datetime.now(UTC)
     seals = seals or {}
@@ -245,7 +245,7 @@ def write_pdf(document: TypesetDocument, seals: Mapping[str, bytes] | None = Non
     ink = objects.put({"Type": Name("ExtGState"), "BM": Name("Multiply")})
     spots_by_page: dict[int, list[Any]] = {}
     for page_index, spot in document.seal_spots:
-        if spot.unit_id in images:
+        if spot.image_key in images:
             spots_by_page.setdefault(page_index, []).append(spot)
     page_refs = []
     for index, page in enumerate(document.pages):
@@ -271,7 +271,7 @@ def write_pdf(document: TypesetDocument, seals: Mapping[str, bytes] | None = Non
         for number, spot in enumerate(spots_by_page.get(index, []), 1):
             side = _pt(spot.diameter_mm)
             x, y = _pt(spot.centre_x_mm) - side / 2, PAGE_HEIGHT_PT - _pt(spot.centre_y_mm) - side / 2
-            xobjects[f"Seal{number}"] = images[spot.unit_id]
+            xobjects[f"Seal{number}"] = images[spot.image_key]
             ops.append(b"q /Ink gs %s 0 0 %s %s %s cm /Seal%d Do Q" % (
                 _number(side), _number(side), _number(x), _number(y), number))
         if xobjects:

@@ -21,7 +21,8 @@ from oa.rendering import layout as L
 from oa.rendering.page_model import SealImage
 
 EMU_PER_MM = 36000
-SIGNATURE_STYLE = L.ELEMENTS["署名"].style
+# The lines seals are pressed on: the 署名 rows, and an order's 签发人 line with its 签名章.
+PRESSED_STYLES = (L.ELEMENTS["署名"].style, L.ELEMENTS["签发人签名章"].style)
 
 
 def _anchor(extent: str, graphic: str, doc_pr: str, spot: SealImage, z: int) -> str:
@@ -42,18 +43,18 @@ def press_seals(document: DocumentObject, spots: list[tuple[int, SealImage]], im
     """Float each spot's seal image over its 署名 row (spots in 署名 order, rows top to bottom); returns how many."""
     from lxml import etree
 
-    rows = [p for p in document.paragraphs if p.style is not None and p.style.name == SIGNATURE_STYLE]
+    rows = [p for p in document.paragraphs if p.style is not None and p.style.name in PRESSED_STYLES]
     pressed = 0
     row_index, last_place = -1, None
     for page, spot in spots:
-        if spot.unit_id not in images:
+        if spot.image_key not in images:
             continue
         if (page, spot.centre_y_mm) != last_place:  # seals of one row share page and height; else the next row
             row_index, last_place = row_index + 1, (page, spot.centre_y_mm)
         if row_index >= len(rows):
             break
         run = rows[row_index].add_run()
-        run.add_picture(BytesIO(images[spot.unit_id]), width=Mm(spot.diameter_mm), height=Mm(spot.diameter_mm))
+        run.add_picture(BytesIO(images[spot.image_key]), width=Mm(spot.diameter_mm), height=Mm(spot.diameter_mm))
         inline = run._r.find(qn("w:drawing")).find(qn("wp:inline"))
         parts = {child.tag: etree.tostring(child).decode() for child in inline}
         anchor = parse_xml(_anchor(parts[qn("wp:extent")], parts[qn("a:graphic")], parts[qn("wp:docPr")], spot,

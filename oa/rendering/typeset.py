@@ -33,14 +33,26 @@ from oa.rendering.content import (
 )
 from oa.rendering.fonts import FontSet, font_set
 from oa.rendering.letter_form import letter_mark_size
-from oa.rendering.page_flow import EM_ABOVE_BASELINE, LINE, PT_MM, Block, PageFlow, Run, baseline_mm, text_run, tw_mm
-from oa.rendering.page_model import Page, Rule, SealImage, TextRun, TypesetDocument
+from oa.rendering.page_flow import (
+    EM_ABOVE_BASELINE,
+    LINE,
+    PT_MM,
+    Block,
+    PageFlow,
+    Run,
+    SealMark,
+    baseline_mm,
+    text_run,
+    tw_mm,
+)
+from oa.rendering.page_model import NAME_STAMP, SEAL, Page, Rule, SealImage, TextRun, TypesetDocument
 from oa.rendering.pagination import break_lines, imprint_twips, last_body_keeps
 from oa.rendering.signatures import signature_rows
 from oa.rendering.text_width import text_width
 
 PITCH_MM = L.CHAR_PITCH_MM  # 一字 of 3号 text on the grid
 GRID_SPACING_PT = L.CHAR_SPACING_TWIPS / L.TWIPS_PER_PT  # -0.25 pt after each 3号 character
+NAME_STAMP_MM = 18.0  # a 签名章's side (oa.seals draws it this wide)
 FULL_WIDTH_SPACE = "\u3000"
 SIGNER_LABEL = "签发人："
 THIN_RULE_MM, THICK_RULE_MM, SEPARATOR_RULE_MM = 0.25, 0.35, 0.53
@@ -214,9 +226,12 @@ class Typesetter:
         attachments = bool(items)
         for index, names in enumerate(doc.name_lists):
             closing.append(self.name_list(names, index == 0))
-        if doc.stamp_line:  # 命令: the 签发人's post and name (its 签名章), four characters in from the right
-            closing.append(Block(L.SIGNATURE_STAMP_LINES_BELOW_BODY * LINE,
-                                 [[self.right_aligned(doc.stamp_line, L.DATE_RIGHT_CHARS)]]))
+        if doc.stamp_line:  # 命令: the 签发人's post and name, its 签名章 pressed on the name, four characters in
+            run = self.right_aligned(doc.stamp_line, L.DATE_RIGHT_CHARS)
+            end = run.x_mm + self.width_mm(doc.stamp_line, L.FANGSONG, L.BODY_SIZE_PT, GRID_SPACING_PT)
+            name_centre = end - self.width_mm(doc.signer_name, L.FANGSONG, L.BODY_SIZE_PT, GRID_SPACING_PT) / 2
+            stamp = [SealMark(name_centre, NAME_STAMP, doc.signer_name, NAME_STAMP_MM)] if doc.signer_name else []
+            closing.append(Block(L.SIGNATURE_STAMP_LINES_BELOW_BODY * LINE, [[run]], seals=stamp))
         for row in signature_rows(doc.signatures, doc.date):
             if len(row.names) == 1:
                 right = signature_right_indent(row.names[0], doc.date, L.DATE_RIGHT_CHARS) if doc.date \
@@ -225,7 +240,7 @@ class Typesetter:
             else:
                 runs = [self.centred(n, L.FANGSONG, L.BODY_SIZE_PT, centre_mm=x, spacing=GRID_SPACING_PT)
                         for n, x in zip(row.names, row.centres_mm, strict=True)]
-            closing.append(Block(row.lines_before * LINE, [runs], seals=list(row.centres_mm)))
+            closing.append(Block(row.lines_before * LINE, [runs], seals=[SealMark(x) for x in row.centres_mm]))
         if doc.date:
             closing.append(Block(doc.date_lines_before * LINE, [[self.right_aligned(doc.date, L.DATE_RIGHT_CHARS)]]))
         if doc.note:
@@ -356,8 +371,11 @@ def typeset_prepared(doc: Prepared, fonts: FontSet | None = None, unit_ids: tupl
             continue  # a letter's first page carries no number (10.1)
         flow.pages[index].number = index + 1
         _page_number(flow.pages[index], typesetter, fonts)
-    spots = [(page, SealImage(unit_ids[i] if i < len(unit_ids) else "", x, y))
-             for i, (page, x, y) in enumerate(flow.seal_spots)]
+    spots, organs = [], iter(unit_ids)
+    for page, x, y, mark in flow.seal_spots:
+        # Each 公章 is the next issuing organ's; a 签名章 is the host organ's act, signed with its key.
+        unit_id = next(organs, "") if mark.kind == SEAL else (unit_ids[0] if unit_ids else "")
+        spots.append((page, SealImage(unit_id, x, y, mark.size_mm, mark.kind, mark.label)))
     return TypesetDocument(flow.pages, title=doc.title, author=doc.signatures[0] if doc.signatures else "",
                            subject=doc.doc_type, identifier=doc.doc_number, seal_spots=spots)
 
