@@ -19,6 +19,7 @@ from typing import Any
 
 from oa.document_fields import EMPTY_CONTENT
 from oa.rendering import render_docx, render_pdf, render_preview_html, render_sealed_docx
+from oa.rendering.forms import ORDER_FORM, resolve_form
 from oa.rendering.layout import mm_to_pt
 from oa.rendering.page_model import PAGE_HEIGHT_PT, SEAL
 from oa.rendering.pdf_pages import page_count, page_png
@@ -34,9 +35,14 @@ _fresh: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
 
 def render_input(document: dict[str, Any]) -> dict[str, Any]:
-    """The content dict the renderers take: every element present, nothing internal."""
+    """The content dict the renderers take: every element present, nothing internal. An order (命令格式) whose
+    签发人 was not typed in carries the name of whoever signed it off in the flow, for its 签名章 (10.2)."""
     content = {**EMPTY_CONTENT, **document["content"]}
     content.pop("direction_set", None)
+    signed_off = (document.get("signoff") or {}).get("name")
+    if signed_off and not content["signers"] and \
+            resolve_form(content.get("form"), content["doc_type"], content["doc_number"]) == ORDER_FORM:
+        content["signers"] = [signed_off]
     return content
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from tests.client import ApiClient
@@ -137,3 +139,29 @@ async def test_a_chosen_signer_replaces_the_default_leader(office: Office) -> No
     await office.act("office", (await office.only_task("office"))["id"])
     assert (await office.only_task("deputy"))["node"] == "signoff"
     assert await office.todo("head") == []
+
+
+async def test_an_order_is_issued_with_the_signers_stamp_and_the_organs_signature(office: Office) -> None:
+    """A 令 carries no organ seal: the 签名章 of whoever signed it off is pressed on the name (GB/T 9704 10.2), and
+    the issuing organ's signature covers it."""
+    document = await office.draft(doc_type="命令", title="关于公布县森林防火办法的命令", order_number=3,
+                                  signer_title="县长", main_to=[],
+                                  body=[{"level": 0, "text": "《县森林防火办法》已经县人民政府常务会议通过。"}])
+    started = await office.start(document["id"])
+    await office.act("office", (await office.only_task("office", started["id"]))["id"], opinion="已核")
+    await office.act("head", (await office.only_task("head", started["id"]))["id"], opinion="同意印发")
+    await office.act("office", (await office.only_task("office", started["id"]))["id"], opinion="复核无误")
+    await office.act("registrar", (await office.only_task("registrar", started["id"]))["id"])
+    stored = await office.services.documents.get(document["id"])
+    issued = stored["issued_pdf"]
+    assert issued["sealed_by"] == ["county"]
+    pdf = await office.services.blobs.get(issued["key"])
+    report = await office.services.seals.verify_document_pdf(stored, pdf)
+    assert report["valid"] and [s["unit_id"] for s in report["signatures"]] == ["county"], report
+    pages = (await office.api.get(f"/api/documents/{document['id']}/pages", token=office.tokens["drafter"])).body
+    assert pages["issued"] is True
+    text = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf))
+    assert "县长" in text and "孙县长" in text.replace("\r\n", "")  # the post, and the name the stamp is on
+    images = [obj for page in pdfium.PdfDocument(pdf) for obj in page.get_objects()
+              if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    assert len(images) == 1  # the 签名章, no 公章

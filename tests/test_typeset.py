@@ -273,5 +273,5 @@ def test_an_orders_signature_stamp_is_pressed_on_the_signers_name() -> None:
     images = [obj for obj in pdfium.PdfDocument(data)[page_index].get_objects()
               if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     assert len(images) == 1
-    left, bottom, right, top = images[0].get_bounds()
+    left, _, right, _ = images[0].get_bounds()
     assert abs((right - left) * MM - 18.0) < 0.1 and abs((left + right) / 2 * MM - stamp.centre_x_mm) < 0.1
