@@ -59,9 +59,12 @@ def _step(marks: list[Mark], revision: dict[str, Any]) -> list[Mark]:
     return result
 
 
+# The 版式 and its form's fields (令号, 签发人职务; a 纪要's meeting, 期号, 出席/请假/列席) are tracked as any
+# other field; an attachment's own text shows as a change of `attachments`.
 FIELD_NAMES = ("doc_type", "title", "issuers", "main_to", "copy_to", "note", "signers", "written_date", "printer",
                "printed_date", "copy_number", "urgency", "disclosure", "contact", "direction", "attachments",
-               "doc_number")
+               "doc_number", "form", "order_number", "signer_title", "meeting", "minutes_number", "attendees",
+               "absent", "attending")
 
 
 def redline(revisions: list[dict[str, Any]]) -> dict[str, Any]:
