@@ -3,17 +3,23 @@ marked external names; the 发文机关 chosen among the units the office drafts
 further issuers (platform units that countersign, organs outside the platform by name); how many
 units a document will reach before it is sent; an automatic step that failed, shown on the flow as
 it happens; 分发 offered only to the office, pre-filled by name, and its receipt board opening at the
-top; 追回 from the board, seen live by the sender and by each recipient; an admin sent to the admin pages."""
+top; 追回 from the board, seen live by the sender and by each recipient; an admin sent to the admin pages; a draft's
+版式 changed after it was saved, with the fields its form needs and an attachment's own text, the pages following."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+import re
+from typing import Any
+
+import pypdfium2 as pdfium
+from playwright.async_api import Browser, Page, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
-from tests.browser import DESK, login, new_page, screenshot
+from tests.browser import DESK, SCREENSHOTS, login, new_page, pages_shown, screenshot
 from tests.client import ApiClient
 from tests.exchange_org import build_exchange, dispatch, numbered, receipt_action
 from tests.factories import PASSWORD
+from tests.test_attachments import PDF
 from web.services import Services
 
 TOWNS = "各乡镇人民政府、街道办事处"
@@ -356,4 +362,129 @@ async def test_a_clerk_drafts_minutes_with_their_attendees_and_the_preview_shows
     await expect(preview.locator(".mark")).to_have_text("甲县人民政府常务会议纪要")
     await expect(preview.locator(".number")).to_have_text("第5期")
     await expect(preview.locator(".names")).to_have_text(["出席：张三、李四、王五", "列席：县应急管理局 赵六"])
+    await context.close()
+
+
+
+def first_page_text(pdf: bytes) -> str:
+    return "".join(pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range().split())
+
+
+async def pages_shown_now(desk: Page, api: ApiClient, doc_id: str, token: str) -> dict[str, Any]:
+    """The desk's 版式页面 as the service lays the document out now: as many images, drawn for its current version."""
+    info = (await api.get(f"/api/documents/{doc_id}/pages", token=token)).body
+    await pages_shown(desk, info["count"])
+    await expect(desk.locator(".pages img.page").first).to_have_attribute(
+        "src", re.compile(rf"/pages/1\.png\?width=\d+&v=v{info['version']}$"))
+    return info
+
+
+async def test_a_clerk_changes_a_drafts_layout_its_fields_and_an_attachments_text(
+        services: Services, api: ApiClient, browser: Browser) -> None:
+    await build_exchange(services, api)
+    token = await api.login("drafter", PASSWORD)  # to look on, as the desk's own requests do
+    context, desk = await new_page(browser, api.base_url, DESK)
+    await login(desk, "/desk", "drafter", PASSWORD)
+    await desk.get_by_role("link", name="拟稿").click()
+    await desk.get_by_label("文种").select_option("通知")
+    await desk.get_by_label("标题").fill("关于研究冬季森林防火工作的通知")
+    await desk.get_by_label("主送", exact=True).fill("甲一镇")
+    await desk.get_by_role("button", name="甲一镇人民政府", exact=True).click()
+    await desk.get_by_label("正文").fill("现将有关事项通知如下。")
+    await desk.get_by_role("button", name="保存草稿").click()
+    await expect(desk.locator("#issuers")).to_be_visible()
+    doc_id = desk.url.rsplit("/", 1)[1]
+    path = f"/api/documents/{doc_id}"
+    await pages_shown_now(desk, api, doc_id, token)
+    assert "文件" in first_page_text((await api.get(f"{path}/render.pdf", token=token)).body)
+
+    # 纪要格式: the minutes' fields appear, prefilled as stored (empty), and the pages are the minutes' once saved.
+    edit = desk.locator("#edit")
+    await edit.get_by_role("button", name="修改草稿").click()
+    layout = edit.get_by_label("版式")
+    await expect(layout).to_have_value("")
+    await expect(layout.locator("option:checked")).to_have_text("按文种（文件格式）")
+    await expect(edit.locator("#edit_minutes-fields")).to_be_hidden()
+    await layout.select_option("纪要格式")
+    await expect(edit.locator("#edit_minutes-fields")).to_be_visible()
+    await expect(edit.locator("#edit_order-fields")).to_be_hidden()
+    await edit.get_by_label("会议名称").fill("常务会议")
+    await edit.get_by_label("期号").fill("3")
+    await edit.get_by_label("出席", exact=True).fill("张三、李四\n王五")
+    await edit.get_by_role("button", name="保存修改").click()
+    await expect(desk.locator("#doc-status")).to_contain_text("纪要格式")
+    stored = (await api.get(path, token=token)).body
+    content = stored["content"]
+    assert (content["form"], content["meeting"], content["minutes_number"]) == ("纪要格式", "常务会议", 3)
+    assert content["attendees"] == ["张三", "李四", "王五"] and content["title"] == "关于研究冬季森林防火工作的通知"
+    await pages_shown_now(desk, api, doc_id, token)
+    minutes_page = first_page_text((await api.get(f"{path}/render.pdf", token=token)).body)
+    assert "甲县人民政府常务会议纪要" in minutes_page and "第3期" in minutes_page
+
+    # 命令格式 with a 令号 the service refuses: its words under 令号, nothing saved.
+    await edit.get_by_role("button", name="修改草稿").click()
+    await expect(edit.get_by_label("版式")).to_have_value("纪要格式")
+    await expect(edit.get_by_label("出席", exact=True)).to_have_value("张三、李四、王五")
+    await edit.get_by_label("版式").select_option("命令格式")
+    await expect(edit.locator("#edit_order-fields")).to_be_visible()
+    await expect(edit.locator("#edit_minutes-fields")).to_be_hidden()
+    order_number = edit.get_by_label("令号")
+    for bad, sent in (("0", 0), ("十二", "十二")):
+        await order_number.fill(bad)
+        await edit.get_by_role("button", name="保存修改").click()
+        refused = await api.patch(path, {"version": stored["version"], "order_number": sent}, token=token)
+        assert refused.status == 400, refused
+        await expect(edit.locator("#edit_order_number-error")).to_have_text(refused.body["problems"][0])
+        await expect(order_number).to_have_attribute("aria-invalid", "true")
+        await expect(edit.locator("#edit-error")).to_contain_text("未保存")
+        assert (await api.get(path, token=token)).body["version"] == stored["version"]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await desk.set_viewport_size({"width": DESK["width"], "height": 1800})  # the whole section in view, at desk width
+    await edit.evaluate("section => scrollBy(0, section.getBoundingClientRect().top - 80)")  # clear of the bar
+    await edit.screenshot(path=str(SCREENSHOTS / "desk-edit-layout.png"))
+    await desk.set_viewport_size(DESK)
+    await order_number.fill("12")
+    await expect(edit.locator("#edit_order_number-error")).to_have_text("")  # typing again clears it
+    await edit.get_by_label("签发人职务").fill("县长")
+    await edit.get_by_label("签发人", exact=True).fill("王县长")
+    await edit.get_by_role("button", name="保存修改").click()
+    await expect(desk.locator("#doc-status")).to_contain_text("命令格式")
+    stored = (await api.get(path, token=token)).body
+    content = stored["content"]
+    assert (content["form"], content["order_number"], content["signer_title"], content["signers"]) == (
+        "命令格式", 12, "县长", ["王县长"])
+    await pages_shown_now(desk, api, doc_id, token)
+    assert "第12号" in first_page_text((await api.get(f"{path}/render.pdf", token=token)).body)
+    before = await pages_shown_now(desk, api, doc_id, token)
+
+    # Two attachments given their own texts: each printed in full from a new page, so the document grows.
+    await desk.locator("#attach").set_input_files(files=[
+        {"name": "责任表.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        {"name": "联系表.pdf", "mimeType": "application/pdf", "buffer": PDF + b"%2\n"}])
+    await expect(desk.locator("ul.files li")).to_have_text(["责任表", "联系表"])
+    await edit.get_by_role("button", name="修改草稿").click()
+    texts = edit.locator("#attachment-texts")
+    await expect(texts).to_contain_text("附件正文")
+    duties = "一、责任分工\n各镇按表落实。\n二、工作要求\n按时报送。"
+    await texts.get_by_label("附件1：责任表").fill(duties)
+    await texts.get_by_label("附件2：联系表").fill("各镇联系人名单。")
+    await edit.get_by_role("button", name="保存修改").click()
+    await expect(desk.locator("#edit form")).to_be_hidden()
+    stored = (await api.get(path, token=token)).body
+    assert [item["body"] for item in stored["content"]["attachments"]] == [
+        [{"level": 1, "text": "责任分工"}, {"level": 0, "text": "各镇按表落实。"},
+         {"level": 1, "text": "工作要求"}, {"level": 0, "text": "按时报送。"}],
+        [{"level": 0, "text": "各镇联系人名单。"}]]
+    assert stored["content"]["order_number"] == 12  # the rest as it was
+    after = await pages_shown_now(desk, api, doc_id, token)
+    assert after["count"] >= before["count"] + 1
+    pages = ["".join(page.get_textpage().get_text_range().split())
+             for page in pdfium.PdfDocument((await api.get(f"{path}/render.pdf", token=token)).body)]
+    assert len(pages) == after["count"] and "责任分工" not in pages[0]
+    assert pages[1].startswith("附件1责任表一、责任分工") and pages[2].startswith("附件2联系表各镇联系人名单。")
+    await edit.get_by_role("button", name="修改草稿").click()
+    await expect(texts.get_by_label("附件1：责任表")).to_have_value(duties)  # as typed: headings numbered again
+    # 修订留痕 names the layout's changes as it names any field's.
+    changed = {item["field"]: item["to"] for item in (await api.get(f"{path}/diff?from=1", token=token)).body["fields"]}
+    assert (changed["form"], changed["order_number"], changed["meeting"]) == ("命令格式", 12, "常务会议")
     await context.close()

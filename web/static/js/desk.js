@@ -2,7 +2,8 @@
 // flow and follow it, download the .docx, dispatch it and watch the receipt board live (催办
 // from there); the unit's inbox: sign for, return, register (which starts 收文), forward down.
 
-import { ApiError, api, get, once, post } from "./api.js";
+import { ApiError, get, once, post } from "./api.js";
+import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
@@ -41,275 +42,8 @@ async function logout() {
   showLogin();
 }
 
-// Unit picker: search the org tree, choose a saved group, or (for 主送/抄送) type the name of an organ
-// outside the platform, which is printed but never delivered to. Yields 主送/抄送 entries and the
-// selectors the exchange delivers to; `onChange` hears of every change.
-
-let groupsLoading = null;
-function savedGroups() {
-  groupsLoading ||= get("/api/recipient-groups").then((page) => page.items, (failure) => {
-    groupsLoading = null;
-    throw failure;
-  });
-  return groupsLoading;
-}
-
-// Stored entries as picked items, labelled with the names they print as (never raw ids).
-function pickedOf(entries) {
-  return entries.map((entry) => (entry.external ? { external: true, label: entry.name }
-    : { selector: entrySelector(entry), label: entry.name || entry.unit_id || "（未命名）" }));
-}
-
-function unitPicker(id, label, initial = [], { groups = true, external = false, onChange = () => {},
-  outside = "外部单位", addOutside = (text) => `添加外部单位“${text}”（只印发，不送达）` } = {}) {
-  const picked = [...initial];  // {selector, label} or {external: true, label}
-  const chips = h("div", { class: "picked", "aria-label": `${label}已选` });
-  const search = h("input", { id, type: "search", autocomplete: "off",
-    placeholder: external ? `输入单位名称查找；平台外的机关可添加为${outside}` : "输入单位名称查找" });
-  const results = h("ul", { class: "people" });
-  const keyOf = (item) => (item.external ? `external:${item.label}` : JSON.stringify(item.selector));
-  const draw = () => chips.replaceChildren(...picked.map((item, index) => h("button", { type: "button",
-    class: item.external ? "external" : null, "aria-label": `移除 ${item.external ? `${outside} ` : ""}${item.label}`,
-    onclick: () => { picked.splice(index, 1); changed(); } },
-  item.external ? h("span", { class: "tag" }, outside) : null, `${item.label} ×`)));
-  const changed = () => { draw(); onChange(); };
-  const add = (item) => {
-    if (!picked.some((other) => keyOf(other) === keyOf(item))) picked.push(item);
-    search.value = "";
-    results.replaceChildren();
-    changed();
-  };
-  let asked = 0;
-  search.addEventListener("input", async () => {
-    const text = search.value.trim();
-    const mine = ++asked;
-    if (!text) { results.replaceChildren(); return; }
-    const [units, groupItems] = await Promise.all([get(`/api/units?q=${encodeURIComponent(text)}&limit=8`),
-      groups ? savedGroups() : []]);
-    if (mine !== asked) return;  // a later keystroke has its own answer
-    results.replaceChildren(
-      ...groupItems.filter((group) => group.name.includes(text)).map((group) => h("li", {},
-        h("button", { type: "button", class: "link", onclick: () => add({ selector: { group: group.id }, label: group.name }) },
-          `分组：${group.name}`))),
-      ...units.items.map((unit) => h("li", {}, h("button", { type: "button", class: "link",
-        onclick: () => add({ selector: { unit: unit.id }, label: unit.name }) }, unit.name))),
-      external ? h("li", {}, h("button", { type: "button", class: "link",
-        onclick: () => add({ external: true, label: text }) }, addOutside(text))) : null);
-  });
-  const groupSelect = groups ? h("select", { "aria-label": `${label}常用分组`, class: "groups", onchange: async () => {
-    const group = (await savedGroups()).find((item) => item.id === groupSelect.value);
-    groupSelect.value = "";
-    if (group) add({ selector: { group: group.id }, label: group.name });
-  } }, h("option", { value: "" }, "选择常用分组…")) : null;
-  if (groupSelect) {
-    savedGroups().then((items) => groupSelect.append(...items.map((group) => h("option", { value: group.id }, group.name))),
-      () => groupSelect.remove());
-  }
-  draw();
-  return { element: h("div", {}, h("label", { for: id }, label), h("div", { class: "pick-row" }, search, groupSelect),
-    results, chips),
-  selectors: () => picked.filter((item) => !item.external).map((item) => item.selector),
-  // 主送/抄送 as the document stores them: units, groups and other selectors, and marked external names.
-  entries: () => picked.map((item) => (item.external ? { external: true, name: item.label }
-    : item.selector.unit ? { unit_id: item.selector.unit } : { ...item.selector })),
-  picked };
-}
-
-// "将送达 N 个单位": what the chosen selectors reach, asked of the service (groups and levels included).
-function reachLine(id) {
-  const line = h("p", { class: "reach", id, "aria-live": "polite" });
-  let asked = 0;
-  const update = async (selectors, unitId, externals = 0) => {
-    const mine = ++asked;
-    if (!selectors.length) {
-      line.textContent = externals ? "只有外部单位：只印发，不送达平台内单位" : "";
-      return;
-    }
-    try {
-      const reach = await post("/api/recipients/resolve", unitId ? { selectors, unit_id: unitId } : { selectors });
-      if (mine === asked) line.textContent = `将送达 ${reach.total} 个单位${externals ? `（另有 ${externals} 个外部单位只印发）` : ""}`;
-    } catch (failure) {
-      if (mine === asked) line.textContent = `无法计算送达单位：${errorText(failure)}`;
-    }
-  };
-  return { element: line, update };
-}
-
-// Draft ----------------------------------------------------------------------------------------
-
-// 发文机关: the lead, chosen among the drafting unit and the units it drafts for (市政府办公室 for 韶关市人民政府;
-// with more than one the clerk chooses, as with 文种), and for a 联合行文 further issuers: platform units, which
-// countersign through their 主要领导 in the 发文 flow, or organs outside the platform typed by name (外部机关).
-async function issuerFields(prefix, unitId, current = []) {
-  const home = unitId ? await get(`/api/units/${unitId}`).catch(() => null) : null;
-  const organs = home ? [...(await Promise.all((home.drafts_for || []).map((id) => get(`/api/units/${id}`)
-    .catch(() => null)))).filter(Boolean), home] : [];
-  const lead = current[0] && current[0].unit_id;
-  if (lead && !organs.some((unit) => unit.id === lead)) organs.push({ id: lead, name: current[0].name || lead });
-  const select = h("select", { id: `${prefix}issuer`, required: true },
-    organs.length > 1 ? h("option", { value: "", disabled: true, selected: !lead }, "请选择发文机关") : null,
-    organs.map((unit) => h("option", { value: unit.id, selected: unit.id === lead }, unit.name)));
-  const joint = unitPicker(`${prefix}co_issuers`, "联合行文机关", pickedOf(current.slice(1)), { groups: false,
-    external: true, outside: "外部机关", addOutside: (text) => `添加外部机关“${text}”（平台外，只署名）` });
-  const element = h("div", {}, h("label", { for: `${prefix}issuer` }, "发文机关"), select, joint.element,
-    h("p", { class: "muted" }, "联合行文：平台内的联合行文机关由其主要领导在发文流程中会签同意；平台外的机关标为外部机关，只署名。"));
-  return { element, select,
-    // What is wrong with the choice, or "".
-    problem: () => {
-      if (!select.value) return "请选择发文机关";
-      const twice = joint.picked.find((item) => !item.external && item.selector.unit === select.value);
-      return twice ? `${twice.label}已是主办发文机关，不能再作为联合行文机关` : "";
-    },
-    entries: () => [{ unit_id: select.value }, ...joint.entries()] };
-}
-
-// What the service said when it refused, with every problem it listed.
-function refusal(failure) {
-  const text = errorText(failure);
-  const problems = Array.isArray(failure && failure.body && failure.body.problems) ? failure.body.problems : [];
-  return problems.length && !problems.every((problem) => text.includes(problem)) ? `${text}：${problems.join("；")}` : text;
-}
-
-function paragraphs(text) {
-  // 一、 / （一） / 1. / （1） at the start of a line set the heading level, as clerks type them.
-  return text.split(/\n+/).map((line) => line.trim()).filter(Boolean).map((line) => {
-    if (/^[一二三四五六七八九十]+、/.test(line)) return { level: 1, text: line.replace(/^[一二三四五六七八九十]+、/, "") };
-    if (/^（[一二三四五六七八九十]+）/.test(line)) return { level: 2, text: line.replace(/^（[一二三四五六七八九十]+）/, "") };
-    if (/^\d+\./.test(line)) return { level: 3, text: line.replace(/^\d+\./, "") };
-    if (/^（\d+）/.test(line)) return { level: 4, text: line.replace(/^（\d+）/, "") };
-    return { level: 0, text: line };
-  });
-}
-
-// The stored paragraphs back as the clerk typed them, heading numbers (一、/（一）/1./（1）) counted again.
-function chineseNumber(n) {
-  const digits = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-  if (n < 10) return digits[n];
-  return `${n >= 20 ? digits[Math.floor(n / 10)] : ""}十${digits[n % 10]}`;
-}
-
-function bodyText(body) {
-  const counts = [0, 0, 0, 0, 0];
-  return body.map((paragraph) => {
-    const level = paragraph.level || 0;
-    if (!level) return paragraph.text;
-    counts[level] += 1;
-    counts.fill(0, level + 1);
-    const n = counts[level];
-    return [`${chineseNumber(n)}、`, `（${chineseNumber(n)}）`, `${n}.`, `（${n}）`][level - 1] + paragraph.text;
-  }).join("\n");
-}
-
-// The layouts of GB/T 9704 and the 文种 set in one unless the clerk chooses another (oa/rendering/forms.py).
-const FORMS = ["文件格式", "信函格式", "命令格式", "纪要格式"];
-const FORM_BY_TYPE = { 函: "信函格式", 命令: "命令格式", 令: "命令格式", 纪要: "纪要格式" };
-
-// Names typed one after another, separated by 、，； or new lines (a space may join a unit to a name).
-function names(text) {
-  return text.split(/[、，,;；\n]+/).map((name) => name.trim()).filter(Boolean);
-}
-
-// What the 命令格式 (令号, the 签发人's post and name for the 签名章) and the 纪要格式 (meeting, 期号, 出席/请假/列席)
-// need, each shown only while the 文种 or the 版式 puts the draft in that form.
-function specialFormFields(typeSelect, layout) {
-  const orderNumber = h("input", { id: "order_number", type: "number", min: 1, inputmode: "numeric" });
-  const signerTitle = h("input", { id: "signer_title", placeholder: "如：市长" });
-  const signer = h("input", { id: "signer", placeholder: "签发人姓名（签名章处）" });
-  const meeting = h("input", { id: "meeting", placeholder: "如：常务会议" });
-  const minutesNumber = h("input", { id: "minutes_number", type: "number", min: 1, inputmode: "numeric" });
-  const lists = [["attendees", "出席"], ["absent", "请假"], ["attending", "列席"]].map(([key, label]) =>
-    [key, label, h("textarea", { id: key, rows: 2, placeholder: "姓名以“、”分隔" })]);
-  const order = h("fieldset", { class: "form-fields", id: "order-fields", hidden: true }, h("legend", {}, "命令（令）"),
-    h("div", { class: "row" }, h("div", {}, h("label", { for: "order_number" }, "令号"), orderNumber),
-      h("div", {}, h("label", { for: "signer_title" }, "签发人职务"), signerTitle),
-      h("div", {}, h("label", { for: "signer" }, "签发人"), signer)));
-  const minutes = h("fieldset", { class: "form-fields", id: "minutes-fields", hidden: true }, h("legend", {}, "纪要"),
-    h("div", { class: "row" }, h("div", {}, h("label", { for: "meeting" }, "会议名称"), meeting),
-      h("div", {}, h("label", { for: "minutes_number" }, "期号"), minutesNumber)),
-    lists.map(([key, label, area]) => [h("label", { for: key }, label), area]));
-  const form = () => layout.value || FORM_BY_TYPE[typeSelect.value] || "文件格式";
-  const show = () => { order.hidden = form() !== "命令格式"; minutes.hidden = form() !== "纪要格式"; };
-  typeSelect.addEventListener("change", show);
-  layout.addEventListener("change", show);
-  const number = (input) => (input.value ? Number(input.value) : null);
-  return {
-    element: h("div", {}, order, minutes),
-    fields() {
-      if (form() === "命令格式") {
-        return { order_number: number(orderNumber), signer_title: signerTitle.value.trim(),
-          signers: signer.value.trim() ? [signer.value.trim()] : [] };
-      }
-      if (form() === "纪要格式") {
-        return { meeting: meeting.value.trim(), minutes_number: number(minutesNumber),
-          ...Object.fromEntries(lists.map(([key, , area]) => [key, names(area.value)])) };
-      }
-      return {};
-    },
-  };
-}
-
 async function showNew() {
-  const types = await get("/api/document-types");
-  // No default 文种: the clerk chooses one, and the form is not saved without it.
-  const typeSelect = h("select", { id: "doc_type", required: true },
-    h("option", { value: "", disabled: true, selected: true }, "请选择文种"),
-    types.items.map((item) => h("option", { value: item.name }, item.name)));
-  const formError = h("p", { class: "error", role: "alert", id: "draft-error" });
-  const title = h("input", { id: "title", required: true });
-  const issuers = await issuerFields("", state.unit && state.unit.id);
-  const reach = reachLine("draft-reach");
-  const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], state.unit && state.unit.id,
-    [...main.picked, ...copy.picked].filter((item) => item.external).length);
-  const main = unitPicker("main_to", "主送", [], { external: true, onChange: updateReach });
-  const copy = unitPicker("copy_to", "抄送", [], { external: true, onChange: updateReach });
-  const body = h("textarea", { id: "body", rows: 10, placeholder: "每段一行；以“一、”“（一）”“1.”“（1）”开头的行为各级标题" });
-  const urgency = h("select", { id: "urgency" }, ["", "加急", "特急"].map((value) => h("option", { value }, value || "普通")));
-  // 版式: by default the 文种's (函 → 信函格式, 命令/令 → 命令格式, 纪要 → 纪要格式); a clerk may choose another.
-  const layout = h("select", { id: "form" }, [["", "按文种"], ...FORMS.map((name) => [name, name])]
-    .map(([value, label]) => h("option", { value }, label)));
-  const special = specialFormFields(typeSelect, layout);
-  const written = h("input", { id: "written_date", type: "date" });
-  const contact = h("input", { id: "contact", placeholder: "联系人 电话" });
-  const disclosure = h("select", { id: "disclosure" }, ["主动公开", "依申请公开", "不予公开"].map((value) => h("option", { value }, value)));
-  const note = h("input", { id: "note", placeholder: "如：此件公开发布" });
-  const printer = h("input", { id: "printer", placeholder: "如：韶关市人民政府办公室" });
-  const printed = h("input", { id: "printed_date", type: "date" });
-  const form = h("form", { class: "card", novalidate: true, onsubmit: async (event) => {
-    event.preventDefault();
-    const missing = [!typeSelect.value && ["请选择文种", typeSelect], issuers.problem() && [issuers.problem(), issuers.select],
-      !title.value.trim() && ["请填写标题", title]].filter(Boolean);
-    formError.textContent = missing.map(([text]) => text).join("；");
-    if (missing.length) { missing[0][1].focus(); return; }
-    const [contactName, ...phone] = contact.value.trim().split(/\s+/);
-    try {
-      const created = await post("/api/documents", {
-        doc_type: typeSelect.value, issuers: issuers.entries(), title: title.value.trim(),
-        main_to: main.entries(), copy_to: copy.entries(),
-        body: paragraphs(body.value), urgency: urgency.value, written_date: written.value || null,
-        form: layout.value || null, disclosure: disclosure.value, note: note.value.trim(), printer: printer.value.trim() || null,
-        printed_date: printed.value || null,
-        contact: contactName ? { name: contactName, phone: phone.join(" ") } : null, ...special.fields() });
-      toast("已保存草稿", "ok");
-      location.hash = `#/documents/${created.id}`;
-    } catch (failure) {
-      formError.textContent = refusal(failure);  // what the service refused, in its words
-      toast(errorText(failure), "error");
-    }
-  } },
-  h("h2", {}, "拟稿"),
-  h("div", { class: "row" }, h("div", {}, h("label", { for: "doc_type" }, "文种"), typeSelect),
-    h("div", {}, h("label", { for: "urgency" }, "紧急程度"), urgency),
-    h("div", {}, h("label", { for: "form" }, "版式"), layout),
-    h("div", {}, h("label", { for: "written_date" }, "成文日期"), written)),
-  issuers.element,
-  h("label", { for: "title" }, "标题"), title, main.element, copy.element, reach.element,
-  h("label", { for: "body" }, "正文"), body, special.element, h("label", { for: "contact" }, "联系人及电话"), contact,
-  h("div", { class: "row" }, h("div", {}, h("label", { for: "disclosure" }, "公开属性"), disclosure),
-    h("div", {}, h("label", { for: "note" }, "附注"), note)),
-  h("div", { class: "row" }, h("div", {}, h("label", { for: "printer" }, "印发机关"), printer),
-    h("div", {}, h("label", { for: "printed_date" }, "印发日期"), printed)),
-  formError, h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存草稿")));
-  render("拟稿", form);
+  render("拟稿", await newDraftForm(state.unit && state.unit.id, (created) => { location.hash = `#/documents/${created.id}`; }));
 }
 
 // One document: attachments, flow, .docx, dispatch ----------------------------------------------
@@ -317,7 +51,7 @@ async function showNew() {
 function statusLine(documentView) {
   const content = documentView.content;
   return h("p", { class: "muted", id: "doc-status" }, `${content.doc_type} · ${DOC_STATUS[documentView.status] || documentView.status}`,
-    content.doc_number ? ` · ${content.doc_number}` : "");
+    content.form ? ` · ${content.form}` : "", content.doc_number ? ` · ${content.doc_number}` : "");
 }
 
 // 发文机关 as they print: for a 联合行文 the lead marked 主办, each further platform issuer with its consent (its
@@ -377,48 +111,6 @@ function flowAlert(text) {
   const shown = document.getElementById("flow-alert");
   if (shown) shown.replaceWith(alert);
   else document.querySelector("header.bar")?.after(alert);
-}
-
-// 修改草稿: 发文机关 (联合行文 included), title, 正文 and 主送/抄送 with the same pickers as 拟稿, saved with the
-// version read (a draft sent back by 不同意 or 退回 is fixed here, then sent again).
-async function editSection(docId, documentView) {
-  const content = documentView.content;
-  const error = h("p", { class: "error", role: "alert", id: "edit-error" });
-  const title = h("input", { id: "edit_title", value: content.title || "" });
-  const body = h("textarea", { id: "edit_body", rows: 10 });
-  body.value = bodyText(content.body || []);
-  const issuers = await issuerFields("edit_", documentView.drafting_unit_id, content.issuers);
-  const reach = reachLine("edit-reach");
-  const unitId = holdsPostIn(documentView.drafting_unit_id) ? documentView.drafting_unit_id : null;
-  const updateReach = () => reach.update([...main.selectors(), ...copy.selectors()], unitId,
-    [...main.picked, ...copy.picked].filter((item) => item.external).length);
-  const main = unitPicker("edit_main_to", "主送", pickedOf(content.main_to), { external: true, onChange: updateReach });
-  const copy = unitPicker("edit_copy_to", "抄送", pickedOf(content.copy_to), { external: true, onChange: updateReach });
-  updateReach();
-  const form = h("form", { novalidate: true, hidden: true, onsubmit: async (event) => {
-    event.preventDefault();
-    if (issuers.problem()) { error.textContent = issuers.problem(); issuers.select.focus(); return; }
-    if (!title.value.trim()) { error.textContent = "请填写标题"; title.focus(); return; }
-    try {
-      await api("PATCH", `/api/documents/${docId}`, { version: documentView.version, issuers: issuers.entries(),
-        title: title.value.trim(),
-        body: paragraphs(body.value), main_to: main.entries(), copy_to: copy.entries() });
-      toast("已保存修改", "ok");
-      await showDocument(docId);
-    } catch (failure) {
-      error.textContent = refusal(failure);
-      toast(errorText(failure), "error");
-    }
-  } },
-  issuers.element, h("label", { for: "edit_title" }, "标题"), title, main.element, copy.element, reach.element,
-  h("label", { for: "edit_body" }, "正文"), body, error,
-  h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存修改")));
-  const toggle = h("button", { type: "button", "aria-expanded": "false", onclick: () => {
-    form.hidden = !form.hidden;
-    toggle.setAttribute("aria-expanded", String(!form.hidden));
-    if (!form.hidden) title.focus();
-  } }, "修改草稿");
-  return h("section", { class: "card", id: "edit" }, h("h2", {}, "修改草稿"), h("div", { class: "buttons" }, toggle), form);
 }
 
 // 送审: a new 发文 flow, or, for a draft the flow sent back to its drafter (不同意, 退回), the drafter's own
@@ -494,7 +186,8 @@ async function showDocument(docId) {
   const startTask = running && documentView.status === "draft" ? view.tasks.find((task) => task.kind === "start"
     && task.status === "active" && state.me && task.assignees.includes(state.me.id)) : null;
   if (documentView.status === "draft" && (startTask || (!running && holdsPostIn(documentView.drafting_unit_id, DRAFTERS)))) {
-    sections.push(await editSection(docId, documentView));
+    sections.push(await editSection(docId, documentView, { onSaved: () => showDocument(docId),
+      reachUnitId: holdsPostIn(documentView.drafting_unit_id) ? documentView.drafting_unit_id : null }));
     sections.push(await submitSection(docId, startTask, startTask ? view.instance.vars.countersign_units || [] : []));
   }
   if (view) sections.push(flowCard(view));
