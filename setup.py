@@ -17,7 +17,7 @@ setup(
         "casbin>=1.36,<2",
         "python-docx>=1.1,<2",
         "jieba>=0.42,<1",  # word boundaries for breaking 公文 titles
-        "pypdfium2>=4.30,<6",  # reads laid-out pages back (the .docx checker)
+        "pypdfium2>=4.30,<6",  # page images of the PDF for previews; reads laid-out pages back (the .docx checker)
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",
         "msgspec>=0.18,<1",
@@ -34,6 +34,7 @@ setup(
             "ruff>=0.5",
             # Drives Debian's chromium (installed by .ci/run); its own browser download is not used.
             "playwright>=1.45,<2",
+            "fonttools>=4.40",  # a second reader of font files, to check oa/rendering/sfnt.py against
         ],
     },
     entry_points={"console_scripts": ["oa = web.cli:main"]},

@@ -275,3 +275,20 @@ def test_an_orders_signature_stamp_is_pressed_on_the_signers_name() -> None:
     assert len(images) == 1
     left, _, right, _ = images[0].get_bounds()
     assert abs((right - left) * MM - 18.0) < 0.1 and abs((left + right) / 2 * MM - stamp.centre_x_mm) < 0.1
+
+
+def test_the_font_reader_agrees_with_fonttools() -> None:
+    """oa/rendering/sfnt.py reads character maps, advances, glyph offsets and bounds as fontTools does."""
+    from fontTools.ttLib import TTFont
+
+    from oa.rendering.fonts import font_set
+
+    for face in {id(f): f for f in font_set().faces.values()}.values():
+        reference = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+        order = reference.getGlyphOrder()
+        ids = {name: gid for gid, name in enumerate(order)}
+        assert all(face.cmap.get(code) == ids[name] for code, name in reference.getBestCmap().items())
+        assert list(face.advances) == [reference["hmtx"].metrics[name][0] for name in order]
+        head = reference["head"]
+        assert face.bbox == (head.xMin, head.yMin, head.xMax, head.yMax)
+        assert len(face.loca) == len(order) + 1 and face.loca[-1] <= reference.reader.tables["glyf"].length

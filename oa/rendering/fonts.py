@@ -21,16 +21,14 @@ import logging
 import mmap
 import os
 import struct
-import sys
 import threading
 from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
-
 from oa.rendering import layout as L
+from oa.rendering.sfnt import CharMap, SfntFace, open_faces
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ class Face:
     ascent: int
     descent: int  # negative
     bbox: tuple[int, int, int, int]
-    cmap: dict[int, int]
+    cmap: CharMap
     advances: array  # by glyph id
     loca: array  # glyph offsets into glyf, numGlyphs + 1 of them
     glyf_offset: int  # in the file
@@ -114,46 +112,14 @@ class Face:
         return "".join(c for c in self.family if c.isascii() and c.isalnum()) or f"Face{id(self)}"
 
 
-def _open(path: Path, index: int) -> TTFont:
-    return TTFont(str(path), fontNumber=index, lazy=True) if path.suffix.lower() == ".ttc" else \
-        TTFont(str(path), lazy=True)
-
-
-def _families(font: TTFont) -> set[str]:
-    return {record.toUnicode() for record in font["name"].names if record.nameID in (1, 4, 16)}
-
-
-def _load(path: Path, index: int, family: str) -> Face:
-    font = _open(path, index)
-    if "glyf" not in font.reader:
+def _load(face: SfntFace, path: Path, index: int, family: str) -> Face:
+    if not face.truetype_outlines:
         raise ValueError(f"{path}: not TrueType outlines (CFF cannot be cut to the used glyphs fast enough)")
-    head, hhea = font["head"], font["hhea"]
-    loca_format = head.indexToLocFormat
-    raw_loca = font.reader["loca"]
-    loca = array("H" if loca_format == 0 else "I", raw_loca)
-    if sys.byteorder == "little":
-        loca.byteswap()
-    if loca_format == 0:
-        loca = array("I", (offset * 2 for offset in loca))
-    glyf_entry = font.reader.tables["glyf"]
-    order = font.getGlyphOrder()
-    ids = {name: gid for gid, name in enumerate(order)}
-    metrics = font["hmtx"].metrics
-    advances = array("H", (metrics[name][0] for name in order))
-    with open(path, "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    return Face(path=path, index=index, family=family, units_per_em=head.unitsPerEm, ascent=hhea.ascent,
-                descent=hhea.descent, bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
-                cmap={code: ids[name] for code, name in font.getBestCmap().items()}, advances=advances, loca=loca,
-                glyf_offset=glyf_entry.offset,
-                tables={tag: font.reader[tag] for tag in PROGRAM_TABLES if tag in font.reader},
-                _file=mapped)
-
-
-def _faces_in(path: Path) -> list[tuple[int, TTFont]]:
-    if path.suffix.lower() == ".ttc":
-        return list(enumerate(TTCollection(str(path), lazy=True).fonts))
-    return [(0, TTFont(str(path), lazy=True))]
+    facts = face.header()
+    return Face(path=path, index=index, family=family, units_per_em=facts["units_per_em"], ascent=facts["ascent"],
+                descent=facts["descent"], bbox=(facts["x_min"], facts["y_min"], facts["x_max"], facts["y_max"]),
+                cmap=face.charmap(), advances=face.advances(), loca=face.loca(), glyf_offset=face.tables["glyf"][0],
+                tables={tag: face.table(tag) for tag in PROGRAM_TABLES if tag in face.tables}, _file=face.data)
 
 
 @dataclass(frozen=True)
@@ -177,10 +143,10 @@ _cache: dict[str, FontSet] = {}
 _faces: dict[tuple[Path, int], Face] = {}
 
 
-def _face(path: Path, index: int, family: str) -> Face:
+def _face(face: SfntFace, path: Path, index: int, family: str) -> Face:
     key = (path, index)
     if key not in _faces:
-        _faces[key] = _load(path, index, family)
+        _faces[key] = _load(face, path, index, family)
     return _faces[key]
 
 
@@ -189,19 +155,19 @@ def _official(font_dir: Path) -> dict[str, Face]:
     files = sorted(p for p in font_dir.rglob("*") if p.suffix.lower() in (".ttf", ".ttc", ".otf"))
     for path in files:
         try:
-            faces = _faces_in(path)
+            faces = open_faces(path)
+            named = [(index, face, face.families()) for index, face in enumerate(faces)]
         except Exception as error:  # a broken file in the font folder must not stop documents being issued
             log.warning("font %s unreadable: %s", path, error)
             continue
-        for index, font in faces:
-            families = _families(font)
+        for index, face, families in named:
             for role, names in OFFICIAL_FAMILIES.items():
                 name = next((n for n in names if n in families), None)
                 if role in found or name is None:
                     continue
                 try:
-                    found[role] = _face(path, index, name)
-                except ValueError as error:
+                    found[role] = _face(face, path, index, name)
+                except (ValueError, KeyError, struct.error) as error:
                     log.warning("font %s (%s) not usable for %s: %s", path, name, role, error)
     return found
 
@@ -210,9 +176,9 @@ def _fallback(spec: tuple[Path, str]) -> Face | None:
     path, family = spec
     if not path.exists():
         return None
-    for index, font in _faces_in(path):
-        if family in _families(font):
-            return _face(path, index, family)
+    for index, face in enumerate(open_faces(path)):
+        if family in face.families():
+            return _face(face, path, index, family)
     return None
 
 
