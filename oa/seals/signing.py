@@ -18,23 +18,14 @@ from __future__ import annotations
 import importlib
 import io
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields
-from pyhanko.sign import signers as pyhanko_signers
-from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.stamp import NoOpStampStyle
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from oa.errors import InvalidInput
 from oa.seals.keys import PrivateKey
+from oa.seals.pyhanko_imports import pyhanko_modules
 
 
 @dataclass(frozen=True)
@@ -69,8 +60,8 @@ class SealingError(InvalidInput):
     code = "sealing_failed"
 
 
-def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+def _asn1_certificate(certificate: x509.Certificate) -> Any:
+    return pyhanko_modules().asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 class PyHankoSigner:
@@ -82,21 +73,23 @@ class PyHankoSigner:
             raise SealingError(f"the seal of unit {key.unit_id} has no private key here (held by a seal service?)")
         der = key.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                             serialization.NoEncryption())
+        hanko = pyhanko_modules()
+        fields, pyhanko_signers = hanko.fields, hanko.signers
         signer = pyhanko_signers.SimpleSigner(
-            signing_cert=_asn1_certificate(key.certificate), signing_key=asn1_keys.PrivateKeyInfo.load(der),
-            cert_registry=SimpleCertificateStore.from_certs([_asn1_certificate(c) for c in key.chain]))
+            signing_cert=_asn1_certificate(key.certificate), signing_key=hanko.asn1_keys.PrivateKeyInfo.load(der),
+            cert_registry=hanko.SimpleCertificateStore.from_certs([_asn1_certificate(c) for c in key.chain]))
         metadata = pyhanko_signers.PdfSignatureMetadata(
             field_name=field_name, reason=reason, location=location, name=key.unit_name, md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES)
         spec = fields.SigFieldSpec(field_name, on_page=placement.page_index, box=placement.box_pt,  # type: ignore[arg-type]
                                    readable_field_name=f"{key.unit_name}（电子印章）")
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = hanko.IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         # Made first with an empty appearance stream (a widget needs one, ISO 32000-2 12.5.5), then filled in
         # the same update: the signature itself draws nothing over the seal the typesetter drew.
         fields.append_signature_field(writer, spec)
         pdf_signer = pyhanko_signers.PdfSigner(
-            metadata, signer, stamp_style=NoOpStampStyle(),
-            timestamper=HTTPTimeStamper(timestamp_url) if timestamp_url else None)
+            metadata, signer, stamp_style=hanko.NoOpStampStyle(),
+            timestamper=hanko.HTTPTimeStamper(timestamp_url) if timestamp_url else None)
         out = io.BytesIO()
         pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)
         return out.getvalue()
@@ -104,10 +97,11 @@ class PyHankoSigner:
 
 def _page_count(pdf: bytes) -> tuple[int, int]:
     """(pages, signatures already in the file)."""
+    hanko = pyhanko_modules()
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        reader = hanko.PdfFileReader(io.BytesIO(pdf), strict=False)
         return int(reader.root["/Pages"]["/Count"]), len(reader.embedded_signatures)
-    except (PdfError, KeyError, ValueError, TypeError) as error:
+    except (hanko.PdfError, KeyError, ValueError, TypeError) as error:
         raise SealingError(f"the file to seal is not a readable PDF: {error}") from None
 
 

@@ -18,21 +18,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 
 from oa.clock import CHINA, iso
 from oa.seals.keys import fingerprint, load_pem_certificates, unit_id_of
+from oa.seals.pyhanko_imports import pyhanko_modules
 
 # What a later revision may do to an earlier seal's revision: add the next organ's seal (a new
-# signature field), nothing else.
-ALLOWED_AFTER = ModificationLevel.FORM_FILLING
+# signature field), nothing else (pyHanko's ModificationLevel.FORM_FILLING).
+ALLOWED_AFTER = "FORM_FILLING"
 
 
 @dataclass
@@ -74,12 +70,12 @@ class PdfVerification:
                 "signatures": [check.as_json() for check in self.signatures]}
 
 
-def _to_cryptography(certificate: asn1_x509.Certificate) -> x509.Certificate:
+def _to_cryptography(certificate: Any) -> x509.Certificate:
     return x509.load_der_x509_certificate(certificate.dump())
 
 
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+def _asn1(certificate: x509.Certificate) -> Any:
+    return pyhanko_modules().asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def _name(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
@@ -90,7 +86,8 @@ def _name(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str | No
 def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> PdfVerification:
     """Check every seal signature of `pdf` against `trust_roots` (the demo CA, a deployment's CAs)."""
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        hanko = pyhanko_modules()
+        reader = hanko.PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
         revisions = reader.xrefs.total_revisions
     except Exception as error:  # a damaged file fails in many ways inside the parser; all mean "unreadable"
@@ -98,14 +95,14 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> PdfVerifi
     if not embedded:
         return PdfVerification([], ["the file has no seal signature"])
     signed_revisions = {signature.signed_revision for signature in embedded}
-    context = ValidationContext(trust_roots=[_asn1(root) for root in trust_roots], allow_fetching=False)
+    context = hanko.ValidationContext(trust_roots=[_asn1(root) for root in trust_roots], allow_fetching=False)
     checks, problems = [], []
     statuses: list[Any] = []
     for signature in embedded:
         check = SignatureCheck(field=str(signature.field_name))
         checks.append(check)
         try:
-            status = validate_pdf_signature(signature, context)
+            status = hanko.validate_pdf_signature(signature, context)
         except Exception as error:  # a signature too damaged to evaluate is a broken one
             check.problems.append(f"the signature cannot be evaluated: {error}")
             statuses.append(None)
@@ -132,19 +129,20 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]) -> PdfVerifi
     last = max(embedded, key=lambda signature: signature.signed_revision)
     last_status = statuses[embedded.index(last)]
     whole_file = last.signed_revision == revisions - 1 and last_status is not None \
-        and last_status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        and last_status.coverage == hanko.SignatureCoverageLevel.ENTIRE_FILE
     if not whole_file:
         problems.append("the file was changed after the last seal (an update or bytes appended)")
     for signature, check, status in zip(embedded, checks, statuses, strict=True):
         if status is None:
             continue
         later = range(signature.signed_revision + 1, revisions)
-        if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        if status.coverage == hanko.SignatureCoverageLevel.ENTIRE_FILE:
             check.covers = True
-        elif status.coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+        elif status.coverage == hanko.SignatureCoverageLevel.ENTIRE_REVISION:
             only_seals = all(revision in signed_revisions for revision in later)
             level = status.modification_level
-            check.covers = whole_file and only_seals and level is not None and level <= ALLOWED_AFTER \
+            allowed = hanko.ModificationLevel[ALLOWED_AFTER]
+            check.covers = whole_file and only_seals and level is not None and level <= allowed \
                 and status.docmdp_ok is not False
         if not check.covers:
             check.problems.append("the document was modified after this seal")
