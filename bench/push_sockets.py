@@ -200,6 +200,11 @@ async def drive(args: argparse.Namespace, tmp: Path) -> None:
     try:
         out(f"  start to healthy: {healthy:.1f} s")
         memory_line("after start", server)
+        if args.restart:  # as a deployment runs: the data made once, then a process that only loads it
+            server.stop()
+            healthy = server.start()
+            out(f"  restarted on the same data: healthy in {healthy:.1f} s")
+            memory_line("after the restart", server)
         api = Api(server.base)
         clerks = sorted({row["username"] for row in demo_accounts(server.data_dir) if row["post"] == "收发员"})
         started = time.monotonic()
@@ -276,6 +281,8 @@ def main() -> None:
     parser.add_argument("--logins", type=int, default=6, help="logins at once (default 6)")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for every socket's frame")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
+    parser.add_argument("--restart", action="store_true",
+                        help="restart oa serve after it made the demo, and measure the restarted process")
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)  # a client process (run by this script)
     parser.add_argument("--index", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
