@@ -97,8 +97,10 @@ async def client(spec_path: Path, index: int) -> None:
         async with gate:
             for attempt in range(3):
                 try:
+                    # Offering permessage-deflate, as browsers do: the server decides whether sockets are compressed.
                     connection = await websocket_connect(HTTPRequest(
-                        url, headers={"Authorization": f"Bearer {token}"}, connect_timeout=300, request_timeout=300))
+                        url, headers={"Authorization": f"Bearer {token}"}, connect_timeout=300, request_timeout=300),
+                        compression_options={})
                     hello = json.loads(await asyncio.wait_for(connection.read_message(), 300))  # type: ignore[arg-type]
                     assert hello["type"] == "hello", hello
                     connections[slot] = connection

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from storage.events import publish, publish_many
 from tests.client import ApiClient
@@ -115,3 +117,13 @@ async def test_a_client_that_falls_behind_is_cut_off_and_resumes(office: Office,
     rest = [(await resumed.next())["id"] for _ in range(40 - len(received))]
     assert received + rest == list(range(1, 41))
     resumed.close()
+
+
+async def test_sockets_are_not_compressed_even_when_the_browser_asks(office: Office) -> None:
+    """Browsers offer permessage-deflate; accepting it costs ~150 KiB of zlib state per socket."""
+    url = office.api.base_url.replace("http://", "ws://") + "/ws"
+    bearer = {"Authorization": f"Bearer {office.tokens['town-head']}"}
+    connection = await websocket_connect(HTTPRequest(url, headers=bearer), compression_options={})
+    assert "Sec-WebSocket-Extensions" not in connection.headers
+    assert connection.protocol is not None and connection.protocol._compressor is None
+    connection.close()

@@ -66,9 +66,9 @@ def write_frame(handler: tornado.websocket.WebSocketHandler, text: str) -> async
     """One text frame handed to the socket; the future is its flush.
 
     Tornado's write_message wraps every frame's flush in a task of its own; a dispatch writes thousands of
-    frames in one go, and those tasks were most of the event loop's time per frame. Without compression the
-    frame goes straight to the protocol's frame writer instead (the same bytes, no task); with compression,
-    or if the protocol ever lacks that writer, write_message does it.
+    frames in one go, and those tasks were most of the event loop's time per frame. The frame goes straight
+    to the protocol's frame writer instead (the same bytes, no task); should a socket ever be compressed, or
+    the protocol lack that writer, write_message does it.
     """
     protocol = handler.ws_connection
     writer = getattr(protocol, "_write_frame", None)
@@ -239,7 +239,10 @@ class PushHandler(tornado.websocket.WebSocketHandler):
         self._stop()
 
     def get_compression_options(self) -> dict[str, Any] | None:
-        return {}
+        """No permessage-deflate, though browsers ask for it: each compressed socket holds zlib state of about
+        150 KiB (measured: 159 KiB per socket against 14 without), 750 MB for 5,000 phones, to save a few
+        hundred bytes on frames of a few hundred bytes."""
+        return None
 
 
 
