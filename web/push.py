@@ -18,6 +18,7 @@ the change stream) closes it at once; the process's SessionWatch catches expiry 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 from typing import TYPE_CHECKING, Any
@@ -136,15 +137,21 @@ class PushHandler(tornado.websocket.WebSocketHandler):
         assert self.auth is not None
         self.user_id = str(self.auth.user["_id"])
         self.session_id = str(self.auth.session["_id"])
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.waiting = False  # the send loop waits on the queue (set by it)
+        # Events waiting for the send loop, which runs only while there are some: an idle socket (most of them,
+        # most of the time) holds no task, and its frames go out from _on_event directly.
+        self.queue: collections.deque[dict[str, Any]] = collections.deque()
+        self.sender: asyncio.Task[None] | None = None
         self.flushing: asyncio.Future[None] | None = None
+        self.ready = False  # the hello is out: events that come before it wait in the queue
         self.unsubscribe = self.services.events.subscribe(self.user_id, self._on_event)
         self.unwatch = self.session_watch.add(self.auth.session, self.end_session)
+        self.auth = None  # the user and session documents are not needed past here
         current = await self.services.events.latest(self.user_id)
         self.sent = current if self.last_id is None else self.last_id
         await self.write_message(json.dumps({"type": "hello", "last_id": current}))
-        self.sender = asyncio.create_task(self._send_loop())
+        self.ready = True
+        if self.sent < current or self.queue:
+            self._start_sending(catch_up=self.sent < current)  # what the client missed since last_id
 
     def _on_event(self, event: dict[str, Any]) -> None:
         reason = self._ends_this_session(event)
@@ -156,11 +163,13 @@ class PushHandler(tornado.websocket.WebSocketHandler):
             # a dispatch hands thousands of frames over at once, and each hop is loop time.
             self._write_now(event)
             return
-        if self.queue.qsize() >= self.max_buffered:
+        if len(self.queue) >= self.max_buffered:
             self.unsubscribe()
             self.close(BUFFER_FULL, "too many unsent events; reconnect with last_id")
             return
-        self.queue.put_nowait(event)
+        self.queue.append(event)
+        if self.ready:
+            self._start_sending()
 
     def _write_now(self, event: dict[str, Any]) -> None:
         try:
@@ -174,16 +183,22 @@ class PushHandler(tornado.websocket.WebSocketHandler):
 
     @property
     def idle(self) -> bool:
-        """Waiting for an event with nothing queued, and the last frame flushed to the socket."""
-        return self.waiting and self.queue.empty() and (self.flushing is None or self.flushing.done())
+        """No send loop running, nothing queued, and the last frame flushed to the socket."""
+        return self.ready and self.sender is None and not self.queue and \
+            (self.flushing is None or self.flushing.done())
 
-    async def _send_loop(self) -> None:
+    def _start_sending(self, catch_up: bool = False) -> None:
+        if self.sender is None:
+            self.sender = asyncio.create_task(self._send_loop(catch_up))
+
+    async def _send_loop(self, catch_up: bool) -> None:
+        """Reads back what was missed (on open, and on a gap), sends what is queued, in order, and ends when the
+        queue is empty (the next queued event starts it again)."""
         with contextlib.suppress(tornado.websocket.WebSocketClosedError, asyncio.CancelledError):
-            await self._catch_up()
-            while True:
-                self.waiting = True
-                event = await self.queue.get()
-                self.waiting = False
+            if catch_up:
+                await self._catch_up()
+            while self.queue:
+                event = self.queue.popleft()
                 if event["seq"] <= self.sent:
                     continue  # already sent by a catch-up or written at once
                 if event["seq"] > self.sent + 1:
@@ -191,6 +206,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
                     if event["seq"] <= self.sent:
                         continue
                 await self._send(event)
+        self.sender = None
 
     async def _catch_up(self) -> None:
         while True:
@@ -229,7 +245,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
             self.unsubscribe()
         if hasattr(self, "unwatch"):
             self.unwatch()
-        if hasattr(self, "sender"):
+        if getattr(self, "sender", None) is not None:
             self.sender.cancel()
 
     def on_message(self, message: str | bytes) -> None:
