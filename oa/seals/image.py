@@ -91,6 +91,17 @@ def _glyph(char: str, width: float, height: float) -> Image.Image:
     return em.resize((max(1, round(width)), max(1, round(height))), Image.Resampling.LANCZOS)
 
 
+def _inked(mask: Image.Image, dpi: int) -> SealImage:
+    """A supersampled ink mask as the seal's PNG: red where the mask is, transparent elsewhere, scaled down."""
+    alpha = mask.resize((mask.width // SUPERSAMPLE, mask.height // SUPERSAMPLE), Image.Resampling.LANCZOS)
+    image = Image.new("RGBA", alpha.size, (*SEAL_RED, 0))
+    image.putalpha(alpha)
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(dpi, dpi))
+    png = out.getvalue()
+    return SealImage(png, hashlib.sha256(png).hexdigest(), image.width, image.height)
+
+
 def draw_seal(name: str, diameter_mm: float = SEAL_DIAMETER_MM, dpi: int = SEAL_DPI) -> SealImage:
     """The round seal of the unit called `name`: ring, star, the name along the top."""
     text = "".join(name.split())
@@ -124,13 +135,7 @@ def draw_seal(name: str, diameter_mm: float = SEAL_DIAMETER_MM, dpi: int = SEAL_
         box = (x, y, x + glyph.width, y + glyph.height)
         mask.paste(ImageChops.lighter(mask.crop(box), glyph), box)  # ink adds up; nothing is erased
 
-    alpha = mask.resize((side // SUPERSAMPLE, side // SUPERSAMPLE), Image.Resampling.LANCZOS)
-    image = Image.new("RGBA", alpha.size, (*SEAL_RED, 0))
-    image.putalpha(alpha)
-    out = io.BytesIO()
-    image.save(out, "PNG", dpi=(dpi, dpi))
-    png = out.getvalue()
-    return SealImage(png, hashlib.sha256(png).hexdigest(), image.width, image.height)
+    return _inked(mask, dpi)
 
 
 NAME_STAMP_MM = 18.0  # a 签名章 (personal name seal): a square this wide
@@ -159,13 +164,7 @@ def draw_name_stamp(name: str, side_mm: float = NAME_STAMP_MM, dpi: int = SEAL_D
         y = round(inset + row * cell_h + (cell_h - glyph.height) / 2)
         box = (x, y, x + glyph.width, y + glyph.height)
         mask.paste(ImageChops.lighter(mask.crop(box), glyph), box)
-    alpha = mask.resize((side // SUPERSAMPLE, side // SUPERSAMPLE), Image.Resampling.LANCZOS)
-    image = Image.new("RGBA", alpha.size, (*SEAL_RED, 0))
-    image.putalpha(alpha)
-    out = io.BytesIO()
-    image.save(out, "PNG", dpi=(dpi, dpi))
-    png = out.getvalue()
-    return SealImage(png, hashlib.sha256(png).hexdigest(), image.width, image.height)
+    return _inked(mask, dpi)
 
 
 def check_seal_png(data: bytes) -> SealImage:
