@@ -132,6 +132,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/", pages.PageHandler, {"title": "公文流转 · 移动办公", "script": "mobile.js", "body_class": "mobile"}),
     (r"/desk", pages.PageHandler, {"title": "公文流转 · 办公桌面", "script": "desk.js", "body_class": "desk"}),
     (r"/admin", pages.PageHandler, {"title": "公文流转 · 管理", "script": "admin.js", "body_class": "desk"}),
+    (r"/sw\.js", pages.ServiceWorkerHandler),
     (r"/static/(.*)", pages.StaticHandler, {"path": str(pages.STATIC_DIR)}),
 ]
 

@@ -37,6 +37,16 @@ class PageHandler(tornado.web.RequestHandler):
         self.finish(self.page)
 
 
+class ServiceWorkerHandler(tornado.web.RequestHandler):
+    """The phone app's service worker at /sw.js: a worker controls only the paths under its own URL."""
+
+    def get(self) -> None:
+        secure_headers(self)
+        self.set_header("Content-Type", "text/javascript; charset=UTF-8")
+        self.set_header("Cache-Control", "no-cache")  # browsers re-check it; an upgrade reaches every phone
+        self.finish((STATIC_DIR / "sw.js").read_bytes())
+
+
 class StaticHandler(tornado.web.StaticFileHandler):
     def set_extra_headers(self, path: str) -> None:
         secure_headers(self)

@@ -4,6 +4,7 @@
 
 import { ApiError, get, once, post } from "./api.js";
 import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
+import { DESK_PAGES } from "./desk_pages.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
@@ -27,7 +28,8 @@ function render(title, ...content) {
     h("div", { class: "desk-layout" },
       h("nav", { class: "desk-nav", "aria-label": "功能" }, link("#/todo", "待办"), link("#/new", "拟稿"),
         link("#/documents", "我的公文"),
-        link("#/inbox", "收文"), link("#/sent", "发文分发")),
+        link("#/inbox", "收文"), link("#/sent", "发文分发"),
+        ...DESK_PAGES.filter((page) => page.nav !== false).map((page) => link(`#/${page.key}`, page.label))),
       h("div", {}, ...content))].filter(Boolean));
 }
 
@@ -606,7 +608,9 @@ async function route() {
     else if (page === "tree" && id) await showTree(id);
     else if (page === "todo") await showTodo();
     else if (page === "received" && id) await showReceived(id);
-    else await showInbox();
+    else if (DESK_PAGES.some((item) => item.key === page)) {
+      await DESK_PAGES.find((item) => item.key === page).show({ id, render, me: state.me, unit: state.unit, push: state.push });
+    } else await showInbox();
     if (moved) window.scrollTo(0, 0);
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 401) showLogin();

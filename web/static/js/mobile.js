@@ -5,6 +5,7 @@
 // action buttons wait, disabled, for the network, and an action is never done twice.
 
 import { ApiError, channel, get, once, post } from "./api.js";
+import { MOBILE_PAGES } from "./mobile_pages.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
@@ -103,6 +104,8 @@ async function showList() {
     statusBar(),
     state.alert ? h("div", { class: "alert", role: "alert", id: "alert" }, state.alert) : null,
     h("nav", { class: "tabs", role: "tablist" }, tab("todo", `待办 ${counts.todo ?? ""}`), tab("done", "已办")),
+    MOBILE_PAGES.some((item) => item.nav !== false) ? h("nav", { class: "more-pages", "aria-label": "更多功能" },
+      MOBILE_PAGES.filter((item) => item.nav !== false).map((item) => h("a", { href: `#/${item.key}` }, item.label))) : null,
     page.items.length ? h("ul", { class: "tasks", id: "tasks" }, page.items.map(taskCard))
       : h("p", { class: "empty" }, state.box === "todo" ? "没有待办事项" : "没有已办事项"),
     sound);
@@ -332,13 +335,25 @@ function onEvent(event) {
   if (!location.hash.startsWith("#/task/")) showList();
 }
 
+// A screen of a page from mobile_pages.js: its header leads back to the list.
+function pageFrame(title, ...content) {
+  render(h("header", { class: "bar" }, h("a", { href: "#/", class: "back", "aria-label": "返回待办" }, "‹"),
+    h("h1", {}, title)), statusBar(), ...content);
+}
+
 function route() {
   const match = location.hash.match(/^#\/task\/(task-[0-9a-f]+)$/);
+  const [, key, id] = location.hash.split("/");
+  const page = MOBILE_PAGES.find((item) => item.key === key);
   if (match) showTask(match[1]);
-  else showList();
+  else if (page) {
+    page.show({ id, render: pageFrame, me: state.me, back: () => { location.hash = "#/"; } })
+      .catch((failure) => toast(errorText(failure), "error"));
+  } else showList();
 }
 
 async function boot() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});  // not on plain http off localhost
   try {
     state.me = await get("/api/me");
   } catch (failure) {

@@ -1,0 +1,6 @@
+// The phone app's pages beyond 待办/已办 and one task. Each lives in its own module and exports
+// `{ key, label, show }`; the list screen links to them (those without `nav: false`) and the app opens
+// `#/{key}/{id}` with `show({ id, render, me, back })`, where `render(title, ...content)` draws a screen
+// with a header and a way back to the list.
+
+export const MOBILE_PAGES = [];
