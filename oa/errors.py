@@ -82,3 +82,18 @@ class ImportRejected(InvalidInput):
 class Unavailable(OAError):
     code = "unavailable"
     status = 503
+
+
+class DeliveryFailed(OAError):
+    """An outside service (SMS provider, messenger, mail server, push service) did not take a message.
+
+    `retryable` says whether sending the same message again later may succeed (throttled, busy, down)
+    or not (a wrong number, an unapproved template, a bad key).
+    """
+
+    code = "delivery_failed"
+    status = 502
+
+    def __init__(self, message: str, retryable: bool = True, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.retryable = retryable

@@ -88,6 +88,53 @@ class Settings:
         "Folder with the official TrueType fonts (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312, 宋体), found by "
         "the family names inside the files. Unset or missing a face: open Debian faces stand in, and the PDF's "
         "metadata says so.")
+    public_url: str | None = _setting(
+        "OA_PUBLIC_URL", None,
+        "The service's address as people open it (e.g. https://oa.example.gov.cn); links in e-mails, messenger "
+        "and push notifications point there. Unset: messages carry no link.")
+    sms_provider: str | None = _setting(
+        "OA_SMS_PROVIDER", None, "SMS provider: aliyun (阿里云短信 dysms SendSms). Unset: no SMS is sent.")
+    sms_access_key_id: str | None = _setting("OA_SMS_ACCESS_KEY_ID", None, "The SMS provider's AccessKey ID.")
+    sms_access_key_secret: str | None = _setting("OA_SMS_ACCESS_KEY_SECRET", None,
+                                                 "The SMS provider's AccessKey secret.", secret=True)
+    sms_sign_name: str | None = _setting("OA_SMS_SIGN_NAME", None,
+                                         "The approved 短信签名 (sign name), e.g. 某某市政府办公室.")
+    sms_template_notice: str | None = _setting(
+        "OA_SMS_TEMPLATE_NOTICE", None,
+        "Approved 模板 code for reminders (e.g. SMS_123456789) with the parameters ${kind} and ${title}. Unset: "
+        "reminders are not sent by SMS (other callers pass their own template codes).")
+    sms_endpoint: str | None = _setting("OA_SMS_ENDPOINT", None,
+                                        "SMS API base URL. Unset: the provider's public endpoint.")
+    sms_region: str = _setting("OA_SMS_REGION", "cn-hangzhou", "SMS API region.")
+    smtp_host: str | None = _setting("OA_SMTP_HOST", None, "SMTP server for e-mail notifications. Unset: no e-mail.")
+    smtp_port: int = _setting("OA_SMTP_PORT", 25, "SMTP port (465 with OA_SMTP_SSL, 587 with OA_SMTP_STARTTLS).")
+    smtp_user: str | None = _setting("OA_SMTP_USER", None, "SMTP login, if the server asks for one.")
+    smtp_password: str | None = _setting("OA_SMTP_PASSWORD", None, "SMTP password.", secret=True)
+    smtp_from: str | None = _setting("OA_SMTP_FROM", None,
+                                     "Sender address of notification e-mails (required with OA_SMTP_HOST).")
+    smtp_ssl: bool = _setting("OA_SMTP_SSL", False, "Connect with TLS from the start (port 465).")
+    smtp_starttls: bool = _setting("OA_SMTP_STARTTLS", False, "Upgrade the connection with STARTTLS (port 587).")
+    wecom_corp_id: str | None = _setting("OA_WECOM_CORP_ID", None,
+                                         "企业微信/政务微信 corpid. Unset: no 企业微信 messages.")
+    wecom_secret: str | None = _setting("OA_WECOM_SECRET", None, "The 企业微信 application's Secret.", secret=True)
+    wecom_agent_id: str | None = _setting("OA_WECOM_AGENT_ID", None, "The 企业微信 application's AgentId.")
+    wecom_base_url: str = _setting("OA_WECOM_BASE_URL", "https://qyapi.weixin.qq.com",
+                                   "企业微信 API base URL (政务微信 and private deployments have their own).")
+    dingtalk_app_key: str | None = _setting("OA_DINGTALK_APP_KEY", None,
+                                            "钉钉/浙政钉 application AppKey. Unset: no 钉钉 work notices.")
+    dingtalk_app_secret: str | None = _setting("OA_DINGTALK_APP_SECRET", None, "The 钉钉 application's AppSecret.",
+                                               secret=True)
+    dingtalk_agent_id: str | None = _setting("OA_DINGTALK_AGENT_ID", None, "The 钉钉 application's AgentId.")
+    dingtalk_base_url: str = _setting("OA_DINGTALK_BASE_URL", "https://oapi.dingtalk.com",
+                                      "钉钉 API base URL (浙政钉 and private deployments have their own).")
+    vapid_private_key: str | None = _setting(
+        "OA_VAPID_PRIVATE_KEY", None,
+        "Web Push VAPID private key (base64url of the raw P-256 key). Unset: generated once and kept in the "
+        "database, shared by every replica.", secret=True)
+    vapid_subject: str = _setting("OA_VAPID_SUBJECT", "mailto:oa-admin@localhost",
+                                  "Web Push VAPID contact (mailto: or https:) that push services may write to.")
+    notify_retries: int = _setting("OA_NOTIFY_RETRIES", 5,
+                                   "Attempts per notification and channel before it is given up (with backoff).")
 
     @property
     def embedded_mongodb(self) -> bool:
@@ -130,8 +177,34 @@ class Settings:
             raise ConfigError(f"OA_SEAL_TRUST_ROOTS names no file ({self.seal_trust_roots!r})")
         if self.font_dir and not Path(self.font_dir).is_dir():
             raise ConfigError(f"OA_FONT_DIR names no folder ({self.font_dir!r})")
+        self._validate_channels()
         if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
             raise ConfigError(f"OA_TSA_URL must be an http:// or https:// URL (got {self.tsa_url!r})")
+
+    def _validate_channels(self) -> None:
+        if self.sms_provider:
+            if self.sms_provider != "aliyun":
+                raise ConfigError(f"OA_SMS_PROVIDER must be aliyun (got {self.sms_provider!r})")
+            if not (self.sms_access_key_id and self.sms_access_key_secret and self.sms_sign_name):
+                raise ConfigError("OA_SMS_PROVIDER is set, so OA_SMS_ACCESS_KEY_ID, OA_SMS_ACCESS_KEY_SECRET and "
+                                  "OA_SMS_SIGN_NAME are required too")
+        if self.smtp_host and not self.smtp_from:
+            raise ConfigError("OA_SMTP_HOST is set, so OA_SMTP_FROM is required too")
+        if not 0 < self.smtp_port < 65536:
+            raise ConfigError(f"OA_SMTP_PORT must be between 1 and 65535 (got {self.smtp_port})")
+        if self.wecom_corp_id and not (self.wecom_secret and self.wecom_agent_id):
+            raise ConfigError("OA_WECOM_CORP_ID is set, so OA_WECOM_SECRET and OA_WECOM_AGENT_ID are required too")
+        if self.dingtalk_app_key and not (self.dingtalk_app_secret and self.dingtalk_agent_id):
+            raise ConfigError("OA_DINGTALK_APP_KEY is set, so OA_DINGTALK_APP_SECRET and OA_DINGTALK_AGENT_ID are "
+                              "required too")
+        if not self.vapid_subject.startswith(("mailto:", "https://")):
+            raise ConfigError(f"OA_VAPID_SUBJECT must start with mailto: or https:// (got {self.vapid_subject!r})")
+        if self.notify_retries <= 0:
+            raise ConfigError("OA_NOTIFY_RETRIES must be a positive number")
+        for name in ("public_url", "sms_endpoint"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                raise ConfigError(f"{_env_of(name)} must be an http:// or https:// URL (got {value!r})")
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

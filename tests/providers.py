@@ -1,0 +1,116 @@
+"""Local stand-ins for the outside services notifications go to, speaking their documented APIs.
+
+Each is a real HTTP server on a free port (Tornado, in the test's event loop) that checks requests the
+way the provider does (signatures, tokens, required fields) and answers in the provider's shapes,
+including its error replies; `fail_next` makes the next requests fail with a provider error, so a
+retry is exercised for real. What was accepted is kept in `received`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import tornado.httpserver
+import tornado.web
+
+from storage.local import free_port
+
+
+def aliyun_reference_signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
+    """Aliyun's documented recipe (RPC signature 1.0), written independently of the product's."""
+    def encode(value: str) -> str:
+        return urllib.parse.quote_plus(value).replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
+
+    canonical = "&".join(f"{encode(k)}={encode(v)}" for k, v in sorted(params.items()))
+    to_sign = method + "&" + encode("/") + "&" + encode(canonical)
+    return base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+class AliyunSmsService:
+    """dysms SendSms (version 2017-05-25) as the provider documents it."""
+
+    access_key_id = "LTAI-test-key"
+    access_key_secret = "test-secret-不外传"
+    sign_name = "某市政府办公室"
+    templates: ClassVar[dict[str, set[str]]] = {"SMS_900001": {"kind", "title"}, "SMS_900002": {"code"}}
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.fail_next: list[tuple[str, str]] = []  # (Code, Message) answered before accepting again
+        self.nonces: set[str] = set()
+
+    def answer(self, query: dict[str, str]) -> tuple[int, dict[str, str]]:
+        request_id = f"req-{len(self.nonces)}"
+        signature = query.pop("Signature", "")
+        if query.get("AccessKeyId") != self.access_key_id:
+            return 404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found.",
+                         "RequestId": request_id}
+        if signature != aliyun_reference_signature(query, self.access_key_secret):
+            return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched",
+                         "RequestId": request_id}
+        nonce = query.get("SignatureNonce", "")
+        if not nonce or nonce in self.nonces:
+            return 400, {"Code": "SignatureNonceUsed", "Message": "The request signature nonce has been used.",
+                         "RequestId": request_id}
+        self.nonces.add(nonce)
+        for required in ("Action", "Version", "Timestamp", "SignatureMethod", "SignatureVersion", "PhoneNumbers",
+                         "SignName", "TemplateCode"):
+            if not query.get(required):
+                return 400, {"Code": "MissingParameter", "Message": f"{required} is mandatory",
+                             "RequestId": request_id}
+        if (query["Action"], query["Version"], query["SignatureMethod"]) != ("SendSms", "2017-05-25", "HMAC-SHA1"):
+            return 400, {"Code": "InvalidParameter", "Message": "Action/Version", "RequestId": request_id}
+        if query["SignName"] != self.sign_name:
+            return 200, {"Code": "isv.SMS_SIGNATURE_ILLEGAL", "Message": "该账号下找不到对应签名",
+                         "RequestId": request_id}
+        wanted = self.templates.get(query["TemplateCode"])
+        if wanted is None:
+            return 200, {"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "该账号下找不到对应模板",
+                         "RequestId": request_id}
+        params = json.loads(query.get("TemplateParam") or "{}")
+        if set(params) != wanted:
+            return 200, {"Code": "isv.TEMPLATE_MISSING_PARAMETERS", "Message": "模板变量缺少对应参数值",
+                         "RequestId": request_id}
+        if not query["PhoneNumbers"].isdigit() or len(query["PhoneNumbers"]) != 11:
+            return 200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": request_id}
+        if self.fail_next:
+            code, message = self.fail_next.pop(0)
+            return 200, {"Code": code, "Message": message, "RequestId": request_id}
+        self.received.append({"mobile": query["PhoneNumbers"], "template": query["TemplateCode"],
+                              "params": params, "sign_name": query["SignName"]})
+        return 200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{len(self.received)}", "RequestId": request_id}
+
+
+class _AliyunHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        service: AliyunSmsService = self.settings["service"]
+        query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+        status, body = service.answer(query)
+        self.set_status(status)
+        self.finish(body)
+
+
+@contextmanager
+def serving(routes: list[tuple[str, type[tornado.web.RequestHandler]]], service: Any) -> Iterator[str]:
+    """The routes on a free local port for the duration; yields the base URL."""
+    port = free_port()
+    server = tornado.httpserver.HTTPServer(tornado.web.Application(routes, service=service))
+    server.listen(port, "127.0.0.1")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@contextmanager
+def aliyun_sms() -> Iterator[tuple[AliyunSmsService, str]]:
+    service = AliyunSmsService()
+    with serving([(r"/", _AliyunHandler)], service) as base:
+        yield service, base + "/"
