@@ -16,6 +16,7 @@ from flows.calendar import CalendarStore
 from flows.catalog import FlowCatalog
 from flows.delegations import DelegationService
 from flows.flow_base import Clock, FlowDeps
+from flows.handover import HandOver
 from flows.instance_actions import InstanceActions
 from flows.task_actions import TaskActions
 from oa.clock import utcnow
@@ -33,6 +34,7 @@ class FlowService:
         self.runner = AutoRunner(self.deps, auto_steps)
         self.task_actions = TaskActions(self.deps, self.runner)
         self.instance_actions = InstanceActions(self.deps, self.runner, self.task_actions)
+        self.handover = HandOver(self.deps, self.task_actions)
         # Flows --------------------------------------------------------------------------------
         self.do_start = self.instance_actions.do_start
         self.start_on_received = self.instance_actions.start_on_received  # flows/exchange/ports.py
@@ -46,6 +48,10 @@ class FlowService:
         self.do_add_signers = self.task_actions.do_add_signers
         self.do_withdraw = self.task_actions.do_withdraw
         self.open_task = self.task_actions.open_task
+        self.return_targets = self.task_actions.return_targets
+        # 批量移交 ------------------------------------------------------------------------------
+        self.do_hand_over = self.handover.do_hand_over
+        self.open_tasks_of = self.handover.open_tasks_of
         # Automatic steps ----------------------------------------------------------------------
         self.run_auto = self.runner.run_auto
         self.resume_pending = self.runner.resume_pending

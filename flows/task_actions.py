@@ -18,6 +18,7 @@ from flows.engine import Actor, Step, TaskMove
 from flows.fawen_rules import check_reviewable, consent_of, with_co_issuers
 from flows.flow_base import FlowBase, FlowDeps
 from flows.outcomes import DISAGREED, allowed_outcomes, approval_outcome, on_disagree
+from flows.return_steps import check_target, return_choices
 from flows.spec import check_start_variables
 from flows.states import InstanceStatus, TaskStatus, check_task_move
 from oa.documents import author_of
@@ -112,21 +113,38 @@ class TaskActions(FlowBase):
 
     async def do_return(self, task_id: str, user: dict[str, Any], reason: str, to: str = "previous",
                         channel: str = "web") -> dict[str, Any]:
-        """退回 to the previous step or to the starter, with a reason; the open work of this step ends."""
+        """退回 with a reason to the previous step, to the starter, or to any earlier step of the path taken
+        (`to` = its node id, one of `return_targets`): the open work of this step ends, and the chosen
+        step is staffed again as its definition says (its holders get the task back)."""
         if not reason.strip():
             raise InvalidInput("say why the document is returned (reason)", field="reason")
-        if to not in ("previous", "start"):
-            raise InvalidInput("to must be 'previous' or 'start'", field="to")
+        if not to or len(to) > 100:
+            raise InvalidInput("to must be 'previous', 'start' or the id of an earlier step", field="to")
 
         async def act(step: Step, task: dict[str, Any], session: Session) -> None:
             if task["kind"] == "start":
                 raise Conflict("the first step cannot be returned; terminate the flow instead", code="cannot_return")
-            target = step.return_target(to)
+            target = check_target(step.definition, step.instance, to) or step.return_target(to)
             self._move_task(step, task, TaskStatus.DONE, outcome="returned", reason=reason.strip())
             step.audit("return", task, reason=reason.strip(), to=target)
             await self._send_back(step, task, target, reason.strip())
+            # The path says where the flow came back from, and who sent it.
+            step.instance["path"][-1]["returned_from"] = {
+                "node": task["node"], "name": task["node_name"],
+                "by": step.actor.identity.get("name") if step.actor else None}
 
         return await self._act_on_task(task_id, user, channel, act)
+
+    async def return_targets(self, task_id: str, user: dict[str, Any]) -> list[dict[str, Any]]:
+        """The earlier steps an open task may be returned to, each with who did it (see flows/return_steps.py)."""
+        task = await self._task(task_id)
+        await self.acting_as(task, user)  # 404 to anyone who may not act on it
+        if task["status"] != TaskStatus.ACTIVE.value or task["kind"] == "start":
+            return []
+        instance = await self._instance(task["instance_id"])
+        tasks = await self.tasks.find({"instance_id": instance["_id"], "status": TaskStatus.DONE.value},
+                                      {"undo": 0}).to_list(None)
+        return return_choices(await self.definition_of(instance), instance, tasks)
 
     async def _send_back(self, step: Step, task: dict[str, Any], target: str, note: str) -> None:
         """The flow goes back to `target` (退回, or 不同意 at a countersign): the step's open work ends."""
@@ -140,8 +158,12 @@ class TaskActions(FlowBase):
             step.document_unsets.add("consents")  # consent was given to a text that may now change
 
     async def do_transfer(self, task_id: str, user: dict[str, Any], to_user_id: str, reason: str = "",
-                          channel: str = "web") -> dict[str, Any]:
-        """转办: hand this task to someone else, who gets it as their own."""
+                          channel: str = "web", handover_of: dict[str, Any] | None = None) -> dict[str, Any]:
+        """转办: hand this task to someone else, who gets it as their own.
+
+        `handover_of`: the task's holder, whose open tasks `user` hands over (批量移交, flows/handover.py,
+        which has checked that `user` may): `user` acts for them and the record says it was a handover.
+        """
         target = self.directory.user(to_user_id)
         if target is None or not target["active"]:
             raise InvalidInput(f"no active person {to_user_id}", code="unknown_user", field="to_user")
@@ -157,13 +179,22 @@ class TaskActions(FlowBase):
             member["candidates"] = [to_user_id]
             member["label"] = target["display_name"]
             by = step.actor.identity["name"] if step.actor else ""
-            step.new_task_note = f"{by}转办" + (f"：{reason}" if reason else "")
+            if handover_of is not None:
+                step.new_task_note = f"{by}将{handover_of['display_name']}的待办移交给您" + \
+                    (f"：{reason}" if reason else "")
+            else:
+                step.new_task_note = f"{by}转办" + (f"：{reason}" if reason else "")
             new = step.task_for(member)
             member["task_id"], member["task_status"] = new["_id"], "active"
+            step.events += [(uid, "task.cancelled", {"task_id": task["_id"], "reason": "handed over"})
+                            for uid in task["assignees"] if handover_of is not None and uid != user["_id"]]
             step.audit("transfer", task, to={"user_id": to_user_id, "name": target["display_name"]},
-                       reason=reason or None)
+                       reason=reason or None, handover=True if handover_of is not None else None,
+                       holder={"user_id": handover_of["_id"], "name": handover_of["display_name"]}
+                       if handover_of is not None else None)
 
-        return await self._act_on_task(task_id, user, channel, act)
+        return await self._act_on_task(task_id, user, channel, act,
+                                       acting_for=handover_of["_id"] if handover_of is not None else None)
 
     async def do_add_signers(self, task_id: str, user: dict[str, Any], user_ids: list[str], position: str,
                              channel: str = "web") -> dict[str, Any]:
@@ -281,12 +312,20 @@ class TaskActions(FlowBase):
             if step.actor else step.events
 
     async def _act_on_task(self, task_id: str, user: dict[str, Any], channel: str,
-                           act: Callable[[Step, dict[str, Any], Session], Awaitable[None]]) -> dict[str, Any]:
+                           act: Callable[[Step, dict[str, Any], Session], Awaitable[None]],
+                           acting_for: str | None = None) -> dict[str, Any]:
+        """Run `act` on an active task in one transaction. `acting_for`: a holder of the task for whom
+        `user` acts by a right checked before (a handover), instead of as its assignee or delegate."""
         instance_id = await self._instance_id_of(task_id)
 
         async def work(session: Session) -> dict[str, Any]:
             task, instance, document = await self._task_with_flow(task_id, session)
-            on_behalf_of = await self.acting_as(task, user)
+            if acting_for is None:
+                on_behalf_of = await self.acting_as(task, user)
+            elif acting_for in task["assignees"]:
+                on_behalf_of = acting_for
+            else:
+                raise Conflict("this task is no longer theirs", code="task_not_active", task_status=task["status"])
             if task["status"] != TaskStatus.ACTIVE.value:
                 raise Conflict(f"this task is {task['status']} and can no longer be acted on", code="task_not_active",
                                task_status=task["status"], done_by=task.get("done_by"),

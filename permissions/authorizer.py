@@ -60,6 +60,9 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     *((role, "exchange", "handle") for role in EXCHANGE_CLERKS),
     *((role, "exchange", "stats") for role in ("主要领导", "分管领导", "办公室主任", ADMIN_ROLE)),
     *((role, "recipient_group", "write") for role in (*EXCHANGE_CLERKS, ADMIN_ROLE)),
+    # 批量移交: a unit's office head and its admin hand over the open tasks of a person of that unit (who
+    # leaves, or is away for long); an admin reaches the units below theirs too (flows/access.py).
+    *((role, "task", "handover") for role in ("办公室主任", ADMIN_ROLE)),
 ]
 
 

@@ -88,6 +88,14 @@ class ReturnHandler(APIHandler):
         self.send_json(result_json(result))
 
 
+class ReturnTargetsHandler(APIHandler):
+    @authenticated
+    async def get(self, task_id: str) -> None:
+        """The earlier steps this task may be returned to (`to` of /return), each with who did it."""
+        items = await self.services.flows.return_targets(task_id, self.require_user())
+        self.send_json({"items": plain(items), "total": len(items)})
+
+
 class TransferHandler(APIHandler):
     @authenticated
     async def post(self, task_id: str) -> None:
