@@ -17,6 +17,7 @@ setup(
         "casbin>=1.36,<2",
         "python-docx>=1.1,<2",
         "jieba>=0.42,<1",  # word boundaries for breaking 公文 titles
+        "tantivy>=0.25,<1",  # 全文检索: BM25 ranking and filtering over 100,000s of documents in each replica
         "pypdfium2>=4.30,<6",  # page images of the PDF for previews; reads laid-out pages back (the .docx checker)
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",

@@ -51,6 +51,14 @@ class FlowQueries:
         return await self.instances.find_one({"document_id": document_id, "participants": user_id},
                                              {"_id": 1}) is not None
 
+    async def participants_by_document(self, document_ids: list[str]) -> dict[str, set[str]]:
+        """For each document, everyone some flow on it involved (what `takes_part` asks)."""
+        found: dict[str, set[str]] = {doc_id: set() for doc_id in document_ids}
+        cursor = self.instances.find({"document_id": {"$in": document_ids}}, {"document_id": 1, "participants": 1})
+        async for instance in cursor:
+            found[instance["document_id"]].update(instance.get("participants", ()))
+        return found
+
     async def instance_view(self, instance_id: str) -> dict[str, Any]:
         instance = await self.instances.find_one({"_id": instance_id})
         if instance is None:

@@ -368,6 +368,9 @@ class Directory:
     def members_of(self, unit_id: str) -> set[str]:
         return set(self._members.get(unit_id, ()))
 
+    def active_people(self) -> Iterable[Person]:
+        return (person for person in self._people.values() if person.active)
+
     def person_count(self) -> int:
         return len(self._people)
 

@@ -69,6 +69,14 @@ class DocumentService:
     async def find(self, doc_id: str) -> dict[str, Any] | None:
         return await self.documents.find_one({"_id": doc_id})
 
+    async def find_many(self, doc_ids: list[str]) -> list[dict[str, Any]]:
+        return await self.documents.find({"_id": {"$in": doc_ids}}).to_list(None)
+
+    async def page_after(self, after_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """Every document in `_id` order, one page at a time (for rebuilding read models such as search)."""
+        query = {"_id": {"$gt": after_id}} if after_id else {}
+        return await self.documents.find(query).sort("_id", 1).limit(limit).to_list(None)
+
     async def list(self, unit_ids: list[str], *, doc_type: str | None = None, status: str | None = None,
                    text: str | None = None, created_from: datetime | None = None,
                    created_to: datetime | None = None, offset: int = 0, limit: int = 50,

@@ -21,6 +21,9 @@ from flows.exchange.recall import RecallService
 from flows.exchange.receiving import ReceiptService
 from flows.exchange.stats import ExchangeStatistics
 from flows.queries import FlowQueries
+from flows.search.index import SearchIndex
+from flows.search.indexer import FOLLOWED, SearchIndexer
+from flows.search.service import SearchService
 from flows.signatures import SignatureStore
 from oa.attachments import AttachmentService
 from oa.directory import Directory
@@ -88,6 +91,7 @@ class Services:
     access: Access
     recalls: RecallService
     seals: Seals
+    search: SearchService
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -111,6 +115,8 @@ class Services:
         events.follow([FlowCatalog.CLAIMS], catalog.forget, catalog.reload)
         delegations = DelegationService(mongo, directory)
         events.follow([DelegationService.COLLECTION], delegations.apply_change, delegations.reload)
+        indexer = SearchIndexer(SearchIndex(settings.data_dir / "search"))
+        events.follow(list(FOLLOWED), indexer.on_change, indexer.on_reset)
         await events.start()
         await directory.load(mongo)
         await delegations.reload()
@@ -140,6 +146,7 @@ class Services:
         authorizer = await Authorizer.create(mongo, directory)
         flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
         exchange_queries = ExchangeQueries(mongo)
+        indexer.start(documents, exchange_queries, flow_queries)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
@@ -147,9 +154,11 @@ class Services:
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
-                   RecallService(mongo, exchange_log), seals)
+                   RecallService(mongo, exchange_log), seals,
+                   SearchService(indexer.index, indexer, authorizer, directory))
 
     async def close(self) -> None:
+        await self.search.indexer.stop()
         await self.events.stop()
         await self.mongo.close()
 

@@ -107,5 +107,14 @@ class ExchangeQueries:
                                                                   ReceiptStatus.RECALLED.value]}}, {"_id": 1})
         return found is not None
 
+    async def receiving_units(self, document_ids: list[str]) -> dict[str, set[str]]:
+        """For each document, the units that received it and did not send it back (what `received_by` asks)."""
+        found: dict[str, set[str]] = {doc_id: set() for doc_id in document_ids}
+        cursor = self.receipts.find({"document_id": {"$in": document_ids}, "status": {"$nin": [
+            ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}}, {"document_id": 1, "unit_id": 1})
+        async for receipt in cursor:
+            found[receipt["document_id"]].add(receipt["unit_id"])
+        return found
+
     async def history(self, receipt_id: str) -> list[dict[str, Any]]:
         return await self.audit.find({"receipt_id": receipt_id}, {"_id": 0}).sort("at", 1).to_list(None)

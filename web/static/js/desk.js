@@ -5,6 +5,7 @@
 import { ApiError, get, once, post } from "./api.js";
 import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
 import { DESK_PAGES } from "./desk_pages.js";
+import { headerSearch } from "./desk_search.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
@@ -21,6 +22,7 @@ function render(title, ...content) {
   const link = (hash, label) => h("a", { href: hash, class: location.hash.startsWith(hash) ? "active" : "" }, label);
   app.replaceChildren(...[
     h("header", { class: "bar" }, h("h1", {}, `公文流转 · ${title}`),
+      state.me ? headerSearch() : null,
       h("span", { class: "who" }, state.me ? `${state.me.display_name} · ${state.unit ? state.unit.name : ""}` : ""),
       state.me && (state.me.administers === null || state.me.administers.length) ? h("a", { href: "/admin" }, "管理") : null,
       h("button", { class: "link", onclick: logout }, "退出")),

@@ -3,4 +3,6 @@
 // with `show({ id, render, me, unit, push })`, where `render(title, ...content)` draws the desk frame.
 // A page with `nav: false` is opened from links only.
 
-export const DESK_PAGES = [];
+import { deskSearchPage } from "./desk_search.js";
+
+export const DESK_PAGES = [deskSearchPage];

@@ -3,4 +3,6 @@
 // `#/{key}/{id}` with `show({ id, render, me, back })`, where `render(title, ...content)` draws a screen
 // with a header and a way back to the list.
 
-export const MOBILE_PAGES = [];
+import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
+
+export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage];

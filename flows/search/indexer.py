@@ -1,0 +1,132 @@
+"""Keeps the search index in step with the database.
+
+At start the whole index is built from the documents, their receipts and their flows, page by page
+in the background (a search meanwhile says the index is still being built). After that, the change
+stream the process already runs for pushes tells it which documents changed — a document's own
+edits and status, a receipt (a unit received it, or sent it back), a flow (a person took part) —
+and each changed document is derived again from the owners of those records and written to the
+index, batched, within about half a second of the commit. A change to one document in the middle
+of a rebuild waits for the rebuild and is applied after it, so nothing is lost. When the stream had
+to restart without its resume point, the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from flows.exchange.board import ExchangeQueries
+from flows.queries import FlowQueries
+from flows.search.entries import document_entry
+from flows.search.index import SearchIndex
+from oa.documents import DocumentService
+
+log = logging.getLogger("oa.search")
+
+FLUSH_DELAY_S = 0.3
+BUILD_PAGE = 500
+FOLLOWED = ("documents", "receipts", "flow_instances")
+
+
+class SearchIndexer:
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        self.documents: DocumentService | None = None
+        self.exchange: ExchangeQueries | None = None
+        self.flows: FlowQueries | None = None
+        self.ready = False  # the first build has finished
+        self.built_in_s: float | None = None
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._rebuild = True
+        self._writing = False
+        self._task: asyncio.Task[None] | None = None
+
+    def on_change(self, change: dict[str, Any]) -> None:
+        """A change from the stream: note which document it concerns."""
+        collection = change["ns"]["coll"]
+        if collection == "documents":
+            doc_id = change["documentKey"]["_id"]
+        else:
+            doc_id = (change.get("fullDocument") or {}).get("document_id")
+        if doc_id:
+            self._dirty.add(doc_id)
+            self._wake.set()
+
+    async def on_reset(self) -> None:
+        self._rebuild = True
+        self._wake.set()
+
+    def start(self, documents: DocumentService, exchange: ExchangeQueries, flows: FlowQueries) -> None:
+        """Build the index and follow changes. `on_change` may be called before: the build covers those."""
+        self.documents, self.exchange, self.flows = documents, exchange, flows
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.index.close()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the index holds every change noted so far (for tools and tests)."""
+        deadline = time.monotonic() + timeout
+        while (self._rebuild or self._writing or self._dirty or self._wake.is_set()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self._rebuild:
+                    self._writing, self._rebuild = True, False
+                    await self._build_all()
+                    self._writing = False
+                await self._wake.wait()
+                await asyncio.sleep(FLUSH_DELAY_S)  # a dispatch's receipts arrive together: one write
+                self._writing = True
+                self._wake.clear()
+                if not self._rebuild and self._dirty:
+                    dirty, self._dirty = sorted(self._dirty), set()
+                    await self._write(dirty)
+                self._writing = False
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The index is a read model: a failed write is logged and retried, never lost.
+                log.exception("search index update failed; rebuilding it")
+                self._writing, self._rebuild = False, True
+                await asyncio.sleep(1.0)
+
+    async def _build_all(self) -> None:
+        started = time.monotonic()
+        after: str | None = None
+        count = 0
+        while True:
+            page = await self.documents.page_after(after, BUILD_PAGE)
+            if not page:
+                break
+            await self._write_documents(page)
+            count += len(page)
+            after = page[-1]["_id"]
+        self.built_in_s = time.monotonic() - started
+        self.ready = True
+        log.info("search index built: %d documents in %.1f s", count, self.built_in_s)
+
+    async def _write(self, doc_ids: list[str]) -> None:
+        for start in range(0, len(doc_ids), BUILD_PAGE):
+            chunk = doc_ids[start:start + BUILD_PAGE]
+            found = await self.documents.find_many(chunk)
+            gone = sorted(set(chunk) - {document["_id"] for document in found})
+            await self._write_documents(found, gone)
+
+    async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = ()) -> None:
+        ids = [document["_id"] for document in documents]
+        receiving = await self.exchange.receiving_units(ids) if ids else {}
+        taking_part = await self.flows.participants_by_document(ids) if ids else {}
+        entries = [document_entry(document, receiving[document["_id"]], taking_part[document["_id"]])
+                   for document in documents]
+        await self.index.replace(entries, list(gone))
