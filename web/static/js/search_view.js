@@ -51,7 +51,7 @@ export function searchView({ initial = "", open, compact = false, onQuery = () =
     const people = answer.people || [];
     const pages = Math.max(1, Math.ceil(docs.total / PAGE));
     const page = Math.floor(docs.offset / PAGE) + 1;
-    results.replaceChildren(
+    results.replaceChildren(...[
       docs.complete ? null : h("p", { class: "warn" }, "检索索引正在建立，结果可能不全，请稍后再试。"),
       people.length ? h("section", { class: "people-hits", "aria-label": "人员" }, h("h3", {}, "人员"),
         h("ul", {}, people.map((person) => h("li", {}, h("strong", {}, marked(person.name_parts)),
@@ -69,7 +69,7 @@ export function searchView({ initial = "", open, compact = false, onQuery = () =
         h("button", { type: "button", disabled: page <= 1, onclick: () => run(docs.offset - PAGE) }, "上一页"),
         ` 第 ${page} / ${pages} 页 `,
         h("button", { type: "button", disabled: page >= pages, onclick: () => run(docs.offset + PAGE) }, "下一页"))
-        : null);
+        : null].filter(Boolean));
   }
 
   const form = h("form", { class: compact ? "search-form compact" : "search-form", role: "search",
