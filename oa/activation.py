@@ -188,7 +188,7 @@ class Activation:
 
     async def activate(self, username: str, code: str, password: str, client: str) -> dict[str, Any]:
         """Set the first password of a not-activated person who has the current code; the updated record."""
-        problems = check_strength(password)
+        problems = check_strength(password, username)
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems, field="password")
         try:

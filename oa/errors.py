@@ -68,8 +68,8 @@ class Throttled(OAError):
     code = "too_many_attempts"
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
+    def __init__(self, message: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
         self.retry_after = retry_after
 
 

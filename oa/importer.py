@@ -147,7 +147,8 @@ async def validate(mongo: Mongo, given: ImportInput) -> ImportPlan:
         data = row.data
         row_problems = check_username(data.get("username")) + check_person(data) + check_posts(data.get("posts"))
         if data.get("password") is not None:
-            row_problems += check_strength(data["password"])
+            named = data.get("username")
+            row_problems += check_strength(data["password"], named if isinstance(named, str) else None)
         if "system_admin" in data and not isinstance(data["system_admin"], bool):
             row_problems.append("system_admin must be true or false")
         username = data.get("username")

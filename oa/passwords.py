@@ -1,4 +1,6 @@
-"""Password hashing with Argon2id, run in a worker thread so a login never stalls the event loop."""
+"""Password hashing with Argon2id, run in a worker thread so a login never stalls the event loop, and the
+strength rules of 等级保护 level 3: at least 8 characters from at least 3 of the 4 classes (upper case,
+lower case, digits, symbols), never containing the username."""
 
 from __future__ import annotations
 
@@ -18,14 +20,31 @@ _HASHER = (PasswordHasher.from_parameters(profiles.CHEAPEST) if os.environ.get(T
 _DUMMY_HASH = _HASHER.hash("not a real password")
 
 MIN_LENGTH = 8
+MAX_LENGTH = 256
+MIN_CLASSES = 3
+RULES_TEXT = "至少 8 位，包含大写字母、小写字母、数字、符号中的至少 3 类，不能包含用户名"
 
 
-def check_strength(password: object) -> list[str]:
+def character_classes(password: str) -> int:
+    """How many of upper case, lower case, digits and symbols (anything else) the password uses."""
+    return sum((any(char.isupper() for char in password), any(char.islower() for char in password),
+                any(char.isdigit() for char in password),
+                any(not (char.isalnum() or char.isspace()) for char in password)))
+
+
+def check_strength(password: object, username: str | None = None) -> list[str]:
+    """What is wrong with a new password (nothing: an empty list); each message names the rule in both languages."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        return [f"password must be at least {MIN_LENGTH} characters"]
-    if len(password) > 256:
-        return ["password must be at most 256 characters"]
-    return []
+        return [f"password must be at least {MIN_LENGTH} characters (密码至少 {MIN_LENGTH} 位)"]
+    if len(password) > MAX_LENGTH:
+        return [f"password must be at most {MAX_LENGTH} characters (密码最多 {MAX_LENGTH} 位)"]
+    problems = []
+    if character_classes(password) < MIN_CLASSES:
+        problems.append("password must mix at least 3 of: upper case, lower case, digits, symbols "
+                        "(密码须包含大写字母、小写字母、数字、符号中的至少 3 类)")
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        problems.append("password must not contain the username (密码不能包含用户名)")
+    return problems
 
 
 def hash_password_sync(password: str) -> str:
@@ -46,3 +65,11 @@ def _verify(stored_hash: str | None, password: str) -> bool:
 async def verify_password(stored_hash: str | None, password: str) -> bool:
     """True if `password` matches; with no stored hash it still spends the same work and says False."""
     return await asyncio.get_running_loop().run_in_executor(None, _verify, stored_hash, password)
+
+
+async def matches_any(stored_hashes: list[str], password: str) -> bool:
+    """Does `password` match any of these hashes (a person's current and earlier passwords)?"""
+    for stored in stored_hashes:
+        if stored and await verify_password(stored, password):
+            return True
+    return False

@@ -3,6 +3,11 @@
 The same token works as the HttpOnly cookie of the web UI and as `Authorization: Bearer`
 for mobile clients. A stolen database dump yields no usable tokens.
 
+A session is opened by a password login here, or by another way of proving who one is (the
+province's unified identity platform, an SMS code) through `open_session`. A right password that
+has expired opens no session: 403 `password_expired`, and `change_password` (the current password
+again, and a new one) is the way on.
+
 Ending sessions (logout, deactivation, a password change) publishes a `session.ended` event for
 the person, naming the ended sessions and why, in the same transaction as the delete: each
 process's push handler closes the sockets opened with those sessions (see web/push.py).
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oa.clock import utcnow
 from oa.errors import Unauthenticated
+from oa.password_policy import EXPIRED_MESSAGE, PasswordExpired
 from oa.passwords import verify_password
 from oa.throttle import LoginThrottle
 from storage.events import publish
@@ -78,6 +84,23 @@ class SessionService:
         if not ok or user is None or not user.get("active"):
             raise Unauthenticated(WRONG_CREDENTIALS)
         await self.throttle.succeeded(username, client)
+        if self.users.policy.expired(user, utcnow()):
+            raise PasswordExpired(EXPIRED_MESSAGE)
+        return await self.open_session(user, client, channel)
+
+    async def change_password(self, username: str, password: str, new_password: str, client: str) -> dict[str, Any]:
+        """A person's own new password, proved by the current one (expired or not), throttled like a login.
+        Every session of theirs ends; the updated record."""
+        await self.throttle.reserve(username, client)
+        user = await self.users.find_by_username(username)
+        ok = await verify_password(user.get("password_hash") if user else None, password)
+        if not ok or user is None or not user.get("active"):
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        await self.throttle.succeeded(username, client)
+        return await self.users.change_own_password(user, new_password)
+
+    async def open_session(self, user: dict[str, Any], client: str, channel: str = "web") -> LoginResult:
+        """A new session for a person whose identity was just proved."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = utcnow()
         await self.sessions.insert_one({

@@ -8,6 +8,9 @@ change here updates as soon as it commits.
 A person without a password hash (imported without one) is not activated: their activation code
 (oa/activation.py, held here as `activation`) is stored and consumed through this module, and
 setting a password by any route drops a pending code.
+
+Every new password passes the strength rules (oa/passwords.py) and may not be one of the person's last
+few (oa/password_policy.py); setting it records when, for the expiry, and ends the person's sessions.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from oa.activation import Activation, ActivationThrottle
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from oa.password_policy import PasswordPolicy
 from oa.passwords import check_strength, hash_password
 from oa.sessions import DEACTIVATED, PASSWORD_CHANGED, end_user_sessions
 from oa.user_fields import check_person, check_posts, check_username
@@ -75,6 +79,7 @@ def user_record(data: dict[str, Any], user_id: str, posts: list[dict[str, Any]],
         "display_name": data["display_name"].strip(),
         "mobile": data.get("mobile") or None,
         "password_hash": password_hash,
+        "password_changed_at": now if password_hash else None,
         "active": True,
         "deactivated_at": None,
         "posts": posts,
@@ -90,10 +95,11 @@ def active_posts(user: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class UserService:
-    def __init__(self, mongo: Mongo, directory: Directory) -> None:
+    def __init__(self, mongo: Mongo, directory: Directory, policy: PasswordPolicy | None = None) -> None:
         self.mongo = mongo
         self.directory = directory
         self.users = mongo["users"]
+        self.policy = policy or PasswordPolicy()
         self.activation = Activation(self, ActivationThrottle(mongo))
 
     async def get(self, user_id: str) -> dict[str, Any]:
@@ -152,7 +158,8 @@ class UserService:
             self.users,
             {"_id": user_id, "active": True, "password_hash": None, "activation.code_hash": entry["code_hash"],
              "activation.expires_at": {"$gt": now}},
-            {"$set": {"password_hash": password_hash, "activation": None, "updated_at": now,
+            {"$set": {"password_hash": password_hash, "password_changed_at": now, "activation": None,
+                      "updated_at": now,
                       "activated": {"at": now, "code_hash": entry["code_hash"], "code_issued_at": entry["issued_at"],
                                     "code_issued_by": entry["issued_by"]}},
              "$inc": {"version": 1}})
@@ -177,7 +184,7 @@ class UserService:
     async def create(self, data: dict[str, Any]) -> dict[str, Any]:
         problems = check_username(data.get("username")) + check_person(data) + check_posts(data.get("posts"))
         if data.get("password") is not None:
-            problems += check_strength(data["password"])
+            problems += check_strength(data["password"], data.get("username"))
         units: dict[str, dict[str, Any]] = {}
         if not problems:
             units, unit_problems = await self._units_for(data["posts"])
@@ -207,7 +214,7 @@ class UserService:
         user = await self.get(user_id)
         problems = check_person(changes, partial=True)
         if "password" in changes:
-            problems += check_strength(changes["password"])
+            problems += check_strength(changes["password"], user["username"])
         if "active" in changes and not isinstance(changes["active"], bool):
             problems.append("active must be true or false")
         if "posts" in changes:
@@ -221,8 +228,7 @@ class UserService:
         if "mobile" in changes:
             update["mobile"] = changes["mobile"] or None
         if "password" in changes:
-            update["password_hash"] = await hash_password(changes["password"])
-            update["activation"] = None
+            update.update(await self._new_password(user_id, changes["password"], now))
         if "posts" in changes:
             update["posts"] = await self._merge_posts(user, changes["posts"], now)
         if "active" in changes and changes["active"] != user["active"]:
@@ -244,6 +250,19 @@ class UserService:
                                f"current {current['version']})", current_version=current["version"])
         self.directory.put_person(updated)
         return updated
+
+    async def _new_password(self, user_id: str, password: str, now: datetime) -> dict[str, Any]:
+        """The fields that set `password` (checked against the person's recent ones) and drop a pending code."""
+        stored = await self.users.find_one({"_id": user_id}) or {}
+        await self.policy.refuse_reuse(stored, password)
+        return {**self.policy.new_password_fields(stored, await hash_password(password), now), "activation": None}
+
+    async def change_own_password(self, user: dict[str, Any], password: str) -> dict[str, Any]:
+        """A person's own new password (they proved the current one): strength, history, then every session ends."""
+        problems = check_strength(password, user["username"])
+        if problems:
+            raise InvalidInput("; ".join(problems), problems=problems, field="password")
+        return await self.update(user["_id"], {"password": password}, int(user["version"]))
 
     async def _merge_posts(self, user: dict[str, Any], wanted: list[dict[str, Any]],
                            now: datetime) -> list[dict[str, Any]]:
@@ -270,7 +289,8 @@ class UserService:
 
 async def create_system_admin(service: UserService, username: str, display_name: str, password: str) -> dict[str, Any]:
     """A platform-wide administrator: may hold no post (e.g. on a fresh install before any unit exists)."""
-    problems = check_username(username) + check_person({"display_name": display_name}) + check_strength(password)
+    problems = (check_username(username) + check_person({"display_name": display_name})
+                + check_strength(password, username))
     if problems:
         raise InvalidInput("; ".join(problems), problems=problems)
     now = utcnow()

@@ -53,6 +53,34 @@ class Settings:
     login_max_failures_per_address: int = _setting("OA_LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
                                                    "Failed logins per client address before it is throttled.")
     login_window_minutes: int = _setting("OA_LOGIN_WINDOW_MINUTES", 15, "Throttling window, in minutes.")
+    login_lockout_minutes: int = _setting(
+        "OA_LOGIN_LOCKOUT_MINUTES", 15,
+        "How long an account stays locked after OA_LOGIN_MAX_FAILURES failed logins, in minutes (it then unlocks "
+        "by itself; an administrator may unlock it sooner).")
+    password_max_age_days: int = _setting(
+        "OA_PASSWORD_MAX_AGE_DAYS", 90,
+        "Days a password lasts; then the next login asks for a new one (0: passwords never expire).")
+    password_history: int = _setting("OA_PASSWORD_HISTORY", 5,
+                                     "How many of a person's latest passwords may not be chosen again.")
+    oidc_issuer: str | None = _setting(
+        "OA_OIDC_ISSUER", None,
+        "Issuer URL of the province's unified identity platform (OpenID Connect; its discovery document is at "
+        "ISSUER/.well-known/openid-configuration). Unset: no 统一身份认证登录 on the login page.")
+    oidc_client_id: str | None = _setting("OA_OIDC_CLIENT_ID", None,
+                                          "Client id this service is registered with at the platform.")
+    oidc_client_secret: str | None = _setting("OA_OIDC_CLIENT_SECRET", None,
+                                              "Client secret for the platform's token endpoint.", secret=True)
+    oidc_redirect_url: str | None = _setting(
+        "OA_OIDC_REDIRECT_URL", None,
+        "The callback registered at the platform, e.g. https://oa.example.cn/auth/oidc/callback. Unset: built "
+        "from the address the browser used.")
+    oidc_claim: str = _setting("OA_OIDC_CLAIM", "preferred_username",
+                               "ID-token claim that names the person (e.g. sub, preferred_username, phone_number).")
+    oidc_match: str = _setting("OA_OIDC_MATCH", "username",
+                               "Which field of a person the claim must equal: username or mobile. Nobody matching: "
+                               "the login is refused (people are never created from the platform).")
+    oidc_scopes: str = _setting("OA_OIDC_SCOPES", "openid profile", "Scopes asked for (openid is required).")
+    oidc_label: str = _setting("OA_OIDC_LABEL", "统一身份认证登录", "Text of the platform's button on the login page.")
     max_attachment_mb: int = _setting("OA_MAX_ATTACHMENT_MB", 200,
                                       "Largest attachment accepted, in MB; larger uploads get 413 and nothing is kept.")
     download_url_minutes: int = _setting("OA_DOWNLOAD_URL_MINUTES", 5,
@@ -166,9 +194,13 @@ class Settings:
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigError(f"OA_S3_BUCKET must be 3-63 characters (got {self.s3_bucket!r})")
         for name in ("max_attachment_mb", "download_url_minutes", "session_hours", "login_max_failures",
-                     "login_max_failures_per_address", "login_window_minutes", "startup_timeout"):
+                     "login_max_failures_per_address", "login_window_minutes", "login_lockout_minutes",
+                     "password_history", "startup_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_env_of(name)} must be a positive number")
+        if self.password_max_age_days < 0:
+            raise ConfigError("OA_PASSWORD_MAX_AGE_DAYS must be 0 (never) or a positive number of days")
+        self._validate_oidc()
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"OA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {self.log_level!r})")
         if self.seal_secret is not None and len(self.seal_secret.encode()) < 16:
@@ -205,6 +237,24 @@ class Settings:
             value = getattr(self, name)
             if value and not value.startswith(("http://", "https://")):
                 raise ConfigError(f"{_env_of(name)} must be an http:// or https:// URL (got {value!r})")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    def _validate_oidc(self) -> None:
+        if not self.oidc_issuer:
+            return
+        if not self.oidc_issuer.startswith(("http://", "https://")):
+            raise ConfigError(f"OA_OIDC_ISSUER must be an http:// or https:// URL (got {self.oidc_issuer!r})")
+        if not self.oidc_client_id:
+            raise ConfigError("OA_OIDC_ISSUER is set, so OA_OIDC_CLIENT_ID is required too")
+        if self.oidc_match not in ("username", "mobile"):
+            raise ConfigError(f"OA_OIDC_MATCH must be username or mobile (got {self.oidc_match!r})")
+        if "openid" not in self.oidc_scopes.split():
+            raise ConfigError(f"OA_OIDC_SCOPES must include openid (got {self.oidc_scopes!r})")
+        if self.oidc_redirect_url and not self.oidc_redirect_url.startswith(("http://", "https://")):
+            raise ConfigError(f"OA_OIDC_REDIRECT_URL must be an http(s):// URL (got {self.oidc_redirect_url!r})")
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -7,7 +7,7 @@ from typing import Any
 
 from oa.clock import iso
 
-HIDDEN_USER_FIELDS = {"password_hash"}
+HIDDEN_USER_FIELDS = {"password_hash", "password_history"}
 
 
 def plain(value: Any) -> Any:

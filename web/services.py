@@ -33,6 +33,7 @@ from oa.import_runs import ImportRuns
 from oa.incoming_numbers import IncomingNumbers
 from oa.numbering import NumberService
 from oa.orgs import OrgService
+from oa.password_policy import PasswordPolicy
 from oa.recipients import RecipientService
 from oa.seals import Seals
 from oa.seals.keys import load_or_create_secret
@@ -120,9 +121,10 @@ class Services:
         await events.start()
         await directory.load(mongo)
         await delegations.reload()
-        users = UserService(mongo, directory)
+        users = UserService(mongo, directory, password_policy(settings))
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,
-                                 timedelta(minutes=settings.login_window_minutes))
+                                 timedelta(minutes=settings.login_window_minutes),
+                                 lockout=timedelta(minutes=settings.login_lockout_minutes))
         sessions = SessionService(mongo, users, throttle, timedelta(hours=settings.session_hours))
         orgs = OrgService(mongo, directory)
         doc_types = DocTypeService(mongo)
@@ -161,6 +163,12 @@ class Services:
         await self.search.indexer.stop()
         await self.events.stop()
         await self.mongo.close()
+
+
+def password_policy(settings: Settings) -> PasswordPolicy:
+    """Expiry and history as configured (OA_PASSWORD_MAX_AGE_DAYS, OA_PASSWORD_HISTORY)."""
+    max_age = timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
+    return PasswordPolicy(max_age=max_age, history=settings.password_history)
 
 
 async def open_seals(settings: Settings, mongo: Mongo, blobs: MinioBlobStore, orgs: OrgService) -> Seals:

@@ -1,5 +1,6 @@
 """Login, logout and "who am I": the session cookie for browsers, the same token as Bearer for phones;
-first activation of an account that has no password yet.
+first activation of an account that has no password yet; a person's own new password (also the way on
+from an expired one); which ways of logging in the login page offers.
 
 A wrong username, a wrong password and a deactivated account are one 401. An active account with no
 password (imported without one) is 403 `activation_required`, which does say that the username
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from oa.activation import REQUIRED_MESSAGE, ActivationRequired
 from oa.errors import Unauthenticated
+from oa.passwords import RULES_TEXT
+from oa.sessions import LoginResult
 from web.authz import authenticated, public
-from web.base import CSRF_COOKIE, SESSION_COOKIE, APIHandler
+from web.base import CSRF_COOKIE, SESSION_COOKIE, APIHandler, BaseHandler
 from web.serialize import user_json
 from web.validation import optional, required
 
@@ -20,6 +23,7 @@ COOKIE_DAYS = 30
 
 LOGIN_SHAPE = {"username": required(str), "password": required(str), "channel": optional(str)}
 ACTIVATE_SHAPE = {"username": required(str), "code": required(str), "password": required(str)}
+PASSWORD_SHAPE = {"username": required(str), "password": required(str), "new_password": required(str)}
 # Kept on the stored record for the activation itself; never part of a person's view of themselves.
 ACTIVATION_FIELDS = ("activation", "activated")
 
@@ -36,15 +40,46 @@ class LoginHandler(APIHandler):
             if await self.services.users.needs_activation(username):
                 raise ActivationRequired(REQUIRED_MESSAGE) from None
             raise
-        secure = self.services.settings.cookie_secure
-        self.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=secure,
-                        expires_days=COOKIE_DAYS, path="/")
-        # Readable by the page's script so it can echo it in X-CSRF-Token; useless to another site.
-        self.set_cookie(CSRF_COOKIE, result.csrf_token, samesite="Lax", secure=secure,
-                        expires_days=COOKIE_DAYS, path="/")
+        set_session_cookies(self, result)
         user = {key: value for key, value in result.user.items() if key not in ACTIVATION_FIELDS}
         self.send_json({"token": result.token, "csrf_token": result.csrf_token, "expires_in": result.expires_in,
                         "user": user_json(user)})
+
+
+def set_session_cookies(handler: BaseHandler, result: LoginResult) -> None:
+    """The session as the browser keeps it, however the person proved who they are."""
+    secure = handler.services.settings.cookie_secure
+    handler.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=secure,
+                       expires_days=COOKIE_DAYS, path="/")
+    # Readable by the page's script so it can echo it in X-CSRF-Token; useless to another site.
+    handler.set_cookie(CSRF_COOKIE, result.csrf_token, samesite="Lax", secure=secure,
+                       expires_days=COOKIE_DAYS, path="/")
+
+
+class PasswordHandler(APIHandler):
+    """POST /api/password {username, password, new_password}: one's own new password, proved by the current
+    one, also when it has expired (then the login refused with 403 password_expired). No session is opened:
+    every session of the person ends, and they log in with the new password."""
+
+    @public
+    async def post(self) -> None:
+        body = self.body(PASSWORD_SHAPE)
+        username = body["username"].strip().lower()
+        await self.services.sessions.change_password(username, body["password"], body["new_password"],
+                                                     self.client_address)
+        self.send_json({"status": "changed", "username": username})
+
+
+class LoginOptionsHandler(APIHandler):
+    """GET /api/login/options: the ways of logging in this service offers besides a password."""
+
+    @public
+    async def get(self) -> None:
+        settings = self.services.settings
+        oidc = {"label": settings.oidc_label, "url": "/auth/oidc/login"} if settings.oidc_enabled else None
+        policy = self.services.users.policy
+        self.send_json({"oidc": oidc, "sms": False,
+                        "password_rules": RULES_TEXT, "password_history": policy.history})
 
 
 class ActivateHandler(APIHandler):

@@ -3,11 +3,13 @@
 People the caller may edit are shown with `activated` (false: no password yet) and, if a code is
 pending, `activation_expires_at`. Codes are issued by whoever may edit the person (the admin of
 every unit they hold a post in, or of an ancestor): one at a time as JSON, or for a unit (with
-`?subtree=1` its whole subtree) as a CSV download.
+`?subtree=1` its whole subtree) as a CSV download. People locked after too many failed logins show
+`locked_until` to those who may edit them, who may also unlock them at once.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +22,8 @@ from web.authz import authorized
 from web.base import APIHandler
 from web.serialize import page_json, user_json
 from web.validation import optional, required
+
+log = logging.getLogger("oa.web")
 
 CREATE_SHAPE = {"username": required(str), "display_name": required(str), "mobile": optional(str, nullable=True),
                 "password": optional(str), "posts": required(list)}
@@ -76,9 +80,13 @@ async def with_activation(handler: APIHandler, views: list[dict[str, Any]]) -> l
     editable = {view["id"] for view in views
                 if (person := directory.person(view["id"])) is not None and may_edit(handler, person)}
     pending = await handler.services.users.not_activated(sorted(editable)) if editable else {}
+    locked = await handler.services.sessions.throttle.locked(
+        [view["username"] for view in views if view["id"] in editable]) if editable else {}
     for view in views:
         if view["id"] in editable:
             view["activated"] = view["id"] not in pending
+            if view["username"] in locked:
+                view["locked_until"] = iso(locked[view["username"]])
             expires_at: datetime | None = pending.get(view["id"])
             if expires_at is not None:
                 view["activation_expires_at"] = iso(expires_at)
@@ -127,6 +135,19 @@ class ActivationCodeHandler(APIHandler):
     async def post(self, user_id: str) -> None:
         issued = await self.services.users.activation.issue(user_id, self.require_user()["_id"])
         self.send_json(issued.as_json(), status=201)
+
+
+class UnlockHandler(APIHandler):
+    """POST /api/users/{id}/unlock: lift the lock that failed logins put on the account, by whoever may edit
+    the person (a platform-wide admin: another platform-wide admin)."""
+
+    @authorized("user", "write", units=units_held)
+    async def post(self, user_id: str) -> None:
+        person = await self.services.users.get(user_id)
+        unlocked = await self.services.sessions.throttle.unlock(person["username"])
+        log.info("account %s unlocked by %s (was locked: %s)", person["username"], self.require_user()["username"],
+                 unlocked)
+        self.send_json({"status": "unlocked" if unlocked else "not_locked", "username": person["username"]})
 
 
 class UnitActivationCodesHandler(APIHandler):
