@@ -90,6 +90,12 @@ def user_record(data: dict[str, Any], user_id: str, posts: list[dict[str, Any]],
     }
 
 
+def national_mobile(text: str) -> str:
+    """A mobile number as stored (11 digits), from how a platform or a person may write it: +86 138-0013-8000."""
+    digits = "".join(char for char in text if char.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
 def active_posts(user: dict[str, Any]) -> list[dict[str, Any]]:
     return [post for post in user.get("posts", []) if post.get("active")]
 
@@ -112,6 +118,18 @@ class UserService:
         """The stored record with its password hash (for logging in)."""
         user = await self.users.find_one({"username": username})
         return user if user is not None and self.directory.is_visible(user) else None
+
+    async def find_for_sign_in(self, field: str, value: str) -> dict[str, Any] | None:
+        """The one active person whose `field` (username or mobile) is `value`, as stored; None if there is
+        none, or several share a mobile (a login must never pick one of them by chance)."""
+        if field == "username":
+            user = await self.find_by_username(value.strip().lower())
+        elif field == "mobile":
+            found = [person for person in self.directory.with_mobile(national_mobile(value)) if person.active]
+            user = await self.users.find_one({"_id": found[0].id}) if len(found) == 1 else None
+        else:
+            raise ValueError(f"people are not found by {field}")
+        return user if user is not None and user.get("active") and self.directory.is_visible(user) else None
 
     async def needs_activation(self, username: str) -> bool:
         """Is this an active person who has never had a password (imported without one)?"""

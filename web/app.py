@@ -27,6 +27,8 @@ from web.api import (
     users,
 )
 from web.base import NotFoundHandler
+from web.oidc import OidcClient
+from web.oidc_pages import CALLBACK_PATH, OidcCallbackHandler, OidcLoginHandler
 from web.push import PING_INTERVAL_S, PING_TIMEOUT_S, PushHandler
 from web.services import Services
 from web.session_watch import SessionWatch
@@ -136,6 +138,8 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/delegations", delegations.DelegationsHandler),
     (r"/api/delegations/(dg-[0-9a-f]{16})/revoke", delegations.RevokeDelegationHandler),
     (r"/api/search", search.SearchHandler),
+    (r"/auth/oidc/login", OidcLoginHandler),
+    (CALLBACK_PATH, OidcCallbackHandler),
     (r"/api/openapi\.json", openapi.OpenAPIHandler),
     (r"/api/.*", NotFoundHandler),
     (r"/", pages.PageHandler, {"title": "公文流转 · 移动办公", "script": "mobile.js", "body_class": "mobile"}),
@@ -151,6 +155,8 @@ def make_app(services: Services, **extra: Any) -> tornado.web.Application:
         ROUTES,
         services=services,
         session_watch=SessionWatch(services.sessions),  # this app's push sockets by login session
+        # The unified identity platform's client (its discovery and keys cached), when one is configured.
+        oidc=OidcClient(services.settings) if services.settings.oidc_enabled else None,
         xsrf_cookies=False,  # CSRF is checked per session in BaseHandler.prepare
         compress_response=True,
         websocket_ping_interval=PING_INTERVAL_S,

@@ -31,6 +31,7 @@ from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
 from oa.import_runs import ImportRuns
 from oa.incoming_numbers import IncomingNumbers
+from oa.login_states import LoginStates
 from oa.numbering import NumberService
 from oa.orgs import OrgService
 from oa.password_policy import PasswordPolicy
@@ -93,6 +94,7 @@ class Services:
     recalls: RecallService
     seals: Seals
     search: SearchService
+    login_states: LoginStates
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -157,7 +159,7 @@ class Services:
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
                    RecallService(mongo, exchange_log), seals,
-                   SearchService(indexer.index, indexer, authorizer, directory))
+                   SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo))
 
     async def close(self) -> None:
         await self.search.indexer.stop()
