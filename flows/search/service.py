@@ -22,6 +22,7 @@ from permissions.authorizer import EVERYWHERE, MEMBER_ROLE, Authorizer
 
 MAX_QUERY = 100
 PEOPLE_LIMIT = 8
+UNITS_SCANNED = 50  # a word naming more units than this is too broad to list their people
 
 
 @dataclass
@@ -74,20 +75,31 @@ class SearchService:
                 "complete": self.indexer.ready}
 
     def people(self, text: str, limit: int = PEOPLE_LIMIT) -> list[dict[str, Any]]:
-        """People by name, initials or username first, then by post or unit name; active people only."""
-        wanted = text.strip()
-        if not wanted or len(wanted) > MAX_QUERY:
+        """People by name, initials or username; or, when words name a unit (教育局 张), the people there.
+
+        Every word must match the person's name, initials or username, or the name of a unit they
+        hold a post in; the candidates come from the directory's name index or from the members of the
+        units named, so nothing walks every person.
+        """
+        words = text.strip().lower().split()
+        if not words or len(text) > MAX_QUERY:
             return []
-        found, _ = self.directory.search_people(wanted, limit=limit)
-        chosen: dict[str, Person] = {person.id: person for person in found}
-        if len(chosen) < limit and len(wanted) >= 2:
-            for person in self.directory.active_people():
-                if person.id not in chosen and any(wanted in post.title or wanted in post.unit_name
-                                                   for post in person.held()):
-                    chosen[person.id] = person
-                    if len(chosen) >= limit:
-                        break
-        return [_person_view(person, wanted) for person in chosen.values()]
+        units = [unit["_id"] for unit in self.directory.all_units()
+                 if unit.get("status") == "active" and any(len(word) > 1 and word in unit["name"] for word in words)
+                 ][:UNITS_SCANNED]
+        if units:
+            members = {member for unit in units for member in self.directory.members_of(unit)}
+            candidates = [person for person in self.directory.people(members).values() if person.active]
+        else:
+            candidates, _ = self.directory.search_people(words[0], limit=limit * 4)
+        chosen = []
+        for person in sorted(candidates, key=lambda item: item.username):
+            if all(word in person.search_key or any(word in post.unit_name for post in person.held())
+                   for word in words):
+                chosen.append(person)
+                if len(chosen) >= limit:
+                    break
+        return [_person_view(person, text) for person in chosen]
 
 
 def _person_view(person: Person, text: str) -> dict[str, Any]:
