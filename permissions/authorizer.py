@@ -49,6 +49,8 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     # a grant valid everywhere counts); a unit's admin, or an ancestor's, claims flows for it.
     (ADMIN_ROLE, "flow", "write"),
     (ADMIN_ROLE, "calendar", "write"),
+    # A unit's admin, or an ancestor's, keeps the unit's own local holidays (they hold for its subtree).
+    (ADMIN_ROLE, "calendar", "local"),
     (ADMIN_ROLE, "flow", "claim"),
     # Seals (电子印章): a unit's admin, or an ancestor's, registers, replaces and revokes its seal.
     (ADMIN_ROLE, "seal", "read"),

@@ -10,6 +10,7 @@ from web import openapi, pages
 from web.api import (
     attachments,
     auth,
+    calendar,
     delegations,
     document_pages,
     documents,
@@ -121,6 +122,10 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/flows/{FLOW_KEY}", flows.FlowHandler),
     (rf"/api/flows/{FLOW_KEY}/claim", flows.ClaimHandler),
     (r"/api/calendar", flows.CalendarHandler),
+    (r"/api/calendar/days", calendar.CalendarDaysHandler),
+    (r"/api/calendar/official", calendar.OfficialHandler),
+    (r"/api/calendar/local", calendar.LocalDaysHandler),
+    (rf"/api/calendar/local/{UNIT_ID}/(\d{{4}}-\d{{2}}-\d{{2}})", calendar.LocalDayHandler),
     (r"/api/instances", instances.InstancesHandler),
     (rf"/api/instances/{INSTANCE_ID}", instances.InstanceHandler),
     (rf"/api/instances/{INSTANCE_ID}/signatures/([0-9a-f]{{64}})\.png", instances.SignatureHandler),

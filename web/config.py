@@ -109,6 +109,10 @@ class Settings:
         "OA_SEAL_TRUST_ROOTS", None,
         "PEM file of further CA certificates seals may chain to (the CA of imported PKCS#12 seals), besides the "
         "service's own CA.")
+    prefill_holidays: bool = _setting(
+        "OA_PREFILL_HOLIDAYS", True,
+        "At start, store the State Council's holidays and 调休 workdays of this year and the next from the "
+        "chinese-calendar package when the working calendar lacks them (true/false).")
     tsa_url: str | None = _setting(
         "OA_TSA_URL", None, "RFC 3161 time-stamping service URL; when set, every seal signature is timestamped.")
     font_dir: str | None = _setting(

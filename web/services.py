@@ -26,6 +26,7 @@ from flows.search.indexer import FOLLOWED, SearchIndexer
 from flows.search.service import SearchService
 from flows.signatures import SignatureStore
 from oa.attachments import AttachmentService
+from oa.clock import CHINA, utcnow
 from oa.directory import Directory
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
@@ -110,7 +111,7 @@ class Services:
         directory = Directory()
         events = EventHub(mongo)
         events.follow(["units", "users", "imports"], directory.apply_change, lambda: directory.load(mongo))
-        calendars = CalendarStore(mongo)
+        calendars = CalendarStore(mongo, directory)
         events.follow([CalendarStore.COLLECTION], calendars.forget, calendars.reload)
         recipients = RecipientService(mongo, directory)
         events.follow([RecipientService.COLLECTION], recipients.forget, recipients.reload)
@@ -122,6 +123,9 @@ class Services:
         events.follow(list(FOLLOWED), indexer.on_change, indexer.on_reset)
         await events.start()
         await directory.load(mongo)
+        # The State Council's holidays of this year and the next, so deadlines are right from the first day.
+        if settings.prefill_holidays:
+            await calendars.prefill_official(utcnow().astimezone(CHINA).date())
         await delegations.reload()
         users = UserService(mongo, directory, password_policy(settings))
         throttle = LoginThrottle(mongo, settings.login_max_failures, settings.login_max_failures_per_address,

@@ -68,11 +68,11 @@ class ClaimHandler(APIHandler):
 class CalendarHandler(APIHandler):
     @authenticated
     async def get(self) -> None:
-        self.send_json(await self.services.calendars.record())
+        self.send_json(plain(await self.services.calendars.record()))
 
     @authorized("calendar", "write")
     async def put(self) -> None:
         body = self.body(CALENDAR_SHAPE)
         if not body:
             raise InvalidInput("send holidays, extra_workdays and/or hours")
-        self.send_json(await self.services.calendars.save(body, self.require_user()["_id"]))
+        self.send_json(plain(await self.services.calendars.save(body, self.require_user()["_id"])))

@@ -7,6 +7,7 @@
 // else they may look at, read only.
 
 import { ApiError, api, csrfToken, get, post } from "./api.js";
+import { showCalendar } from "./admin_calendar.js";
 import { sealSection } from "./admin_seals.js";
 import { errorText, h, loginForm, toast, when } from "./ui.js";
 
@@ -24,7 +25,7 @@ function render(title, ...content) {
       h("a", { href: "/desk" }, "办公桌面")),
     h("div", { class: "desk-layout" },
       h("nav", { class: "desk-nav", "aria-label": "管理功能" }, link("#/units", "组织机构"), link("#/flows", "流程定义"),
-        link("#/stats", "交换统计")),
+        link("#/stats", "交换统计"), link("#/calendar", "工作日历")),
       h("div", {}, ...content)));
 }
 
@@ -415,6 +416,10 @@ async function route() {
     else if (page === "flows" && id) await showFlow(id);
     else if (page === "flows") await showFlows();
     else if (page === "stats") await showStats(id);
+    else if (page === "calendar") {
+      await showCalendar({ render, me: state.me, unitSearch, administers }, id || (state.me.administers === null
+        ? "" : state.home && state.home.id), location.hash.split("/")[3]);
+    }
     else await showUnits();
   } catch (failure) {
     if (failure instanceof ApiError && failure.status === 401) showLogin();
