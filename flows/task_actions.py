@@ -36,8 +36,9 @@ class TaskActions(FlowBase):
 
     async def do_approve(self, task_id: str, user: dict[str, Any], opinion: str = "", signature: str | None = None,
                          variables: dict[str, Any] | None = None, channel: str = "web",
-                         outcome: str | None = None) -> dict[str, Any]:
-        """同意, 已阅, 签发 or 提交 — the task's own outcome (`outcome`, if given, must be it) — with an opinion."""
+                         outcome: str | None = None, annotation: dict[str, Any] | None = None) -> dict[str, Any]:
+        """同意, 已阅, 签发 or 提交 — the task's own outcome (`outcome`, if given, must be it) — with an opinion, and
+        optionally a 批示 drawn over a page (stored by flows/annotations.py: {page, key, sha256, ...})."""
         if len(opinion) > MAX_OPINION:
             raise InvalidInput(f"an opinion is at most {MAX_OPINION} characters", field="opinion")
         if outcome == DISAGREED:
@@ -54,7 +55,8 @@ class TaskActions(FlowBase):
                 definition = step.definition
                 check_start_variables(definition, variables)
                 step.instance["vars"] = {**step.instance["vars"], **variables}
-            fields: dict[str, Any] = {"opinion": opinion.strip() or None, "signature": signature}
+            fields: dict[str, Any] = {"opinion": opinion.strip() or None, "signature": signature,
+                                      "annotation": annotation}
             if task["kind"] == "start" and step.instance["category"] == "发文":  # sent for approval again
                 check_reviewable(step.document)
                 step.instance["vars"] = with_co_issuers(step.definition, step.instance["unit_id"], step.document,
@@ -66,7 +68,8 @@ class TaskActions(FlowBase):
                 step.document_changes[f"consents.{consent[0]}"] = consent[1]
                 fields["consent_unit"] = consent[0]
             step.member(task["member"]).update(outcome=done, reason=None)
-            step.audit(done, task, opinion=fields["opinion"], signature=signature, variables=variables or None,
+            step.audit(done, task, opinion=fields["opinion"], signature=signature, annotation=annotation,
+                       variables=variables or None,
                        consent_of=fields.get("consent_unit"))
             await self._finish(step, task, done, fields)
 

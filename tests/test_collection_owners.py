@@ -23,6 +23,7 @@ OWNERS = {
     "recipient_groups": {"oa/recipients.py"},
     "flow_claims": {"flows/catalog.py"},
     "work_calendar": {"flows/calendar.py"},
+    "opinion_phrases": {"oa/phrases.py"},
     # Seals: the registry keeps keys sealed and every change audited; nobody else reads a key.
     "seals": {"oa/seals/registry.py"},
     "seal_history": {"oa/seals/registry.py"},

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flows.access import Access
 from flows.actions import FlowService
+from flows.annotations import AnnotationStore
 from flows.auto_steps import AutoSteps
 from flows.calendar import CalendarStore
 from flows.catalog import FlowCatalog
@@ -36,6 +37,7 @@ from oa.login_states import LoginStates
 from oa.numbering import NumberService
 from oa.orgs import OrgService
 from oa.password_policy import PasswordPolicy
+from oa.phrases import PhraseService
 from oa.recipients import RecipientService
 from oa.seals import Seals
 from oa.seals.keys import load_or_create_secret
@@ -96,6 +98,8 @@ class Services:
     seals: Seals
     search: SearchService
     login_states: LoginStates
+    phrases: PhraseService
+    annotations: AnnotationStore
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -163,7 +167,8 @@ class Services:
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
                    RecallService(mongo, exchange_log), seals,
-                   SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo))
+                   SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo),
+                   PhraseService(mongo), AnnotationStore(blobs, documents))
 
     async def close(self) -> None:
         await self.search.indexer.stop()

@@ -64,6 +64,20 @@ class SignatureHandler(APIHandler):
         self.finish(data)
 
 
+class AnnotationHandler(APIHandler):
+    @authenticated
+    async def get(self, instance_id: str, sha256: str) -> None:
+        """A 批示 layer drawn over a page in this flow (only to those who see the flow)."""
+        view = await self.services.access.access_instance(self.require_user(), instance_id)
+        key = f"annotations/{sha256}.png"
+        if not any((entry.get("annotation") or {}).get("key") == key for entry in view["audit"]):
+            raise NotFound("no such annotation in this flow")
+        data = await self.services.annotations.read(key)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "private, max-age=86400")  # content-addressed: never changes
+        self.finish(data)
+
+
 class UrgeHandler(APIHandler):
     @authenticated
     async def post(self, instance_id: str) -> None:

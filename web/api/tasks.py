@@ -15,7 +15,7 @@ from web.serialize import page_json, plain
 from web.validation import optional, required
 
 APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=True), "variables": optional(dict),
-                 "outcome": optional(str)}
+                 "outcome": optional(str), "annotation": optional(dict, nullable=True)}
 DISAGREE_SHAPE = {"reason": required(str), "signature": optional(str, nullable=True)}
 RETURN_SHAPE = {"reason": required(str), "to": optional(str)}
 TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str)}
@@ -59,12 +59,18 @@ class TaskHandler(APIHandler):
 class ApproveHandler(APIHandler):
     @authenticated
     async def post(self, task_id: str) -> None:
-        """Approve / sign off / confirm reading / submit, with an optional opinion and handwritten signature."""
+        """Approve / sign off / confirm reading / submit, with an optional opinion, handwritten signature and
+        批示 drawn over a page of the document ({page, image: PNG data URL})."""
         body = self.body(APPROVE_SHAPE)
+        user = self.require_user()
+        annotation = None
+        if body.get("annotation"):
+            task = await self.services.flows.open_task(task_id, user)  # 404 unless the caller may act on it
+            annotation = await self.services.annotations.save(body["annotation"], task["document_id"])
         signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
-        result = await self.services.flows.do_approve(task_id, self.require_user(), body.get("opinion", ""),
+        result = await self.services.flows.do_approve(task_id, user, body.get("opinion", ""),
                                                       signature, body.get("variables"), self.channel,
-                                                      outcome=body.get("outcome"))
+                                                      outcome=body.get("outcome"), annotation=annotation)
         self.send_json(result_json(result))
 
 

@@ -2,6 +2,7 @@
 // flow and follow it, download the .docx, dispatch it and watch the receipt board live (催办
 // from there); the unit's inbox: sign for, return, register (which starts 收文), forward down.
 
+import { annotationFigure } from "./annotate_page.js";
 import { ApiError, get, once, post } from "./api.js";
 import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
 import { DESK_PAGES } from "./desk_pages.js";
@@ -106,7 +107,8 @@ function flowCard(view) {
     h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
       h("strong", {}, entry.by.name), ` ${entry.node_name || ""} `, h("span", { class: "outcome" }, entry.label || entry.action),
       h("span", { class: "time" }, when(entry.at)),
-      entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null))));
+      entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null,
+      annotationFigure(view, entry)))));
 }
 
 function flowAlert(text) {

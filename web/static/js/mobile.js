@@ -6,6 +6,8 @@
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { MOBILE_PAGES } from "./mobile_pages.js";
+import { phraseChips } from "./opinion_phrases.js";
+import { annotationFigure, pageAnnotator } from "./annotate_page.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
@@ -139,7 +141,8 @@ function timeline(view) {
       h("div", { class: "what" }, `${entry.node_name || ""} `, h("span", { class: "outcome" }, actionName(entry))),
       entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null,
       entry.signature ? h("img", { class: "signed", alt: `${entry.by.name}的手写签名`,
-        src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null))));
+        src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null,
+      annotationFigure(view, entry)))));
 }
 
 // The service names every action in Chinese (label); these cover an older answer without one.
@@ -208,18 +211,14 @@ function actionPanel(task) {
   const outcomes = task.outcomes || ["approved"];
   const main = outcomes[0];
   const opinion = h("textarea", { id: "opinion", rows: 3, placeholder: "批示意见", "aria-label": "批示意见" });
-  const chips = h("div", { class: "chips" }, (PHRASES[main] || PHRASES.approved).map((phrase) => h("button", {
-    type: "button", class: "chip", onclick: (event) => {
-      opinion.value = phrase;
-      for (const chip of chips.children) chip.setAttribute("aria-pressed", String(chip === event.currentTarget));
-      const at = phrase.indexOf("XX");
-      if (at >= 0) { opinion.focus(); opinion.setSelectionRange(at, at + 2); }
-    } }, phrase)));
+  const chips = phraseChips(PHRASES[main] || PHRASES.approved, opinion);  // built-in, then the person's own
   const signature = signaturePad();
+  const annotation = pageAnnotator(task.document_id);  // 批示 drawn over a page of the document
   const mainLabel = main === "read" ? "已阅" : task.action_label;
   const doneText = mainLabel.startsWith("已") ? mainLabel : `已${mainLabel}`;
   const submit = actionButton({ class: "primary", id: "submit", onclick: () => act(task, "approve",
-    { opinion: opinion.value.trim(), signature: signature.value(), outcome: main }, doneText) }, mainLabel,
+    { opinion: opinion.value.trim(), signature: signature.value(), annotation: annotation.value(), outcome: main },
+    doneText) }, mainLabel,
   { submits: true });
 
   const toggle = (box, focus) => () => {
@@ -252,7 +251,7 @@ function actionPanel(task) {
   });
   const transferBox = h("div", { class: "more", hidden: true }, search, results);
   const panel = h("section", { class: "actions card", "aria-label": "办理意见" }, h("h2", {}, "办理意见"), opinion,
-    signature.element, h("div", { class: "buttons" },
+    signature.element, annotation.element, h("div", { class: "buttons" },
       task.kind === "start" ? null : h("button", { class: "secondary", onclick: toggle(returnBox, reason) }, "退回"),
       h("button", { class: "secondary", onclick: toggle(transferBox, search) }, "转办")),
     disagreeBox, returnBox, transferBox);

@@ -4,5 +4,6 @@
 // with a header and a way back to the list.
 
 import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
+import { phrasesPage } from "./opinion_phrases.js";
 
-export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage];
+export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, phrasesPage];
