@@ -38,6 +38,7 @@ INDEXES: list[Index] = [
     Index("login_failures", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
     # Logins under way at the unified identity platform: swept once expired.
     Index("login_states", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
+    Index("sms_codes", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
     # Casbin rules: one row per policy line.
     Index("casbin_rules", [("ptype", ASCENDING), ("v0", ASCENDING), ("v1", ASCENDING),
                            ("v2", ASCENDING), ("v3", ASCENDING), ("v4", ASCENDING)], {"unique": True}),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import tornado.web
 
+from oa.notifications.sms import sms_sender
+from oa.sms_login import SmsLogin
 from web import openapi, pages
 from web.api import (
     attachments,
@@ -55,6 +58,8 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/activate", auth.ActivateHandler),
     (r"/api/password", auth.PasswordHandler),
     (r"/api/login/options", auth.LoginOptionsHandler),
+    (r"/api/login/sms-code", auth.SmsCodeHandler),
+    (r"/api/login/sms", auth.SmsLoginHandler),
     (r"/api/me", auth.MeHandler),
     (r"/api/me/phrases", phrases.PhrasesHandler),
     (r"/api/me/phrases/order", phrases.PhraseOrderHandler),
@@ -167,9 +172,20 @@ def make_app(services: Services, **extra: Any) -> tornado.web.Application:
         session_watch=SessionWatch(services.sessions),  # this app's push sockets by login session
         # The unified identity platform's client (its discovery and keys cached), when one is configured.
         oidc=OidcClient(services.settings) if services.settings.oidc_enabled else None,
+        sms_login=sms_login(services),
         xsrf_cookies=False,  # CSRF is checked per session in BaseHandler.prepare
         compress_response=True,
         websocket_ping_interval=PING_INTERVAL_S,
         websocket_ping_timeout=PING_TIMEOUT_S,
         **extra,
     )
+
+
+def sms_login(services: Services) -> SmsLogin | None:
+    """短信验证码登录, when an SMS provider and a login template are configured."""
+    settings = services.settings
+    sender = sms_sender(settings)
+    if sender is None or not settings.sms_template_login:
+        return None
+    return SmsLogin(services.mongo, services.users, services.sessions, sender, settings.sms_template_login,
+                    timedelta(minutes=settings.sms_code_minutes))

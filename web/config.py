@@ -135,6 +135,11 @@ class Settings:
         "OA_SMS_TEMPLATE_NOTICE", None,
         "Approved 模板 code for reminders (e.g. SMS_123456789) with the parameters ${kind} and ${title}. Unset: "
         "reminders are not sent by SMS (other callers pass their own template codes).")
+    sms_template_login: str | None = _setting(
+        "OA_SMS_TEMPLATE_LOGIN", None,
+        "Approved 模板 code for login codes (e.g. SMS_123456790) with the parameter ${code}. Set with OA_SMS_PROVIDER: "
+        "the login page offers 短信验证码登录.")
+    sms_code_minutes: int = _setting("OA_SMS_CODE_MINUTES", 5, "How long an SMS login code is valid, in minutes.")
     sms_endpoint: str | None = _setting("OA_SMS_ENDPOINT", None,
                                         "SMS API base URL. Unset: the provider's public endpoint.")
     sms_region: str = _setting("OA_SMS_REGION", "cn-hangzhou", "SMS API region.")
@@ -199,7 +204,7 @@ class Settings:
             raise ConfigError(f"OA_S3_BUCKET must be 3-63 characters (got {self.s3_bucket!r})")
         for name in ("max_attachment_mb", "download_url_minutes", "session_hours", "login_max_failures",
                      "login_max_failures_per_address", "login_window_minutes", "login_lockout_minutes",
-                     "password_history", "startup_timeout"):
+                     "password_history", "sms_code_minutes", "startup_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_env_of(name)} must be a positive number")
         if self.password_max_age_days < 0:

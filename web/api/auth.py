@@ -10,9 +10,10 @@ exists and is not activated: see oa/activation.py for why that is told and how p
 from __future__ import annotations
 
 from oa.activation import REQUIRED_MESSAGE, ActivationRequired
-from oa.errors import Unauthenticated
+from oa.errors import NotFound, Unauthenticated
 from oa.passwords import RULES_TEXT
 from oa.sessions import LoginResult
+from oa.sms_login import SmsLogin
 from web.authz import authenticated, public
 from web.base import CSRF_COOKIE, SESSION_COOKIE, APIHandler, BaseHandler
 from web.serialize import user_json
@@ -70,6 +71,38 @@ class PasswordHandler(APIHandler):
         self.send_json({"status": "changed", "username": username})
 
 
+class SmsCodeHandler(APIHandler):
+    """POST /api/login/sms-code {mobile}: a login code by SMS, if the number is one active person's; the
+    answer is the same whether it is or not."""
+
+    @public
+    async def post(self) -> None:
+        body = self.body({"mobile": required(str)})
+        message = await sms_service(self).request_code(body["mobile"], self.client_address)
+        self.send_json({"status": "sent_if_registered", "message": message})
+
+
+class SmsLoginHandler(APIHandler):
+    """POST /api/login/sms {mobile, code}: log in with the code; answers as POST /api/login does."""
+
+    @public
+    async def post(self) -> None:
+        body = self.body({"mobile": required(str), "code": required(str), "channel": optional(str)})
+        channel = "mobile" if body.get("channel") == "mobile" else "web"
+        result = await sms_service(self).log_in(body["mobile"], body["code"], self.client_address, channel)
+        set_session_cookies(self, result)
+        user = {key: value for key, value in result.user.items() if key not in ACTIVATION_FIELDS}
+        self.send_json({"token": result.token, "csrf_token": result.csrf_token, "expires_in": result.expires_in,
+                        "user": user_json(user)})
+
+
+def sms_service(handler: APIHandler) -> SmsLogin:
+    service = handler.application.settings.get("sms_login")
+    if service is None:
+        raise NotFound("短信验证码登录未启用。 SMS login is not configured.", code="sms_login_disabled")
+    return service
+
+
 class LoginOptionsHandler(APIHandler):
     """GET /api/login/options: the ways of logging in this service offers besides a password."""
 
@@ -78,7 +111,7 @@ class LoginOptionsHandler(APIHandler):
         settings = self.services.settings
         oidc = {"label": settings.oidc_label, "url": "/auth/oidc/login"} if settings.oidc_enabled else None
         policy = self.services.users.policy
-        self.send_json({"oidc": oidc, "sms": False,
+        self.send_json({"oidc": oidc, "sms": self.application.settings.get("sms_login") is not None,
                         "password_rules": RULES_TEXT, "password_history": policy.history})
 
 

@@ -9,6 +9,7 @@
 import { ApiError, api, csrfToken, get, post } from "./api.js";
 import { showCalendar } from "./admin_calendar.js";
 import { sealSection } from "./admin_seals.js";
+import { lockSection, lockedTag } from "./admin_security.js";
 import { errorText, h, loginForm, toast, when } from "./ui.js";
 
 const app = document.getElementById("app");
@@ -195,6 +196,7 @@ function personRow(unit, person, editable, codeBox) {
   if (!post) return null;
   const who = h("td", {}, h("a", { href: `#/people/${person.id}` }, person.display_name),
     person.active ? null : h("span", { class: "tag" }, "已停用"), notActivated(person) ? h("span", { class: "tag" }, "未激活") : null,
+    lockedTag(person),
     h("div", { class: "muted" }, person.username));
   const where = h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null);
   if (!editable || (person.system_admin && state.me.administers !== null)) {
@@ -337,7 +339,7 @@ async function showPerson(userId) {
       `已生成过激活码，有效期至 ${when(person.activation_expires_at)}；再次生成会使其失效。`) : null,
     codeBox, h("div", { class: "buttons" }, h("button", { class: "secondary", onclick: () => issueCode(person, codeBox) },
       "生成激活码"))) : null;
-  render(person.display_name, head, details, reset, activation, status);
+  render(person.display_name, head, lockSection(person, () => showPerson(person.id)), details, reset, activation, status);
 }
 
 // Flow definitions ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Small helpers the apps share: building elements safely, dates in Beijing time, badges, toasts,
-// the login form and first-login activation.
+// error texts people can read, and (from login.js) the login form.
 
 import { get, post } from "./api.js";
 
@@ -148,6 +148,8 @@ const MESSAGES = {
   activation_required: "账号尚未激活：请向本单位管理员索取激活码，然后点下方“首次登录激活”设置密码",
   already_activated: "该账号已激活（已设置密码），不需要激活码；忘记密码可由管理员重置",
   user_deactivated: "该账号已停用，请先重新启用",
+  password_reused: "新密码不能与最近 5 次使用过的密码相同", password_expired: "密码已过期，请设置新密码",
+  sms_login_disabled: "本平台未启用短信验证码登录",
 };
 
 export function errorText(error) {
@@ -158,94 +160,6 @@ export function errorText(error) {
   return error.message || "操作失败，请稍后重试";
 }
 
-// One login form for every app: on success `onLoggedIn()` starts the app with the new session. From it,
-// someone imported without a password reaches 首次登录激活: the code from their unit's admin and a new
-// password, then straight into the app.
-export function loginForm(title, onLoggedIn) {
-  const box = h("div", { class: "login-box" });
-  const showLogin = (name, notice) => box.replaceChildren(loginCard(title, onLoggedIn, showActivation, name, notice));
-  const showActivation = (name) => box.replaceChildren(activationCard(title, onLoggedIn, showLogin, name));
-  showLogin("");
-  return box;
-}
-
-function loginCard(title, onLoggedIn, showActivation, name, notice) {
-  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true, value: name });
-  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password",
-    required: true });
-  const error = h("p", { class: "error", role: "alert" }, notice || "");
-  const form = h("form", { class: "card login", onsubmit: async (event) => {
-    event.preventDefault();
-    try {
-      await post("/api/login", { username: username.value.trim(), password: password.value });
-      await onLoggedIn();
-    } catch (failure) {
-      error.textContent = failure.status === 401 ? "用户名或密码不正确" : errorText(failure);
-    }
-  } },
-  h("h1", {}, title),
-  h("label", { for: "username" }, "用户名"), username,
-  h("label", { for: "password" }, "密码"), password,
-  error,
-  h("button", { class: "primary", type: "submit" }, "登录"),
-  h("p", { class: "login-links" }, "没有密码？", h("a", { href: "#", onclick: (event) => {
-    event.preventDefault();
-    showActivation(username.value.trim());
-  } }, "首次登录激活")));
-  setTimeout(() => (name ? password : username).focus());
-  return form;
-}
-
-const ACTIVATION_ERRORS = {
-  invalid_activation_code: "用户名或激活码不正确，请核对管理员发给您的激活码",
-  activation_code_expired: "激活码已过期，请向本单位管理员重新索取",
-  already_activated: "此激活码已使用过，账号已激活，请直接用密码登录",
-};
-
-function activationCard(title, onLoggedIn, showLogin, name) {
-  const username = h("input", { id: "activate-username", name: "username", autocomplete: "username", required: true,
-    value: name });
-  const code = h("input", { id: "activate-code", name: "code", autocomplete: "one-time-code", required: true,
-    autocapitalize: "characters", spellcheck: "false", placeholder: "10 位字母和数字" });
-  const password = h("input", { id: "activate-password", type: "password", autocomplete: "new-password", required: true });
-  const again = h("input", { id: "activate-again", type: "password", autocomplete: "new-password", required: true });
-  const error = h("p", { class: "error", role: "alert" });
-  const submit = h("button", { class: "primary", type: "submit" }, "激活并登录");
-  for (const input of [username, code, password, again]) input.addEventListener("input", () => { error.textContent = ""; });
-  const form = h("form", { class: "card login", onsubmit: async (event) => {
-    event.preventDefault();
-    const who = username.value.trim();
-    if (password.value.length < 8) { error.textContent = "密码至少 8 位"; password.focus(); return; }
-    if (password.value !== again.value) { error.textContent = "两次输入的密码不一致"; again.focus(); return; }
-    submit.disabled = true;
-    try {
-      await post("/api/activate", { username: who, code: code.value.trim(), password: password.value });
-    } catch (failure) {
-      submit.disabled = false;
-      error.textContent = ACTIVATION_ERRORS[failure.code] || errorText(failure);
-      return;
-    }
-    try {
-      await post("/api/login", { username: who, password: password.value });
-    } catch (failure) {
-      showLogin(who, `账号已激活，请用新密码登录（${errorText(failure)}）`);
-      return;
-    }
-    await onLoggedIn();
-  } },
-  h("h1", {}, title),
-  h("h2", {}, "首次登录激活"),
-  h("p", { class: "muted" }, "请输入本单位管理员发给您的激活码（7 天内有效，只能用一次），并设置您自己的登录密码。"),
-  h("label", { for: "activate-username" }, "用户名"), username,
-  h("label", { for: "activate-code" }, "激活码"), code,
-  h("label", { for: "activate-password" }, "设置密码（至少 8 位）"), password,
-  h("label", { for: "activate-again" }, "确认密码"), again,
-  error,
-  submit,
-  h("p", { class: "login-links" }, h("a", { href: "#", onclick: (event) => {
-    event.preventDefault();
-    showLogin(username.value.trim());
-  } }, "返回登录")));
-  setTimeout(() => (name ? code : username).focus());
-  return form;
-}
+// The login form (password, 统一身份认证, SMS code, first activation, a new password when it expired) lives
+// in login.js; the apps take it from here with the other widgets.
+export { loginForm } from "./login.js";
