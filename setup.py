@@ -22,6 +22,7 @@ setup(
         "websockets>=12,<18",
         "argon2-cffi>=23.1,<26",
         "msgspec>=0.18,<1",
+        "joserfc>=1.0,<2",  # ID tokens of the unified identity platform: JWKS, RS256 signatures, claim checks
         "pyhanko>=0.38,<0.40",  # PAdES signatures of sealed PDFs and their verification
         "cryptography>=43",  # seal keys, the service's seal CA, PKCS#12 import
         "pillow>=10.1",  # drawing and checking seal images

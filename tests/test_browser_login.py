@@ -212,6 +212,7 @@ async def test_a_locked_admin_is_unlocked_by_the_city_admin(site: Site, browser:
     await admin.locator("tr[data-user='wy-xzf.admin']").get_by_role("link", name="黄婷娜", exact=True).click()
     lock = admin.locator("#account-lock")
     await expect(lock).to_contain_text("连续登录失败次数过多，账号已锁定")
+    await admin.evaluate("window.scrollTo(0, 0)")
     await screenshot(admin, "admin-unlock")
     await lock.get_by_role("button", name="解锁账号").click()
     await expect(admin.get_by_role("status")).to_have_text("已解锁")
