@@ -36,7 +36,7 @@ async def test_a_county_admin_keeps_the_org_and_flows_right(services: Services, 
     await page.get_by_label("用户名").fill("town-clerk")
     await page.get_by_label("姓名").fill("林收发")
     await page.get_by_label("岗位名称").fill("收发员")
-    await page.get_by_label("初始密码").fill("Town-Clerk@2026")
+    await page.get_by_label("初始密码").fill("Lin-Shoufa@2026")
     await page.locator("input[name=new-roles][value=收发员]").check()
     await page.get_by_role("button", name="添加", exact=True).click()
     row = page.locator("tr[data-user=town-clerk]")
