@@ -144,6 +144,7 @@ class EventHub:
         self._ready = asyncio.Event()
         self._followers: dict[str, list[ChangeListener]] = {}
         self._resets: list[Reset] = []
+        self._everything: list[Subscriber] = []
 
     def follow(self, collections: list[str], on_change: ChangeListener, on_reset: Reset) -> None:
         """Call `on_change` with every change to `collections` (updates carry the record as it now is).
@@ -178,6 +179,15 @@ class EventHub:
                     del self._subscribers[user_id]
 
         return unsubscribe
+
+    def listen_all(self, callback: Subscriber) -> None:
+        """Call `callback` with every event this process is handed, whoever it is for (once per event, after its
+        transaction committed). For work that follows events rather than a person's socket (notifications)."""
+        self._everything.append(callback)
+
+    def is_subscribed(self, user_id: str) -> bool:
+        """Whether the person has a socket open on this process right now."""
+        return bool(self._subscribers.get(user_id))
 
     async def after(self, user_id: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:
         return await events_after(self.mongo, user_id, after_seq, limit)
@@ -251,7 +261,7 @@ class EventHub:
             # that missed it reads it back from the database when it sees the gap.
             return
         self._delivered[user_id] = seq
-        for callback in list(self._subscribers.get(event["user_id"], ())):
+        for callback in [*self._subscribers.get(event["user_id"], ()), *self._everything]:
             try:
                 callback(event)
             except Exception:  # one broken connection must not stop delivery to the others

@@ -89,6 +89,14 @@ INDEXES: list[Index] = [
     Index("seals", [("certificate_sha256s", ASCENDING)]),
     Index("seal_history", [("unit_id", ASCENDING), ("at", ASCENDING)]),
     Index("seal_uses", [("document_id", ASCENDING), ("at", DESCENDING)]),
+    # Notifications: a person's 消息 centre, unread first, newest first; sends due for a retry or after quiet hours.
+    Index("notifications", [("user_id", ASCENDING), ("read_at", ASCENDING), ("at", DESCENDING)]),
+    Index("notifications", [("at", ASCENDING)], {"expireAfterSeconds": 180 * 24 * 3600}),
+    Index("notification_sends", [("status", ASCENDING), ("next_at", ASCENDING)]),
+    Index("notification_sends", [("notification_id", ASCENDING)]),
+    Index("notification_sends", [("user_id", ASCENDING), ("created_at", DESCENDING)]),
+    Index("notification_sends", [("created_at", ASCENDING)], {"expireAfterSeconds": 180 * 24 * 3600}),
+    Index("push_subscriptions", [("user_id", ASCENDING), ("updated_at", DESCENDING)]),
     # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).
     Index("events", [("user_id", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
     Index("events", [("at", ASCENDING)], {"expireAfterSeconds": 30 * 24 * 3600}),

@@ -66,6 +66,7 @@ async def services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Se
     try:
         yield opened
     finally:
+        await opened.notifications.stop()  # nor notifications being written to it
         await opened.events.stop()  # no change stream open on a database being dropped
         await opened.mongo.client.drop_database(settings.mongodb_db)
         await opened.close()

@@ -9,12 +9,14 @@ retry is exercised for real. What was accepted is kept in `received`.
 from __future__ import annotations
 
 import base64
+import email
 import hashlib
 import hmac
 import json
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import policy
 from typing import Any, ClassVar
 
 import tornado.httpserver
@@ -114,3 +116,68 @@ def aliyun_sms() -> Iterator[tuple[AliyunSmsService, str]]:
     service = AliyunSmsService()
     with serving([(r"/", _AliyunHandler)], service) as base:
         yield service, base + "/"
+
+
+class SmtpInbox:
+    """A local SMTP server (aiosmtpd, in its own thread) that keeps every message it accepts.
+    `refuse_next` answers the next DATA commands with a temporary failure (451), as a busy server does."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.refuse_next = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # the name aiosmtpd calls
+        if self.refuse_next:
+            self.refuse_next -= 1
+            return "451 4.3.0 Try again later"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "subject": message["Subject"],
+                              "text": message.get_content()})
+        return "250 OK"
+
+
+@contextmanager
+def smtp_inbox() -> Iterator[tuple[SmtpInbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+class PushService:
+    """A Web Push service endpoint (RFC 8030): takes encrypted messages POSTed to /push/<id>, checks the
+    VAPID authorization (RFC 8292), and keeps body and headers. `fail_next` answers 503 first."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.fail_next = 0
+        self.base = ""
+
+
+class _PushHandler(tornado.web.RequestHandler):
+    def post(self, subscription: str) -> None:
+        service: PushService = self.settings["service"]
+        if service.fail_next:
+            service.fail_next -= 1
+            self.set_status(503)
+            self.finish("busy")
+            return
+        service.received.append({"subscription": subscription, "headers": dict(self.request.headers),
+                                  "body": self.request.body})
+        self.set_status(201)
+        self.set_header("Location", f"/message/{len(service.received)}")
+        self.finish()
+
+
+@contextmanager
+def push_service() -> Iterator[PushService]:
+    service = PushService()
+    with serving([(r"/push/([A-Za-z0-9_-]+)", _PushHandler)], service) as base:
+        service.base = base
+        yield service

@@ -29,6 +29,12 @@ OWNERS = {
     "seal_history": {"oa/seals/registry.py"},
     "seal_uses": {"oa/seals/uses.py"},
     "seal_authority": {"oa/seals/authority.py"},
+    # Notifications: the 消息 centre, the record of sends, settings, Web Push keys and subscriptions.
+    "notifications": {"oa/notifications/inbox.py"},
+    "notification_sends": {"oa/notifications/sends.py"},
+    "notify_prefs": {"oa/notifications/prefs.py"},
+    "webpush_keys": {"oa/notifications/webpush.py"},
+    "push_subscriptions": {"oa/notifications/webpush.py"},
 }
 # mongo["units"], self.mongo["users"], mongo.db["units"], db["users"] …
 COLLECTION = re.compile(r"""\b(?:mongo|db)\s*\[\s*["']([a-z_]+)["']\s*\]""")

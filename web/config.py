@@ -172,6 +172,12 @@ class Settings:
                                   "Web Push VAPID contact (mailto: or https:) that push services may write to.")
     notify_retries: int = _setting("OA_NOTIFY_RETRIES", 5,
                                    "Attempts per notification and channel before it is given up (with backoff).")
+    notify_retry_seconds: float = _setting("OA_NOTIFY_RETRY_SECONDS", 30.0,
+                                           "Wait before the first retry of a failed send; doubled for each next one.")
+    notify_grace_seconds: float = _setting(
+        "OA_NOTIFY_GRACE_SECONDS", 3.0,
+        "How long a non-urgent notification waits before going outside the app, so a replica where the person's "
+        "app is open can say so (特急 ones go at once).")
 
     @property
     def embedded_mongodb(self) -> bool:
@@ -242,6 +248,8 @@ class Settings:
             raise ConfigError(f"OA_VAPID_SUBJECT must start with mailto: or https:// (got {self.vapid_subject!r})")
         if self.notify_retries <= 0:
             raise ConfigError("OA_NOTIFY_RETRIES must be a positive number")
+        if self.notify_retry_seconds <= 0 or self.notify_grace_seconds < 0:
+            raise ConfigError("OA_NOTIFY_RETRY_SECONDS must be positive and OA_NOTIFY_GRACE_SECONDS not negative")
         for name in ("public_url", "sms_endpoint"):
             value = getattr(self, name)
             if value and not value.startswith(("http://", "https://")):
@@ -289,6 +297,11 @@ def _convert(env: str, raw: str, default: Any) -> Any:
         if lowered in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{env} must be true or false (got {raw!r})")
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{env} must be a number (got {raw!r})") from None
     if isinstance(default, int):
         try:
             return int(raw)

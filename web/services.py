@@ -34,6 +34,7 @@ from oa.documents import DocumentService
 from oa.import_runs import ImportRuns
 from oa.incoming_numbers import IncomingNumbers
 from oa.login_states import LoginStates
+from oa.notifications.service import NotificationService
 from oa.numbering import NumberService
 from oa.orgs import OrgService
 from oa.password_policy import PasswordPolicy
@@ -100,6 +101,7 @@ class Services:
     login_states: LoginStates
     phrases: PhraseService
     annotations: AnnotationStore
+    notifications: NotificationService
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -125,6 +127,7 @@ class Services:
         events.follow([DelegationService.COLLECTION], delegations.apply_change, delegations.reload)
         indexer = SearchIndexer(SearchIndex(settings.data_dir / "search"))
         events.follow(list(FOLLOWED), indexer.on_change, indexer.on_reset)
+        notifications = NotificationService(mongo, settings, directory, events)  # listens before the stream opens
         await events.start()
         await directory.load(mongo)
         # The State Council's holidays of this year and the next, so deadlines are right from the first day.
@@ -159,6 +162,7 @@ class Services:
         flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
         exchange_queries = ExchangeQueries(mongo)
         indexer.start(documents, exchange_queries, flow_queries)
+        await notifications.start()
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
@@ -168,9 +172,11 @@ class Services:
                                                             recipients),
                    RecallService(mongo, exchange_log), seals,
                    SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo),
-                   PhraseService(mongo), AnnotationStore(blobs, documents))
+                   PhraseService(mongo), AnnotationStore(blobs, documents),
+                   notifications)
 
     async def close(self) -> None:
+        await self.notifications.stop()
         await self.search.indexer.stop()
         await self.events.stop()
         await self.mongo.close()

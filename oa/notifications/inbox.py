@@ -1,0 +1,75 @@
+"""The 消息 centre's records (collection `notifications`, owned here): one per event and person.
+
+`record` is also the claim that makes a notification go out once with several replicas: every
+replica that sees the event upserts the same record (`_id` = the event's id), and only the one
+whose upsert inserted it goes on to send. A replica where the person has the app open marks it
+`app_open`, so whichever replica sends knows the page has shown it. Read state lives here too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from oa.clock import utcnow
+from oa.errors import NotFound
+from oa.notifications.messages import Message
+from storage.mongo import SCHEMA_VERSION, Mongo
+
+KEEP_DAYS = 180
+
+
+class Inbox:
+    COLLECTION = "notifications"
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.notifications = mongo["notifications"]
+
+    async def record(self, event: dict[str, Any], message: Message, app_open: bool) -> bool:
+        """Keep the notification of `event`; True for the one caller that created it (and so sends it)."""
+        now = utcnow()
+        update: dict[str, Any] = {"$setOnInsert": {
+            "schema_version": SCHEMA_VERSION, "user_id": event["user_id"], "event_seq": event["seq"],
+            "at": event.get("at") or now, "recorded_at": now, "read_at": None, **message.as_record()}}
+        if app_open:
+            update["$set"] = {"app_open": True}
+        result = await self.notifications.update_one({"_id": event["_id"]}, update, upsert=True)
+        return result.upserted_id is not None
+
+    async def get(self, notification_id: str) -> dict[str, Any] | None:
+        return await self.notifications.find_one({"_id": notification_id})
+
+    async def page(self, user_id: str, offset: int, limit: int, unread_only: bool = False
+                   ) -> tuple[list[dict[str, Any]], int, int]:
+        """The person's notifications, unread first then newest first; with the total and the unread count."""
+        query: dict[str, Any] = {"user_id": user_id}
+        if unread_only:
+            query["read_at"] = None
+        # Unread first: two indexed queries, the unread ones, then the read ones (each newest first).
+        unread_query = {"user_id": user_id, "read_at": None}
+        unread = await self.notifications.count_documents(unread_query)
+        total = await self.notifications.count_documents(query)
+        items: list[dict[str, Any]] = []
+        if offset < unread:
+            cursor = self.notifications.find(unread_query).sort([("at", -1), ("_id", -1)]).skip(offset).limit(limit)
+            items = await cursor.to_list(None)
+        if not unread_only and len(items) < limit:
+            skip = max(0, offset - unread)
+            cursor = self.notifications.find({"user_id": user_id, "read_at": {"$ne": None}}).sort(
+                [("at", -1), ("_id", -1)]).skip(skip).limit(limit - len(items))
+            items += await cursor.to_list(None)
+        return items, total, unread
+
+    async def unread_count(self, user_id: str) -> int:
+        return await self.notifications.count_documents({"user_id": user_id, "read_at": None})
+
+    async def mark_read(self, user_id: str, ids: list[str] | None, now: datetime | None = None) -> int:
+        """Mark the person's notifications read (all of them when `ids` is None); returns how many changed."""
+        query: dict[str, Any] = {"user_id": user_id, "read_at": None}
+        if ids is not None:
+            query["_id"] = {"$in": ids}
+            owned = await self.notifications.count_documents({"user_id": user_id, "_id": {"$in": ids}})
+            if owned < len(set(ids)):
+                raise NotFound("没有这条消息")
+        result = await self.notifications.update_many(query, {"$set": {"read_at": now or utcnow()}})
+        return result.modified_count
