@@ -57,7 +57,7 @@ class ReadHandler(APIHandler):
     @authenticated
     async def post(self) -> None:
         body = self.body(READ_SHAPE)
-        if body.get("all") == bool(body.get("ids")):
+        if bool(body.get("all")) == ("ids" in body):
             raise InvalidInput("send either 'ids' (the notifications read) or 'all': true")
         ids = None if body.get("all") else body["ids"]
         if ids is not None and len(ids) > MAX_IDS:
