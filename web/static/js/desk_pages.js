@@ -4,5 +4,6 @@
 // A page with `nav: false` is opened from links only.
 
 import { deskSearchPage } from "./desk_search.js";
+import messages from "./desk_messages.js";
 
-export const DESK_PAGES = [deskSearchPage];
+export const DESK_PAGES = [deskSearchPage, messages];

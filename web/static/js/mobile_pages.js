@@ -3,7 +3,9 @@
 // `#/{key}/{id}` with `show({ id, render, me, back })`, where `render(title, ...content)` draws a screen
 // with a header and a way back to the list.
 
+import messages from "./mobile_messages.js";
 import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
+import notifySettings from "./mobile_notify_settings.js";
 import { phrasesPage } from "./opinion_phrases.js";
 
-export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, phrasesPage];
+export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, messages, notifySettings, phrasesPage];

@@ -1,0 +1,12 @@
+// Desk page 消息: every notification received, unread first; each opens its task or document.
+
+import { messagesView } from "./messages_list.js";
+
+export default {
+  key: "messages",
+  label: "消息",
+  async show({ render }) {
+    const view = await messagesView();
+    render("消息", view.element);
+  },
+};
