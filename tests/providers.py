@@ -181,3 +181,106 @@ def push_service() -> Iterator[PushService]:
     with serving([(r"/push/([A-Za-z0-9_-]+)", _PushHandler)], service) as base:
         service.base = base
         yield service
+
+
+class MessengerService:
+    """企业微信 (`/cgi-bin/gettoken`, `/cgi-bin/message/send`) or 钉钉 (`/gettoken`,
+    `/topapi/message/corpconversation/asyncsend_v2`), answering with their documented errcodes."""
+
+    def __init__(self, kind: str, key: str, secret: str, agent_id: int, users: set[str]) -> None:
+        self.kind, self.key, self.secret, self.agent_id, self.users = kind, key, secret, agent_id, users
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.received: list[dict[str, Any]] = []
+        self.fail_next: list[tuple[int, str]] = []
+        self.base = ""
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def token(self, key: str | None, secret: str | None) -> dict[str, Any]:
+        self.token_requests += 1
+        if key != self.key:
+            return {"errcode": 40013, "errmsg": "invalid corpid"} if self.kind == "wecom" else \
+                {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}
+        if secret != self.secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"} if self.kind == "wecom" else \
+                {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}
+        token = f"tok-{self.token_requests}-{self.kind}"
+        self.tokens.add(token)
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def send(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if token not in self.tokens:
+            return {"errcode": 40014, "errmsg": "invalid access_token"}
+        if self.fail_next:
+            code, message = self.fail_next.pop(0)
+            return {"errcode": code, "errmsg": message}
+        if self.kind == "wecom":
+            if body.get("agentid") != self.agent_id:
+                return {"errcode": 40056, "errmsg": "invalid agentid"}
+            kind = body.get("msgtype")
+            content = body.get(kind) if kind in ("text", "textcard") else None
+            if not isinstance(content, dict) or (kind == "textcard" and not all(
+                    content.get(field) for field in ("title", "description", "url"))):
+                return {"errcode": 44004, "errmsg": "empty content"}
+            users = str(body.get("touser", "")).split("|")
+            bad = [user for user in users if user not in self.users]
+            if len(bad) == len(users):
+                return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
+            self.received.append({"to": [user for user in users if user not in bad], "type": kind, **content})
+            return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(bad), "msgid": f"m{len(self.received)}"}
+        if body.get("agent_id") != self.agent_id:
+            return {"errcode": 400017, "errmsg": "agent_id不合法"}
+        msg = body.get("msg") or {}
+        kind = msg.get("msgtype")
+        content = msg.get(kind) if kind in ("text", "action_card") else None
+        if not isinstance(content, dict) or (kind == "action_card" and not all(
+                content.get(field) for field in ("title", "markdown", "single_title", "single_url"))):
+            return {"errcode": 40035, "errmsg": "缺少参数 msg"}
+        users = [user for user in str(body.get("userid_list", "")).split(",") if user]
+        if not users:
+            return {"errcode": 40035, "errmsg": "缺少参数 userid_list"}
+        # 钉钉 takes the message and drops unknown users later (its task result says so); known ones are kept.
+        self.received.append({"to": [user for user in users if user in self.users], "type": kind, **content})
+        return {"errcode": 0, "errmsg": "ok", "task_id": len(self.received), "request_id": f"r{len(self.received)}"}
+
+
+class _TokenHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        service: MessengerService = self.settings["service"]
+        if service.kind == "wecom":
+            self.finish(service.token(self.get_query_argument("corpid", None),
+                                      self.get_query_argument("corpsecret", None)))
+        else:
+            self.finish(service.token(self.get_query_argument("appkey", None),
+                                      self.get_query_argument("appsecret", None)))
+
+
+class _MessageHandler(tornado.web.RequestHandler):
+    def post(self) -> None:
+        service: MessengerService = self.settings["service"]
+        try:
+            body = json.loads(self.request.body)
+        except ValueError:
+            self.finish({"errcode": 47001, "errmsg": "data format error"})
+            return
+        self.finish(service.send(self.get_query_argument("access_token", None), body))
+
+
+@contextmanager
+def wecom(users: set[str]) -> Iterator[MessengerService]:
+    service = MessengerService("wecom", "ww-corp-test", "wecom-secret", 1000002, users)
+    with serving([(r"/cgi-bin/gettoken", _TokenHandler), (r"/cgi-bin/message/send", _MessageHandler)],
+                 service) as base:
+        service.base = base
+        yield service
+
+
+@contextmanager
+def dingtalk(users: set[str]) -> Iterator[MessengerService]:
+    service = MessengerService("dingtalk", "ding-app-key", "ding-app-secret", 2788001, users)
+    with serving([(r"/gettoken", _TokenHandler),
+                  (r"/topapi/message/corpconversation/asyncsend_v2", _MessageHandler)], service) as base:
+        service.base = base
+        yield service
