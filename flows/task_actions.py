@@ -3,12 +3,14 @@
 Each runs in one transaction: it reads the instance and the task, lets a `Step` work out the
 change, then writes the instance (compare-and-set on its version), the task moves, the new
 tasks, the audit records and the events together. Acting on a task that is no longer active
-gets 409 with its current state; a concurrent action on the same instance makes the database
-abort one transaction, which is retried from a fresh read, so nothing is counted twice.
+gets 409 with its current state, unless it repeats the very action that ended it (same idempotency
+key, same person), which answers success again; a concurrent action on the same instance makes the
+database abort one transaction, which is retried from a fresh read, so nothing is counted twice.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ from oa.errors import Conflict, InvalidInput, NotFound
 from storage.mongo import Session
 
 MAX_OPINION = 2000
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_ADDED_SIGNERS = 20
 
 
@@ -36,7 +39,8 @@ class TaskActions(FlowBase):
 
     async def do_approve(self, task_id: str, user: dict[str, Any], opinion: str = "", signature: str | None = None,
                          variables: dict[str, Any] | None = None, channel: str = "web",
-                         outcome: str | None = None, annotation: dict[str, Any] | None = None) -> dict[str, Any]:
+                         outcome: str | None = None, annotation: dict[str, Any] | None = None,
+                         key: str | None = None) -> dict[str, Any]:
         """同意, 已阅, 签发 or 提交 — the task's own outcome (`outcome`, if given, must be it) — with an opinion, and
         optionally a 批示 drawn over a page (stored by flows/annotations.py: {page, key, sha256, ...})."""
         if len(opinion) > MAX_OPINION:
@@ -73,10 +77,10 @@ class TaskActions(FlowBase):
                        consent_of=fields.get("consent_unit"))
             await self._finish(step, task, done, fields)
 
-        return await self._act_on_task(task_id, user, channel, act)
+        return await self._act_on_task(task_id, user, channel, act, key, "approve")
 
     async def do_disagree(self, task_id: str, user: dict[str, Any], reason: str, signature: str | None = None,
-                          channel: str = "web") -> dict[str, Any]:
+                          channel: str = "web", key: str | None = None) -> dict[str, Any]:
         """不同意 at a countersign, with a reason: recorded, told to the drafter, and by default the flow
         goes back to the drafter; a node with `on_disagree: record` only records it and carries on."""
         reason = reason.strip()
@@ -112,10 +116,10 @@ class TaskActions(FlowBase):
                 who = f"{task['member_label']} {who}"
             await self._send_back(step, task, step.return_target("start"), f"{who}不同意：{reason}")
 
-        return await self._act_on_task(task_id, user, channel, act)
+        return await self._act_on_task(task_id, user, channel, act, key, "disagree")
 
     async def do_return(self, task_id: str, user: dict[str, Any], reason: str, to: str = "previous",
-                        channel: str = "web") -> dict[str, Any]:
+                        channel: str = "web", key: str | None = None) -> dict[str, Any]:
         """退回 with a reason to the previous step, to the starter, or to any earlier step of the path taken
         (`to` = its node id, one of `return_targets`): the open work of this step ends, and the chosen
         step is staffed again as its definition says (its holders get the task back)."""
@@ -136,7 +140,7 @@ class TaskActions(FlowBase):
                 "node": task["node"], "name": task["node_name"],
                 "by": step.actor.identity.get("name") if step.actor else None}
 
-        return await self._act_on_task(task_id, user, channel, act)
+        return await self._act_on_task(task_id, user, channel, act, key, "return")
 
     async def return_targets(self, task_id: str, user: dict[str, Any]) -> list[dict[str, Any]]:
         """The earlier steps an open task may be returned to, each with who did it (see flows/return_steps.py)."""
@@ -161,7 +165,8 @@ class TaskActions(FlowBase):
             step.document_unsets.add("consents")  # consent was given to a text that may now change
 
     async def do_transfer(self, task_id: str, user: dict[str, Any], to_user_id: str, reason: str = "",
-                          channel: str = "web", handover_of: dict[str, Any] | None = None) -> dict[str, Any]:
+                          channel: str = "web", handover_of: dict[str, Any] | None = None,
+                          key: str | None = None) -> dict[str, Any]:
         """转办: hand this task to someone else, who gets it as their own.
 
         `handover_of`: the task's holder, whose open tasks `user` hands over (批量移交, flows/handover.py,
@@ -196,7 +201,7 @@ class TaskActions(FlowBase):
                        holder={"user_id": handover_of["_id"], "name": handover_of["display_name"]}
                        if handover_of is not None else None)
 
-        return await self._act_on_task(task_id, user, channel, act,
+        return await self._act_on_task(task_id, user, channel, act, key, "transfer",
                                        acting_for=handover_of["_id"] if handover_of is not None else None)
 
     async def do_add_signers(self, task_id: str, user: dict[str, Any], user_ids: list[str], position: str,
@@ -316,9 +321,16 @@ class TaskActions(FlowBase):
 
     async def _act_on_task(self, task_id: str, user: dict[str, Any], channel: str,
                            act: Callable[[Step, dict[str, Any], Session], Awaitable[None]],
-                           acting_for: str | None = None) -> dict[str, Any]:
+                           key: str | None = None, action: str = "", acting_for: str | None = None) -> dict[str, Any]:
         """Run `act` on an active task in one transaction. `acting_for`: a holder of the task for whom
-        `user` acts by a right checked before (a handover), instead of as its assignee or delegate."""
+        `user` acts by a right checked before (a handover), instead of as its assignee or delegate.
+
+        With an idempotency `key` (a phone's queued action carries one), a repeat of the same `action`
+        by the same person with the same key answers the first result instead of acting again or
+        failing: the key is stored with the task's move in the same transaction, so it exists exactly
+        when the action does."""
+        check_idempotency_key(key)
+        sent = {"key": key, "by": user["_id"], "action": action}
         instance_id = await self._instance_id_of(task_id)
 
         async def work(session: Session) -> dict[str, Any]:
@@ -329,17 +341,29 @@ class TaskActions(FlowBase):
                 on_behalf_of = acting_for
             else:
                 raise Conflict("this task is no longer theirs", code="task_not_active", task_status=task["status"])
+            if key is not None and task.get("idempotency") == sent:
+                return {"task_id": task_id, "instance": instance, "replayed": True, "task_status": task["status"]}
             if task["status"] != TaskStatus.ACTIVE.value:
                 raise Conflict(f"this task is {task['status']} and can no longer be acted on", code="task_not_active",
                                task_status=task["status"], done_by=task.get("done_by"),
-                               outcome=task.get("outcome"))
+                               outcome=task.get("outcome"), cancel_reason=task.get("cancel_reason"))
             identity = author_of(user, task["unit_id"])
             step = await self._step(instance, Actor(user, identity, channel, on_behalf_of), session, document)
             await act(step, task, session)
+            if key is not None:
+                for move in step.moves:
+                    if move.task_id == task_id:
+                        move.fields["idempotency"] = sent
             await self.writer.write(step, session)
             return {"task_id": task_id, "instance": step.instance}
 
         async with self._locks.hold(instance_id):
             result = await self.mongo.run_transaction(work)
-        result["instance"] = await self._after(result["instance"])
+        if not result.get("replayed"):
+            result["instance"] = await self._after(result["instance"])
         return result
+
+
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput("an idempotency key is 8–64 letters, digits, '-' or '_'", field="idempotency_key")

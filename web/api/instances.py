@@ -45,7 +45,7 @@ class InstanceHandler(APIHandler):
     async def get(self, instance_id: str) -> None:
         """State, timeline (the path taken) with everyone's opinions, tasks and the audit trail."""
         view = await self.services.access.access_instance(self.require_user(), instance_id)
-        tasks = [{key: value for key, value in task.items() if key not in ("undo", "due_sort")}
+        tasks = [{key: value for key, value in task.items() if key not in ("undo", "due_sort", "idempotency")}
                  for task in view["tasks"]]
         self.send_json(plain({**view, "tasks": tasks}))
 

@@ -9,22 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from flows.outcomes import allowed_outcomes, label
+from web.api.exchange import idempotency_key
 from web.authz import authenticated
 from web.base import APIHandler
 from web.serialize import page_json, plain
 from web.validation import optional, required
 
+# Every decision may carry an idempotency key (in the body or an Idempotency-Key header): the phone's
+# queued actions do, so that a resend after a lost answer, or from a second tab, acts once.
+KEY = {"idempotency_key": optional(str)}
 APPROVE_SHAPE = {"opinion": optional(str), "signature": optional(str, nullable=True), "variables": optional(dict),
-                 "outcome": optional(str), "annotation": optional(dict, nullable=True)}
-DISAGREE_SHAPE = {"reason": required(str), "signature": optional(str, nullable=True)}
-RETURN_SHAPE = {"reason": required(str), "to": optional(str)}
-TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str)}
+                 "outcome": optional(str), "annotation": optional(dict, nullable=True), **KEY}
+DISAGREE_SHAPE = {"reason": required(str), "signature": optional(str, nullable=True), **KEY}
+RETURN_SHAPE = {"reason": required(str), "to": optional(str), **KEY}
+TRANSFER_SHAPE = {"to_user": required(str), "reason": optional(str), **KEY}
 ADD_SIGNERS_SHAPE = {"users": required(list, items=str), "position": required(str)}
 EMPTY_SHAPE: dict[str, Any] = {}
 
 
 def task_json(task: dict[str, Any]) -> dict[str, Any]:
-    shown = plain({key: value for key, value in task.items() if key not in ("undo", "due_sort")})
+    shown = plain({key: value for key, value in task.items() if key not in ("undo", "due_sort", "idempotency")})
     shown["outcomes"] = allowed_outcomes(task)  # what the holder may decide: 同意 / 不同意 / 已阅 / 签发 / 提交
     shown["outcome_label"] = label(task["outcome"], task.get("action_label")) if task.get("outcome") else None
     return shown
@@ -70,7 +74,8 @@ class ApproveHandler(APIHandler):
         signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
         result = await self.services.flows.do_approve(task_id, user, body.get("opinion", ""),
                                                       signature, body.get("variables"), self.channel,
-                                                      outcome=body.get("outcome"), annotation=annotation)
+                                                      outcome=body.get("outcome"), annotation=annotation,
+                                                      key=idempotency_key(self, body))
         self.send_json(result_json(result))
 
 
@@ -81,7 +86,7 @@ class DisagreeHandler(APIHandler):
         body = self.body(DISAGREE_SHAPE)
         signature = await self.services.signatures.save(body["signature"]) if body.get("signature") else None
         result = await self.services.flows.do_disagree(task_id, self.require_user(), body["reason"], signature,
-                                                       self.channel)
+                                                       self.channel, key=idempotency_key(self, body))
         self.send_json(result_json(result))
 
 
@@ -90,7 +95,8 @@ class ReturnHandler(APIHandler):
     async def post(self, task_id: str) -> None:
         body = self.body(RETURN_SHAPE)
         result = await self.services.flows.do_return(task_id, self.require_user(), body["reason"],
-                                                     body.get("to", "previous"), self.channel)
+                                                     body.get("to", "previous"), self.channel,
+                                                     key=idempotency_key(self, body))
         self.send_json(result_json(result))
 
 
@@ -107,7 +113,8 @@ class TransferHandler(APIHandler):
     async def post(self, task_id: str) -> None:
         body = self.body(TRANSFER_SHAPE)
         result = await self.services.flows.do_transfer(task_id, self.require_user(), body["to_user"],
-                                                       body.get("reason", ""), self.channel)
+                                                       body.get("reason", ""), self.channel,
+                                                       key=idempotency_key(self, body))
         self.send_json(result_json(result))
 
 
