@@ -56,12 +56,11 @@ async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: S
     await page.get_by_role("link", name="关于报送2026年度防汛工作总结的通知").click()
     await expect(page.locator("#submit")).to_be_visible()
 
-    # Offline, nothing can be submitted: the button says so, and no tap can queue a second action.
+    # Offline, the button says a decision would wait on the phone for the network (test_browser_offline.py).
     submit = page.locator("#submit")
     await context.set_offline(True)
     await expect(page.locator(".netbar.offline")).to_be_visible()
-    await expect(submit).to_be_disabled()
-    await expect(submit).to_have_text("离线，联网后提交")
+    await expect(submit).to_have_text("离线暂存，联网后发送")
     await context.set_offline(False)
     await expect(submit).to_be_enabled()
     await expect(submit).to_have_text("同意")
@@ -83,8 +82,8 @@ async def test_an_approval_survives_a_flaky_network_and_is_done_once(services: S
     await page.get_by_role("button", name="同意", exact=True).first.click()
     await submit.click()
     await expect(page.locator(".netbar.offline")).to_be_visible()
-    await expect(submit).to_be_disabled()
-    await expect(submit).to_have_text("离线，联网后提交")
+    await expect(submit).to_be_disabled()  # on its way: no second tap
+    await expect(submit).to_have_text("离线暂存，联网后发送")
     await context.set_offline(False)
     await expect(page.get_by_text("没有待办事项")).to_be_visible(timeout=15_000)
 

@@ -1,13 +1,16 @@
 // The officials' phone app: 待办 and 已办, live over /ws; open a task to read the document, its
 // attachments and everyone's opinions; decide with the task's own outcomes — 同意 / 不同意 (with a
 // reason) / 已阅 / 签发 — from the bar kept at the bottom (three taps: open, phrase, submit), sign by
-// hand, return, transfer. Works offline as far as it can: the list shows the last copy; offline the
-// action buttons wait, disabled, for the network, and an action is never done twice.
+// hand, return, transfer. Works offline: the app opens with the last 待办 and the tasks opened before
+// (sw_offline.js); a decision taken offline waits in the outbox as "待发送" and is sent once when the
+// network returns (offline_queue.js); an action is never done twice.
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { MOBILE_PAGES } from "./mobile_pages.js";
 import { phraseChips } from "./opinion_phrases.js";
 import { annotationFigure, pageAnnotator } from "./annotate_page.js";
+import { flush, forgetOfflineData, holding, newKey, outboxNotes, pendingBadge, pendingFor, queueAction, sendQueued,
+  startOutbox } from "./offline_queue.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
@@ -15,7 +18,7 @@ channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
 const PHRASES = { approved: ["同意", "同意，请按程序办理", "请XX同志阅办"], read: ["已阅", "已阅，请抓好落实", "请XX同志阅办"],
   signed_off: ["同意", "同意印发", "请XX同志阅办"], submitted: ["请审核"] };
-const OFFLINE_LABEL = "离线，联网后提交";
+const OFFLINE_LABEL = "离线暂存，联网后发送";
 const LIVE_TYPES = ["task.created", "task.urged", "task.returned", "task.escalated", "task.overdue", "task.cancelled",
   "task.resumed", "flow.disagreed"];
 const CACHE_KEY = "oa.mobile.todo";
@@ -29,8 +32,8 @@ function render(...children) {
   state.buttons = state.buttons.filter(({ button }) => app.contains(button));  // forget the last screen's
 }
 
-// An action button: disabled while offline (saying so, if it submits) and while an action is on its way,
-// so a second tap can never send the action twice or end in a false error.
+// An action button: disabled while an action is on its way, so a second tap can never send the action
+// twice or end in a false error; offline it still works (the decision is queued) and says so.
 function actionButton(attrs, label, { submits = false } = {}) {
   const button = h("button", attrs, label);
   state.buttons.push({ button, label, submits });
@@ -41,14 +44,14 @@ function actionButton(attrs, label, { submits = false } = {}) {
 function refreshButtons() {
   const offline = !navigator.onLine;
   for (const { button, label, submits } of state.buttons) {
-    button.disabled = offline || state.busy;
+    button.disabled = state.busy;
     if (submits) button.textContent = offline ? OFFLINE_LABEL : label;
   }
 }
 
 function statusBar() {
   return h("div", { class: state.online ? "netbar" : "netbar offline", role: "status", id: "netbar" },
-    state.online ? "" : "离线：显示的是上次加载的内容，联网后才能提交办理");
+    state.online ? "" : "离线：显示的是上次加载的内容，办理意见联网后自动发送");
 }
 
 function setOnline(online) {
@@ -82,7 +85,7 @@ async function loadTasks(box) {
 function taskCard(task) {
   return h("li", {},
     h("a", { class: `task ${task.urgency === "特急" ? "urgent" : ""}`, href: `#/task/${task.id}` },
-      h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
+      h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title, pendingBadge(state.me, task.id)),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
       task.status === "active" ? dueLine(task.due_at)
@@ -105,6 +108,7 @@ async function showList() {
       h("button", { class: "link", onclick: logout }, "退出")),
     statusBar(),
     state.alert ? h("div", { class: "alert", role: "alert", id: "alert" }, state.alert) : null,
+    outboxNotes(state.me),
     h("nav", { class: "tabs", role: "tablist" }, tab("todo", `待办 ${counts.todo ?? ""}`), tab("done", "已办")),
     MOBILE_PAGES.some((item) => item.nav !== false) ? h("nav", { class: "more-pages", "aria-label": "更多功能" },
       MOBILE_PAGES.filter((item) => item.nav !== false).map((item) => h("a", { href: `#/${item.key}` }, item.label))) : null,
@@ -117,6 +121,7 @@ async function logout() {
   try { await post("/api/logout"); } catch { /* the session may already be gone */ }
   if (state.push) { state.push.close(); state.push.reset(); }
   localStorage.removeItem(CACHE_KEY);
+  forgetOfflineData();
   location.hash = "";
   showLogin();
 }
@@ -125,6 +130,7 @@ async function logout() {
 function sessionEnded() {
   state.push.reset();
   localStorage.removeItem(CACHE_KEY);
+  forgetOfflineData();
   showLogin();
 }
 
@@ -184,8 +190,24 @@ function signaturePad() {
     value: () => (drawn ? canvas.toDataURL("image/png") : null) };
 }
 
+// The decision is put in the outbox first (with its idempotency key): offline it waits there as 待发送;
+// online it is sent now, and a lost answer is retried with the same key, so it is done once.
 async function act(task, path, body, doneText) {
   if (state.busy) return;  // one action at a time: its buttons are disabled until it is answered
+  if (!state.me) { toast("尚未确认登录身份，请联网后办理", "warn"); return; }
+  const waiting = pendingFor(state.me, task.id);
+  let item = waiting && waiting.path === path ? waiting : null;
+  try {
+    item ||= queueAction(state.me, task, path, body, path === "disagree" ? "不同意" : doneText.replace(/^已(?!阅)/, ""));
+  } catch {  // the phone's storage is full (a large 批示 or signature): online it is sent unkept
+    if (!navigator.onLine) { toast("手机存储空间不足，无法暂存，请联网后办理", "error"); return; }
+    item = { key: newKey(), task_id: task.id, path, body };
+  }
+  if (!navigator.onLine) {
+    toast("已暂存，联网后自动发送", "ok");
+    location.hash = "#/";
+    return;
+  }
   state.busy = true;
   refreshButtons();
   const alreadyDone = async (error) => {
@@ -194,11 +216,12 @@ async function act(task, path, body, doneText) {
     return current.done_by && current.done_by.user_id === state.me.id;
   };
   try {
-    await once(() => post(`/api/tasks/${task.id}/${path}`, body), alreadyDone);
+    await holding(item, () => once(() => sendQueued(item), alreadyDone));
     toast(doneText, "ok");
     location.hash = "#/";
   } catch (failure) {
-    toast(errorText(failure), "error");
+    if (failure instanceof ApiError) toast(errorText(failure), "error");
+    else { toast("网络不稳定，已暂存，联网后自动发送", "warn"); location.hash = "#/"; }
   } finally {
     state.busy = false;
     refreshButtons();
@@ -293,7 +316,8 @@ async function showTask(taskId) {
   const [view, documentView] = await Promise.all([get(`/api/instances/${task.instance_id}`),
     get(`/api/documents/${task.document_id}`)]);
   const attachments = documentView.content.attachments || [];
-  const actions = task.status === "active" ? actionPanel(task) : null;
+  const queued = pendingFor(state.me, task.id);
+  const actions = task.status === "active" && !queued ? actionPanel(task) : null;
   // The document first, then what others said, then one's own opinion; the decision stays at hand below.
   render(
     h("header", { class: "bar" }, h("a", { class: "back", href: "#/" }, "‹ 返回"), h("h1", {}, task.node_name)),
@@ -314,7 +338,8 @@ async function showTask(taskId) {
           rel: "noopener" }, item.title || item.file.name)
         : item.title)))) : null,
     h("section", { class: "card" }, h("h2", {}, "流转记录"), timeline(view)),
-    actions ? actions.panel : h("p", { class: "card" }, `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
+    actions ? actions.panel : h("p", { class: "card" }, queued ? `「${queued.label}」已暂存，联网后自动发送`
+      : `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
     actions ? actions.bar : null);
 }
 
@@ -366,8 +391,11 @@ async function boot() {
     window.addEventListener("hashchange", route);
     window.addEventListener("online", () => setOnline(true));
     window.addEventListener("offline", () => setOnline(false));
+    startOutbox(() => state.me, () => { if (!location.hash.startsWith("#/task/") && !MOBILE_PAGES.some((page) =>
+      location.hash.startsWith(`#/${page.key}`))) showList(); });
   }
   route();
+  flush(state.me).catch(() => {});  // what was decided offline before this start
 }
 
 boot();
