@@ -77,6 +77,13 @@ class Access:
                             kind="document", action=for_action)
         return document, side
 
+    async def may_take_original(self, user: dict[str, Any], document: dict[str, Any]) -> bool:
+        """May this person take the signed, issued PDF byte for byte (no viewer's watermark)? The issuing
+        unit's clerks and archivists (收发员, 办公室主任, 档案员 of the drafting unit) only; everyone else who may
+        read the document gets a copy marked with their name."""
+        return await self.authorizer.allowed(user, "document", "original", document["drafting_unit_id"],
+                                             inherit=False)
+
     async def may_see_instance(self, user: dict[str, Any], instance: dict[str, Any]) -> bool:
         """A flow is its unit's: seen by those who read documents there and by the people it involves."""
         return user["_id"] in instance.get("participants", []) or await self.authorizer.allowed(

@@ -25,8 +25,10 @@ from oa.rendering.page_model import PAGE_HEIGHT_PT, SEAL
 from oa.rendering.pdf_pages import page_count, page_png
 from oa.rendering.pdf_writer import write_pdf
 from oa.rendering.typeset import typeset
+from oa.rendering.watermark_docx import mark_docx
 from oa.seals import SealPlacement, Seals
 from oa.seals.image import draw_name_stamp
+from oa.watermark import Viewer, mark_html, mark_pdf, mark_png
 from storage.blobs import BlobStore
 
 PDF_TYPE = "application/pdf"
@@ -99,6 +101,23 @@ async def pdf_page_count(pdf: bytes) -> int:
 
 async def pdf_page_png(pdf: bytes, index: int, width_px: int) -> bytes:
     return await asyncio.get_running_loop().run_in_executor(None, page_png, pdf, index, width_px)
+
+
+async def marked_pdf(pdf: bytes, viewer: Viewer) -> bytes:
+    """A viewer's copy of a (cached, clean) PDF with their mark on every page; the original is left as it is."""
+    return await asyncio.get_running_loop().run_in_executor(None, mark_pdf, pdf, viewer)
+
+
+async def marked_png(png: bytes, viewer: Viewer) -> bytes:
+    return await asyncio.get_running_loop().run_in_executor(None, mark_png, png, viewer)
+
+
+async def marked_docx(docx: bytes, viewer: Viewer) -> bytes:
+    return await asyncio.get_running_loop().run_in_executor(None, mark_docx, docx, viewer.text())
+
+
+def marked_html(page: str, viewer: Viewer) -> str:
+    return mark_html(page, viewer)
 
 
 def pdf_file_name(document: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-ROLES = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "管理员")
+ROLES = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "档案员", "管理员")
 ADMIN_ROLE = "管理员"
 
 POST_FIELDS = ("id", "unit", "title", "roles", "primary")

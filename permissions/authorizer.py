@@ -24,11 +24,13 @@ from storage.mongo import SCHEMA_VERSION, Mongo
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
-DOCUMENT_READERS = ("科员", "收发员", "办公室主任", "分管领导", "主要领导")
+DOCUMENT_READERS = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "档案员")
 DOCUMENT_DRAFTERS = ("科员", "收发员", "办公室主任")
 # 发文字号 are handed out by the office (办公室主任 and the clerk who keeps the register).
 DOCUMENT_NUMBERERS = ("收发员", "办公室主任")
 EXCHANGE_CLERKS = ("收发员", "办公室主任")
+# The signed, issued PDF itself (unwatermarked) goes to the unit's clerks and archivists only.
+ORIGINAL_TAKERS = ("收发员", "办公室主任", "档案员")
 
 # (role, resource kind, action). Every unit shares these rows; per-unit rows are never created.
 ROLE_TEMPLATES: list[tuple[str, str, str]] = [
@@ -44,6 +46,7 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     *((role, "document", "read") for role in DOCUMENT_READERS),
     *((role, "document", "draft") for role in DOCUMENT_DRAFTERS),
     *((role, "document", "number") for role in DOCUMENT_NUMBERERS),
+    *((role, "document", "original") for role in ORIGINAL_TAKERS),
     (ADMIN_ROLE, "doctype", "write"),
     # Flows: platform admins publish definitions and keep the calendar (checked with no unit, so only
     # a grant valid everywhere counts); a unit's admin, or an ancestor's, claims flows for it.

@@ -78,7 +78,8 @@ async def test_a_fawen_goes_from_draft_to_dispatch(office: Office) -> None:
     assert issued["sealer"]["name"] == "李收发"
     pages = await office.api.get(f"/api/documents/{document['id']}/pages", token=office.tokens["drafter"])
     assert pages.body["issued"] is True and pages.body["sha256"] == issued["sha256"]
-    signed = await office.api.get(f"/api/documents/{document['id']}/render.pdf", token=office.tokens["drafter"])
+    # The signed original goes to the unit's clerk byte for byte (others get a copy with their watermark).
+    signed = await office.api.get(f"/api/documents/{document['id']}/render.pdf", token=office.tokens["registrar"])
     assert hashlib.sha256(signed.body).hexdigest() == issued["sha256"] and b"/ByteRange" in signed.body
     report = await office.services.seals.verify_document_pdf(await office.services.documents.get(document["id"]),
                                                              signed.body)

@@ -11,10 +11,12 @@ from typing import Any
 from urllib.parse import quote
 
 from flows.access import Side
+from oa.clock import utcnow
 from oa.document_fields import EDITABLE
-from oa.document_output import docx_bytes, docx_file_name, preview_html
+from oa.document_output import docx_bytes, docx_file_name, marked_docx, marked_html, preview_html
 from oa.errors import InvalidInput, NotFound
 from oa.numbering import parse_doc_number
+from oa.watermark import Viewer
 from web.authz import authenticated, authorized
 from web.base import APIHandler, china_midnight
 from web.serialize import page_json, plain
@@ -33,6 +35,16 @@ def document_json(document: dict[str, Any]) -> dict[str, Any]:
     shown.get("content", {}).pop("direction_set", None)
     shown["direction_set"] = document.get("content", {}).get("direction_set", False)
     return shown
+
+
+def viewer_of(handler: APIHandler) -> Viewer:
+    """The person the watermark names: their name, the unit of their primary post, now."""
+    user = handler.require_user()
+    posts = [post for post in user.get("posts", []) if post.get("active", True)]
+    post = next((post for post in posts if post.get("primary")), posts[0] if posts else None)
+    unit = handler.services.directory.unit(post["unit_id"]) if post else None
+    return Viewer(user.get("display_name") or user.get("username") or user["_id"], unit["name"] if unit else None,
+                  utcnow())
 
 
 async def drafting_unit(handler: APIHandler, doc_id: str, *_: str) -> list[str | None]:
@@ -158,7 +170,7 @@ class DiffHandler(APIHandler):
 class RenderHandler(APIHandler):
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
-        data = await docx_bytes(self.document)
+        data = await marked_docx(await docx_bytes(self.document), viewer_of(self))  # the viewer's watermark
         self.set_header("Content-Type", DOCX_TYPE)
         self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(docx_file_name(self.document))}")
         self.finish(data)
@@ -167,7 +179,7 @@ class RenderHandler(APIHandler):
 class PreviewHandler(APIHandler):
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str) -> None:
-        html = await preview_html(self.document)
+        html = marked_html(await preview_html(self.document), viewer_of(self))
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         # The preview shows user text: no scripts may run in it even if escaping were ever missed.
         self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")

@@ -13,7 +13,7 @@ import { lockSection, lockedTag } from "./admin_security.js";
 import { errorText, h, loginForm, toast, when } from "./ui.js";
 
 const app = document.getElementById("app");
-const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "管理员"];
+const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "档案员", "管理员"];
 const LEVELS = { city: "市级", county: "县级", town: "镇级" };
 const TYPES = ["党委", "人大", "政府", "政协", "部门", "事业单位", "乡镇", "街道", "群团", "法院", "检察院", "其他"];
 const state = { me: null, home: null, scope: [], listening: false };
