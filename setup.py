@@ -17,6 +17,7 @@ setup(
         "casbin>=1.36,<2",
         "python-docx>=1.1,<2",
         "jieba>=0.42,<1",  # word boundaries for breaking 公文 titles
+        "prometheus_client>=0.20,<1",  # GET /metrics for operators
         "tantivy>=0.25,<1",  # 全文检索: BM25 ranking and filtering over 100,000s of documents in each replica
         "pypdfium2>=4.30,<6",  # page images of the PDF for previews; reads laid-out pages back (the .docx checker)
         "websockets>=12,<18",
@@ -38,6 +39,7 @@ setup(
             "ruff>=0.5",
             # Drives Debian's chromium (installed by .ci/run); its own browser download is not used.
             "playwright>=1.45,<2",
+            "kubernetes-validate>=1.28",  # checks k8s/ against the Kubernetes schemas it ships (no cluster needed)
             "fonttools>=4.40",  # a second reader of font files, to check oa/rendering/sfnt.py against
         ],
     },

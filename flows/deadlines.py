@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -38,6 +39,8 @@ class DeadlineScheduler:
     def __init__(self, mongo: Mongo, flows: FlowService, calendars: CalendarStore,
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  dispatches: DispatchService | None = None) -> None:
+        self.lag_s = 0.0  # how late the last round began (run_forever)
+        self.round_s = 0.0  # how long it took
         self.mongo = mongo
         self.flows = flows
         self.dispatches = dispatches
@@ -61,12 +64,18 @@ class DeadlineScheduler:
         return {"leader": True, "reminded": reminded, "escalated": escalated, "resumed": resumed}
 
     async def run_forever(self, interval_s: float = 60) -> None:
+        planned = time.monotonic()
         while True:
+            started = time.monotonic()
+            # How late this round began against its plan (a busy loop or a slow last round), for /metrics.
+            self.lag_s = max(0.0, started - planned)
             try:
                 await self.tick()
             except Exception:  # an outage must not end the loop; the next round catches up
                 log.exception("deadline round failed")
-            await asyncio.sleep(interval_s)
+            self.round_s = time.monotonic() - started
+            planned = started + interval_s
+            await asyncio.sleep(max(0.0, planned - time.monotonic()))
 
     async def _remind(self, now: datetime) -> int:
         query = {"status": "active", "overdue_stage": 0, "due_at": {"$ne": None, "$lte": now}}

@@ -20,6 +20,10 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from storage import failures
+
+# Answers that are not failures of the store: the object (or bucket, before it is made) is not there.
+EXPECTED_ANSWERS = ("NoSuchKey", "NoSuchObject", "NoSuchBucket")
 T = TypeVar("T")
 
 # S3 multipart parts must be at least 5 MiB; 8 MiB keeps memory per upload small.
@@ -119,7 +123,15 @@ class MinioBlobStore:
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
+        except S3Error as exc:
+            if exc.code not in EXPECTED_ANSWERS:
+                failures.count_s3_error(getattr(func, "__name__", "call"))
+            raise
+        except Exception:  # the store unreachable, a timeout, a broken connection
+            failures.count_s3_error(getattr(func, "__name__", "call"))
+            raise
 
     async def ensure_bucket(self) -> None:
         if not await self._run(self._client.bucket_exists, self.bucket):
@@ -199,6 +211,6 @@ class MinioBlobStore:
 
 
 def _translate(exc: S3Error, key: str) -> Exception:
-    if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
+    if exc.code in EXPECTED_ANSWERS:
         return BlobNotFound(key)
     return exc

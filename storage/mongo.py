@@ -26,7 +26,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from storage import command_log
+from storage import command_log, failures
 
 __all__ = [
     "ASCENDING",
@@ -68,7 +68,8 @@ class Mongo:
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
         client: AsyncMongoClient = AsyncMongoClient(
             uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, appname="oa",
-            event_listeners=command_log.listeners(),  # none unless a benchmark asks for the command log
+            # Failed commands are counted for /metrics; the command log only when a benchmark asks for it.
+            event_listeners=[failures.FailedCommands(), *command_log.listeners()],
         )
         return cls(client, client[db_name])
 

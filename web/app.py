@@ -33,6 +33,7 @@ from web.api import (
     users,
 )
 from web.base import NotFoundHandler
+from web.metrics import Metrics, MetricsHandler
 from web.oidc import OidcClient
 from web.oidc_pages import CALLBACK_PATH, OidcCallbackHandler, OidcLoginHandler
 from web.push import PING_INTERVAL_S, PING_TIMEOUT_S, PushHandler
@@ -54,6 +55,9 @@ FLOW_KEY = r"([a-z][a-z0-9_-]{1,39})"
 ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/ws", PushHandler),
     (r"/api/health", health.HealthHandler),
+    (r"/api/health/live", health.LiveHandler),
+    (r"/api/health/ready", health.HealthHandler),
+    (r"/metrics", MetricsHandler),
     (r"/api/login", auth.LoginHandler),
     (r"/api/logout", auth.LogoutHandler),
     (r"/api/activate", auth.ActivateHandler),
@@ -175,9 +179,12 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
 
 
 def make_app(services: Services, **extra: Any) -> tornado.web.Application:
+    metrics = Metrics(services)
     return tornado.web.Application(
         ROUTES,
         services=services,
+        metrics=metrics,
+        log_function=metrics.log_request,
         session_watch=SessionWatch(services.sessions),  # this app's push sockets by login session
         # The unified identity platform's client (its discovery and keys cached), when one is configured.
         oidc=OidcClient(services.settings) if services.settings.oidc_enabled else None,

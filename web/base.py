@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+import secrets
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,10 @@ def check_json_value(value: Any, where: str = "", depth: int = 0) -> None:
             check_json_value(item, f"{where}.{key}" if where else key, depth + 1)
 
 
+REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
 class BaseHandler(tornado.web.RequestHandler):
     auth: Authenticated | None = None
     auth_via: str | None = None
@@ -143,6 +148,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
 class APIHandler(BaseHandler):
     def set_default_headers(self) -> None:
+        # The load balancer's request id if it sent a sane one, else ours: in the answer and the access log.
+        given = self.request.headers.get(REQUEST_ID_HEADER, "")
+        self.request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        self.set_header(REQUEST_ID_HEADER, self.request_id)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")

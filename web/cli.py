@@ -26,6 +26,7 @@ from oa.users import UserService, create_system_admin
 from storage.indexes import apply_indexes
 from storage.local import EmbeddedServerError
 from storage.mongo import Mongo
+from web import logs
 from web.config import ConfigError, Settings, variables_table
 from web.runtime import Runtime
 from web.server import run
@@ -289,9 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = os.environ.get("OA_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Read here, before the settings: a bad setting must be logged in the format asked for.
+    logs.configure(os.environ.get("OA_LOG_LEVEL", "INFO"),
+                   "json" if os.environ.get("OA_LOG_FORMAT", "").lower() == "json" else "text")
     logging.getLogger("casbin").setLevel(logging.WARNING)
     # pyHanko logs a traceback for every signature whose chain it cannot build; the report says so already.
     logging.getLogger("pyhanko").setLevel(logging.ERROR)

@@ -57,6 +57,11 @@ class Settings:
         "OA_LOGIN_LOCKOUT_MINUTES", 15,
         "How long an account stays locked after OA_LOGIN_MAX_FAILURES failed logins, in minutes (it then unlocks "
         "by itself; an administrator may unlock it sooner).")
+    metrics_token: str | None = _setting(
+        "OA_METRICS_TOKEN", None, "If set, GET /metrics needs it as a bearer token (Prometheus's bearer_token).",
+        secret=True)
+    log_format: str = _setting("OA_LOG_FORMAT", "text",
+                               "Log lines as `text` or `json` (one JSON object per line, with the request id).")
     password_max_age_days: int = _setting(
         "OA_PASSWORD_MAX_AGE_DAYS", 90,
         "Days a password lasts; then the next login asks for a new one (0: passwords never expire).")
@@ -213,6 +218,8 @@ class Settings:
                      "password_history", "sms_code_minutes", "startup_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{_env_of(name)} must be a positive number")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"OA_LOG_FORMAT must be text or json (got {self.log_format!r})")
         if self.password_max_age_days < 0:
             raise ConfigError("OA_PASSWORD_MAX_AGE_DAYS must be 0 (never) or a positive number of days")
         self._validate_oidc()

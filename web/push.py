@@ -177,6 +177,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
         except tornado.websocket.WebSocketClosedError:
             return
         push_timing.record(event)  # a no-op unless a benchmark asks for it
+        self.application.settings["metrics"].observe_push(event)
         self.sent = event["seq"]
         self.flushing = flushing
         flushing.add_done_callback(_observed)
@@ -226,6 +227,7 @@ class PushHandler(tornado.websocket.WebSocketHandler):
             return
         flushing = self.write_message(frame_of(event))  # handed to the socket here; the future is its flush
         push_timing.record(event)  # a no-op unless a benchmark asks for it
+        self.application.settings["metrics"].observe_push(event)
         self.sent = event["seq"]
         self.flushing = flushing
         await flushing

@@ -1,4 +1,9 @@
-"""GET /api/health: is the service, its database and its object store answering?"""
+"""Health for load balancers and Kubernetes.
+
+`GET /api/health/live` (liveness): the process and its event loop answer — nothing outside it is
+asked, so a database outage never gets every replica restarted. `GET /api/health/ready` (readiness;
+also `/api/health`): the database and the object store answer, so this replica can serve requests.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,12 @@ from web.base import APIHandler
 
 log = logging.getLogger("oa.health")
 CHECK_TIMEOUT_S = 5.0
+
+
+class LiveHandler(APIHandler):
+    @public
+    async def get(self) -> None:
+        self.send_json({"status": "ok"})
 
 
 class HealthHandler(APIHandler):
