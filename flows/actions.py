@@ -19,6 +19,7 @@ from flows.flow_base import Clock, FlowDeps
 from flows.handover import HandOver
 from flows.instance_actions import InstanceActions
 from flows.task_actions import TaskActions
+from flows.task_urge import SupervisedUrge
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.documents import DocumentService
@@ -40,6 +41,7 @@ class FlowService:
         self.start_on_received = self.instance_actions.start_on_received  # flows/exchange/ports.py
         self.do_urge = self.instance_actions.do_urge
         self.do_terminate = self.instance_actions.do_terminate
+        self.do_urge_task = SupervisedUrge(self.deps).do_urge_task  # 督办 (flows/supervision.py)
         # Tasks --------------------------------------------------------------------------------
         self.do_approve = self.task_actions.do_approve
         self.do_disagree = self.task_actions.do_disagree

@@ -68,6 +68,9 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     # 批量移交: a unit's office head and its admin hand over the open tasks of a person of that unit (who
     # leaves, or is away for long); an admin reaches the units below theirs too (flows/access.py).
     *((role, "task", "handover") for role in ("办公室主任", ADMIN_ROLE)),
+    # 督办: the leaders and the office look at what is overdue in the unit and below it; the office urges.
+    *((role, "supervision", "read") for role in ("主要领导", "分管领导", *EXCHANGE_CLERKS)),
+    *((role, "supervision", "urge") for role in EXCHANGE_CLERKS),
 ]
 
 

@@ -64,6 +64,8 @@ INDEXES: list[Index] = [
     Index("tasks", [("done_by.user_id", ASCENDING), ("done_at", DESCENDING)]),
     Index("tasks", [("instance_id", ASCENDING), ("created_at", ASCENDING)]),
     Index("tasks", [("status", ASCENDING), ("overdue_stage", ASCENDING), ("due_at", ASCENDING)]),
+    # 督办: a unit's (or a subtree's) open tasks near or past their deadline.
+    Index("tasks", [("unit_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
     Index("flow_audit", [("instance_id", ASCENDING), ("at", ASCENDING)]),
     Index("delegations", [("to_user", ASCENDING), ("ends_at", ASCENDING)]),
     Index("delegations", [("from_user", ASCENDING), ("ends_at", ASCENDING)]),
@@ -78,6 +80,9 @@ INDEXES: list[Index] = [
     Index("receipts", [("unit_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
     Index("receipts", [("root_dispatch_id", ASCENDING)]),
     Index("receipts", [("document_id", ASCENDING), ("unit_id", ASCENDING)]),
+    # 督办: unsigned receipts near or past their deadline, under a unit or sent by one.
+    Index("receipts", [("unit_path", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
+    Index("receipts", [("sender_unit_id", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
     # A dispatch asks which of its recipients this sender has already delivered this document to.
     Index("deliveries", [("document_id", ASCENDING), ("sender_unit_id", ASCENDING)]),
     Index("exchange_audit", [("receipt_id", ASCENDING), ("at", ASCENDING)]),

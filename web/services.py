@@ -20,12 +20,14 @@ from flows.exchange.dispatch import DispatchService
 from flows.exchange.moves import ExchangeLog
 from flows.exchange.recall import RecallService
 from flows.exchange.receiving import ReceiptService
+from flows.exchange.reminders import ReceiptReminders
 from flows.exchange.stats import ExchangeStatistics
 from flows.queries import FlowQueries
 from flows.search.index import SearchIndex
 from flows.search.indexer import FOLLOWED, SearchIndexer
 from flows.search.service import SearchService
 from flows.signatures import SignatureStore
+from flows.supervision import Supervision
 from oa.attachments import AttachmentService
 from oa.clock import CHINA, utcnow
 from oa.directory import Directory
@@ -102,6 +104,7 @@ class Services:
     phrases: PhraseService
     annotations: AnnotationStore
     notifications: NotificationService
+    supervision: Supervision
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -173,7 +176,9 @@ class Services:
                    RecallService(mongo, exchange_log), seals,
                    SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo),
                    PhraseService(mongo), AnnotationStore(blobs, documents),
-                   notifications)
+                   notifications,
+                   Supervision(directory, flow_queries, exchange_queries, flows,
+                               ReceiptReminders(mongo, exchange_log, urge_interval)))
 
     async def close(self) -> None:
         await self.notifications.stop()

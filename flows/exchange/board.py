@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flows.exchange.moves import board_row
@@ -115,6 +116,21 @@ class ExchangeQueries:
         async for receipt in cursor:
             found[receipt["document_id"]].add(receipt["unit_id"])
         return found
+
+    async def due_receipts(self, under: list[str], senders: list[str], until: datetime, limit: int,
+                           ) -> list[dict[str, Any]]:
+        """Unsigned receipts due by `until` (overdue ones included): those of every unit under one of
+        `under` (each an indexed walk of its unit path), and those sent by `senders`; earliest first."""
+        fields = {**ROUTE_FIELDS, "unit_id": 1, "unit_name": 1, "title": 1, "doc_number": 1, "urgency": 1,
+                  "due_at": 1, "last_urged_at": 1, "urge_count": 1, "document_id": 1}
+        pending, due = ReceiptStatus.PENDING.value, {"$ne": None, "$lte": until}
+        found: dict[str, dict[str, Any]] = {}
+        queries = [{"unit_path": root, "status": pending, "due_at": due} for root in under]
+        queries += [{"sender_unit_id": sender, "status": pending, "due_at": due} for sender in senders]
+        for query in queries:
+            async for row in self.receipts.find(query, fields).sort([("due_at", 1), ("_id", 1)]).limit(limit):
+                found[row["_id"]] = row
+        return sorted(found.values(), key=lambda row: (row["due_at"], row["_id"]))[:limit]
 
     async def history(self, receipt_id: str) -> list[dict[str, Any]]:
         return await self.audit.find({"receipt_id": receipt_id}, {"_id": 0}).sort("at", 1).to_list(None)

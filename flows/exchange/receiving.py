@@ -24,6 +24,9 @@ from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
 RECEIVING_FLOWS = ("shouwen", "chuanyue")
 REGISTER_NODE = "register"
 MAX_NAME = 100
+MAX_READERS = 100
+# A document may be passed round for reading once the unit holds it (signed for, in 收文, or done).
+CIRCULABLE = (ReceiptStatus.SIGNED.value, ReceiptStatus.HANDLING.value, ReceiptStatus.CLOSED.value)
 
 
 def _text(value: Any, name: str, limit: int, required: bool = True) -> str:
@@ -134,6 +137,29 @@ class ReceiptService:
 
         await self.documents.do_receive_paper(document_id, version, cleaned, user, attach)
         return await self.log.get_receipt(f"paper.{document_id}")
+
+    async def do_circulate(self, receipt_id: str, user: dict[str, Any], readers: Any,
+                           channel: str = "web") -> dict[str, Any]:
+        """传阅 of a received document: the unit's chosen people each read it and confirm 已阅.
+
+        It runs beside any 收文 flow of the same receipt (the receipt's own flow stays as it is);
+        the readers must be people of the receiving unit.
+        """
+        if not isinstance(readers, list) or not readers or len(readers) > MAX_READERS or not all(
+                isinstance(reader, str) for reader in readers):
+            raise InvalidInput(f"readers must be a list of 1–{MAX_READERS} person ids", field="readers")
+        receipt = await self.log.get_receipt(receipt_id)
+        if receipt["status"] not in CIRCULABLE or receipt.get("recall"):
+            raise Conflict("sign for a document before passing it round for reading; this one is "
+                           f"{receipt['status']}", code="receipt_state", receipt_status=receipt["status"])
+        members = self.orgs.directory.members_of(receipt["unit_id"])
+        outside = [reader for reader in dict.fromkeys(readers) if reader not in members]
+        if outside:
+            raise InvalidInput(f"readers must be people of {receipt['unit_name']}; not: {', '.join(outside[:5])}",
+                               field="readers", code="reader_outside_unit")
+        return await self.flows.start_on_received(
+            "chuanyue", receipt["document_id"], {"readers": list(dict.fromkeys(readers))}, user, channel,
+            unit_id=receipt["unit_id"], receipt_id=receipt_id, first_node="send", note="送阅")
 
     # 会办 ----------------------------------------------------------------------------------------
 
