@@ -4,6 +4,7 @@ with the demo's work in progress seeded exactly as `oa serve --demo` does."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -68,13 +69,16 @@ async def test_a_county_forwards_at_the_desk_and_the_city_sees_the_lineage(seede
     await expect(county.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
     row = county.locator("#inbox tr", has_text=title)
     # The 办理 column gives its buttons room: each keeps its words on one line.
-    for name in ("登记", "转发下级乡镇", "退文"):
-        button = row.get_by_role("button", name=name)
+    for button in (row.get_by_role("button", name="登记"), row.get_by_role("link", name="转发", exact=True),
+                   row.get_by_role("button", name="退文")):
         one_line = "b => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().height < 50"
-        assert await button.evaluate(one_line), name
-    await row.get_by_label("转发意见").fill("请各镇（街道）认真组织开展。")
-    await row.get_by_role("button", name="转发下级乡镇").click()
-    await expect(county.get_by_role("status")).to_have_text("已转发")
+        assert await button.evaluate(one_line), await button.text_content()
+    # 转发 to units chosen in the county's subtree: here all its towns and streets.
+    await row.get_by_role("link", name="转发", exact=True).click()
+    await county.get_by_role("button", name=re.compile("选择全部乡镇（街道）")).click()
+    await county.get_by_label("转发意见").fill("请各镇（街道）认真组织开展。")
+    await county.locator("#forward").get_by_role("button", name="转发", exact=True).click()
+    await expect(county.get_by_role("status")).to_contain_text("已转发给")
 
     city_context, city = await new_page(browser, base_url, DESK)
     await login(city, "/desk", "sg-szf.sfy1", DEFAULT_DEMO_PASSWORD)
@@ -98,6 +102,6 @@ async def test_a_county_forwards_at_the_desk_and_the_city_sees_the_lineage(seede
     await row.get_by_role("button", name="签收").click()
     await expect(town.locator("#inbox tr", has_text=title)).to_contain_text("已签收")
     await expect(town.locator("#inbox tr", has_text=title).get_by_role("button", name="登记")).to_be_visible()
-    await expect(town.get_by_role("button", name="转发下级乡镇")).to_have_count(0)
+    await expect(town.get_by_role("link", name="转发", exact=True)).to_have_count(0)
     for context in (county_context, city_context, town_context):
         await context.close()

@@ -264,9 +264,14 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     # Registration starts the county's own 收文 flow on the same document: the sender keeps its own.
     await sender_sees(clerk, TITLE, "已办结", dispatched=115)
     await sender_sees(drafter, TITLE, "已办结", dispatched=115)
-    await row.get_by_label("转发意见").fill(NOTE)
-    await row.get_by_role("button", name="转发下级乡镇").click()
-    await expect(county.get_by_role("status")).to_have_text("已转发")
+    # 转发: the county's towns chosen in the picker of its subtree, with a cover note.
+    await row.get_by_role("link", name="转发", exact=True).click()
+    await county.get_by_role("button", name=re.compile("选择全部乡镇（街道）")).click()
+    await county.get_by_label("转发意见").fill(NOTE)
+    await county.locator("#forward").get_by_role("button", name="转发", exact=True).click()
+    await expect(county.get_by_role("status")).to_contain_text("已转发给")
+    await county.get_by_role("link", name="收文").click()
+    await expect(county.locator("#inbox tr", has_text=TITLE)).to_contain_text("办理中")
     await screenshot(county, "journey-06-county-inbox")
     county_towns = [unit for unit in clerks if unit.startswith("zj-")]
     again = await asyncio.gather(*(received(pushes[username], document_id)

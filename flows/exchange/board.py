@@ -12,7 +12,7 @@ from storage.mongo import Mongo
 
 BOARD_FIELDS = {key: 1 for key in ("dispatch_id", "unit_id", "unit_name", "role", "status", "signed_at", "signed_by",
                                    "returned_at", "return_reason", "due_at", "last_urged_at", "urge_count",
-                                   "closed_at", "parent_receipt_id", "recall")}
+                                   "closed_at", "parent_receipt_id", "recall", "opinion", "reply_dispatch_id")}
 DISPATCH_LIST_FIELDS = {"recipients": 0, "fingerprint": 0, "watchers": 0, "root_watchers": 0}
 
 
@@ -50,8 +50,20 @@ class ExchangeQueries:
         query: dict[str, Any] = {"dispatch_id": dispatch_id}
         if status:
             query["status"] = status
-        rows = await self.receipts.find(query, BOARD_FIELDS).sort("_id", 1).skip(offset).limit(limit).to_list(None)
-        return [board_row(row) for row in rows], await self.receipts.count_documents(query)
+        rows = [board_row(row) for row in
+                await self.receipts.find(query, BOARD_FIELDS).sort("_id", 1).skip(offset).limit(limit).to_list(None)]
+        replies = [row["reply_dispatch_id"] for row in rows if row.get("reply_dispatch_id")]
+        if replies:  # a 会办's 主办 answered with a document of its own: name it on the sender's board
+            found = {item["_id"]: item async for item in self.dispatches.find(
+                {"_id": {"$in": replies}}, {"document_id": 1, "summary": 1, "recipients": 1})}
+            for row in rows:
+                reply = found.get(row.get("reply_dispatch_id") or "")
+                if reply is not None:
+                    to = reply["recipients"][0]["unit_id"] if reply.get("recipients") else None
+                    row["reply"] = {"document_id": reply["document_id"], "title": reply["summary"]["title"],
+                                    "doc_number": reply["summary"].get("doc_number"),
+                                    "receipt_id": f"{reply['_id']}.{to}" if to else None}
+        return rows, await self.receipts.count_documents(query)
 
     async def tree(self, dispatch_id: str) -> dict[str, Any]:
         """The dispatch and, under each recipient, the dispatches it forwarded, down the whole lineage."""

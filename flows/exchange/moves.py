@@ -128,7 +128,9 @@ def board_row(receipt: dict[str, Any], dispatch: dict[str, Any] | None = None) -
            "returned_at": receipt["returned_at"], "return_reason": receipt["return_reason"],
            "due_at": receipt["due_at"], "last_urged_at": receipt["last_urged_at"],
            "urge_count": receipt["urge_count"], "closed_at": receipt["closed_at"],
-           "parent_receipt_id": receipt.get("parent_receipt_id"), "recall": receipt.get("recall")}
+           "parent_receipt_id": receipt.get("parent_receipt_id"), "recall": receipt.get("recall"),
+           # 会办: what each unit answered the sender — a 协办's opinion, the 主办's reply document.
+           "opinion": receipt.get("opinion"), "reply_dispatch_id": receipt.get("reply_dispatch_id")}
     if dispatch is not None:
         row["counts"] = dispatch["counts"]
         row["root_dispatch_id"] = dispatch["root_dispatch_id"]

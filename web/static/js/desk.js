@@ -402,7 +402,8 @@ async function showBoard(dispatchId) {
   render("签收情况", h("section", { class: "card" }, h("h2", {}, `${page.dispatch.summary.title}`),
     h("p", { class: "muted" }, `${page.dispatch.summary.doc_number || ""} · 分发 ${page.total} 个单位 · ${when(page.dispatch.created_at)}`),
     counts, h("div", { class: "buttons" }, clerk ? urge : null, clerk ? recall : null,
-      h("a", { href: `#/tree/${dispatchId}` }, "转发情况")),
+      h("a", { href: `#/tree/${dispatchId}` }, "转发情况"),
+      page.dispatch.kind === "handling" ? h("a", { href: `#/huiban-replies/${dispatchId}` }, "会办答复") : null),
     clerk ? form : null,
     clerk ? h("p", { class: "muted" }, "追回：勾选单位只追回所选，不勾选则追回全部。") : null),
   h("div", { class: "scroll-x" }, h("table", { id: "board" }, h("thead", {}, h("tr", {},
@@ -494,12 +495,15 @@ function inboxRow(row) {
   if (handles && row.status === "signed") {
     buttons.push(h("button", { class: "primary", onclick: () => receiptAction(row, "register") }, "登记"));
   }
-  // A town has no towns below it to forward to.
+  // 转发 to units the clerk picks within the unit's subtree (desk_forward.js); a town has none below it.
   const level = (state.me.posts.find((item) => item.unit_id === row.unit_id && item.unit) || {}).unit?.level;
-  if (handles && ["signed", "handling", "closed"].includes(row.status) && row.kind !== "paper" && level !== "town") {
-    const note = h("input", { placeholder: "转发意见（可留空）", "aria-label": "转发意见" });
-    buttons.push(note, h("button", { onclick: () => receiptAction(row, "forward", {
-      main: [{ subtree: row.unit_id, level: "town" }], note: note.value.trim() }) }, "转发下级乡镇"));
+  const held = ["signed", "handling", "closed"].includes(row.status);
+  if (handles && held && row.kind !== "paper" && level !== "town") {
+    buttons.push(h("a", { class: "button", href: `#/forward/${row.id}` }, "转发"));
+  }
+  if (handles && held) buttons.push(h("a", { class: "button", href: `#/circulate/r:${row.id}` }, "传阅"));
+  if (["lead", "co"].includes(row.role)) {  // 会办: the 协办's opinion, the 主办's reply (desk_huiban.js)
+    buttons.push(h("a", { class: "button", href: `#/huiban/${row.id}` }, row.role === "co" ? "会办意见" : "会办答复"));
   }
   if (handles && ["pending", "signed"].includes(row.status) && row.kind !== "paper") {
     buttons.push(reason, h("button", { class: "danger", onclick: () => {
@@ -512,7 +516,9 @@ function inboxRow(row) {
 
 function inboxEntry(row, buttons) {
   const notice = recallState(row);
+  const signable = row.status === "pending" && !row.recall && holdsPostIn(row.unit_id, DISPATCHERS);
   return h("tr", { "data-receipt": row.id },
+    h("td", {}, signable ? batchBox(row) : null),
     h("td", {}, urgencyBadge(row.urgency), h("a", { href: `#/received/${row.document_id}` }, row.title),
       recallNotice(row),
       row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null,
@@ -537,19 +543,54 @@ async function showReceived(docId) {
       h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "文字版"))));
 }
 
+// 批量签收: the rows ticked are signed in one request; each answers for itself (one recalled meanwhile is named).
+const batch = { chosen: new Set(), results: null };
+
+function batchBox(row) {
+  const box = h("input", { type: "checkbox", "aria-label": `选择 ${row.title}`, checked: batch.chosen.has(row.id),
+    onchange: () => {
+      if (box.checked) batch.chosen.add(row.id); else batch.chosen.delete(row.id);
+      const button = document.getElementById("batch-sign");
+      if (button) { button.disabled = !batch.chosen.size; button.textContent = `批量签收（${batch.chosen.size}）`; }
+    } });
+  return box;
+}
+
+async function batchSign(titles) {
+  try {
+    const result = await post("/api/exchange/sign", { receipt_ids: [...batch.chosen] });
+    batch.results = result.items.map((item) => ({ ...item, title: titles.get(item.receipt_id) || item.receipt_id }));
+    toast(`已签收 ${result.signed} 件${result.signed < result.items.length ? `，${result.items.length - result.signed} 件未签收` : ""}`,
+      result.signed === result.items.length ? "ok" : "warn");
+  } catch (failure) { toast(errorText(failure), "error"); }
+  batch.chosen.clear();
+  showInbox();
+}
+
 async function showInbox() {
   const page = await get("/api/exchange/inbox?limit=100");
-  render("收文", h("section", { class: "card" }, h("h2", {}, `收文（${page.total}）`), h("div", { class: "scroll-x" },
-    h("table", { id: "inbox" },
-      h("thead", {}, h("tr", {}, h("th", {}, "标题"), h("th", {}, "来文单位"), h("th", {}, "文号"), h("th", {}, "状态"),
-        h("th", {}, "收到"), h("th", {}, "办理"))),
-      h("tbody", {}, page.items.map(inboxRow))))));
+  const titles = new Map(page.items.map((row) => [row.id, row.title]));
+  batch.chosen = new Set([...batch.chosen].filter((id) => page.items.some((row) => row.id === id && row.status === "pending")));
+  const results = batch.results;
+  batch.results = null;  // shown once, after the action
+  render("收文", h("section", { class: "card" }, h("h2", {}, `收文（${page.total}）`),
+    h("div", { class: "buttons" }, h("button", { id: "batch-sign", class: "primary", disabled: !batch.chosen.size,
+      onclick: () => batchSign(titles) }, `批量签收（${batch.chosen.size}）`)),
+    results ? h("ul", { id: "batch-result", class: "batch-result" }, results.map((item) => h("li", { class: item.ok ? "ok" : "error" },
+      `${item.title}：${item.ok ? "已签收" : `未签收（${item.receipt_status === "recalled" ? "来文单位已追回" : errorText(item)}）`}`)))
+      : null,
+    h("div", { class: "scroll-x" },
+      h("table", { id: "inbox" },
+        h("thead", {}, h("tr", {}, h("th", {}, h("span", { class: "visually-hidden" }, "选择")), h("th", {}, "标题"),
+          h("th", {}, "来文单位"), h("th", {}, "文号"), h("th", {}, "状态"), h("th", {}, "收到"), h("th", {}, "办理"))),
+        h("tbody", {}, page.items.map(inboxRow))))));
 }
 
 // Start --------------------------------------------------------------------------------------------
 
 function onEvent(event) {
   const data = event.data || {};
+  window.dispatchEvent(new CustomEvent("oa:push", { detail: event }));  // for the pages of desk_pages.js
   if (event.type === "flow.disagreed") flowAlert(`${data.by}${data.unit ? `（${data.unit}）` : ""}不同意《${data.title}》：${data.reason}`);
   if (state.doc && /^(flow|task)\./.test(event.type)
     && (data.document_id === state.doc.id || (data.instance_id && data.instance_id === state.doc.instanceId))) {
