@@ -169,7 +169,10 @@ async function showDocument(docId) {
     reach ? reach.element : null,
     h("div", { class: "buttons" },
       h("a", { href: `/api/documents/${docId}/render.docx`, download: "" }, "下载正式文件（.docx）"),
-      h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览"))),
+      h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览"),
+      // 传阅 of the unit's own issued document among its people (desk_circulate.js).
+      ["numbered", "issued"].includes(documentView.status) && holdsPostIn(documentView.drafting_unit_id, DRAFTERS)
+        ? h("a", { href: `#/circulate/d:${docId}` }, "传阅") : null)),
     h("section", { class: "card" }, h("h2", {}, "版式页面"), documentPages(docId),
       documentView.issued_pdf ? sealCheck(docId) : null)];
 
