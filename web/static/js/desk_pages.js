@@ -7,8 +7,8 @@ import circulate from "./desk_circulate.js";
 import forward from "./desk_forward.js";
 import { huiban, huibanReplies } from "./desk_huiban.js";
 import paper from "./desk_paper.js";
-import { deskSearchPage } from "./desk_search.js";
 import messages from "./desk_messages.js";
+import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
 export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies];
