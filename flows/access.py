@@ -153,31 +153,29 @@ class Access:
             raise NotFound(f"recipient group {group_id} does not exist")
         return group
 
-    async def access_handover(self, user: dict[str, Any], holder_id: str) -> dict[str, Any]:
-        """The person whose open tasks `user` may hand over (批量移交), or NotFound/Forbidden.
+    async def access_handover(self, user: dict[str, Any], holder_id: str) -> tuple[dict[str, Any], list[str] | None]:
+        """The person whose open tasks `user` may hand over (批量移交), and the units whose tasks they may
+        move (None: all of them), or NotFound/Forbidden.
 
-        The person themself may; otherwise, in every unit where the person holds a post, the caller is
-        its 办公室主任 or 管理员 (a role allowing task:handover in that very unit) or administers a unit
-        above it. A person with no post is handed over by a platform-wide admin only.
+        The person themself, and a platform-wide admin, move all of them. Otherwise it is by unit, as a
+        leader often holds posts in two (县长 and 县委副书记): the tasks of each unit where the person holds
+        a post and the caller is its 办公室主任 or 管理员 (a role allowing task:handover in that very unit)
+        or administers a unit above it.
         """
         holder = self.orgs.directory.user(holder_id)
         if holder is None:
             raise NotFound(f"person {holder_id} not found")
-        if holder_id == user["_id"]:
-            return holder
-        units = sorted({post["unit_id"] for post in holder.get("posts", []) if post.get("active")})
         administered = await self.authorizer.administered_units(user)
-
-        async def may(unit_id: str) -> bool:
-            if await self.authorizer.allowed(user, "task", "handover", unit_id, inherit=False):
-                return True
-            path = set(self.orgs.directory.path_ids(unit_id))
-            return administered is None or bool(path & set(administered))
-
-        if administered is None or (units and all([await may(unit_id) for unit_id in units])):
-            return holder
-        raise Forbidden("only the person, the office head or admin of their unit, or an admin above it may "
-                        "hand over their tasks", kind="task", action="handover")
+        if holder_id == user["_id"] or administered is None:
+            return holder, None
+        units = sorted({post["unit_id"] for post in holder.get("posts", []) if post.get("active")})
+        allowed = [unit_id for unit_id in units
+                   if await self.authorizer.allowed(user, "task", "handover", unit_id, inherit=False)
+                   or set(self.orgs.directory.path_ids(unit_id)) & set(administered)]
+        if not allowed:
+            raise Forbidden("only the person, the office head or admin of their unit, or an admin above it may "
+                            "hand over their tasks", kind="task", action="handover")
+        return holder, allowed
 
     async def people_view(self, viewer: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """People as the viewer may see them: a mobile number only to the person, to people of a unit

@@ -97,8 +97,19 @@ class DelegationService:
         return revoked
 
     async def of_user(self, user_id: str) -> list[dict[str, Any]]:
+        """The person's delegations either way, newest first, each naming both people (`from`, `to`)."""
         query = {"$or": [{"from_user": user_id}, {"to_user": user_id}]}
-        return await self.delegations.find(query).sort("starts_at", -1).to_list(200)
+        return [self.named(row) for row in await self.delegations.find(query).sort("starts_at", -1).to_list(200)]
+
+    def named(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with both people as the screens show them: name, and unit · post of each post."""
+        def who(user_id: str) -> dict[str, Any]:
+            person = self.directory.person(user_id)
+            if person is None:
+                return {"user_id": user_id, "name": user_id, "posts": []}
+            return {"user_id": user_id, "name": person.display_name,
+                    "posts": [{"unit_name": post.unit_name, "title": post.title} for post in person.held()]}
+        return {**record, "from": who(record["from_user"]), "to": who(record["to_user"])}
 
     async def delegators_of(self, user_id: str, now: datetime) -> list[str]:
         """Whose tasks `user_id` may act on right now."""

@@ -76,6 +76,8 @@ class Step:
     document_unsets: set[str] = field(default_factory=set)
     new_task_event: str = "task.created"
     new_task_note: str | None = None
+    # 退回 to a one-person step: whoever held it on its last pass (a 转办 target, say) gets it back.
+    holders_on_return: dict[str, Member] = field(default_factory=dict)
 
     @classmethod
     def of(cls, instance: dict[str, Any], **kwargs: Any) -> Step:
@@ -129,7 +131,7 @@ class Step:
             starter = self.instance["starter"]
             found = [Member(starter["name"], [starter["user_id"]], self.instance["unit_id"])]
         elif node["kind"] in ("task", "signoff"):
-            found = [await self._first_resolvable(node, role)]
+            found = [self.holders_on_return.get(node["id"]) or await self._first_resolvable(node, role)]
         else:
             found = []
             for rule in node["members"]:

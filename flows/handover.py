@@ -6,7 +6,7 @@ transaction under its flow's lock: one flow that refuses (the new holder is beyo
 holds the task, the task is the drafter's own step or waits for a countersigner added before it)
 does not undo the others, and the answer says which tasks moved and why the rest did not. Every
 moved task has its `transfer` audit record marked `handover` with the former holder, and its new
-holder is pushed it at once. Who may hand over whose tasks is `Access.access_handover`'s to say.
+holder is pushed it at once. Who may hand over whose tasks, and of which units, is `Access.access_handover`'s to say.
 """
 
 from __future__ import annotations
@@ -26,15 +26,20 @@ class HandOver(FlowBase):
         super().__init__(deps)
         self.task_actions = task_actions
 
-    async def open_tasks_of(self, user_id: str) -> list[dict[str, Any]]:
-        """The person's own open tasks (active, or waiting for a countersigner they added), oldest first."""
-        return await self.tasks.find(
-            {"assignees": user_id, "status": {"$in": [TaskStatus.ACTIVE.value, TaskStatus.WAITING.value]}},
-            {"undo": 0, "due_sort": 0}).sort([("created_at", 1), ("_id", 1)]).to_list(MAX_HANDOVER)
+    async def open_tasks_of(self, user_id: str, units: list[str] | None = None) -> list[dict[str, Any]]:
+        """The person's own open tasks (active, or waiting for a countersigner they added), oldest first;
+        with `units`, only the tasks of those units (where the task is done, `unit_id`)."""
+        query: dict[str, Any] = {"assignees": user_id,
+                                 "status": {"$in": [TaskStatus.ACTIVE.value, TaskStatus.WAITING.value]}}
+        if units is not None:
+            query["unit_id"] = {"$in": units}
+        return await self.tasks.find(query, {"undo": 0, "due_sort": 0}).sort(
+            [("created_at", 1), ("_id", 1)]).to_list(MAX_HANDOVER)
 
     async def do_hand_over(self, holder: dict[str, Any], to_user_id: str, by: dict[str, Any], reason: str = "",
-                           channel: str = "web") -> dict[str, Any]:
-        """Hand every open task of `holder` to `to_user_id`; `by` has been allowed to (see the module)."""
+                           channel: str = "web", units: list[str] | None = None) -> dict[str, Any]:
+        """Hand every open task of `holder` (of `units`, if given) to `to_user_id`; `by` has been allowed
+        to (Access.access_handover says for which units)."""
         target = self.directory.person(to_user_id)
         if target is None or not target.active:
             raise InvalidInput(f"no active person {to_user_id}", code="unknown_user", field="to_user")
@@ -42,7 +47,7 @@ class HandOver(FlowBase):
             raise InvalidInput("hand the tasks to someone else than their holder", field="to_user")
         moved: list[dict[str, Any]] = []
         kept: list[dict[str, Any]] = []
-        for task in await self.open_tasks_of(holder["_id"]):
+        for task in await self.open_tasks_of(holder["_id"], units):
             summary = {"task_id": task["_id"], "title": task["title"], "node_name": task["node_name"],
                        "flow_name": task["flow_name"], "instance_id": task["instance_id"]}
             if task["status"] == TaskStatus.WAITING.value:

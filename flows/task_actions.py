@@ -132,6 +132,8 @@ class TaskActions(FlowBase):
             if task["kind"] == "start":
                 raise Conflict("the first step cannot be returned; terminate the flow instead", code="cannot_return")
             target = check_target(step.definition, step.instance, to) or step.return_target(to)
+            if (holders := await self._last_holders(step.instance["_id"], target, session)) is not None:
+                step.holders_on_return[target] = holders
             self._move_task(step, task, TaskStatus.DONE, outcome="returned", reason=reason.strip())
             step.audit("return", task, reason=reason.strip(), to=target)
             await self._send_back(step, task, target, reason.strip())
@@ -141,6 +143,18 @@ class TaskActions(FlowBase):
                 "by": step.actor.identity.get("name") if step.actor else None}
 
         return await self._act_on_task(task_id, user, channel, act, key, "return")
+
+    async def _last_holders(self, instance_id: str, node: str, session: Session) -> Member | None:
+        """Who held a one-person step (核稿, 签发) when it was last done, if they are still active: a return
+        gives it back to them, not to whoever its rule finds now. None for other steps (会签 is per unit)."""
+        last = await self.tasks.find_one({"instance_id": instance_id, "node": node, "status": TaskStatus.DONE.value,
+                                          "kind": {"$in": ["task", "signoff"]}}, {"assignees": 1, "member_label": 1,
+                                                                                   "unit_id": 1},
+                                         sort=[("done_at", -1), ("_id", -1)], session=session)
+        if last is None:
+            return None
+        active = [uid for uid, person in self.directory.people(last["assignees"]).items() if person.active]
+        return Member(last["member_label"], active, last["unit_id"]) if active else None
 
     async def return_targets(self, task_id: str, user: dict[str, Any]) -> list[dict[str, Any]]:
         """The earlier steps an open task may be returned to, each with who did it (see flows/return_steps.py)."""

@@ -134,7 +134,8 @@ async def test_every_action_reads_in_chinese(office: Office) -> None:
     await office.act("head", (await office.only_task("head"))["id"], "return", reason="请补充经费来源")
     view = await office.instance(started["id"])
     assert [entry["label"] for entry in view["audit"]] == ["发起", "转办", "同意", "退回"]
-    assert view["current"][0]["holders"] == [{"user_id": office.ids["office"], "name": "赵主任"}]
+    # 退回 gives 核稿 back to whoever held it last: the person it was transferred to.
+    assert view["current"][0]["holders"] == [{"user_id": office.ids["deputy"], "name": "钱副县长"}]
 
 
 async def test_sending_an_incomplete_draft_for_approval_names_what_is_missing(office: Office) -> None:

@@ -79,7 +79,8 @@ async def test_a_step_passed_twice_is_offered_once_with_who_did_it_last(office: 
     assert len(review_passes) == 2 and choices[1]["entry"] == review_passes[-1]
     assert [who["name"] for who in choices[1]["done_by"]] == ["钱副县长"]
     await office.act("head", signoff["id"], "return", reason="再核一次", to="review")
-    assert (await office.only_task("office"))["node"] == "review"  # staffed by its rule: the office head
+    assert await office.todo("office") == []
+    assert (await office.only_task("deputy"))["node"] == "review"  # back to whoever did it last
 
 
 async def test_returning_to_the_drafting_step_frees_the_draft(office: Office) -> None:
@@ -169,3 +170,30 @@ async def test_a_task_beyond_the_new_holders_reach_stays_with_a_reason(services:
     assert result.status == 200 and result.body["handed_over"] == []
     assert [item["code"] for item in result.body["not_handed_over"]] == ["target_outside_flow"]
     assert (await office.only_task("head"))["node"] == "signoff"
+
+
+async def test_a_leader_with_two_posts_is_handed_over_unit_by_unit(services: Services, office: Office) -> None:
+    """A 副县长 who is also 财政局局长: each unit's office hands over that unit's tasks only."""
+    both = await services.users.create({
+        "username": "both", "display_name": "何县长", "password": "Passw0rd!2026",
+        "posts": [{"unit": "county", "title": "副县长", "roles": ["分管领导"]},
+                  {"unit": "dept-fin", "title": "局长", "roles": ["主要领导"]}]})
+    signed = await office.draft()
+    county_flow = await office.start(signed["id"], signer=both["_id"])
+    await office.act("office", (await office.only_task("office", county_flow["id"]))["id"])
+    counted = await office.draft()
+    fin_flow = await office.start(counted["id"], countersign_units=["dept-fin"])
+    await office.act("office", (await office.only_task("office", fin_flow["id"]))["id"])
+
+    listed = await office.api.get(f"/api/users/{both['_id']}/open-tasks", token=office.tokens["fin-office"])
+    assert [task["instance_id"] for task in listed.body["items"]] == [fin_flow["id"]]
+    moved = await office.api.post(f"/api/users/{both['_id']}/hand-over", {"to_user": office.ids["edu"]},
+                                  token=office.tokens["fin-office"])
+    assert [item["instance_id"] for item in moved.body["handed_over"]] == [fin_flow["id"]]
+    assert moved.body["not_handed_over"] == []
+    assert (await office.only_task("edu", fin_flow["id"]))["node"] == "countersign"
+
+    moved = await office.api.post(f"/api/users/{both['_id']}/hand-over", {"to_user": office.ids["deputy"]},
+                                  token=office.tokens["office"])
+    assert [item["instance_id"] for item in moved.body["handed_over"]] == [county_flow["id"]]
+    assert (await office.only_task("deputy", county_flow["id"]))["node"] == "signoff"

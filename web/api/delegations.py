@@ -37,10 +37,11 @@ class DelegationsHandler(APIHandler):
         created = await self.services.delegations.create(
             self.require_user(), body["to_user"], instant(body["starts_at"], "starts_at"),
             instant(body["ends_at"], "ends_at"), body.get("reason", ""))
-        self.send_json(plain(created), status=201)
+        self.send_json(plain(self.services.delegations.named(created)), status=201)
 
 
 class RevokeDelegationHandler(APIHandler):
     @authenticated
     async def post(self, delegation_id: str) -> None:
-        self.send_json(plain(await self.services.delegations.revoke(delegation_id, self.require_user())))
+        revoked = await self.services.delegations.revoke(delegation_id, self.require_user())
+        self.send_json(plain(self.services.delegations.named(revoked)))

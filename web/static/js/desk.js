@@ -7,6 +7,7 @@ import { ApiError, get, once, post } from "./api.js";
 import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
 import { DESK_PAGES } from "./desk_pages.js";
 import { headerSearch } from "./desk_search.js";
+import { urgeControl } from "./flow_urge.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
@@ -104,6 +105,7 @@ function flowCard(view) {
   return h("section", { class: "card", id: "flow" }, h("h2", {}, `${instance.name}流程 · ${where}`),
     autoErrorNote(instance),
     holders.length ? h("p", { class: "holders", id: "holders" }, `当前办理人：${holders.join("；")}`) : null,
+    instance.status === "running" && holders.length ? urgeControl(instance.id) : null,
     h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
       h("strong", {}, entry.by.name), ` ${entry.node_name || ""} `, h("span", { class: "outcome" }, entry.label || entry.action),
       h("span", { class: "time" }, when(entry.at)),

@@ -3,12 +3,15 @@
 // with `show({ id, render, me, unit, push })`, where `render(title, ...content)` draws the desk frame.
 // A page with `nav: false` is opened from links only.
 
+import { delegationsPage } from "./delegations_page.js";
 import circulate from "./desk_circulate.js";
 import forward from "./desk_forward.js";
+import { deskHandoverPage } from "./desk_handover.js";
 import { huiban, huibanReplies } from "./desk_huiban.js";
 import paper from "./desk_paper.js";
 import messages from "./desk_messages.js";
 import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
-export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies];
+export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies,
+  delegationsPage, deskHandoverPage];

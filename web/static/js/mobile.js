@@ -1,9 +1,10 @@
 // The officials' phone app: 待办 and 已办, live over /ws; open a task to read the document, its
 // attachments and everyone's opinions; decide with the task's own outcomes — 同意 / 不同意 (with a
 // reason) / 已阅 / 签发 — from the bar kept at the bottom (three taps: open, phrase, submit), sign by
-// hand, return, transfer. Works offline: the app opens with the last 待办 and the tasks opened before
-// (sw_offline.js); a decision taken offline waits in the outbox as "待发送" and is sent once when the
-// network returns (offline_queue.js); an action is never done twice.
+// hand; 退回 to a chosen earlier step, 转办, 加签 and 撤回 (task_more.js). Works offline: the app opens
+// with the last 待办 and the tasks opened before (sw_offline.js); a decision taken offline waits in the
+// outbox as "待发送" and is sent once when the network returns (offline_queue.js); an action is never
+// done twice.
 
 import { ApiError, channel, get, once, post } from "./api.js";
 import { MOBILE_PAGES } from "./mobile_pages.js";
@@ -11,6 +12,7 @@ import { phraseChips } from "./opinion_phrases.js";
 import { annotationFigure, pageAnnotator } from "./annotate_page.js";
 import { flush, forgetOfflineData, holding, newKey, outboxNotes, pendingBadge, pendingFor, queueAction, sendQueued,
   startOutbox } from "./offline_queue.js";
+import { moreActions, urgeLine, withdrawCard } from "./task_more.js";
 import { connectPush } from "./push.js";
 import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
 
@@ -85,7 +87,8 @@ async function loadTasks(box) {
 function taskCard(task) {
   return h("li", {},
     h("a", { class: `task ${task.urgency === "特急" ? "urgent" : ""}`, href: `#/task/${task.id}` },
-      h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title, pendingBadge(state.me, task.id)),
+      h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.urge_count && task.status === "active"
+        ? h("span", { class: "badge badge-orange" }, "催办") : null, task.title, pendingBadge(state.me, task.id)),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
       task.status === "active" ? dueLine(task.due_at)
@@ -244,8 +247,9 @@ function actionPanel(task) {
     doneText) }, mainLabel,
   { submits: true });
 
+  const more = moreActions(task, { me: state.me, act, actionButton });
   const toggle = (box, focus) => () => {
-    for (const other of [disagreeBox, returnBox, transferBox]) if (other !== box) other.hidden = true;
+    for (const other of [disagreeBox, ...more.map((item) => item.box)]) if (other !== box) other.hidden = true;
     box.hidden = !box.hidden;
     if (!box.hidden) { box.scrollIntoView({ block: "center" }); if (focus) focus.focus(); }
   };
@@ -255,29 +259,11 @@ function actionPanel(task) {
       if (!why.value.trim()) { toast("请填写不同意的理由", "warn"); why.focus(); return; }
       act(task, "disagree", { reason: why.value.trim(), signature: signature.value() }, "已提交不同意意见");
     } }, "确认不同意"));
-  const reason = h("textarea", { rows: 2, placeholder: "退回理由（必填）", "aria-label": "退回理由" });
-  const to = h("select", { "aria-label": "退回到" }, h("option", { value: "previous" }, "退回上一步"),
-    h("option", { value: "start" }, "退回拟稿人"));
-  const returnBox = h("div", { class: "more", hidden: true }, reason, to,
-    actionButton({ class: "danger", onclick: () => {
-      if (!reason.value.trim()) { toast("请填写退回理由", "warn"); reason.focus(); return; }
-      act(task, "return", { reason: reason.value.trim(), to: to.value }, "已退回");
-    } }, "确认退回"));
-  const search = h("input", { type: "search", placeholder: "输入姓名查找转办对象", "aria-label": "转办对象" });
-  const results = h("ul", { class: "people" });
-  search.addEventListener("input", async () => {
-    if (search.value.trim().length < 1) { results.replaceChildren(); return; }
-    const page = await get(`/api/users?q=${encodeURIComponent(search.value.trim())}&limit=10`);
-    results.replaceChildren(...page.items.filter((user) => user.id !== state.me.id).map((user) => h("li", {},
-      actionButton({ class: "link", onclick: () => act(task, "transfer", { to_user: user.id }, `已转办给${user.display_name}`) },
-        `${user.display_name}（${user.username}）`))));
-  });
-  const transferBox = h("div", { class: "more", hidden: true }, search, results);
+  // 退回 (to a chosen earlier step), 转办, 加签: task_more.js.
   const panel = h("section", { class: "actions card", "aria-label": "办理意见" }, h("h2", {}, "办理意见"), opinion,
     signature.element, annotation.element, h("div", { class: "buttons" },
-      task.kind === "start" ? null : h("button", { class: "secondary", onclick: toggle(returnBox, reason) }, "退回"),
-      h("button", { class: "secondary", onclick: toggle(transferBox, search) }, "转办")),
-    disagreeBox, returnBox, transferBox);
+      more.map((item) => h("button", { class: "secondary", onclick: toggle(item.box, item.focus) }, item.label))),
+    disagreeBox, more.map((item) => item.box));
   const bar = h("div", { class: "actionbar", role: "group", "aria-label": "办理" }, chips,
     h("div", { class: "decide" },
       outcomes.includes("disagreed") ? actionButton({ class: "danger", id: "disagree", onclick: toggle(disagreeBox, why) },
@@ -327,6 +313,7 @@ async function showTask(taskId) {
       h("p", { class: "task-meta" }, `${task.flow_name} · ${task.node_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
       task.status === "active" ? dueLine(task.due_at) : null,
+      task.status === "active" ? urgeLine(task) : null,
       reachLine(view, documentView),
       task.note ? h("p", { class: "note" }, task.note) : null),
     h("section", { class: "card" }, h("h2", {}, "正文"), documentPages(task.document_id),
@@ -340,6 +327,7 @@ async function showTask(taskId) {
     h("section", { class: "card" }, h("h2", {}, "流转记录"), timeline(view)),
     actions ? actions.panel : h("p", { class: "card" }, queued ? `「${queued.label}」已暂存，联网后自动发送`
       : `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
+    actions ? null : withdrawCard(task, state.me),
     actions ? actions.bar : null);
 }
 
@@ -352,11 +340,11 @@ function onEvent(event) {
     state.alert = `特急：${data.title}（${data.node_name}）`;
     if (state.sound) beep();
   } else if (event.type === "task.urged") {
-    state.alert = `催办：${data.title}`;
+    state.alert = `催办：${data.title}${data.by ? `（${data.by}${data.message ? `：${data.message}` : ""}）` : ""}`;
   } else if (event.type === "flow.disagreed") {
     state.alert = `${data.by}不同意《${data.title}》：${data.reason}`;
   }
-  if (!location.hash.startsWith("#/task/")) showList();
+  if (["", "#", "#/"].includes(location.hash)) showList();  // the list only: never over a task or a page
 }
 
 // A screen of a page from mobile_pages.js: its header leads back to the list.

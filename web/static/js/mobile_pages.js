@@ -4,8 +4,9 @@
 // with a header and a way back to the list.
 
 import messages from "./mobile_messages.js";
+import { delegationsPage } from "./delegations_page.js";
 import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
 import notifySettings from "./mobile_notify_settings.js";
 import { phrasesPage } from "./opinion_phrases.js";
 
-export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, messages, notifySettings, phrasesPage];
+export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, messages, notifySettings, phrasesPage, delegationsPage];
