@@ -18,7 +18,7 @@ from flows.task_actions import TaskActions
 from oa.clock import iso
 from oa.documents import author_of
 from oa.errors import Conflict, Forbidden, InvalidInput, NotFound
-from storage.mongo import SCHEMA_VERSION, Session
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Session
 
 
 def new_instance_id() -> str:
@@ -87,7 +87,11 @@ class InstanceActions(FlowBase):
             return step.instance
 
         async with self._locks.hold(instance["_id"]):
-            started = await self.mongo.run_transaction(work)
+            try:
+                started = await self.mongo.run_transaction(work)
+            except DuplicateKeyError:  # another replica's start committed between our check and insert
+                raise Conflict(f"document {document_id} is already in a running {definition['name']} flow",
+                               code="flow_already_running") from None
         return await self._after(started)
 
     async def start_on_received(self, key: str, document_id: str, variables: dict[str, Any], user: dict[str, Any],

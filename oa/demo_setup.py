@@ -30,7 +30,7 @@ from oa.orgs import OrgService
 from oa.passwords import check_strength, hash_password
 from oa.recipients import RecipientService
 from oa.users import build_posts, new_user_id, user_record
-from storage.mongo import Mongo
+from storage.mongo import Mongo, Session
 
 DEMO_MARKER_UNIT = "sg-szf"
 DEFAULT_DEMO_PASSWORD = "Demo@2026"
@@ -128,9 +128,11 @@ async def _write_people(mongo: Mongo, people: list[dict[str, Any]], shared_hash:
                for row in plan.people]
     report("scale-up", skipped, len(people))
     for start in range(0, len(records), PEOPLE_BATCH):
-        async with mongo.transaction() as session:
+        async def work(session: Session, start: int = start) -> None:  # a retried attempt inserts the same batch
             for chunk in range(start, min(start + PEOPLE_BATCH, len(records)), 500):
                 await mongo["users"].insert_many(records[chunk:chunk + 500], session=session)
+
+        await mongo.run_transaction(work)
         report("scale-up", skipped + min(start + PEOPLE_BATCH, len(records)), len(people))
     return True
 

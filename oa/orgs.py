@@ -180,10 +180,14 @@ class OrgService:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
         unit = unit_record(data, unit_id, parent, now)
+        async def work(session: Session) -> None:
+            if parent is not None:
+                await self._claim_parent(parent, session)
+            await self.units.insert_one(unit, session=session)
+            await self.history.insert_one(history_entry(unit, "create", by, now), session=session)
+
         try:
-            async with self.mongo.transaction() as session:
-                await self.units.insert_one(unit, session=session)
-                await self.history.insert_one(history_entry(unit, "create", by, now), session=session)
+            await self.mongo.run_transaction(work)
         except DuplicateKeyError:
             raise Conflict(f"a unit with id {unit_id} already exists", unit_id=unit_id) from None
         self.directory.put_unit(unit)
@@ -203,12 +207,15 @@ class OrgService:
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
-        async with self.mongo.transaction() as session:
+        async def work(session: Session) -> dict[str, Any]:
             unit = await self.mongo.compare_and_set("units", unit_id, version,
                                                     {**normalise(changes), "updated_at": now}, session=session)
             if unit is None:
                 await self._raise_stale(unit_id, version)
             await self.history.insert_one(history_entry(unit, "update", by, now), session=session)
+            return unit
+
+        unit = await self.mongo.run_transaction(work)
         self.directory.put_unit(unit)
         return unit
 
@@ -230,8 +237,12 @@ class OrgService:
         if problems:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
-        async with self.mongo.transaction() as session:
-            moved = await self._reparent(unit, parent, now, by, session, version=version)
+        async def work(session: Session) -> dict[str, Any]:
+            if parent is not None:
+                await self._claim_parent(parent, session)
+            return await self._reparent(unit, parent, now, by, session, version=version)
+
+        moved = await self.mongo.run_transaction(work)
         await self._refresh_subtree(unit_id)
         return moved
 
@@ -241,12 +252,17 @@ class OrgService:
         if unit["status"] != "active":
             raise Conflict(f"{unit['name']} is already dissolved", unit_id=unit_id)
         await self.imports.check_not_importing_under([unit_id])
-        remaining = await self.units.count_documents({"parent_id": unit_id, "status": "active"})
-        if remaining:
-            raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
-                           unit_id=unit_id, active_children=remaining)
-        async with self.mongo.transaction() as session:
-            dissolved = await self._mark_dissolved(unit_id, version, by, None, utcnow(), session)
+
+        async def work(session: Session) -> dict[str, Any]:
+            # Counted inside the transaction that marks the unit: a sub-unit created or moved here at the
+            # same moment writes this unit too (_claim_parent), so one of the two transactions retries.
+            remaining = await self.units.count_documents({"parent_id": unit_id, "status": "active"}, session=session)
+            if remaining:
+                raise Conflict(f"{unit['name']} still has {remaining} active sub-units; move or dissolve them first",
+                               unit_id=unit_id, active_children=remaining)
+            return await self._mark_dissolved(unit_id, version, by, None, utcnow(), session)
+
+        dissolved = await self.mongo.run_transaction(work)
         self.directory.put_unit(dissolved)
         return dissolved
 
@@ -281,15 +297,28 @@ class OrgService:
             raise InvalidInput("; ".join(problems), problems=problems)
         now = utcnow()
         # One transaction: either every sub-unit moved and the source is dissolved, or nothing changed.
-        async with self.mongo.transaction() as session:
+        async def work(session: Session) -> dict[str, Any]:
+            await self._claim_parent(target, session)
             for child in children:
                 await self._reparent(child, target, now, by, session, version=child["version"])
-            merged = await self._mark_dissolved(source_id, version, by, target_id, now, session)
+            return await self._mark_dissolved(source_id, version, by, target_id, now, session)
+
+        merged = await self.mongo.run_transaction(work)
         await self._refresh_subtree(target_id)
         self.directory.put_unit(merged)
         return merged
 
     # ---- internals ---------------------------------------------------------------------
+
+    async def _claim_parent(self, parent: dict[str, Any], session: Session) -> None:
+        """Write the parent a sub-unit is created or moved under, in the same transaction, and only while it
+        is active: a dissolve of that parent at the same moment then conflicts with this transaction instead
+        of both committing (snapshot isolation would let each miss the other). Its `version` is not
+        touched, so no one editing the parent is told their copy is stale."""
+        claimed = await self.units.update_one({"_id": parent["_id"], "status": "active"},
+                                              {"$inc": {"children_changes": 1}}, session=session)
+        if claimed.matched_count == 0:
+            raise InvalidInput(f"{parent['name']} is dissolved: no sub-unit can be placed under it")
 
     async def _refresh_subtree(self, unit_id: str) -> None:
         """After a move or merge committed: the directory takes the unit and its subtree as stored."""

@@ -57,6 +57,10 @@ INDEXES: list[Index] = [
     # Flows: definitions by key and version; instances by document and by unfinished automatic step.
     Index("flow_definitions", [("key", ASCENDING), ("version", DESCENDING)], {"unique": True}),
     Index("flow_instances", [("document_id", ASCENDING), ("status", ASCENDING)]),
+    # At most one running flow of a category per document and unit. Starting checks first, but two
+    # replicas' transactions can both see none under snapshot isolation; this makes the second fail.
+    Index("flow_instances", [("document_id", ASCENDING), ("category", ASCENDING), ("unit_id", ASCENDING)],
+          {"unique": True, "partialFilterExpression": {"status": "running"}, "name": "one_running_flow"}),
     Index("flow_instances", [("status", ASCENDING), ("auto_pending.since", ASCENDING)]),
     # Tasks: a person's 待办 by urgency then deadline; 已办 newest first; the deadline scheduler's scans.
     Index("tasks", [("assignees", ASCENDING), ("status", ASCENDING), ("urgency_rank", DESCENDING),

@@ -8,9 +8,8 @@ are re-exported below.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from pymongo import (
@@ -82,24 +81,11 @@ class Mongo:
     async def close(self) -> None:
         await self.client.close()
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncClientSession]:
-        """A session with an open transaction: committed on normal exit, aborted on error."""
-        async with self.client.start_session() as session:
-            self._after_commit[id(session)] = []
-            try:
-                async with await session.start_transaction():
-                    yield session
-                callbacks = self._after_commit.get(id(session), [])
-            finally:
-                self._after_commit.pop(id(session), None)
-            self._run_after_commit(callbacks)
-
     def after_commit(self, session: AsyncClientSession, callback: Callable[[], None]) -> None:
         """Call `callback` once the transaction `session` belongs to has committed.
 
         Not if it aborts, and only the last attempt's callbacks when it is retried. Outside
-        `run_transaction` / `transaction` nothing is called, so a callback may make things happen
+        `run_transaction` nothing is called, so a callback may make things happen
         sooner but must never be needed for correctness.
         """
         pending = self._after_commit.get(id(session))

@@ -22,7 +22,7 @@ def plain(value: Any) -> Any:
 
 
 def unit_json(unit: dict[str, Any]) -> dict[str, Any]:
-    return plain(unit)
+    return plain({key: value for key, value in unit.items() if key != "children_changes"})
 
 
 def user_json(user: dict[str, Any]) -> dict[str, Any]:
