@@ -178,19 +178,12 @@ class Access:
         return holder, allowed
 
     async def people_view(self, viewer: dict[str, Any], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """People as the viewer may see them: a mobile number only to the person, to people of a unit
-        where the person holds a post, and to the admins of that unit or of a unit above it."""
-        administered = await self.authorizer.administered_units(viewer)
-        own_units = {post["unit_id"] for post in viewer.get("posts", []) if post.get("active")}
-        post_units = sorted({post["unit_id"] for person in people for post in person.get("posts", [])})
-        paths = {unit_id: {*unit["ancestors"], unit_id}
-                 for unit_id, unit in (await self.orgs.get_many(post_units)).items()}
+        """People as the viewer may see them: the mobile number as `Authorizer.may_see_mobile` rules."""
+        directory = self.authorizer.directory
 
-        def may_see_mobile(person: dict[str, Any]) -> bool:
-            if administered is None or person["_id"] == viewer["_id"]:
-                return True
-            units = {post["unit_id"] for post in person.get("posts", []) if post.get("active")}
-            return bool(units & own_units) or any(paths.get(unit, set()) & set(administered) for unit in units)
+        def may_see_mobile(user: dict[str, Any]) -> bool:
+            person = directory.person(user["_id"])
+            return person is not None and self.authorizer.may_see_mobile(viewer, person)
 
         return [person if may_see_mobile(person) else {**person, "mobile": None, "mobile_hidden": True}
                 for person in people]

@@ -10,6 +10,7 @@ the caller sets one shared password. The same seed always gives the same output.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,6 +274,13 @@ def second_posts(counties: list[Place], towns: dict[str, list[tuple[str, str]]],
     return links
 
 
+def office_phone(unit_id: str, username: str) -> str:
+    """A Shaoguan landline (area code 0751) whose first digits are the unit's switchboard, so colleagues
+    share them as they do. Derived from the ids, not drawn from the generator: adding phones left every
+    name, username and mobile of the demo as it was."""
+    return f"0751-8{zlib.crc32(unit_id.encode()) % 10_000:04d}{zlib.crc32(username.encode()) % 1_000:03d}"
+
+
 class People:
     """Generates unique usernames, mobiles and plausible names."""
 
@@ -296,7 +304,7 @@ class People:
 
     def add(self, username: str, post: dict[str, Any], display_name: str | None = None) -> dict[str, Any]:
         person = {"username": username, "display_name": display_name or self.name(), "mobile": self.mobile(),
-                  "posts": [{**post, "primary": True}]}
+                  "office_phone": office_phone(post["unit"], username), "posts": [{**post, "primary": True}]}
         self.people.append(person)
         return person
 

@@ -73,6 +73,7 @@ class Person:
     username: str
     display_name: str
     mobile: str | None
+    office_phone: str | None
     active: bool
     system_admin: bool
     posts: tuple[Post, ...]
@@ -84,7 +85,8 @@ class Person:
     def of(cls, user: dict[str, Any]) -> Person:
         name = user.get("display_name", "")
         key = "\x00".join((user.get("username", ""), name, initials(name))).lower()
-        return cls(user["_id"], user.get("username", ""), name, user.get("mobile"), bool(user.get("active")),
+        return cls(user["_id"], user.get("username", ""), name, user.get("mobile"), user.get("office_phone"),
+                   bool(user.get("active")),
                    bool(user.get("system_admin")), tuple(Post.of(post) for post in user.get("posts", ())),
                    int(user.get("version", 0)), key,
                    (user.get("deactivated_at"), user.get("created_at"), user.get("updated_at")))
@@ -96,7 +98,7 @@ class Person:
     def as_user(self) -> dict[str, Any]:
         """The person as the `users` record reads (without the password hash)."""
         user: dict[str, Any] = {"_id": self.id, "username": self.username, "display_name": self.display_name,
-                                "mobile": self.mobile, "active": self.active,
+                                "mobile": self.mobile, "office_phone": self.office_phone, "active": self.active,
                                 "posts": [post.as_dict() for post in self.posts], "version": self.version,
                                 "deactivated_at": self.dates[0], "created_at": self.dates[1],
                                 "updated_at": self.dates[2]}
@@ -375,6 +377,8 @@ class Directory:
 
     def active_people(self) -> Iterable[Person]:
         return (person for person in self._people.values() if person.active)
+    def all_people(self) -> Iterable[Person]:
+        return self._people.values()
 
     def person_count(self) -> int:
         return len(self._people)

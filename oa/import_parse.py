@@ -16,6 +16,8 @@ from oa.errors import ImportRejected
 
 UNIT_COLUMNS = ("id", "name", "short_name", "type", "level", "parent", "code", "flags", "vertical_parent", "sort")
 PEOPLE_COLUMNS = ("username", "display_name", "mobile", "password", "unit", "title", "roles", "primary")
+# Columns a file may leave out (files written before they existed stay valid).
+OPTIONAL_PEOPLE_COLUMNS = ("office_phone",)
 TRUE_WORDS = {"yes", "y", "true", "1", "是"}
 FALSE_WORDS = {"no", "n", "false", "0", "否", ""}
 
@@ -64,11 +66,12 @@ def _unit_from_mapping(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _read_csv(text: str, source: str, expected: tuple[str, ...], out: ImportInput) -> list[tuple[int, dict[str, str]]]:
+def _read_csv(text: str, source: str, expected: tuple[str, ...], out: ImportInput,
+              optional: tuple[str, ...] = ()) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [name for name in expected if name not in header]
-    unknown = [name for name in header if name not in expected]
+    unknown = [name for name in header if name not in expected and name not in optional]
     if missing or unknown:
         detail = []
         if missing:
@@ -83,7 +86,9 @@ def _read_csv(text: str, source: str, expected: tuple[str, ...], out: ImportInpu
         if None in raw:
             out.problems.append(problem(source, reader.line_num, "more values than columns"))
             continue
-        rows.append((reader.line_num, {key: (value or "").strip() for key, value in raw.items()}))
+        row = {name: "" for name in optional}
+        row.update({key: (value or "").strip() for key, value in raw.items()})
+        rows.append((reader.line_num, row))
     return rows
 
 
@@ -101,7 +106,7 @@ def parse_units_csv(text: str, source: str, out: ImportInput) -> None:
 def parse_people_csv(text: str, source: str, out: ImportInput) -> None:
     """One CSV row per post; rows sharing a username become one person with several posts."""
     by_username: dict[str, Row] = {}
-    for line, raw in _read_csv(text, source, PEOPLE_COLUMNS, out):
+    for line, raw in _read_csv(text, source, PEOPLE_COLUMNS, out, OPTIONAL_PEOPLE_COLUMNS):
         primary = raw["primary"].lower()
         if primary not in TRUE_WORDS | FALSE_WORDS:
             out.problems.append(problem(source, line, f"primary must be yes or no (got {raw['primary']!r})"))
@@ -111,7 +116,9 @@ def parse_people_csv(text: str, source: str, out: ImportInput) -> None:
         person = by_username.get(raw["username"])
         if person is None:
             person = Row(source, line, {"username": raw["username"], "display_name": raw["display_name"],
-                                        "mobile": raw["mobile"] or None, "password": raw["password"] or None,
+                                        "mobile": raw["mobile"] or None,
+                                        "office_phone": raw["office_phone"] or None,
+                                        "password": raw["password"] or None,
                                         "posts": []}, lines=[])
             by_username[raw["username"]] = person
             out.people.append(person)
@@ -166,8 +173,8 @@ UNIT_FIELD_TYPES: dict[str, tuple[type, type | None]] = {
     "parent": (str, None), "code": (str, None), "flags": (list, str), "vertical_parent": (str, None),
     "sort": (int, None)}
 PERSON_FIELD_TYPES: dict[str, tuple[type, type | None]] = {
-    "username": (str, None), "display_name": (str, None), "mobile": (str, None), "password": (str, None),
-    "posts": (list, dict), "system_admin": (bool, None)}
+    "username": (str, None), "display_name": (str, None), "mobile": (str, None), "office_phone": (str, None),
+    "password": (str, None), "posts": (list, dict), "system_admin": (bool, None)}
 TYPE_NAMES = {str: "text", int: "an integer", float: "a number", bool: "true or false", list: "a list",
               dict: "an object"}
 

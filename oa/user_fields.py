@@ -1,4 +1,4 @@
-"""What a valid person and post look like: username, mobile and role rules shared by API and import."""
+"""What a valid person and post look like: username, mobile, office phone and role rules shared by API and import."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ POST_FIELDS = ("id", "unit", "title", "roles", "primary")
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MOBILE_RE = re.compile(r"^1\d{10}$")
+# 办公电话: a landline with or without its area code, and an extension (0751-8886 1234 is written 0751-88861234).
+OFFICE_PHONE_RE = re.compile(r"^(?:0\d{2,3}-)?\d{7,8}(?:-\d{1,6})?$")
 
 
 def check_username(value: Any) -> list[str]:
@@ -29,6 +31,11 @@ def check_person(data: dict[str, Any], partial: bool = False) -> list[str]:
     mobile = data.get("mobile")
     if mobile not in (None, "") and (not isinstance(mobile, str) or not MOBILE_RE.match(mobile)):
         problems.append(f"mobile must be an 11-digit mobile number starting with 1 (got {mobile!r})")
+    office_phone = data.get("office_phone")
+    if office_phone not in (None, "") and (not isinstance(office_phone, str)
+                                           or not OFFICE_PHONE_RE.match(office_phone)):
+        problems.append("office_phone must be a landline such as 0751-88861234 or 88861234, "
+                        f"optionally with an extension (0751-88861234-801) (got {office_phone!r})")
     return problems
 
 

@@ -37,7 +37,7 @@ from storage.mongo import (
     find_one_and_update_after,
 )
 
-EDITABLE = ("display_name", "mobile", "password", "posts", "active")
+EDITABLE = ("display_name", "mobile", "office_phone", "password", "posts", "active")
 # Not-activated people among more ids than this are found by one pass over the collection, not `$in` slices.
 SCAN_ABOVE = 2000
 ACTIVATION_BATCH = 1000
@@ -78,6 +78,7 @@ def user_record(data: dict[str, Any], user_id: str, posts: list[dict[str, Any]],
         "username": data["username"],
         "display_name": data["display_name"].strip(),
         "mobile": data.get("mobile") or None,
+        "office_phone": data.get("office_phone") or None,
         "password_hash": password_hash,
         "password_changed_at": now if password_hash else None,
         "active": True,
@@ -245,6 +246,8 @@ class UserService:
             update["display_name"] = changes["display_name"].strip()
         if "mobile" in changes:
             update["mobile"] = changes["mobile"] or None
+        if "office_phone" in changes:
+            update["office_phone"] = changes["office_phone"] or None
         if "password" in changes:
             update.update(await self._new_password(user_id, changes["password"], now))
         if "posts" in changes:

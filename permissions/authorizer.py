@@ -18,7 +18,7 @@ from typing import Any
 
 import casbin
 
-from oa.directory import Directory
+from oa.directory import Directory, Person
 from permissions.adapter import ADMIN_ROLE, EVERYWHERE, MEMBER_ROLE, MongoAdapter
 from storage.mongo import SCHEMA_VERSION, Mongo
 
@@ -154,6 +154,19 @@ class Authorizer:
         domains = [EVERYWHERE, *(self.directory.path_ids(unit_id) if unit_id is not None else ())]
         return any(self.role_allows(role, domain, kind, action)
                    for domain in domains for role in held.get(domain, ()))
+
+    def may_see_mobile(self, viewer: dict[str, Any], person: Person) -> bool:
+        """The one rule for a mobile number: the person themself, their colleagues (an active post in a
+        unit where they hold one) and whoever administers people there, that is the admins of that unit
+        or of a unit above it (a platform admin everywhere). Everyone else sees the office phone only."""
+        if viewer.get("_id") == person.id:
+            return True
+        # Posts of a deactivated person still say where they worked: their colleagues and admins keep the number.
+        units = {post.unit_id for post in person.posts if post.active}
+        if units & self.roles_by_unit(viewer).keys():
+            return True
+        return self.decide(viewer, "user", "write") or any(self.decide(viewer, "user", "write", unit_id)
+                                                           for unit_id in units)
 
     async def administered_units(self, user: dict[str, Any]) -> list[str] | None:
         """Units where the person is 管理员 (their subtrees are theirs to administer); None = everywhere."""

@@ -35,6 +35,8 @@ OWNERS = {
     "notify_prefs": {"oa/notifications/prefs.py"},
     "webpush_keys": {"oa/notifications/webpush.py"},
     "push_subscriptions": {"oa/notifications/webpush.py"},
+    # 常用联系人: each person's starred contacts.
+    "starred_contacts": {"oa/starred.py"},
 }
 # mongo["units"], self.mongo["users"], mongo.db["units"], db["users"] …
 COLLECTION = re.compile(r"""\b(?:mongo|db)\s*\[\s*["']([a-z_]+)["']\s*\]""")

@@ -30,6 +30,7 @@ from flows.signatures import SignatureStore
 from flows.supervision import Supervision
 from oa.attachments import AttachmentService
 from oa.clock import CHINA, utcnow
+from oa.contacts import ContactBook
 from oa.directory import Directory
 from oa.doc_types import DocTypeService
 from oa.documents import DocumentService
@@ -47,6 +48,7 @@ from oa.seals.keys import load_or_create_secret
 from oa.seals.signing import load_signer
 from oa.seals.verify import load_trust_roots
 from oa.sessions import SessionService
+from oa.starred import StarredContacts
 from oa.throttle import LoginThrottle
 from oa.users import UserService
 from permissions.authorizer import Authorizer
@@ -105,6 +107,7 @@ class Services:
     annotations: AnnotationStore
     notifications: NotificationService
     supervision: Supervision
+    contacts: ContactBook
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -178,7 +181,8 @@ class Services:
                    PhraseService(mongo), AnnotationStore(blobs, documents),
                    notifications,
                    Supervision(directory, flow_queries, exchange_queries, flows,
-                               ReceiptReminders(mongo, exchange_log, urge_interval)))
+                               ReceiptReminders(mongo, exchange_log, urge_interval)),
+                   ContactBook(directory, StarredContacts(mongo), authorizer.may_see_mobile))
 
     async def close(self) -> None:
         await self.notifications.stop()

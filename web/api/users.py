@@ -26,9 +26,10 @@ from web.validation import optional, required
 log = logging.getLogger("oa.web")
 
 CREATE_SHAPE = {"username": required(str), "display_name": required(str), "mobile": optional(str, nullable=True),
-                "password": optional(str), "posts": required(list)}
+                "office_phone": optional(str, nullable=True), "password": optional(str), "posts": required(list)}
 UPDATE_SHAPE = {"version": required(int), "display_name": optional(str), "mobile": optional(str, nullable=True),
-                "password": optional(str), "posts": optional(list), "active": optional(bool)}
+                "office_phone": optional(str, nullable=True), "password": optional(str), "posts": optional(list),
+                "active": optional(bool)}
 
 
 def _post_units(posts: object) -> list[str | None]:
