@@ -5,6 +5,7 @@
 
 import { delegationsPage } from "./delegations_page.js";
 import circulate from "./desk_circulate.js";
+import * as contacts from "./desk_contacts.js";
 import forward from "./desk_forward.js";
 import { deskHandoverPage } from "./desk_handover.js";
 import { huiban, huibanReplies } from "./desk_huiban.js";
@@ -14,4 +15,4 @@ import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
 export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies,
-  delegationsPage, deskHandoverPage];
+  delegationsPage, deskHandoverPage, contacts];
