@@ -275,7 +275,8 @@ async function showPerson(userId) {
   const head = h("section", { class: "card" },
     h("p", { class: "muted" }, units.map((unit, index) => [index ? "；" : "", h("a", { href: `#/units/${unit.id}` }, unit.name)])),
     h("h2", {}, person.display_name, person.active ? "" : "（已停用）", notActivated(person) ? "（未激活）" : ""),
-    h("p", { class: "muted" }, `用户名 ${person.username}${person.mobile ? ` · 手机 ${person.mobile}` : ""}`),
+    h("p", { class: "muted" }, `用户名 ${person.username}${person.mobile ? ` · 手机 ${person.mobile}` : ""}`
+      + `${person.office_phone ? ` · 办公电话 ${person.office_phone}` : ""}`),
     editable ? null : h("p", { class: "note readonly", id: "readonly" }, platformOnly
       ? "只读：平台管理员只能由平台管理员修改。" : `只读：此人有岗位不在您的管理范围内。您的管理范围是${scopeText()}。`),
     editable ? null : h("ul", {}, posts.map((item, index) => h("li", {},
@@ -284,6 +285,8 @@ async function showPerson(userId) {
 
   const name = h("input", { id: "edit-name", value: person.display_name, required: true });
   const mobile = h("input", { id: "edit-mobile", value: person.mobile || "", inputmode: "tel", autocomplete: "off" });
+  const officePhone = h("input", { id: "edit-office-phone", value: person.office_phone || "", inputmode: "tel",
+    autocomplete: "off", placeholder: "如 0751-88861234" });
   const rows = posts.map((item, index) => {
     const unit = units[index];
     const title = h("input", { value: item.title, "aria-label": `${unit.name}岗位名称` });
@@ -300,11 +303,13 @@ async function showPerson(userId) {
     const kept = rows.filter((row) => !row.ended.checked);
     if (!kept.length) { toast("至少保留一个岗位；要停用账号请用下方的“停用账号”", "warn"); return; }
     await patch({ display_name: name.value.trim(), mobile: mobile.value.trim() || null,
+      office_phone: officePhone.value.trim() || null,
       posts: kept.map((row) => ({ id: row.item.id, unit: row.item.unit_id, title: row.title.value.trim(),
         roles: checkedRoles(row.roles), primary: row.primary.checked })) }, "已保存");
   } }, h("h2", {}, "基本信息与岗位"),
   h("div", { class: "row" }, h("div", {}, h("label", { for: "edit-name" }, "姓名"), name),
-    h("div", {}, h("label", { for: "edit-mobile" }, "手机号"), mobile)),
+    h("div", {}, h("label", { for: "edit-mobile" }, "手机号"), mobile),
+    h("div", {}, h("label", { for: "edit-office-phone" }, "办公电话"), officePhone)),
   h("table", { id: "posts" }, h("thead", {}, h("tr", {}, h("th", {}, "单位"), h("th", {}, "岗位名称"), h("th", {}, "角色"),
     h("th", {}, ""), h("th", {}, ""))), h("tbody", {}, rows.map((row) => row.row))),
   h("div", { class: "buttons" }, h("button", { class: "primary", type: "submit" }, "保存")));
