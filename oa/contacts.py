@@ -12,54 +12,44 @@ Promises:
 - Search finds active people by name or its pinyin initials (李华伟 ← lhw), by post title or by the
   name of a unit where they hold a post; name matches come first. Paged and counted.
 - Dissolved units and inactive people do not appear.
+- Search by name and post uses an index of every person (about 0.3 s to build for 66,000 people), rebuilt
+  after people change but at most every REBUILD_EVERY_S: a burst of changes (a day of activations) costs one
+  rebuild per interval, not one per search. In between, a new or renamed person may be found by their old
+  name for those seconds; the cards themselves are always drawn from the live directory.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from oa.directory import Directory, Person, Post, SearchIndex
 from oa.errors import NotFound
-from oa.pinyin_initials import initials
 from oa.starred import StarredContacts
 
 ROLE_ORDER = {"主要领导": 0, "分管领导": 1, "办公室主任": 2, "收发员": 3, "科员": 4, "管理员": 5}
 MobileRule = Callable[[dict[str, Any], Person], bool]
+REBUILD_EVERY_S = 5.0
 
 
 def _rank(post: Post) -> int:
     return min((ROLE_ORDER.get(role, len(ROLE_ORDER)) for role in post.roles), default=len(ROLE_ORDER))
 
 
-class _Index:
-    """What search needs, built once per directory version: names (with initials) in one string, and
-    which people hold each post title."""
-
-    def __init__(self, directory: Directory) -> None:
-        self.version = directory.version
-        people = {person.id: person for person in self._active(directory)}
-        self.names = _NameIndex(people)
-        self.titles: dict[str, list[str]] = {}
-        for person in sorted(people.values(), key=_name_order):
-            for title in {post.title for post in person.held()}:
-                self.titles.setdefault(title, []).append(person.id)
-
-    @staticmethod
-    def _active(directory: Directory) -> Iterable[Person]:
-        return (person for person in directory.all_people() if person.active and any(person.held()))
-
-
 def _name_order(person: Person) -> tuple[str, str, str]:
-    return (initials(person.display_name), person.display_name, person.username)
+    """Pinyin-initials order (李华伟 before 刘洋), read from the directory's search key, not recomputed."""
+    username, rest = person.search_key.split("\x00", 1)  # neither a username nor initials holds a \x00
+    name, letters = rest.rsplit("\x00", 1)
+    return (letters, name, username)
 
 
 class _NameIndex(SearchIndex):
-    """Names and initials only (not usernames), in initials order, so 李 lists 李华伟 before 刘…"""
+    """Names and their initials (not usernames: `sg` must not find everyone of 韶关), in initials order."""
 
-    def __init__(self, people: dict[str, Person]) -> None:
-        self.people = sorted(people.values(), key=_name_order)
-        keys = [f"{person.display_name}\x00{initials(person.display_name)}".lower() for person in self.people]
+    def __init__(self, people: list[Person], keys: list[str]) -> None:
+        self.people = people
         self.starts = []
         position = 0
         for key in keys:
@@ -68,12 +58,37 @@ class _NameIndex(SearchIndex):
         self.text = "\n".join(keys)
 
 
+class _Index:
+    """What search needs, built once per directory version from the directory's own search keys: names
+    with initials in one string, and who holds each post title (both in initials order). One pass over
+    the people and one sort of plain strings: about 0.3 s for 66,000 people on an idle core."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.version = directory.version
+        entries: list[tuple[str, str, Person, set[str]]] = []
+        for person in directory.all_people():
+            if not person.active:
+                continue
+            titles = {post.title for post in person.posts if post.active}
+            if titles:
+                username, key = person.search_key.split("\x00", 1)  # key: name \x00 initials
+                name, letters = key.rsplit("\x00", 1)
+                entries.append((f"{letters}\x01{name}\x01{username}", key, person, titles))
+        entries.sort(key=itemgetter(0))
+        self.names = _NameIndex([entry[2] for entry in entries], [entry[1] for entry in entries])
+        self.titles: dict[str, list[str]] = {}
+        for _, _, person, titles in entries:
+            for title in titles:
+                self.titles.setdefault(title, []).append(person.id)
+
+
 class ContactBook:
     def __init__(self, directory: Directory, starred: StarredContacts, may_see_mobile: MobileRule) -> None:
         self.directory = directory
         self.starred = starred
         self.may_see_mobile = may_see_mobile
         self._index: _Index | None = None
+        self._built_at = 0.0
 
     # ---- units -------------------------------------------------------------------------
 
@@ -154,39 +169,60 @@ class ContactBook:
         return [self.card(viewer, person, starred, unit_id) for person in found[offset:offset + limit]], len(found)
 
     def _search_index(self) -> _Index:
-        if self._index is None or self._index.version != self.directory.version:
-            self._index = _Index(self.directory)
-        return self._index
+        index = self._index
+        if index is None or (index.version != self.directory.version
+                             and time.monotonic() - self._built_at >= REBUILD_EVERY_S):
+            index = self._index = _Index(self.directory)
+            self._built_at = time.monotonic()
+        return index
 
-    def matching(self, text: str) -> list[Person]:
-        """Active people whose name, initials, post title or post unit contains `text`: names first."""
+    def find(self, text: str, offset: int = 0, limit: int = 50) -> tuple[list[Person], int]:
+        """Active people whose name, initials, post title or post unit contains `text`, names first, then
+        posts, then units (the nearest the root first); one page and how many there are in all.
+
+        The count is a union of id sets (in C); Person records are looked at only for the page.
+        """
         wanted = text.strip().lower()
         index = self._search_index()
+        by_name = [person.id for person in index.names.matching(wanted)]
+        by_title: list[str] = []
+        for title, ids in index.titles.items():
+            if wanted in title.lower():
+                by_title.extend(ids)
+        units = sorted((unit for unit in self.directory.all_units() if unit.get("status") == "active"
+                        and (wanted in unit["name"].lower() or wanted in (unit.get("short_name") or "").lower())),
+                       key=lambda unit: (len(unit.get("ancestors", ())), unit.get("sort", 0), unit["_id"]))
+        members = [self.directory.members_of(unit["_id"]) for unit in units]
+        everyone = set(by_name)
+        everyone.update(by_title)
+        for ids in members:
+            everyone.update(ids)
+
+        def in_order() -> Iterable[str]:
+            yield from by_name
+            yield from by_title
+            for ids in members:
+                yield from (person.id for person in sorted(self.directory.people(ids).values(), key=_name_order))
+
+        page: list[str] = []
         seen: set[str] = set()
-        found: list[Person] = []
-
-        def add(people: Iterable[Person]) -> None:
-            for person in people:
-                if person.id not in seen:
-                    seen.add(person.id)
-                    found.append(person)
-
-        add(index.names.matching(wanted))
-        title_ids = [person_id for title, ids in index.titles.items() if wanted in title.lower() for person_id in ids]
-        add(self.directory.people(title_ids).values())
-        units = [unit for unit in self.directory.all_units() if unit.get("status") == "active"
-                 and (wanted in unit["name"].lower() or wanted in (unit.get("short_name") or "").lower())]
-        units.sort(key=lambda unit: (len(unit.get("ancestors", ())), unit.get("sort", 0), unit["_id"]))
-        for unit in units:
-            members = self.directory.people(self.directory.members_of(unit["_id"])).values()
-            add(sorted((person for person in members if person.active), key=_name_order))
-        return found
+        for person_id in in_order():
+            if person_id in seen:
+                continue
+            seen.add(person_id)
+            if len(seen) > offset:
+                page.append(person_id)
+                if len(page) >= limit:
+                    break
+        found = self.directory.people(page)  # as they are now, should the index be a few seconds old
+        return [found[person_id] for person_id in page
+                if person_id in found and any(found[person_id].held())], len(everyone)
 
     async def search(self, viewer: dict[str, Any], text: str, offset: int,
                      limit: int) -> tuple[list[dict[str, Any]], int]:
-        found = self.matching(text)
+        found, total = self.find(text, offset, limit)
         starred = await self._starred_ids(viewer)
-        return [self.card(viewer, person, starred) for person in found[offset:offset + limit]], len(found)
+        return [self.card(viewer, person, starred) for person in found], total
 
     # ---- 常用联系人 ------------------------------------------------------------------------
 
