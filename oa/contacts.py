@@ -8,7 +8,7 @@ Promises:
   `mobile` key is present only when the rule given to the book (`Authorizer.may_see_mobile`) lets the
   viewer see it, so a hidden number never reaches the client.
 - A unit lists its people with an active post there, leaders first (主要领导, 分管领导, 办公室主任,
-  收发员, 科员, 管理员), each card starting with the post held in that unit.
+  收发员, 档案员, 科员, 管理员), each card starting with the post held in that unit.
 - Search finds active people by name or its pinyin initials (李华伟 ← lhw), by post title or by the
   name of a unit where they hold a post; name matches come first. Paged and counted.
 - Dissolved units and inactive people do not appear.
@@ -29,7 +29,7 @@ from oa.directory import Directory, Person, Post, SearchIndex
 from oa.errors import NotFound
 from oa.starred import StarredContacts
 
-ROLE_ORDER = {"主要领导": 0, "分管领导": 1, "办公室主任": 2, "收发员": 3, "科员": 4, "管理员": 5}
+ROLE_ORDER = {"主要领导": 0, "分管领导": 1, "办公室主任": 2, "收发员": 3, "档案员": 4, "科员": 5, "管理员": 6}
 MobileRule = Callable[[dict[str, Any], Person], bool]
 REBUILD_EVERY_S = 5.0
 
