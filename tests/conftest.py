@@ -52,6 +52,8 @@ def endpoints(servers_dir: Path) -> Iterator[Endpoints]:
 
 
 def make_settings(tmp_path: Path, db_name: str, **changes: object) -> Settings:
+    # Web Push goes to the tests' own push services on this machine, besides the public ones.
+    changes.setdefault("webpush_hosts", Settings.webpush_hosts + ",127.0.0.1")
     return Settings(data_dir=tmp_path, mongodb_db=db_name, s3_bucket="oa-test", **changes)  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from oa.notifications.rules import decide, quiet_until
 from tests.client import ApiClient
 from tests.factories import PASSWORD, small_org
+from tests.webpush_keys import BrowserKeys
 from web.services import Services
 
 PREFS = {"kinds": ["task.created"], "quiet_start": "22:00", "quiet_end": "07:00", "quiet_action": "hold"}
@@ -51,5 +52,13 @@ async def test_settings_and_reads_refuse_bad_input_by_name(services: Services, a
     assert (await api.get("/api/notifications", token=None)).status == 401
     bad = {"subscription": {"endpoint": "https://push.example/x", "keys": {"p256dh": "AAAA", "auth": "AAAA"}}}
     assert (await api.post("/api/webpush/subscriptions", bad, token=token)).status == 400
+    keys = BrowserKeys.make()
+    for endpoint in ("https://10.0.0.8/admin", "http://fcm.googleapis.com/fcm/send/x", "https://evil.example/push"):
+        refused = await api.post("/api/webpush/subscriptions", {"subscription": keys.subscription(endpoint)},
+                                 token=token)
+        assert refused.status == 400 and "OA_WEBPUSH_HOSTS" in refused.body["message"], (endpoint, refused)
+    accepted = await api.post("/api/webpush/subscriptions", {
+        "subscription": keys.subscription("https://fcm.googleapis.com/fcm/send/abc")}, token=token)
+    assert accepted.status == 201, accepted
     key = (await api.get("/api/webpush/key")).body["public_key"]
     assert key == (await api.get("/api/webpush/key")).body["public_key"] and len(key) == 87  # 65 bytes, base64url

@@ -175,6 +175,10 @@ class Settings:
         "database, shared by every replica.", secret=True)
     vapid_subject: str = _setting("OA_VAPID_SUBJECT", "mailto:oa-admin@localhost",
                                   "Web Push VAPID contact (mailto: or https:) that push services may write to.")
+    webpush_hosts: str = _setting(
+        "OA_WEBPUSH_HOSTS", "fcm.googleapis.com,*.push.services.mozilla.com,*.notify.windows.com,*.push.apple.com",
+        "Push services a browser subscription may point at (comma-separated host names, * for one or more labels); "
+        "the service posts only there, over HTTPS.")
     notify_retries: int = _setting("OA_NOTIFY_RETRIES", 5,
                                    "Attempts per notification and channel before it is given up (with backoff).")
     notify_retry_seconds: float = _setting("OA_NOTIFY_RETRY_SECONDS", 30.0,

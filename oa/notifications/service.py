@@ -22,7 +22,8 @@ class NotificationService:
         self.inbox = Inbox(mongo)
         self.prefs = NotifyPrefs(mongo)
         self.sends = SendLog(mongo)
-        self.webpush = WebPush(mongo, settings.vapid_subject, settings.vapid_private_key)
+        hosts = [host.strip().lower() for host in settings.webpush_hosts.split(",") if host.strip()]
+        self.webpush = WebPush(mongo, settings.vapid_subject, settings.vapid_private_key, hosts)
         self.channels = Channels.from_settings(settings, self.webpush)
 
         def mobile_of(user_id: str) -> str | None:

@@ -11,6 +11,7 @@ person's only channel: the notifier sends the others as well.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import json
 from typing import Any
@@ -27,6 +28,7 @@ from oa.errors import DeliveryFailed, InvalidInput
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
 TTL_S = 24 * 3600  # a phone that is off for a day still gets it when it is back
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_SUBSCRIPTIONS = 10  # per person: the newest ones are kept
 
 
@@ -55,12 +57,26 @@ def subscription_id(endpoint: str) -> str:
     return "ps-" + hashlib.sha256(endpoint.encode()).hexdigest()[:24]
 
 
-def checked_subscription(raw: dict[str, Any]) -> dict[str, Any]:
-    """A browser's PushSubscription JSON ({endpoint, keys: {p256dh, auth}}), or InvalidInput naming what is wrong."""
+def allowed_host(host: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(host, pattern) for pattern in patterns)
+
+
+def checked_subscription(raw: dict[str, Any], hosts: list[str]) -> dict[str, Any]:
+    """A browser's PushSubscription JSON ({endpoint, keys: {p256dh, auth}}), or InvalidInput naming what is wrong.
+
+    The endpoint must be on a known push service (`hosts`), so that no one can make the service post to an
+    address of their choosing; it must be HTTPS, except on this machine (a push service of one's own, named in
+    `hosts`)."""
     endpoint = raw.get("endpoint")
     keys = raw.get("keys")
-    if not isinstance(endpoint, str) or urlparse(endpoint).scheme not in ("https", "http") or len(endpoint) > 2048:
+    if not isinstance(endpoint, str) or len(endpoint) > 2048:
         raise InvalidInput("subscription.endpoint must be the push service's URL", field="endpoint")
+    url = urlparse(endpoint)
+    host = (url.hostname or "").lower()
+    if url.scheme not in ("https", "http") or not allowed_host(host, hosts) or (
+            url.scheme == "http" and host not in LOOPBACK):
+        raise InvalidInput("subscription.endpoint is not on a push service this server sends to (OA_WEBPUSH_HOSTS)",
+                           field="endpoint")
     if not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str) or not isinstance(keys.get("auth"), str):
         raise InvalidInput("subscription.keys must hold p256dh and auth", field="keys")
     try:
@@ -77,7 +93,9 @@ class WebPush:
     KEYS = "webpush_keys"
     SUBSCRIPTIONS = "push_subscriptions"
 
-    def __init__(self, mongo: Mongo, subject: str, configured_key: str | None = None) -> None:
+    def __init__(self, mongo: Mongo, subject: str, configured_key: str | None = None,
+                 hosts: list[str] | None = None) -> None:
+        self.hosts = hosts if hosts is not None else []
         self.keys = mongo["webpush_keys"]
         self.subscriptions = mongo["push_subscriptions"]
         self.subject = subject
@@ -104,7 +122,7 @@ class WebPush:
         return self._private
 
     async def subscribe(self, user_id: str, raw: dict[str, Any], device: str = "") -> dict[str, Any]:
-        subscription = checked_subscription(raw)
+        subscription = checked_subscription(raw, self.hosts)
         sid = subscription_id(subscription["endpoint"])
         now = utcnow()
         # The same browser endpoint belongs to whoever subscribed last on that device.
