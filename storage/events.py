@@ -127,6 +127,14 @@ async def events_after(mongo: Mongo, user_id: str, after_seq: int, limit: int = 
     return await cursor.to_list(None)
 
 
+async def events_between(mongo: Mongo, kinds: list[str], start: datetime, end: datetime,
+                         limit: int = 5000) -> list[dict[str, Any]]:
+    """Everyone's events of `kinds` written in [start, end), oldest first: for work that must not miss one
+    when the stream dropped it (a process stopped between a commit and handling its event)."""
+    cursor = mongo["events"].find({"at": {"$gte": start, "$lt": end}, "type": {"$in": kinds}}).sort("at", 1)
+    return await cursor.limit(limit).to_list(None)
+
+
 async def latest_seq(mongo: Mongo, user_id: str) -> int:
     counter = await mongo["event_seqs"].find_one({"_id": user_id})
     return int(counter["seq"]) if counter else 0

@@ -7,11 +7,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from oa.clock import utcnow
 from tests.client import ApiClient
 from tests.conftest import make_settings, start_app
 from tests.flow_org import Office, build_office
@@ -190,3 +192,22 @@ async def test_an_open_app_and_the_persons_choices_keep_ordinary_notices_inside(
     assert statuses == ["app_open", "kind_off", "sent"]
     inbox = (await office.api.get("/api/notifications", token=office.tokens["office"])).body
     assert inbox["total"] == 3 and inbox["unread"] == 3
+
+
+async def test_an_event_no_replica_handled_is_found_by_the_sweep_and_sent_late(
+        services: Services, office: Office, mail: tuple[SmtpInbox, int]) -> None:
+    """As if the only replica stopped between the flow's commit and handling its event."""
+    smtp, _ = mail
+    await set_prefs(office, "head", email="sun@gov.example.cn")
+    await services.notifications.notifier.stop()  # nothing handles events live now
+    await urgent_task_for_head(office)
+    await asyncio.sleep(0.5)
+    assert smtp.messages == []
+    assert (await office.api.get("/api/notifications", token=office.tokens["head"])).body["total"] == 0
+    notifier = services.notifications.notifier
+    later = utcnow() + timedelta(seconds=30)  # the event has settled by then
+    assert await notifier.sweep(later) == 2  # the office's 核稿 task and the head's 签发 task
+    assert await notifier.sweep(later) == 0  # handled once
+    await wait_for(lambda: len(smtp.messages) == 1)
+    inbox = (await office.api.get("/api/notifications", token=office.tokens["head"])).body
+    assert inbox["total"] == 1 and inbox["items"][0]["urgent"]

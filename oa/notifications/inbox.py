@@ -36,6 +36,11 @@ class Inbox:
         result = await self.notifications.update_one({"_id": event["_id"]}, update, upsert=True)
         return result.upserted_id is not None
 
+    async def existing(self, ids: list[str]) -> set[str]:
+        """Which of these event ids have their record already."""
+        rows = await self.notifications.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)
+        return {row["_id"] for row in rows}
+
     async def get(self, notification_id: str) -> dict[str, Any] | None:
         return await self.notifications.find_one({"_id": notification_id})
 

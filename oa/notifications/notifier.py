@@ -7,7 +7,9 @@ one replica whose record that was, decides per channel (rules.py) and writes the
 Sends due now go out at once — 特急 ones straight away, others after a short grace in which any
 replica where the person's app is open marks the record, so an open app gets no copy outside it —
 and a loop in every replica picks up what is due later: retries with backoff, quiet hours that
-ended, sends whose replica stopped mid-way. Each attempt is recorded.
+ended, sends whose replica stopped mid-way. Each attempt is recorded. The same loop sweeps recent events
+now and then for any that has no record yet (every replica was stopping when it was committed, or the
+stream dropped it) and handles it late rather than never.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,15 +34,20 @@ from storage.mongo import PyMongoError
 log = logging.getLogger("oa.notifications")
 WORKERS = 4
 POLL_S = 1.0
+SWEEP_EVERY = timedelta(seconds=30)
+SWEEP_WINDOW = timedelta(minutes=15)
+SWEEP_SETTLE = timedelta(seconds=20)  # younger events are still on their way through the stream
 MAX_BACKOFF = timedelta(hours=1)
 
 
 class Notifier:
     def __init__(self, inbox: Inbox, prefs: NotifyPrefs, sends: SendLog, channels: Channels,
-                 app_open: Callable[[str], bool], mobile_of: Callable[[str], str | None], retries: int = 5,
+                 app_open: Callable[[str], bool], mobile_of: Callable[[str], str | None],
+                 recent_events: Callable[[list[str], datetime, datetime], Awaitable[list[dict[str, Any]]]],
+                 retries: int = 5,
                  retry_base: timedelta = timedelta(seconds=30), grace: timedelta = timedelta(seconds=3)) -> None:
         self.inbox, self.prefs, self.sends, self.channels = inbox, prefs, sends, channels
-        self.app_open, self.mobile_of = app_open, mobile_of
+        self.app_open, self.mobile_of, self.recent_events = app_open, mobile_of, recent_events
         self.retries, self.retry_base, self.grace = retries, retry_base, grace
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
@@ -149,11 +156,32 @@ class Notifier:
             log.warning("send %s given up after %d attempts: %s", send["_id"], number, error)
             await self.sends.finish(send["_id"], "failed", attempt)
 
+    async def sweep(self, now: datetime) -> int:
+        """Handle recent notification events that have no record yet; returns how many there were."""
+        events = await self.recent_events(list(KINDS), now - SWEEP_WINDOW, now - SWEEP_SETTLE)
+        missed = 0
+        for start in range(0, len(events), 500):
+            batch = events[start:start + 500]
+            known = await self.inbox.existing([event["_id"] for event in batch])
+            for event in batch:
+                if event["_id"] not in known:
+                    missed += 1
+                    await self.handle(event)
+        if missed:
+            log.warning("%d notification events had not been handled; handled them now", missed)
+        return missed
+
     async def _poll(self) -> None:
-        """Every replica sends what is due later: retries, held notifications, sends whose replica stopped."""
+        """Every replica sends what is due later: retries, held notifications, sends whose replica stopped;
+        and sweeps for events nobody handled."""
+        swept_at: datetime | None = None
         while True:
             await asyncio.sleep(POLL_S)
             try:
+                now = utcnow()
+                if swept_at is None or now - swept_at >= SWEEP_EVERY:
+                    swept_at = now
+                    await self.sweep(now)
                 for send_id in await self.sends.due(utcnow()):
                     await self.attempt(send_id)
             except PyMongoError:

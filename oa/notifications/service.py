@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
 from typing import Any
 
 from oa.directory import Directory
@@ -13,7 +14,7 @@ from oa.notifications.notifier import Notifier
 from oa.notifications.prefs import NotifyPrefs
 from oa.notifications.sends import SendLog
 from oa.notifications.webpush import WebPush
-from storage.events import EventHub
+from storage.events import EventHub, events_between
 from storage.mongo import Mongo
 
 
@@ -30,8 +31,11 @@ class NotificationService:
             person = directory.person(user_id)
             return person.mobile if person is not None else None
 
+        def recent_events(kinds: list[str], start: datetime, end: datetime) -> Awaitable[list[dict[str, Any]]]:
+            return events_between(mongo, kinds, start, end)
+
         self.notifier = Notifier(self.inbox, self.prefs, self.sends, self.channels, events.is_subscribed, mobile_of,
-                                 retries=settings.notify_retries,
+                                 recent_events, retries=settings.notify_retries,
                                  retry_base=timedelta(seconds=settings.notify_retry_seconds),
                                  grace=timedelta(seconds=settings.notify_grace_seconds))
         events.listen_all(self.notifier.on_event)
