@@ -76,7 +76,10 @@ async def test_a_leader_sets_reminders_and_reads_the_message_centre_on_a_phone(d
     # A 特急 task arrives; the 消息 centre lists it unread, first; tapping it opens the task and marks it read.
     await urgent_task_for_office_head(demo_api, title)
     notice = await notification_titled(demo_api, token, title)
-    await page.goto("/#/messages")
+    await page.goto("/#/")
+    unread = (await demo_api.get("/api/notifications/unread", token=token)).body["unread"]
+    await expect(page.locator('.more-pages a[href="#/messages"] .count')).to_have_text(str(unread))
+    await page.get_by_role("link", name="消息").click()
     await expect(page.get_by_role("heading", name="消息")).to_be_visible()
     first = page.locator(".message").first
     await expect(first).to_contain_text(title)
@@ -100,12 +103,15 @@ async def test_the_desk_lists_messages_unread_first_and_marks_them_all_read(demo
     await notification_titled(demo_api, token, title)
     context, page = await new_page(browser, demo_api.base_url, DESK_1366)
     await login(page, "/desk", OFFICE_HEAD, DEFAULT_DEMO_PASSWORD)
+    await expect(page.locator(".desk-nav .count")).to_have_text(
+        str((await demo_api.get("/api/notifications/unread", token=token)).body["unread"]))
     await page.get_by_role("link", name="消息").click()
     await expect(page.locator(".message.unread").filter(has_text=title)).to_be_visible()
     await screenshot(page, "desk-messages")
     await page.get_by_role("button", name="全部标为已读").click()
     await expect(page.locator("#unread-count")).to_have_text("没有未读消息")
     await expect(page.locator(".message.read").filter(has_text=title)).to_be_visible()
+    await expect(page.locator(".desk-nav .count")).to_have_count(0)  # the menu's count went with them
     assert (await demo_api.get("/api/notifications/unread", token=token)).body["unread"] == 0
     await context.close()
 

@@ -9,7 +9,7 @@ import { DESK_PAGES } from "./desk_pages.js";
 import { headerSearch } from "./desk_search.js";
 import { urgeControl } from "./flow_urge.js";
 import { connectPush } from "./push.js";
-import { beep, documentPages, entrySelector, errorText, h, loginForm, sealCheck, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, entrySelector, errorText, h, loginForm, pageBadges, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
 const app = document.getElementById("app");
 const STATUS = { pending: "未签收", signed: "已签收", returned: "已退文", handling: "办理中", closed: "已办结",
@@ -35,6 +35,7 @@ function render(title, ...content) {
         link("#/inbox", "收文"), link("#/sent", "发文分发"),
         ...DESK_PAGES.filter((page) => page.nav !== false).map((page) => link(`#/${page.key}`, page.label))),
       h("div", {}, ...content))].filter(Boolean));
+  pageBadges(app.querySelector(".desk-nav"), DESK_PAGES);
 }
 
 function showLogin() {

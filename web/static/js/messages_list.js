@@ -4,11 +4,21 @@
 import { get, post } from "./api.js";
 import { errorText, h, toast, when } from "./ui.js";
 
+// The count shown next to 消息 in the menus.
+export async function unreadBadge() {
+  const { unread } = await get("/api/notifications/unread");
+  return unread ? String(unread) : "";
+}
+
 export async function messagesView({ onOpen } = {}) {
   const box = h("section", { class: "messages", "aria-label": "消息" });
 
   async function draw() {
     const page = await get("/api/notifications?limit=100");
+    // The menus' count follows what this list shows.
+    for (const count of document.querySelectorAll('a[href="#/messages"] .count')) {
+      if (page.unread) count.textContent = String(page.unread); else count.remove();
+    }
     const markAll = h("button", { class: "secondary", disabled: page.unread === 0, onclick: async () => {
       try {
         await post("/api/notifications/read", { all: true });

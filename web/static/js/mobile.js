@@ -14,7 +14,7 @@ import { flush, forgetOfflineData, holding, newKey, outboxNotes, pendingBadge, p
   startOutbox } from "./offline_queue.js";
 import { moreActions, urgeLine, withdrawCard } from "./task_more.js";
 import { connectPush } from "./push.js";
-import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, pageBadges, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
@@ -118,6 +118,7 @@ async function showList() {
     page.items.length ? h("ul", { class: "tasks", id: "tasks" }, page.items.map(taskCard))
       : h("p", { class: "empty" }, state.box === "todo" ? "没有待办事项" : "没有已办事项"),
     sound);
+  pageBadges(app.querySelector(".more-pages"), MOBILE_PAGES);
 }
 
 async function logout() {
@@ -345,6 +346,8 @@ function onEvent(event) {
     state.alert = `${data.by}不同意《${data.title}》：${data.reason}`;
   }
   if (["", "#", "#/"].includes(location.hash)) showList();  // the list only: never over a task or a page
+  // The 消息 page shows the new message once the service has recorded it (a moment after the push).
+  else if (location.hash.startsWith("#/messages")) setTimeout(route, 1000);
 }
 
 // A screen of a page from mobile_pages.js: its header leads back to the list.

@@ -1,10 +1,11 @@
 // Phone page 消息: every notification received, so nothing pushed is lost if a toast was missed.
 
-import { messagesView } from "./messages_list.js";
+import { messagesView, unreadBadge } from "./messages_list.js";
 
 export default {
   key: "messages",
   label: "消息",
+  badge: unreadBadge,
   async show({ render }) {
     const view = await messagesView({ onOpen: (message) => {
       // Task links open inside the phone app; others (documents at the desk) as they are.

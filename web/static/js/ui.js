@@ -163,3 +163,16 @@ export function errorText(error) {
 // The login form (password, 统一身份认证, SMS code, first activation, a new password when it expired) lives
 // in login.js; the apps take it from here with the other widgets.
 export { loginForm } from "./login.js";
+
+// Pages of a registry (mobile_pages.js, desk_pages.js) with an async `badge()` show what it returns (a count)
+// next to their link in `nav`; a page without one, or a failed badge, shows the plain label.
+export function pageBadges(nav, pages) {
+  if (!nav) return;
+  for (const page of pages.filter((item) => typeof item.badge === "function")) {
+    const link = nav.querySelector(`a[href="#/${page.key}"]`);
+    if (!link) continue;
+    page.badge().then((text) => {
+      if (text && link.isConnected) link.append(" ", h("span", { class: "count" }, text));
+    }).catch(() => {});
+  }
+}
