@@ -18,7 +18,7 @@ from oa.demo_setup import DEFAULT_DEMO_PASSWORD
 from tests.browser import PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.providers import push_service
-from tests.webpush_keys import BrowserKeys
+from tests.webpush_keys import BrowserKeys, unb64url
 
 DRAFTER, OFFICE_HEAD = "sg-szfb.ky1", "sg-szfb.bgszr1"
 DESK_1366 = {"width": 1366, "height": 860}
@@ -124,16 +124,41 @@ async def service_worker_notifications(page: Page) -> list[dict[str, Any]]:
     }"""))
 
 
-async def test_the_services_web_push_is_shown_by_the_phone_apps_service_worker(demo_api: ApiClient,
-                                                                               browser: Browser) -> None:
+# The browser's push service cannot be reached from a test machine: PushManager hands out a subscription to the
+# test's own push service, with keys the test made; everything else (permission, the service's key, the service
+# worker, the posting of the subscription) is the app's and Chromium's own.
+PUSH_MANAGER = """(() => {
+  const fake = %s;
+  let current = null;
+  PushManager.prototype.subscribe = async function (options) {
+    window.__applicationServerKey = Array.from(new Uint8Array(options.applicationServerKey));
+    const unsubscribe = async () => { current = null; return true; };
+    current = { endpoint: fake.endpoint, toJSON: () => fake, unsubscribe };
+    return current;
+  };
+  PushManager.prototype.getSubscription = async function () { return current; };
+})();"""
+
+
+async def test_a_phone_subscribes_and_the_services_web_push_is_shown_by_its_service_worker(
+        demo_api: ApiClient, browser: Browser) -> None:
     title = f"关于做好强降雨防范应对工作的紧急通知（{uuid.uuid4().hex[:4]}）"
     token = await demo_api.login(OFFICE_HEAD)
+    keys = BrowserKeys.make()
     with push_service() as pushes:
-        # The phone's browser subscribed through its push service: here the test's, with keys the test made.
-        keys = BrowserKeys.make()
-        subscribed = await demo_api.post("/api/webpush/subscriptions", {
-            "subscription": keys.subscription(f"{pushes.base}/push/office-head-phone")}, token=token)
-        assert subscribed.status == 201, subscribed
+        subscription = keys.subscription(f"{pushes.base}/push/office-head-phone")
+        context, page = await new_page(browser, demo_api.base_url, PHONE)
+        await context.add_init_script(PUSH_MANAGER % json.dumps(subscription))
+        await context.grant_permissions(["notifications"], origin=demo_api.base_url)
+        await login(page, "/", OFFICE_HEAD, DEFAULT_DEMO_PASSWORD)
+        await page.get_by_role("link", name="提醒设置").click()
+        await expect(page.locator("#push-status")).to_have_text("本机未开启推送")
+        await page.get_by_role("button", name="在本机开启推送").click()
+        await expect(page.locator("#push-status")).to_have_text("本机已开启推送")
+        await screenshot(page, "mobile-push-enabled")
+        server_key = (await demo_api.get("/api/webpush/key")).body["public_key"]
+        assert bytes(await page.evaluate("window.__applicationServerKey")) == unb64url(server_key)
+        await page.close()  # the app is closed
         try:
             await urgent_task_for_office_head(demo_api, title)
             for _ in range(100):
@@ -143,14 +168,13 @@ async def test_the_services_web_push_is_shown_by_the_phone_apps_service_worker(d
             assert len(pushes.received) == 1, pushes.received
             payload = keys.decrypt(pushes.received[0]["body"], pushes.received[0]["headers"])
         finally:
-            await demo_api.post("/api/webpush/subscriptions/remove",
-                                {"endpoint": f"{pushes.base}/push/office-head-phone"}, token=token)
+            await demo_api.post("/api/webpush/subscriptions/remove", {"endpoint": subscription["endpoint"]},
+                                token=token)
     assert payload["title"] == f"【特急·新待办】{title}"
 
-    # The phone app, closed to the foreground but with its service worker installed, gets that push.
-    context, page = await new_page(browser, demo_api.base_url, PHONE)
-    await context.grant_permissions(["notifications"], origin=demo_api.base_url)
-    await login(page, "/", OFFICE_HEAD, DEFAULT_DEMO_PASSWORD)
+    # The phone's service worker, installed when the app was open, gets that push and shows it.
+    page = await context.new_page()
+    await page.goto("/")
     await expect(page.get_by_role("heading", name="待办")).to_be_visible()
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     cdp = await context.new_cdp_session(page)
