@@ -9,8 +9,8 @@ import * as contacts from "./desk_contacts.js";
 import forward from "./desk_forward.js";
 import { deskHandoverPage } from "./desk_handover.js";
 import { huiban, huibanReplies } from "./desk_huiban.js";
-import paper from "./desk_paper.js";
 import messages from "./desk_messages.js";
+import paper from "./desk_paper.js";
 import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 

@@ -3,9 +3,9 @@
 // `#/{key}/{id}` with `show({ id, render, me, back })`, where `render(title, ...content)` draws a screen
 // with a header and a way back to the list.
 
+import { delegationsPage } from "./delegations_page.js";
 import * as contacts from "./mobile_contacts.js";
 import messages from "./mobile_messages.js";
-import { delegationsPage } from "./delegations_page.js";
 import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
 import notifySettings from "./mobile_notify_settings.js";
 import { phrasesPage } from "./opinion_phrases.js";
