@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session, UpdateOne, find_in
 
@@ -32,6 +32,21 @@ Subscriber = Callable[[dict[str, Any]], None]
 ChangeListener = Callable[[dict[str, Any]], None]
 Reset = Callable[[], Awaitable[None]]
 RETRY_DELAY_S = 1.0
+MAX_RETRY_DELAY_S = 30.0
+RESYNC_BATCH = 50
+# Change stream errors after which resuming cannot work: the history is gone (286), the stream hit a
+# fatal error (280), or the server labels the error as not resumable.
+NOT_RESUMABLE_CODES = frozenset({280, 286})
+
+
+def _resumable(failure: Exception) -> bool:
+    """A dropped connection or an unreachable server: reopen from the saved token. Anything the server
+    answered (PyMongo has already retried what it could resume) means starting afresh."""
+    if isinstance(failure, OperationFailure) and failure.code in NOT_RESUMABLE_CODES:
+        return False
+    if failure.has_error_label("NonResumableChangeStreamError"):  # type: ignore[attr-defined]
+        return False
+    return isinstance(failure, ConnectionFailure)
 
 
 def _now() -> datetime:
@@ -147,6 +162,7 @@ class EventHub:
         self.mongo = mongo
         mongo.local_events = self._deliver_committed
         self._delivered: dict[str, int] = {}  # per person, the last seq handed to subscribers
+        self._resume: dict[str, Any] = {}  # where the stream reopens: resume_after / start_after a token
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -207,18 +223,35 @@ class EventHub:
         return sum(len(callbacks) for callbacks in self._subscribers.values())
 
     async def _follow(self) -> None:
-        resume_token = None
+        """The stream, reopened after any failure; its resume point kept after every batch.
+
+        The resume token is taken after each batch, empty ones included (the server advances it while
+        nothing happens), so a quiet spell longer than the oplog window does not leave a token the
+        server no longer has. When the stream cannot resume (history lost, fatal, or not resumable),
+        it starts afresh from now and everyone who may have missed something reads it back: the
+        followers reload and each subscribed person's socket is handed their latest event, whose gap
+        makes it read the rest from the events collection. After an invalidate (the database was
+        dropped or renamed) it starts after that event, as the server requires. Failures back off.
+        """
+        delay = RETRY_DELAY_S
         watched: dict[str, Any] = {"ns.coll": "events", "operationType": "insert"}
         if self._followers:
             watched = {"$or": [watched, {"ns.coll": {"$in": sorted(self._followers)}}]}
         pipeline = [{"$match": watched}]
         while True:
             try:
-                async with await self.mongo.db.watch(pipeline, resume_after=resume_token,
-                                                     full_document="updateLookup") as stream:
+                async with await self.mongo.db.watch(pipeline, full_document="updateLookup", **self._resume) as stream:
                     self._ready.set()
-                    async for change in stream:
-                        resume_token = stream.resume_token
+                    while stream.alive:
+                        change = await stream.try_next()
+                        if stream.resume_token is not None:
+                            self._resume = {"resume_after": stream.resume_token}
+                        if change is None:
+                            continue
+                        delay = RETRY_DELAY_S
+                        if change["operationType"] == "invalidate":
+                            self._resume = {"start_after": change["_id"]}
+                            break
                         if change["ns"]["coll"] == "events":
                             event = change["fullDocument"]
                             if "wallTime" in change:  # when its transaction committed (kept in memory only)
@@ -228,16 +261,28 @@ class EventHub:
                             self._changed(change)
             except asyncio.CancelledError:
                 raise
-            except OperationFailure as failure:
-                # The resume point is gone (history pruned): start afresh and let followers reload.
-                log.warning("change stream could not resume (%s); reopening from now", failure)
-                resume_token = None
-                await asyncio.sleep(RETRY_DELAY_S)
-                await self._reset_followers()
-            except PyMongoError:
-                # Subscribers detect the gap by seq and read back what they missed.
-                log.warning("event stream interrupted; reopening", exc_info=True)
-                await asyncio.sleep(RETRY_DELAY_S)
+            except PyMongoError as failure:
+                if not _resumable(failure):
+                    log.warning("change stream cannot resume (%s); starting afresh and resyncing", failure)
+                    self._resume = {}
+                    await asyncio.sleep(delay)
+                    await self._reset_followers()
+                    await self._resync_subscribers()
+                else:
+                    # Subscribers detect a gap by seq and read back what they missed.
+                    log.warning("event stream interrupted (%s); reopening in %.0f s", failure, delay)
+                    await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+    async def _resync_subscribers(self) -> None:
+        """After events may have been missed: hand each subscribed person their latest event, if newer."""
+        users = list(self._subscribers)
+        for start in range(0, len(users), RESYNC_BATCH):
+            latest = await asyncio.gather(*(self.mongo["events"].find_one(
+                {"user_id": user_id}, sort=[("seq", -1)]) for user_id in users[start:start + RESYNC_BATCH]))
+            for event in latest:
+                if event is not None:
+                    self._deliver(event)
 
     def _changed(self, change: dict[str, Any]) -> None:
         for listener in self._followers.get(change["ns"]["coll"], ()):
