@@ -60,6 +60,15 @@ class FlowQueries:
             found += await self.tasks.find(query, fields).sort([("due_at", 1), ("_id", 1)]).limit(limit).to_list(None)
         return sorted(found, key=lambda task: (task["due_at"], task["_id"]))[:limit]
 
+    async def started_by(self, user_id: str, category: str, offset: int, limit: int,
+                         ) -> tuple[list[dict[str, Any]], int]:
+        """The flows of one category a person started, newest first (a clerk's 传阅 to follow up)."""
+        query = {"starter.user_id": user_id, "category": category}
+        fields = {"members": 0, "path": 0, "vars": 0}
+        items = await self.instances.find(query, fields).sort([("created_at", -1), ("_id", 1)]).skip(offset).limit(
+            limit).to_list(None)
+        return items, await self.instances.count_documents(query)
+
     async def find_task(self, task_id: str) -> dict[str, Any] | None:
         return await self.tasks.find_one({"_id": task_id}, {"undo": 0})
 

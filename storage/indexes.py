@@ -62,6 +62,8 @@ INDEXES: list[Index] = [
     Index("flow_instances", [("document_id", ASCENDING), ("category", ASCENDING), ("unit_id", ASCENDING)],
           {"unique": True, "partialFilterExpression": {"status": "running"}, "name": "one_running_flow"}),
     Index("flow_instances", [("status", ASCENDING), ("auto_pending.since", ASCENDING)]),
+    # The 传阅 (or any category of flow) a person started, newest first.
+    Index("flow_instances", [("starter.user_id", ASCENDING), ("category", ASCENDING), ("created_at", DESCENDING)]),
     # Tasks: a person's 待办 by urgency then deadline; 已办 newest first; the deadline scheduler's scans.
     Index("tasks", [("assignees", ASCENDING), ("status", ASCENDING), ("urgency_rank", DESCENDING),
                     ("due_sort", ASCENDING)]),

@@ -73,6 +73,9 @@ async def test_circulate_a_received_document_among_the_unit(services: Services, 
     assert view.status == 200 and view.body["instance"]["status"] == "completed"
     reading = [item for item in view.body["tasks"] if item["node"] == "read"]
     assert reading[0]["outcome"] == "read" and reading[0]["opinion"] == "请党政办抓好落实"
+    mine = await api.get("/api/circulations", token=office.tokens["town2-clerk"])
+    assert [item["id"] for item in mine.body["items"]] == [started.body["id"]] and mine.body["total"] == 1
+    assert (await api.get("/api/circulations", token=office.tokens["town-clerk"])).body["total"] == 0
     # The clerk of another unit may not start one on this receipt.
     foreign = await api.post(f"/api/receipts/{receipt_id}/circulate", {"readers": readers},
                              token=office.tokens["town-clerk"])

@@ -130,6 +130,7 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/api/exchange/sent", exchange.SentHandler),
     (r"/api/exchange/stats", exchange_stats.StatisticsHandler),
     (r"/api/exchange/sign", exchange_desk.BatchSignHandler),
+    (r"/api/circulations", exchange_desk.CirculationsHandler),
     (r"/api/supervision", supervision.SupervisionHandler),
     (r"/api/supervision/urge", supervision.SupervisionUrgeHandler),
     (rf"/api/receipts/{RECEIPT_ID}", exchange.ReceiptHandler),

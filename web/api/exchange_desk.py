@@ -1,4 +1,5 @@
-"""The clerks' exchange actions over several receipts or beside the 收文 flow: 批量签收 and 传阅.
+"""The clerks' exchange actions over several receipts or beside the 收文 flow: 批量签收, and 传阅 with the
+list of those a person started.
 
 批量签收 signs each chosen receipt on its own, with the same access check as one 签收, and answers
 per receipt: one recalled or already signed meanwhile is reported, never silently skipped, and does
@@ -13,7 +14,7 @@ from oa.errors import InvalidInput, OAError
 from web.api.exchange import handling_receipt
 from web.authz import accessed, authenticated
 from web.base import APIHandler
-from web.serialize import plain
+from web.serialize import page_json, plain
 from web.validation import required
 
 BATCH_SIGN_SHAPE = {"receipt_ids": required(list, items=str)}
@@ -48,3 +49,12 @@ class CirculateHandler(APIHandler):
                                                              self.channel)
         self.set_header("Location", f"/api/instances/{instance['_id']}")
         self.send_json(plain(instance), status=201)
+
+
+class CirculationsHandler(APIHandler):
+    @authenticated
+    async def get(self) -> None:
+        """The 传阅 the caller started, newest first (each one's readers: GET /api/instances/{id})."""
+        offset, limit = self.paging()
+        items, total = await self.services.flow_queries.started_by(self.require_user()["_id"], "传阅", offset, limit)
+        self.send_json(plain(page_json(items, total, offset, limit)))

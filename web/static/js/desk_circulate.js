@@ -1,6 +1,6 @@
 // 传阅: pass a received document (`#/circulate/r:<receipt>`) or one the unit issued (`#/circulate/d:<document>`)
 // round the unit's people for reading; each gets it in 待办 and confirms 已阅, with a comment if they like.
-// `#/circulate/<flow>` is the starter's view of who has read it: not yet opened, opened, 已阅 with the
+// `#/circulate` lists those the person started; `#/circulate/<flow>` is the starter's view of who has read it: not yet opened, opened, 已阅 with the
 // time and comment — redrawn as each reader acts (the desk passes its pushes on as `oa:push` events).
 
 import { get, post } from "./api.js";
@@ -103,10 +103,21 @@ async function statusPage(render, instanceId) {
   window.addEventListener("oa:push", onPush);
 }
 
+// The 传阅 this person started, newest first, each opening its readers' page.
+async function listPage(render) {
+  const page = await get("/api/circulations?limit=50");
+  const state = { running: "传阅中", completed: "传阅完毕", terminated: "已终止" };
+  render("传阅", h("section", { class: "card", id: "circulations" }, h("h2", {}, `我发起的传阅（${page.total}）`),
+    page.items.length ? h("ul", { class: "tasks" }, page.items.map((item) => h("li", {},
+      h("a", { href: `#/circulate/${item.id}` }, item.title), ` · ${state[item.status] || item.status} · ${when(item.created_at)}`)))
+      : h("p", { class: "empty" }, "还没有发起传阅。在收文或本单位公文中点“传阅”。")));
+}
+
 async function show({ id, render, me }) {
   const [kind, targetId] = id && id.includes(":") ? id.split(/:(.*)/s) : [null, id];
   if (kind === "r" || kind === "d") await startPage(render, me, kind, targetId);
-  else await statusPage(render, id);
+  else if (id) await statusPage(render, id);
+  else await listPage(render);
 }
 
-export default { key: "circulate", label: "传阅", nav: false, show };
+export default { key: "circulate", label: "传阅", show };
