@@ -14,6 +14,7 @@ import asyncio
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,20 +89,25 @@ class SearchIndex:
         self._writer: Any = None
         self._lock = asyncio.Lock()
 
-    async def replace(self, entries: list[dict[str, Any]], deleted: list[str] = ()) -> None:
-        """Write these entries (replacing any earlier ones of the same id), drop `deleted`, commit."""
+    async def replace(self, entries: Callable[[], list[dict[str, Any]]], deleted: list[str] = (),
+                      commit: bool = True) -> None:
+        """Write the entries `entries()` makes (replacing earlier ones of the same id), drop `deleted`, and
+        commit unless asked not to (a rebuild commits every few thousand). Making the entries — splitting
+        every text into its pairs — happens in the executor too, off the event loop."""
         async with self._lock:
-            await asyncio.get_running_loop().run_in_executor(None, self._replace, entries, list(deleted))
+            await asyncio.get_running_loop().run_in_executor(None, self._replace, entries, list(deleted), commit)
 
-    def _replace(self, entries: list[dict[str, Any]], deleted: list[str]) -> None:
+    def _replace(self, entries: Callable[[], list[dict[str, Any]]], deleted: list[str], commit: bool) -> None:
         if self._writer is None:
             self._writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-        for doc_id in [*deleted, *(entry["id"] for entry in entries)]:
+        made = entries()
+        for doc_id in [*deleted, *(entry["id"] for entry in made)]:
             self._writer.delete_documents_by_term("id", doc_id)
-        for entry in entries:
+        for entry in made:
             self._writer.add_document(tantivy.Document(**entry))
-        self._writer.commit()
-        self.index.reload()
+        if commit:
+            self._writer.commit()
+            self.index.reload()
 
     async def search(self, must_pairs: list[str], must_chars: list[str], readers: list[str] | None,
                      filters: Filters, offset: int, limit: int) -> tuple[list[Hit], int]:

@@ -28,6 +28,7 @@ log = logging.getLogger("oa.search")
 
 FLUSH_DELAY_S = 0.3
 BUILD_PAGE = 500
+BUILD_COMMIT_EVERY = 10_000  # a rebuild commits (and shows what it has) every this many documents
 FOLLOWED = ("documents", "receipts", "flow_instances")
 
 
@@ -109,9 +110,10 @@ class SearchIndexer:
             page = await self.documents.page_after(after, BUILD_PAGE)
             if not page:
                 break
-            await self._write_documents(page)
             count += len(page)
+            await self._write_documents(page, commit=count % BUILD_COMMIT_EVERY < BUILD_PAGE)
             after = page[-1]["_id"]
+        await self.index.replace(list, commit=True)
         self.built_in_s = time.monotonic() - started
         self.ready = True
         log.info("search index built: %d documents in %.1f s", count, self.built_in_s)
@@ -123,10 +125,14 @@ class SearchIndexer:
             gone = sorted(set(chunk) - {document["_id"] for document in found})
             await self._write_documents(found, gone)
 
-    async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = ()) -> None:
+    async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = (),
+                               commit: bool = True) -> None:
         ids = [document["_id"] for document in documents]
         receiving = await self.exchange.receiving_units(ids) if ids else {}
         taking_part = await self.flows.participants_by_document(ids) if ids else {}
-        entries = [document_entry(document, receiving[document["_id"]], taking_part[document["_id"]])
-                   for document in documents]
-        await self.index.replace(entries, list(gone))
+
+        def entries() -> list[dict[str, Any]]:
+            return [document_entry(document, receiving[document["_id"]], taking_part[document["_id"]])
+                    for document in documents]
+
+        await self.index.replace(entries, list(gone), commit=commit)
