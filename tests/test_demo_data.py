@@ -13,7 +13,7 @@ import pytest
 
 from oa.demo import CORE_ROLES, DEMO_LOGINS, build_demo_hierarchy
 from oa.unit_fields import CODE_RE, LEVEL_RANK, UNIT_ID_RE, check_fields
-from oa.user_fields import MOBILE_RE, USERNAME_RE, check_person, check_posts
+from oa.user_fields import MOBILE_RE, OFFICE_PHONE_RE, USERNAME_RE, check_person, check_posts
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,17 @@ def test_people_identities(demo: dict[str, Any]) -> None:
     assert len(usernames) == len(set(usernames)) and len(mobiles) == len(set(mobiles))
     assert all(USERNAME_RE.match(username) for username in usernames)
     assert all(MOBILE_RE.match(mobile) for mobile in mobiles)
+
+
+def test_everyone_has_an_office_phone_on_their_units_switchboard(demo: dict[str, Any]) -> None:
+    phones = [person["office_phone"] for person in demo["people"]]
+    assert all(OFFICE_PHONE_RE.match(phone) and phone.startswith("0751-8") for phone in phones)
+    # The digits after 0751-8 up to the last three are the unit's switchboard: colleagues share them.
+    by_unit: dict[str, set[str]] = {}
+    for person in demo["people"]:
+        by_unit.setdefault(person["posts"][0]["unit"], set()).add(person["office_phone"][:10])
+    assert all(len(prefixes) == 1 for prefixes in by_unit.values())
+    assert len({prefix for prefixes in by_unit.values() for prefix in prefixes}) > len(by_unit) * 0.8
 
 
 def test_some_people_hold_two_posts(demo: dict[str, Any]) -> None:

@@ -45,6 +45,23 @@ async def test_csv_import_of_units_and_people(services: Services) -> None:
     assert (await services.sessions.login("qy.li", "Initial-pass-1", "test")).user["_id"] == li["_id"]
 
 
+async def test_people_csv_may_carry_office_phones(services: Services) -> None:
+    """`office_phone` is an optional column: files without it stay valid (above), a bad number names its line."""
+    people = ("username,display_name,mobile,password,unit,title,roles,primary,office_phone\n"
+              "qy.li,李明,13800000001,,qy-szfb,办公室主任,办公室主任,yes,0763-3362001-8\n"
+              "qy.wang,王芳,,,qy-ln-sjk,镇长,主要领导,yes,call me\n")
+    with pytest.raises(ImportRejected) as refused:
+        await importer.validate(services.mongo, read_files(("units.csv", UNITS_CSV), ("people.csv", people)))
+    by_line = {(error["file"], str(error["line"])): error["reason"] for error in refused.value.details["errors"]}
+    assert list(by_line) == [("people.csv", "[3]")], by_line
+    assert "office_phone must be a landline" in by_line[("people.csv", "[3]")]
+    plan = await importer.validate(services.mongo, read_files(("units.csv", UNITS_CSV),
+                                                              ("people.csv", people.replace("call me", ""))))
+    await importer.apply(services.mongo, plan, directory=services.directory)
+    assert (await services.users.find_by_username("qy.li"))["office_phone"] == "0763-3362001-8"
+    assert (await services.users.find_by_username("qy.wang"))["office_phone"] is None
+
+
 async def test_every_bad_row_is_reported_and_nothing_is_imported(services: Services) -> None:
     bad_units = UNITS_CSV + "\n".join([
         "qy-szf,重复的编号,,政府,city,,,,,",                  # line 8: duplicate id
