@@ -202,8 +202,8 @@ class TaskActions(FlowBase):
             member["label"] = target["display_name"]
             by = step.actor.identity["name"] if step.actor else ""
             if handover_of is not None:
-                step.new_task_note = f"{by}将{handover_of['display_name']}的待办移交给您" + \
-                    (f"：{reason}" if reason else "")
+                whose = "其" if handover_of["_id"] == user["_id"] else f"{handover_of['display_name']}的"
+                step.new_task_note = f"{by}将{whose}待办移交给您" + (f"：{reason}" if reason else "")
             else:
                 step.new_task_note = f"{by}转办" + (f"：{reason}" if reason else "")
             new = step.task_for(member)

@@ -152,6 +152,7 @@ async def test_who_may_hand_over_whose_tasks(office: Office) -> None:
     mine = await office.api.post(f"/api/users/{head}/hand-over", {"to_user": office.ids["deputy"]},
                                  token=office.tokens["head"])
     assert mine.status == 200 and len(mine.body["handed_over"]) == 1
+    assert (await office.only_task("deputy"))["note"] == "孙县长将其待办移交给您"
     back = await office.api.post(f"/api/users/{office.ids['deputy']}/hand-over", {"to_user": head},
                                  token=office.tokens["admin"])
     assert back.status == 200 and len(back.body["handed_over"]) == 1
