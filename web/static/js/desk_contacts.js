@@ -3,7 +3,7 @@
 
 import { get } from "./api.js";
 import { pagedList, phoneLinks, postLine, searchBox, searchResults, starButton, unitNode } from "./contacts.js";
-import { h } from "./ui.js";
+import { errorText, h, toast } from "./ui.js";
 
 export const key = "contacts";
 export const label = "通讯录";
@@ -28,7 +28,11 @@ export async function show({ id, render }) {
     if (!cards.length) starredBody.append(h("tr", {}, h("td", { colspan: 4, class: "muted" }, "点 ☆ 把常用的人放到这里")));
   }
   async function refreshStarred() {
-    drawStarred((await get("/api/contacts")).starred);
+    try {
+      drawStarred((await get("/api/contacts")).starred);
+    } catch (failure) {
+      toast(`常用联系人未能刷新：${errorText(failure)}`, "error");
+    }
   }
 
   async function choose(unit) {

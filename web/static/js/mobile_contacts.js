@@ -3,7 +3,7 @@
 
 import { get } from "./api.js";
 import { personCard, searchBox, searchResults, unitNode } from "./contacts.js";
-import { h } from "./ui.js";
+import { errorText, h, toast } from "./ui.js";
 
 export const key = "contacts";
 export const label = "通讯录";
@@ -19,7 +19,11 @@ export async function show({ render }) {
     if (!cards.length) starredList.append(h("li", { class: "muted" }, "点联系人旁的 ☆ 设为常用，常用联系人显示在最前面"));
   };
   async function refreshStarred() {
-    drawStarred((await get("/api/contacts")).starred);
+    try {
+      drawStarred((await get("/api/contacts")).starred);
+    } catch (failure) {
+      toast(`常用联系人未能刷新：${errorText(failure)}`, "error");
+    }
   }
   drawStarred(home.starred);
 
