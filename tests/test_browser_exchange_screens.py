@@ -240,7 +240,21 @@ async def test_huiban_opinion_reply_and_the_senders_view(demo_api: ApiClient, br
     county = await api.login(COUNTY_CLERK)
     title = unique("关于征求《浈江区森林防火工作方案》意见的函")
     document_id = await numbered(api, county, title, doc_type="函")
-    sent = await send(api, county, document_id, handling={"lead": DONGHE, "co": [XINSHAO]})
+    # The county's clerk asks 东河 to lead and 新韶 to join, from the document's page.
+    sender_context, sender = await desk(browser, api, COUNTY_CLERK)
+    await sender.goto(f"/desk#/documents/{document_id}")
+    await sender.get_by_role("link", name="会办", exact=True).click()
+    asking = sender.locator("#huiban-send")
+    await asking.get_by_label("主办单位", exact=True).fill("东河街道")
+    await asking.get_by_role("button", name="韶关市浈江区东河街道办事处", exact=True).click()
+    await asking.get_by_label("协办单位（可多选）", exact=True).fill("新韶镇")
+    await asking.get_by_role("button", name="韶关市浈江区新韶镇", exact=True).click()
+    await asking.get_by_label("说明").fill("请于12月10日前反馈意见")
+    await asking.get_by_role("button", name="送会办").click()
+    await expect(sender.get_by_role("status")).to_have_text("已送 2 个单位会办")
+    replies = sender.locator("#huiban-replies")
+    await expect(replies.locator(f"tr[data-unit='{DONGHE}']")).to_contain_text("尚未答复")
+    dispatch_id = sender.url.rsplit("/", 1)[1]
     # The 协办 town signs for it and writes its opinion for the 主办.
     co_context, co = await desk(browser, api, XINSHAO_CLERK)
     await inbox_row(co, title).get_by_role("button", name="签收").click()
@@ -266,10 +280,8 @@ async def test_huiban_opinion_reply_and_the_senders_view(demo_api: ApiClient, br
     await expect(lead.locator("#reply-sent")).to_contain_text("已答复韶关市浈江区人民政府")
 
     # The county sees every unit's answer on its board's 会办答复 page.
-    sender_context, sender = await desk(browser, api, COUNTY_CLERK)
-    await sender.goto(f"/desk#/board/{sent['id']}")
+    await sender.goto(f"/desk#/board/{dispatch_id}")
     await sender.get_by_role("link", name="会办答复").click()
-    replies = sender.locator("#huiban-replies")
     await expect(replies.locator(f"tr[data-unit='{XINSHAO}']")).to_contain_text("建议增加林区巡护人员配置。")
     await expect(replies.locator(f"tr[data-unit='{DONGHE}']")).to_contain_text(answer_title)
     await screenshot(sender, "exchange-12-huiban-sender")

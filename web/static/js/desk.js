@@ -175,7 +175,10 @@ async function showDocument(docId) {
       h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "预览"),
       // 传阅 of the unit's own issued document among its people (desk_circulate.js).
       ["numbered", "issued"].includes(documentView.status) && holdsPostIn(documentView.drafting_unit_id, DRAFTERS)
-        ? h("a", { href: `#/circulate/d:${docId}` }, "传阅") : null)),
+        ? h("a", { href: `#/circulate/d:${docId}` }, "传阅") : null,
+      // 会办: ask units for their views, one 主办 and any 协办 (desk_huiban.js); the office sends it.
+      ["numbered", "issued"].includes(documentView.status) && holdsPostIn(documentView.drafting_unit_id, DISPATCHERS)
+        ? h("a", { href: `#/huiban-send/${docId}` }, "会办") : null)),
     h("section", { class: "card" }, h("h2", {}, "版式页面"), documentPages(docId),
       documentView.issued_pdf ? sealCheck(docId) : null)];
 

@@ -2,8 +2,10 @@
 // unit's screen — a 协办 unit writes its opinion for the 主办; the 主办 reads the 协办 units' opinions and
 // answers the sender with a numbered document of its own. `#/huiban-replies/<dispatch>` is the sender's
 // screen: every unit asked, its part, and what it answered (the opinion, or the reply document).
+// `#/huiban-send/<document>` asks for it: a numbered document sent to one 主办 unit and any 协办 units.
 
-import { get, post } from "./api.js";
+import { ApiError, get, once, post } from "./api.js";
+import { unitPicker } from "./desk_draft.js";
 import { errorText, h, toast, when } from "./ui.js";
 
 const ROLE = { lead: "主办", co: "协办", main: "主送", copy: "抄送" };
@@ -101,5 +103,37 @@ async function sentPage({ id, render }) {
       h("td", {}, answer(row))))))));
 }
 
+async function sendPage({ id, render }) {
+  const documentView = await get(`/api/documents/${id}`);
+  const lead = unitPicker("huiban-lead", "主办单位", [], { groups: false });
+  const co = unitPicker("huiban-co", "协办单位（可多选）", [], { groups: false });
+  const note = h("textarea", { id: "huiban-note", rows: 2, placeholder: "如：请于12月10日前反馈意见" });
+  const problem = h("p", { class: "error", role: "alert", id: "huiban-send-problem" });
+  let key = crypto.randomUUID();  // one per 会办: a retry after a lost answer is not a second one
+  const send = h("button", { class: "primary", onclick: async () => {
+    const leads = lead.selectors().filter((selector) => selector.unit);
+    if (leads.length !== 1) { problem.textContent = "请选择一个主办单位"; return; }
+    send.disabled = true;
+    try {
+      const dispatch = await once(() => post(`/api/documents/${id}/dispatch`, { handling: { lead: leads[0].unit,
+        co: co.selectors().filter((selector) => selector.unit).map((selector) => selector.unit) },
+      note: note.value.trim() }, { "Idempotency-Key": key }), async () => false);
+      toast(`已送 ${dispatch.total} 个单位会办`, "ok");
+      location.hash = `#/huiban-replies/${dispatch.id}`;
+    } catch (failure) {
+      problem.textContent = errorText(failure);
+      if (failure instanceof ApiError) key = crypto.randomUUID();
+      send.disabled = false;
+    }
+  } }, "送会办");
+  render("会办", h("section", { class: "card", id: "huiban-send" },
+    h("p", {}, h("a", { href: `#/documents/${id}` }, "‹ 返回公文")),
+    h("h2", {}, `会办：${documentView.content.title}`),
+    h("p", { class: "muted" }, "主办单位汇总协办单位的意见后，以本单位公文答复；协办单位的意见送主办单位。"),
+    lead.element, co.element, h("label", { for: "huiban-note" }, "说明"), note, problem,
+    h("div", { class: "buttons" }, send)));
+}
+
+export const huibanSend = { key: "huiban-send", label: "会办", nav: false, show: sendPage };
 export const huiban = { key: "huiban", label: "会办", nav: false, show: receivingPage };
 export const huibanReplies = { key: "huiban-replies", label: "会办答复", nav: false, show: sentPage };

@@ -8,11 +8,11 @@ import circulate from "./desk_circulate.js";
 import * as contacts from "./desk_contacts.js";
 import forward from "./desk_forward.js";
 import { deskHandoverPage } from "./desk_handover.js";
-import { huiban, huibanReplies } from "./desk_huiban.js";
+import { huiban, huibanReplies, huibanSend } from "./desk_huiban.js";
 import messages from "./desk_messages.js";
 import paper from "./desk_paper.js";
 import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
 export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies,
-  delegationsPage, deskHandoverPage, contacts];
+  huibanSend, delegationsPage, deskHandoverPage, contacts];
