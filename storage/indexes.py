@@ -1,13 +1,19 @@
-"""Every MongoDB index of the service, declared in one place and applied at start-up.
+"""Every MongoDB collection and index of the service, declared in one place, and the migration step.
 
-`create_index` is idempotent, so applying the list on every start is safe and keeps all
-replicas and fresh databases identical.
+`oa migrate` (a Kubernetes Job before a rollout) applies them; `oa serve` on a configured MongoDB
+only checks that they are there (`schema_problems`) and refuses to start, saying what to run, when
+they are not: index builds wait for every voting member, and replicas racing to build a changed
+index would crash-loop. On the embedded server, one process owns the database and applies them at
+start. `create_index` is idempotent, so applying twice is harmless.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from pymongo.errors import CollectionInvalid
 
 from storage.mongo import ASCENDING, DESCENDING, Mongo
 
@@ -118,9 +124,61 @@ INDEXES: list[Index] = [
 OBSOLETE: list[tuple[str, str]] = [("users", "posts.unit_id_1_username_1"), ("users", "mobile_1")]
 
 
+class SchemaNotReady(RuntimeError):
+    """The configured database lacks collections or indexes this version needs: run `oa migrate`."""
+
+
+# Collections first written inside a transaction (counters, the ledgers beside them, per-person event
+# counters). MongoDB can create a collection inside a transaction only under conditions (4.4+, not on
+# every topology, and it serialises with other DDL), so they are made up front, with the indexed ones.
+COUNTERS = ("event_seqs", "number_counters", "doc_numbers", "incoming_counters")
+
+# Options whose difference makes an existing index a different one (the rest, like `name`, do not).
+_MEANINGFUL = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
+
+
 async def apply_indexes(mongo: Mongo) -> None:
+    """The migration step (`oa migrate`): make the collections and indexes the service needs, drop obsolete ones."""
+    existing = set(await mongo.db.list_collection_names())
+    for name in sorted(set(COUNTERS) | {index.collection for index in INDEXES}):
+        if name not in existing:
+            with contextlib.suppress(CollectionInvalid):  # another process made it just now
+                await mongo.db.create_collection(name)
     for index in INDEXES:
         await mongo[index.collection].create_index(index.keys, **index.options)
     for collection, name in OBSOLETE:
         if name in await mongo[collection].index_information():
             await mongo[collection].drop_index(name)
+
+
+async def schema_problems(mongo: Mongo) -> list[str]:
+    """What `oa migrate` would still change: missing collections, indexes missing or defined otherwise,
+    obsolete ones present. Empty when the database is ready for this version of the service."""
+    problems = []
+    existing = set(await mongo.db.list_collection_names())
+    problems += [f"collection {name} is missing" for name in COUNTERS if name not in existing]
+    by_collection: dict[str, dict[str, Any]] = {}
+    for index in INDEXES:
+        if index.collection not in by_collection:
+            by_collection[index.collection] = await mongo[index.collection].index_information() \
+                if index.collection in existing else {}
+        found = [info for info in by_collection[index.collection].values()
+                 if [(field, int(order)) for field, order in info["key"]] == list(index.keys)]
+        wanted = {option: index.options[option] for option in _MEANINGFUL if option in index.options}
+        if not found:
+            problems.append(f"index {index.collection} {index.keys} is missing")
+        elif not any({option: info.get(option) for option in wanted} == wanted for info in found):
+            problems.append(f"index {index.collection} {index.keys} has other options than {wanted}")
+    for collection, name in OBSOLETE:
+        if collection in existing and name in (by_collection.get(collection) or
+                                               await mongo[collection].index_information()):
+            problems.append(f"obsolete index {collection}.{name} is still there")
+    return problems
+
+
+async def check_schema(mongo: Mongo) -> None:
+    problems = await schema_problems(mongo)
+    if problems:
+        more = " …" if len(problems) > 3 else ""
+        raise SchemaNotReady(f"the database is not ready for this version: run `oa migrate` first "
+                             f"({len(problems)} change(s): {'; '.join(problems[:3])}{more})")

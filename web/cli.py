@@ -23,7 +23,7 @@ from oa.rendering import check_docx, laid_out
 from oa.seals.authority import CA_PEM_FILE
 from oa.seals.verify import load_trust_roots, summary, verify_pdf
 from oa.users import UserService, create_system_admin
-from storage.indexes import apply_indexes
+from storage.indexes import SchemaNotReady, apply_indexes, schema_problems
 from storage.local import EmbeddedServerError
 from storage.mongo import Mongo
 from web import logs
@@ -104,6 +104,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
             _print_demo(result, args.password, url, await activity.seed())
 
     run(settings, before_listen)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Make the collections and indexes this version needs (before `oa serve` on a configured MongoDB)."""
+    settings = _settings(args)
+
+    async def migrate(mongo: Mongo) -> list[str]:
+        return await schema_problems(mongo)
+
+    left = _with_database(settings, migrate)  # _with_database applies the migration first
+    if left:
+        print("not done:\n  " + "\n  ".join(left), file=sys.stderr)
+        return 1
+    print(f"database {settings.mongodb_db} is ready for this version")
     return 0
 
 
@@ -283,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="trusted CA certificate(s), PEM; repeatable (default: DATA_DIR/seal-ca.pem, the "
                              "service's own CA, and OA_SEAL_TRUST_ROOTS)")
 
+    add("migrate", "Create the collections and indexes this version needs (run once before serving a new version "
+        "on a configured MongoDB; the embedded server is migrated by `oa serve` itself).", cmd_migrate)
     config = add("config", "Show the effective configuration (secrets masked).", cmd_config)
     config.add_argument("--markdown", action="store_true", help="print the table of every variable instead")
     return parser
@@ -298,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
-    except (ConfigError, EmbeddedServerError, OAError, OSError, ValueError) as exc:
+    except (ConfigError, EmbeddedServerError, OAError, OSError, SchemaNotReady, ValueError) as exc:
         message = exc.message if isinstance(exc, OAError) else str(exc)
         print(f"oa {args.command}: {message}", file=sys.stderr)
         return 2

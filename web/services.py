@@ -54,7 +54,7 @@ from oa.users import UserService
 from permissions.authorizer import Authorizer
 from storage.blobs import MinioBlobStore
 from storage.events import EventHub
-from storage.indexes import apply_indexes
+from storage.indexes import apply_indexes, check_schema
 from storage.mongo import Mongo
 from web.config import Settings
 
@@ -114,7 +114,10 @@ class Services:
         mongo = await Mongo.connect(endpoints.mongodb_uri, settings.mongodb_db,
                                     timeout_ms=settings.startup_timeout * 1000)
         await mongo.ping()
-        await apply_indexes(mongo)
+        if settings.embedded_mongodb:
+            await apply_indexes(mongo)  # this process owns its embedded database
+        else:
+            await check_schema(mongo)  # `oa migrate` (a Job before the rollout) changes it, not every replica
         await ImportRuns(mongo).recover()  # an import cut off by a stop is finished or rolled back
         blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
                                settings.s3_bucket, secure=endpoints.s3_secure, public_url=settings.s3_public_url)
