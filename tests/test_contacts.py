@@ -174,3 +174,19 @@ async def test_bad_contacts_requests_get_clear_errors(services: Services, api: A
     assert (await api.request("PUT", "/api/contacts/starred/u-nobody", token=token)).status == 404
     assert (await api.get("/api/contacts/units/city/people?limit=0", token=token)).status == 400
     assert (await api.get("/api/contacts")).status == 401
+
+
+async def test_a_deactivated_person_leaves_the_contacts_but_not_their_colleagues_records(
+        services: Services, api: ApiClient) -> None:
+    setup = await with_people(services, api)
+    tokens, office = setup["tokens"], setup["org"].users["a1.office"]
+    done = await api.patch(f"/api/users/{office['_id']}", {"version": office["version"], "active": False},
+                           token=tokens["aadmin"])
+    assert done.status == 200, done
+    listed = await api.get("/api/contacts/units/town-a1/people", token=tokens["clerk"])
+    assert "陈晓" not in [card["name"] for card in listed.body["items"]]
+    assert (await api.get("/api/contacts/search?q=陈晓", token=tokens["clerk"])).body["total"] == 0
+    # The admin record still shows where they worked: colleagues and admins above keep the number, others do not.
+    for viewer, sees in (("clerk", True), ("aadmin", True), ("badmin", False)):
+        record = await api.get(f"/api/users/{office['_id']}", token=tokens[viewer])
+        assert record.status == 200 and ("13800138002" in json.dumps(record.body)) is sees, viewer
