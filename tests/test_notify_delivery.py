@@ -97,7 +97,9 @@ async def test_an_urgent_task_reaches_a_closed_phone_by_web_push_and_email_once(
     started = time.monotonic()
     await urgent_task_for_head(office)
     await wait_for(lambda: smtp.messages and pushes.received)
-    assert time.monotonic() - started < WITHIN_S
+    elapsed = time.monotonic() - started
+    print(f"特急: Web Push and e-mail received {elapsed:.2f} s after the office head's approval was sent")
+    assert elapsed < WITHIN_S
     await asyncio.sleep(1.0)  # nothing more comes: once
     assert len(smtp.messages) == 1 and len(pushes.received) == 1
 
