@@ -205,4 +205,9 @@ async def test_a_phone_subscribes_and_the_services_web_push_is_shown_by_its_serv
     await page.goto("/#/messages")
     await expect(page.locator(".message").filter(has_text=title)).to_be_visible()
     await screenshot(page, "mobile-push-received")
+    # 提醒设置 shows what went out to the phone, and how.
+    await page.goto("/#/notify")
+    await expect(page.locator(".send-log li").first).to_contain_text("浏览器推送 · 已发送")
+    await page.locator(".send-log").scroll_into_view_if_needed()
+    await screenshot(page, "mobile-notify-sent")
     await context.close()

@@ -4,7 +4,7 @@
 
 import { api, get } from "./api.js";
 import { pushSupported, currentSubscription, subscribeThisDevice, unsubscribeThisDevice } from "./webpush_device.js";
-import { errorText, h, toast } from "./ui.js";
+import { errorText, h, toast, when } from "./ui.js";
 
 const field = (label, input, note) => h("label", { class: "field" }, h("span", {}, label), input,
   note ? h("small", { class: "note" }, note) : null);
@@ -29,6 +29,28 @@ async function pushRow() {
   }
   await refresh();
   return h("div", { class: "field" }, h("span", {}, "本机推送"), status, button);
+}
+
+const CHANNEL_LABELS = { webpush: "浏览器推送", email: "电子邮件", wecom: "企业微信", dingtalk: "钉钉", sms: "短信" };
+const STATUS_LABELS = { sent: "已发送", failed: "发送失败", pending: "等待发送", sending: "发送中", skipped: "未发送" };
+const WHY_LABELS = { app_open: "应用已打开", kind_off: "未选此类消息", quiet_hours: "免打扰时段", gone: "消息已删除" };
+
+// What was sent to the person lately, on which channel, and how it went: a channel that fails shows why.
+async function sendLog() {
+  const { items } = await get("/api/notifications/sends");
+  const line = (send) => {
+    const last = send.attempts.length ? send.attempts[send.attempts.length - 1] : null;
+    let status = STATUS_LABELS[send.status] || send.status;
+    if (send.status === "skipped" && send.why) status += `（${WHY_LABELS[send.why] || send.why}）`;
+    if (send.status === "pending" && send.why === "quiet_hours") status = `免打扰结束后发送 ${when(send.next_at)}`;
+    else if (send.status === "pending" && send.attempts.length) status = `将重试 ${when(send.next_at)}`;
+    return h("li", { class: `send send-${send.status}` },
+      h("span", { class: "send-channel" }, CHANNEL_LABELS[send.channel] || send.channel), " · ", status,
+      h("span", { class: "send-time" }, when(last ? last.at : send.created_at)),
+      last && !last.ok ? h("div", { class: "note" }, last.error) : null);
+  };
+  return h("section", { class: "send-log", "aria-label": "最近发送记录" }, h("h2", {}, "最近发送记录"),
+    items.length ? h("ul", {}, items.slice(0, 10).map(line)) : h("p", { class: "note" }, "还没有发送到应用以外的提醒"));
 }
 
 export default {
@@ -82,7 +104,8 @@ export default {
       h("h2", {}, "免打扰时段"),
       h("div", { class: "quiet" }, field("开始时间", quietStart), field("结束时间", quietEnd)),
       field("免打扰时段内的非特急消息", quietAction),
-      save);
+      save,
+      await sendLog());
     render("提醒设置", form);
   },
 };
