@@ -62,3 +62,16 @@ async def test_settings_and_reads_refuse_bad_input_by_name(services: Services, a
     assert accepted.status == 201, accepted
     key = (await api.get("/api/webpush/key")).body["public_key"]
     assert key == (await api.get("/api/webpush/key")).body["public_key"] and len(key) == 87  # 65 bytes, base64url
+
+
+def test_a_process_that_sends_nothing_does_not_load_the_http_and_push_libraries() -> None:
+    """aiohttp and pywebpush cost about 22 MiB and most of a second: loaded by the first notification sent."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, web.server, web.services, web.app; "
+            "print(sorted(m for m in ('aiohttp', 'pywebpush', 'py_vapid', 'http_ece') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]", out

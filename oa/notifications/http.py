@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
-
 from oa.errors import DeliveryFailed
 
 TIMEOUT_S = 10.0
@@ -21,6 +19,7 @@ async def request_json(method: str, url: str, *, service: str, params: dict[str,
                        timeout_s: float = TIMEOUT_S) -> tuple[int, dict[str, Any]]:
     """Send one request and return (status, the JSON object answered). A network failure, a timeout or
     an answer that is not a JSON object raise DeliveryFailed (retryable: the service may be back later)."""
+    import aiohttp  # about 10 MiB: loaded by the first notification sent, not by every process at start
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session, \
                 session.request(method, url, params=params, json=json_body, data=form) as response:

@@ -17,11 +17,8 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-import aiohttp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush_async
 
 from oa.clock import utcnow
 from oa.errors import DeliveryFailed, InvalidInput
@@ -48,8 +45,8 @@ def new_private_key() -> str:
 
 def public_key_of(private: str) -> str:
     """The application server key a browser subscribes with: base64url of the uncompressed public point."""
-    vapid = Vapid02.from_raw(private.encode())
-    return _b64url(vapid.public_key.public_bytes(serialization.Encoding.X962,
+    key = ec.derive_private_key(int.from_bytes(_unb64url(private), "big"), ec.SECP256R1())
+    return _b64url(key.public_key().public_bytes(serialization.Encoding.X962,
                                                  serialization.PublicFormat.UncompressedPoint))
 
 
@@ -148,6 +145,11 @@ class WebPush:
     async def send(self, user_id: str, payload: dict[str, Any]) -> int:
         """Push to every subscription of the person; returns how many took it. Raises DeliveryFailed when none
         did and one may later (gone endpoints are deleted and count as neither)."""
+        # pywebpush and aiohttp (about 22 MiB together) are loaded by the first push, not by every process at start.
+        import aiohttp
+        from py_vapid import Vapid02
+        from pywebpush import WebPushException, webpush_async
+
         private = await self._load()
         rows = await self.of(user_id)
         if not rows:
