@@ -342,5 +342,15 @@ async def test_the_county_office_supervises_and_urges(demo_api: ApiClient, demo_
     assert lines[0][:4] == ["单位", "办理人", "类别", "事项"]
     assert any(line[0] == "韶关市浈江区东河街道办事处" and line[3] == title and line[6] == "已超期" for line in lines)
     assert re.search(r"督办清单_\d{8}_\d{4}\.csv", download.suggested_filename)
-    for each in (context, town_context):
+
+    # The 区长 looks on a phone: the same overdue items by unit and holder; urging is the office's.
+    phone_context, phone = await desk(browser, api, COUNTY_HEAD, PHONE, "/")
+    await phone.get_by_role("link", name="督办").tap()
+    item = phone.locator("#supervision-list li", has_text=title).filter(has_text="东河街道")
+    await expect(item).to_contain_text("已超期")
+    await expect(item).to_contain_text(f"办理人：{donghe_clerk_name}")
+    await expect(item.get_by_role("button", name="催办")).to_have_count(0)
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await screenshot(phone, "exchange-14-supervision-phone")
+    for each in (context, town_context, phone_context):
         await each.close()

@@ -8,7 +8,8 @@ import * as contacts from "./mobile_contacts.js";
 import messages from "./mobile_messages.js";
 import { mobileDocumentPage, mobileSearchPage } from "./mobile_search.js";
 import notifySettings from "./mobile_notify_settings.js";
+import supervision from "./mobile_supervision.js";
 import { phrasesPage } from "./opinion_phrases.js";
 
 export const MOBILE_PAGES = [mobileSearchPage, mobileDocumentPage, messages, notifySettings, phrasesPage, delegationsPage,
-  contacts];
+  contacts, supervision];
