@@ -213,3 +213,20 @@ async def test_an_event_no_replica_handled_is_found_by_the_sweep_and_sent_late(
     await wait_for(lambda: len(smtp.messages) == 1)
     inbox = (await office.api.get("/api/notifications", token=office.tokens["head"])).body
     assert inbox["total"] == 1 and inbox["items"][0]["urgent"]
+
+
+async def test_quiet_hours_hold_an_ordinary_notice_until_they_end(
+        services: Services, office: Office, mail: tuple[SmtpInbox, int]) -> None:
+    smtp, _ = mail
+    await set_prefs(office, "office", email="zhao@gov.example.cn", quiet_start="00:00", quiet_end="23:59")
+    await office.start((await office.draft(title="关于报送月度统计报表的通知"))["id"])
+    await asyncio.sleep(1.5)  # past the grace: still held
+    [held] = await sends_of(office, "office")
+    assert (held["status"], held["why"], held["attempts"]) == ("pending", "quiet_hours", [])
+    assert smtp.messages == []
+    # The quiet hours end (the send falls due): the poll of any replica sends it.
+    await services.mongo["notification_sends"].update_one({"_id": held["id"]}, {"$set": {"next_at": utcnow()}})
+    await wait_for(lambda: len(smtp.messages) == 1)
+    assert "关于报送月度统计报表的通知" in smtp.messages[0]["subject"]
+    [sent] = await sends_of(office, "office")
+    assert sent["status"] == "sent" and len(sent["attempts"]) == 1
