@@ -553,17 +553,22 @@ async function showReceived(docId) {
 }
 
 // 批量签收: the rows ticked are signed in one request; each answers for itself (one recalled meanwhile is named).
-const batch = { chosen: new Set(), results: null };
+const batch = { chosen: new Set(), titles: new Map(), results: null };
 
 function batchBox(row) {
   const box = h("input", { type: "checkbox", "aria-label": `选择 ${row.title}`, checked: batch.chosen.has(row.id),
     onchange: () => {
+      batch.titles.set(row.id, row.title);
       if (box.checked) batch.chosen.add(row.id); else batch.chosen.delete(row.id);
       const button = document.getElementById("batch-sign");
       if (button) { button.disabled = !batch.chosen.size; button.textContent = `批量签收（${batch.chosen.size}）`; }
     } });
   return box;
 }
+
+// Why a receipt of the batch was not signed, by its status then.
+const BATCH_REFUSED = { recalled: "来文单位已追回", signed: "已签收过", handling: "已签收过", closed: "已签收过",
+  returned: "已退文" };
 
 async function batchSign(titles) {
   try {
@@ -579,14 +584,19 @@ async function batchSign(titles) {
 async function showInbox() {
   const page = await get("/api/exchange/inbox?limit=100");
   const titles = new Map(page.items.map((row) => [row.id, row.title]));
-  batch.chosen = new Set([...batch.chosen].filter((id) => page.items.some((row) => row.id === id && row.status === "pending")));
+  // A ticked document recalled by its sender (or signed elsewhere) while the page was open leaves the batch, and
+  // the page says which.
+  const dropped = [...batch.chosen].filter((id) => !page.items.some((row) => row.id === id && row.status === "pending"));
+  for (const id of dropped) batch.chosen.delete(id);
   const results = batch.results;
   batch.results = null;  // shown once, after the action
   render("收文", h("section", { class: "card" }, h("h2", {}, `收文（${page.total}）`),
     h("div", { class: "buttons" }, h("button", { id: "batch-sign", class: "primary", disabled: !batch.chosen.size,
       onclick: () => batchSign(titles) }, `批量签收（${batch.chosen.size}）`)),
+    dropped.length ? h("p", { class: "warn", id: "batch-dropped", role: "note" }, `已勾选的${dropped.map((id) =>
+      `《${batch.titles.get(id) || id}》`).join("")}已被来文单位追回或已签收，不再批量签收`) : null,
     results ? h("ul", { id: "batch-result", class: "batch-result" }, results.map((item) => h("li", { class: item.ok ? "ok" : "error" },
-      `${item.title}：${item.ok ? "已签收" : `未签收（${item.receipt_status === "recalled" ? "来文单位已追回" : errorText(item)}）`}`)))
+      `${item.title}：${item.ok ? "已签收" : `未签收（${BATCH_REFUSED[item.receipt_status] || errorText(item)}）`}`)))
       : null,
     h("div", { class: "scroll-x" },
       h("table", { id: "inbox" },
