@@ -78,12 +78,7 @@ class SessionService:
 
     async def login(self, username: str, password: str, client: str, channel: str = "web") -> LoginResult:
         """Check the password; wrong username and wrong password are the same 401."""
-        await self.throttle.reserve(username, client)
-        user = await self.users.find_by_username(username)
-        ok = await verify_password(user.get("password_hash") if user else None, password)
-        if not ok or user is None or not user.get("active"):
-            raise Unauthenticated(WRONG_CREDENTIALS)
-        await self.throttle.succeeded(username, client)
+        user = await self._proven(username, password, client)
         if self.users.policy.expired(user, utcnow()):
             raise PasswordExpired(EXPIRED_MESSAGE)
         return await self.open_session(user, client, channel)
@@ -91,13 +86,18 @@ class SessionService:
     async def change_password(self, username: str, password: str, new_password: str, client: str) -> dict[str, Any]:
         """A person's own new password, proved by the current one (expired or not), throttled like a login.
         Every session of theirs ends; the updated record."""
+        user = await self._proven(username, password, client)
+        return await self.users.change_own_password(user, new_password)
+
+    async def _proven(self, username: str, password: str, client: str) -> dict[str, Any]:
+        """The active person whose password this is, throttled; wrong username and wrong password are one 401."""
         await self.throttle.reserve(username, client)
         user = await self.users.find_by_username(username)
         ok = await verify_password(user.get("password_hash") if user else None, password)
         if not ok or user is None or not user.get("active"):
             raise Unauthenticated(WRONG_CREDENTIALS)
         await self.throttle.succeeded(username, client)
-        return await self.users.change_own_password(user, new_password)
+        return user
 
     async def open_session(self, user: dict[str, Any], client: str, channel: str = "web") -> LoginResult:
         """A new session for a person whose identity was just proved."""

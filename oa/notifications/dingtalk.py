@@ -8,25 +8,20 @@ retryable; the rest are not.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from oa.errors import DeliveryFailed
-from oa.notifications.http import request_json
-
-TOKEN_EXPIRED = {40014, 42001, 88}
-RETRYABLE = {-1, 90018, 90006, 143105}
-TOKEN_MARGIN_S = 300
+from oa.notifications.token_api import TokenApi
 
 
-class DingTalkSender:
+class DingTalkSender(TokenApi):
     service = "钉钉"
+    token_path = "/gettoken"
+    token_expired = frozenset({40014, 42001, 88})
+    retryable = frozenset({-1, 90018, 90006, 143105})
 
     def __init__(self, base_url: str, app_key: str, app_secret: str, agent_id: str) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url)
         self.app_key, self._secret, self.agent_id = app_key, app_secret, agent_id
-        self._token: str | None = None
-        self._token_until = 0.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> DingTalkSender | None:
@@ -35,21 +30,8 @@ class DingTalkSender:
         return cls(settings.dingtalk_base_url, settings.dingtalk_app_key, settings.dingtalk_app_secret,
                    settings.dingtalk_agent_id)
 
-    def _failed(self, body: dict[str, Any], what: str) -> DeliveryFailed:
-        code = int(body.get("errcode", -1))
-        return DeliveryFailed(f"{self.service}: {what} errcode {code} {body.get('errmsg', '')}".strip(),
-                              retryable=code in RETRYABLE, provider_code=str(code))
-
-    async def _access_token(self, fresh: bool = False) -> str:
-        if self._token and not fresh and time.monotonic() < self._token_until:
-            return self._token
-        _, body = await request_json("GET", f"{self.base_url}/gettoken", service=self.service,
-                                     params={"appkey": self.app_key, "appsecret": self._secret})
-        if body.get("errcode", 0) != 0 or not body.get("access_token"):
-            raise self._failed(body, "gettoken")
-        self._token = str(body["access_token"])
-        self._token_until = time.monotonic() + max(60, int(body.get("expires_in", 7200)) - TOKEN_MARGIN_S)
-        return self._token
+    def token_params(self) -> dict[str, str]:
+        return {"appkey": self.app_key, "appsecret": self._secret}
 
     async def send(self, user: str, title: str, text: str, url: str | None) -> None:
         if url:
@@ -59,13 +41,4 @@ class DingTalkSender:
             msg = {"msgtype": "text", "text": {"content": f"{title}\n{text}"}}
         body_out = {"agent_id": int(self.agent_id) if self.agent_id.isdigit() else self.agent_id,
                     "userid_list": user, "msg": msg}
-        for attempt in (0, 1):
-            token = await self._access_token(fresh=attempt == 1)
-            _, body = await request_json("POST", f"{self.base_url}/topapi/message/corpconversation/asyncsend_v2",
-                                         service=self.service, params={"access_token": token}, json_body=body_out)
-            code = int(body.get("errcode", -1))
-            if code in TOKEN_EXPIRED and attempt == 0:
-                continue
-            if code != 0:
-                raise self._failed(body, "asyncsend_v2")
-            return
+        await self.post_with_token("/topapi/message/corpconversation/asyncsend_v2", body_out, "asyncsend_v2")

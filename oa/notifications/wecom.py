@@ -9,25 +9,21 @@ retryable.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from oa.errors import DeliveryFailed
-from oa.notifications.http import request_json
-
-TOKEN_EXPIRED = {40014, 42001, 40001}
-RETRYABLE = {-1, 45009, 45033, 45011}
-TOKEN_MARGIN_S = 300
+from oa.notifications.token_api import TokenApi
 
 
-class WeComSender:
+class WeComSender(TokenApi):
     service = "企业微信"
+    token_path = "/cgi-bin/gettoken"
+    token_expired = frozenset({40014, 42001, 40001})
+    retryable = frozenset({-1, 45009, 45033, 45011})
 
     def __init__(self, base_url: str, corp_id: str, secret: str, agent_id: str) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url)
         self.corp_id, self._secret, self.agent_id = corp_id, secret, agent_id
-        self._token: str | None = None
-        self._token_until = 0.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> WeComSender | None:
@@ -35,21 +31,8 @@ class WeComSender:
             return None
         return cls(settings.wecom_base_url, settings.wecom_corp_id, settings.wecom_secret, settings.wecom_agent_id)
 
-    def _failed(self, body: dict[str, Any], what: str) -> DeliveryFailed:
-        code = int(body.get("errcode", -1))
-        return DeliveryFailed(f"{self.service}: {what} errcode {code} {body.get('errmsg', '')}".strip(),
-                              retryable=code in RETRYABLE, provider_code=str(code))
-
-    async def _access_token(self, fresh: bool = False) -> str:
-        if self._token and not fresh and time.monotonic() < self._token_until:
-            return self._token
-        _, body = await request_json("GET", f"{self.base_url}/cgi-bin/gettoken", service=self.service,
-                                     params={"corpid": self.corp_id, "corpsecret": self._secret})
-        if body.get("errcode", 0) != 0 or not body.get("access_token"):
-            raise self._failed(body, "gettoken")
-        self._token = str(body["access_token"])
-        self._token_until = time.monotonic() + max(60, int(body.get("expires_in", 7200)) - TOKEN_MARGIN_S)
-        return self._token
+    def token_params(self) -> dict[str, str]:
+        return {"corpid": self.corp_id, "corpsecret": self._secret}
 
     async def send(self, user: str, title: str, text: str, url: str | None) -> None:
         message: dict[str, Any] = {"touser": user, "agentid": int(self.agent_id) if self.agent_id.isdigit()
@@ -59,16 +42,7 @@ class WeComSender:
                                                             "btntxt": "查看"}}
         else:
             message |= {"msgtype": "text", "text": {"content": f"{title}\n{text}"}}
-        for attempt in (0, 1):
-            token = await self._access_token(fresh=attempt == 1)
-            _, body = await request_json("POST", f"{self.base_url}/cgi-bin/message/send", service=self.service,
-                                         params={"access_token": token}, json_body=message)
-            code = int(body.get("errcode", -1))
-            if code in TOKEN_EXPIRED and attempt == 0:
-                continue
-            if code != 0:
-                raise self._failed(body, "message/send")
-            if body.get("invaliduser"):
-                raise DeliveryFailed(f"{self.service}: 账号 {body['invaliduser']} 无效或不在应用可见范围",
-                                     retryable=False, provider_code="invaliduser")
-            return
+        body = await self.post_with_token("/cgi-bin/message/send", message, "message/send")
+        if body.get("invaliduser"):
+            raise DeliveryFailed(f"{self.service}: 账号 {body['invaliduser']} 无效或不在应用可见范围",
+                                 retryable=False, provider_code="invaliduser")

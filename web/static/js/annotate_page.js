@@ -3,7 +3,7 @@
 // { page, image: PNG data URL }. The timeline (phone and desk) shows each such 批示 laid over its page.
 
 import { get } from "./api.js";
-import { h } from "./ui.js";
+import { h, inkOn } from "./ui.js";
 
 // The layer's pixels: the page image as the service draws it 720 px wide (A4: 210 × 297 mm).
 const LAYER_WIDTH = 720;
@@ -42,27 +42,7 @@ export function pageAnnotator(docId) {
   const previous = h("button", { type: "button", class: "secondary", onclick: () => { page -= 1; show(); } }, "上一页");
   const next = h("button", { type: "button", class: "secondary", onclick: () => { page += 1; show(); } }, "下一页");
 
-  let drawing = false;
-  const point = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [(event.clientX - box.left) * (canvas.width / box.width), (event.clientY - box.top) * (canvas.height / box.height)];
-  };
-  canvas.addEventListener("pointerdown", (event) => {
-    drawing = true;
-    canvas.setPointerCapture(event.pointerId);
-    context.beginPath();
-    context.moveTo(...point(event));
-    event.preventDefault();
-  });
-  canvas.addEventListener("pointermove", (event) => {
-    if (!drawing) return;
-    context.lineTo(...point(event));
-    context.stroke();
-    if (!drawn) { drawn = true; show(); }
-  });
-  const stop = () => { drawing = false; };
-  canvas.addEventListener("pointerup", stop);
-  canvas.addEventListener("pointercancel", stop);
+  inkOn(canvas, context, () => { if (!drawn) { drawn = true; show(); } });
 
   const stage = h("div", { class: "ink-stage" }, image, canvas);
   const element = h("details", { class: "annotate", id: "annotate" },

@@ -14,7 +14,7 @@ import { flush, forgetOfflineData, holding, newKey, outboxNotes, pendingBadge, p
   startOutbox } from "./offline_queue.js";
 import { moreActions, urgeLine, withdrawCard } from "./task_more.js";
 import { connectPush } from "./push.js";
-import { beep, documentPages, dueLine, entrySelector, errorText, h, loginForm, pageBadges, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, dueLine, entrySelector, errorText, h, inkOn, loginForm, pageBadges, toast, urgencyBadge, when } from "./ui.js";
 
 channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
@@ -167,25 +167,8 @@ function signaturePad() {
   const context = canvas.getContext("2d");
   context.lineWidth = 3;
   context.lineCap = "round";
-  let drawing = false;
   let drawn = false;
-  const point = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [(event.clientX - box.left) * (canvas.width / box.width), (event.clientY - box.top) * (canvas.height / box.height)];
-  };
-  canvas.addEventListener("pointerdown", (event) => {
-    drawing = true;
-    canvas.setPointerCapture(event.pointerId);
-    context.beginPath();
-    context.moveTo(...point(event));
-  });
-  canvas.addEventListener("pointermove", (event) => {
-    if (!drawing) return;
-    context.lineTo(...point(event));
-    context.stroke();
-    drawn = true;
-  });
-  canvas.addEventListener("pointerup", () => { drawing = false; });
+  inkOn(canvas, context, () => { drawn = true; });
   const clear = h("button", { type: "button", class: "link", onclick: () => {
     context.clearRect(0, 0, canvas.width, canvas.height);
     drawn = false;

@@ -176,3 +176,29 @@ export function pageBadges(nav, pages) {
     }).catch(() => {});
   }
 }
+
+// Drawing by finger or pen on a canvas (a signature, a 批示 over a page): strokes follow the pointer in the
+// canvas's own pixels whatever its displayed size; `onInk()` is called after each drawn segment.
+export function inkOn(canvas, context, onInk) {
+  let drawing = false;
+  const point = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [(event.clientX - box.left) * (canvas.width / box.width), (event.clientY - box.top) * (canvas.height / box.height)];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    drawing = true;
+    canvas.setPointerCapture(event.pointerId);
+    context.beginPath();
+    context.moveTo(...point(event));
+    event.preventDefault();  // no scrolling or text selection while writing
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!drawing) return;
+    context.lineTo(...point(event));
+    context.stroke();
+    onInk();
+  });
+  const stop = () => { drawing = false; };
+  canvas.addEventListener("pointerup", stop);
+  canvas.addEventListener("pointercancel", stop);
+}
