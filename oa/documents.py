@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -72,10 +72,17 @@ class DocumentService:
     async def find_many(self, doc_ids: list[str]) -> list[dict[str, Any]]:
         return await self.documents.find({"_id": {"$in": doc_ids}}).to_list(None)
 
-    async def page_after(self, after_id: str | None, limit: int) -> list[dict[str, Any]]:
-        """Every document in `_id` order, one page at a time (for rebuilding read models such as search)."""
-        query = {"_id": {"$gt": after_id}} if after_id else {}
-        return await self.documents.find(query).sort("_id", 1).limit(limit).to_list(None)
+    async def every_document(self, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every document, `batch` at a time, from one cursor (for rebuilding read models such as search:
+        one pass over the collection, not a query per page)."""
+        chunk: list[dict[str, Any]] = []
+        async for document in self.documents.find({}, batch_size=batch):
+            chunk.append(document)
+            if len(chunk) >= batch:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     async def list(self, unit_ids: list[str], *, doc_type: str | None = None, status: str | None = None,
                    text: str | None = None, created_from: datetime | None = None,

@@ -104,15 +104,10 @@ class SearchIndexer:
 
     async def _build_all(self) -> None:
         started = time.monotonic()
-        after: str | None = None
         count = 0
-        while True:
-            page = await self.documents.page_after(after, BUILD_PAGE)
-            if not page:
-                break
+        async for page in self.documents.every_document(BUILD_PAGE):
             count += len(page)
             await self._write_documents(page, commit=count % BUILD_COMMIT_EVERY < BUILD_PAGE)
-            after = page[-1]["_id"]
         await self.index.replace(list, commit=True)
         self.built_in_s = time.monotonic() - started
         self.ready = True
