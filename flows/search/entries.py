@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.search.index import number_key
 from oa.search_tokens import characters, pairs
 
 SUMMARY_CHARS = 400  # the stored start of the body, from which the result snippet is cut
@@ -51,6 +52,7 @@ def document_entry(document: dict[str, Any], receiving_units: set[str], particip
         "chars": " ".join(characters(title + " " + number + " " + content.get("doc_type", ""))),
         "body_terms": " ".join(pairs(body + " " + attachments)),
         "issuer_terms": " ".join(pairs(" ".join(issuers))),
+        "number_key": number_key(number),
         "doc_type": content.get("doc_type") or "",
         "status": document.get("status") or "",
         "at": int(_when(document).timestamp()),

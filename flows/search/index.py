@@ -21,10 +21,11 @@ from typing import Any
 
 import tantivy
 
-from oa.search_tokens import pairs
+from oa.search_tokens import normalise, pairs
 
 WRITER_HEAP_BYTES = 20_000_000  # tantivy's floor is 15 MB per indexing thread
 TITLE_BOOST = 4.0
+NUMBER_BOOST = 50.0  # a query that is a document's whole 发文字号 puts that document first
 ISSUER_BOOST = 2.0
 STORED = ("id", "title", "doc_number", "issuers", "drafting_unit_id", "summary", "doc_type", "status",
           "drafting_side")
@@ -38,6 +39,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("chars", tokenizer_name="whitespace", index_option="basic")
     for name in ("doc_type", "status"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("number_key", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("readers", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("at", stored=True, indexed=True, fast=True)
     for name in ("title", "doc_number", "issuers", "drafting_unit_id", "summary", "drafting_side"):
@@ -71,6 +73,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def number_key(text: str) -> str:
+    """A 发文字号 as compared: normalised (full-width folded), without spaces."""
+    return "".join(normalise(text).split())
 
 
 class SearchIndex:
@@ -110,14 +117,19 @@ class SearchIndex:
             self.index.reload()
 
     async def search(self, must_pairs: list[str], must_chars: list[str], readers: list[str] | None,
-                     filters: Filters, offset: int, limit: int) -> tuple[list[Hit], int]:
-        """Hits for every pair and character, among documents one of `readers` opens (None: no filter)."""
+                     filters: Filters, offset: int, limit: int, number_key: str = "") -> tuple[list[Hit], int]:
+        """Hits for every pair and character, among documents one of `readers` opens (None: no filter);
+        the document whose 发文字号 is `number_key` (see `number_key()`) first."""
         return await asyncio.get_running_loop().run_in_executor(
-            None, self._search, must_pairs, must_chars, readers, filters, offset, limit)
+            None, self._search, must_pairs, must_chars, readers, filters, offset, limit, number_key)
 
     def _search(self, must_pairs: list[str], must_chars: list[str], readers: list[str] | None,
-                filters: Filters, offset: int, limit: int) -> tuple[list[Hit], int]:
+                filters: Filters, offset: int, limit: int, number_key: str = "") -> tuple[list[Hit], int]:
         query = self._query(must_pairs, must_chars, readers, filters)
+        if number_key and (must_pairs or must_chars):
+            exact = tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, "number_key", number_key),
+                                              NUMBER_BOOST)
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Should, exact)])
         searcher = self.index.searcher()
         ranked = bool(must_pairs or must_chars)
         if ranked:

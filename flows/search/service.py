@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.search.index import Filters, SearchIndex
+from flows.search.index import Filters, SearchIndex, number_key
 from flows.search.indexer import SearchIndexer
 from oa.directory import Directory, Person
 from oa.errors import InvalidInput
@@ -57,7 +57,8 @@ class SearchService:
             raise InvalidInput("q has no letters, digits or Chinese characters to search for")
         filters = query.filters or Filters()
         readers = await self.reader_terms(user)
-        hits, total = await self.index.search(must_pairs, must_chars, readers, filters, query.offset, query.limit)
+        hits, total = await self.index.search(must_pairs, must_chars, readers, filters, query.offset, query.limit,
+                                              number_key=number_key(text))
         own = set(readers or ())
         items = []
         for hit in hits:
