@@ -45,6 +45,12 @@ def _name_order(person: Person) -> tuple[str, str, str]:
     return (letters, name, username)
 
 
+def _mentions(person: Person, word: str) -> bool:
+    """Whether a further search word is in the person's name, initials, username, a post or its unit."""
+    return word in person.search_key or any(word in post.title.lower() or word in post.unit_name.lower()
+                                            for post in person.held())
+
+
 class _NameIndex(SearchIndex):
     """Names and their initials (not usernames: `sg` must not find everyone of 韶关), in initials order."""
 
@@ -180,10 +186,14 @@ class ContactBook:
         """Active people whose name, initials, post title or post unit contains `text`, names first, then
         posts, then units (the nearest the root first); one page and how many there are in all.
 
-        The count is a union of id sets (in C); Person records are looked at only for the page.
+        Several words narrow: the first finds the candidates as above, and each further word must be in
+        the person's name, initials, username, a post title or the unit of a post (`教育局 张`).
+        The count is a union of id sets (in C); Person records are looked at only for the page, or, with
+        several words, for the first word's candidates.
         """
-        wanted = text.strip().lower()
+        words = text.strip().lower().split() or [""]
         index = self._search_index()
+        wanted, narrowing = words[0], words[1:]
         by_name = [person.id for person in index.names.matching(wanted)]
         by_title: list[str] = []
         for title, ids in index.titles.items():
@@ -197,6 +207,9 @@ class ContactBook:
         everyone.update(by_title)
         for ids in members:
             everyone.update(ids)
+        if narrowing:
+            everyone = {person.id for person in self.directory.people(everyone).values()
+                        if all(_mentions(person, word) for word in narrowing)}
 
         def in_order() -> Iterable[str]:
             yield from by_name
@@ -207,7 +220,7 @@ class ContactBook:
         page: list[str] = []
         seen: set[str] = set()
         for person_id in in_order():
-            if person_id in seen:
+            if person_id in seen or person_id not in everyone:
                 continue
             seen.add(person_id)
             if len(seen) > offset:

@@ -133,6 +133,15 @@ async def test_search_by_name_initials_post_and_unit(services: Services, api: Ap
     assert await names("甲一镇") == ["甲一镇科员", "陈晓", "李华伟"]
     assert await names("挂职") == ["双岗干部"]
     assert await names("没有这个人") == []
+    # Further words narrow: a unit and a name, a unit and a post title, initials and a unit.
+    assert await names("甲一镇%20李") == ["李华伟"]
+    assert await names("甲一镇%20党政办") == ["陈晓"]
+    assert await names("lhw%20甲一") == ["李华伟"]
+    assert await names("甲一镇%20没有") == []
+    # The search box's people are the same search.
+    box = await api.get("/api/search?q=甲一镇%20李", token=token)
+    assert box.status == 200, box
+    assert [person["name"] for person in box.body["people"]] == ["李华伟"]
     first = await api.get("/api/contacts/search?q=甲&limit=2", token=token)
     assert len(first.body["items"]) == 2 and first.body["total"] > 2
 

@@ -172,6 +172,7 @@ class Services:
         exchange_queries = ExchangeQueries(mongo)
         indexer.start(documents, exchange_queries, flow_queries)
         await notifications.start()
+        contacts = ContactBook(directory, StarredContacts(mongo), authorizer.may_see_mobile)
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
@@ -180,12 +181,12 @@ class Services:
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
                    RecallService(mongo, exchange_log), seals,
-                   SearchService(indexer.index, indexer, authorizer, directory), LoginStates(mongo),
+                   SearchService(indexer.index, indexer, authorizer, directory, contacts), LoginStates(mongo),
                    PhraseService(mongo), AnnotationStore(blobs, documents),
                    notifications,
                    Supervision(directory, flow_queries, exchange_queries, flows,
                                ReceiptReminders(mongo, exchange_log, urge_interval)),
-                   ContactBook(directory, StarredContacts(mongo), authorizer.may_see_mobile))
+                   contacts)
 
     async def close(self) -> None:
         await self.notifications.stop()
