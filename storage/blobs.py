@@ -194,6 +194,48 @@ class MinioBlobStore:
     async def delete(self, key: str) -> None:
         await self._run(self._client.remove_object, self.bucket, key)
 
+    async def keys(self) -> list[str]:
+        """Every object's key in the bucket, in key order (for backups; a bucket of attachments is listed whole)."""
+        def listing() -> list[str]:
+            if not self._client.bucket_exists(self.bucket):  # nothing was ever stored
+                return []
+            return [obj.object_name for obj in self._client.list_objects(self.bucket, recursive=True)
+                    if obj.object_name and not obj.is_dir]
+        return await self._run(listing)
+
+    async def is_empty(self) -> bool:
+        """True if the bucket holds no object (or does not exist yet)."""
+        def first() -> bool:
+            if not self._client.bucket_exists(self.bucket):
+                return True
+            return next(iter(self._client.list_objects(self.bucket, recursive=True)), None) is None
+        return await self._run(first)
+
+    async def user_metadata(self, key: str) -> tuple[BlobInfo, dict[str, str]]:
+        """The object's info and its user metadata (the x-amz-meta-* headers, without the prefix)."""
+        try:
+            obj = await self._run(self._client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            raise _translate(exc, key) from exc
+        prefix = "x-amz-meta-"
+        metadata = {name[len(prefix):].lower(): value for name, value in (obj.metadata or {}).items()
+                    if name.lower().startswith(prefix)}
+        info = BlobInfo(key=key, size=obj.size or 0, content_type=obj.content_type or "",
+                        etag=obj.etag or "", last_modified=obj.last_modified)
+        return info, metadata
+
+    async def download(self, key: str, path: str) -> None:
+        """Write the object's bytes to a local file (streamed, never whole in memory)."""
+        try:
+            await self._run(self._client.fget_object, self.bucket, key, path)
+        except S3Error as exc:
+            raise _translate(exc, key) from exc
+
+    async def upload(self, key: str, path: str, content_type: str, metadata: dict[str, str]) -> None:
+        """Upload a local file with its content type and user metadata (restores)."""
+        await self._run(self._client.fput_object, self.bucket, key, path, content_type=content_type,
+                        metadata=dict(metadata) or None, part_size=PART_SIZE)
+
     async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5),
                                 download_name: str | None = None, content_type: str | None = None) -> str:
         """A URL that lets its holder GET the object until it expires, without credentials.

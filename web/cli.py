@@ -23,9 +23,12 @@ from oa.rendering import check_docx, laid_out
 from oa.seals.authority import CA_PEM_FILE
 from oa.seals.verify import load_trust_roots, summary, verify_pdf
 from oa.users import UserService, create_system_admin
+from storage.backup import BackupError, backup
+from storage.blobs import MinioBlobStore
 from storage.indexes import SchemaNotReady, apply_indexes, schema_problems
 from storage.local import EmbeddedServerError
 from storage.mongo import Mongo
+from storage.restore import RestoreError, restore
 from web import logs
 from web.config import ConfigError, Settings, variables_table
 from web.runtime import Runtime
@@ -64,6 +67,28 @@ def _with_database(settings: Settings, work: Callable[[Mongo], Awaitable[Any]]) 
             try:
                 await apply_indexes(mongo)
                 return await work(mongo)
+            finally:
+                await mongo.close()
+
+        return asyncio.run(session())
+    finally:
+        runtime.stop()
+
+
+def _with_storage(settings: Settings, attach: bool,
+                  work: Callable[[Mongo, MinioBlobStore], Awaitable[Any]]) -> Any:
+    """Run `work` against the database and object store as they are (no migration: a backup only reads)."""
+    runtime = Runtime(settings, attach=attach)
+    try:
+        endpoints = runtime.start()
+
+        async def session() -> Any:
+            mongo = await Mongo.connect(endpoints.mongodb_uri, settings.mongodb_db,
+                                        timeout_ms=settings.startup_timeout * 1000)
+            blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
+                                   settings.s3_bucket, secure=endpoints.s3_secure)
+            try:
+                return await work(mongo, blobs)
             finally:
                 await mongo.close()
 
@@ -119,6 +144,50 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print("not done:\n  " + "\n  ".join(left), file=sys.stderr)
         return 1
     print(f"database {settings.mongodb_db} is ready for this version")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent snapshot of the database and the object store's objects into a new directory."""
+    settings = _settings(args)
+
+    async def work(mongo: Mongo, blobs: MinioBlobStore) -> dict[str, Any]:
+        return await backup(mongo, blobs, args.directory, objects=args.objects, progress=_progress_bar)
+
+    try:  # attach: a backup may run beside `oa serve` on the same data directory
+        manifest = _with_storage(settings, True, work)
+    except BackupError as exc:
+        print(f"oa backup: {exc}", file=sys.stderr)
+        return 1
+    consistency, objects = manifest["consistency"], manifest["objects"]
+    print(f"Backed up database {manifest['source']['database']} ({manifest['source']['server']}): "
+          f"{len(manifest['collections'])} collections, {consistency['documents']} documents, read as of one "
+          f"point in time by {consistency['method']} in {consistency['seconds']} s.")
+    what = "copied" if objects["mode"] == "copy" else "listed (keys, sizes, SHA-256; not copied)"
+    print(f"Objects {what}: {objects['count']} ({objects['bytes']} bytes). Total {manifest['seconds']} s.")
+    print(f"Backup in {args.directory}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into an empty database and bucket (the embedded ones of a new data directory by default)."""
+    settings = _settings(args)
+
+    async def work(mongo: Mongo, blobs: MinioBlobStore) -> dict[str, Any]:
+        return await restore(mongo, blobs, args.directory, progress=_progress_bar)
+
+    try:  # never attach: restoring under a running service would mix two databases
+        result = _with_storage(settings, False, work)
+    except RestoreError as exc:
+        print(f"oa restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored the backup of {result['created_at']} ({result['source']['database']} from "
+          f"{result['source']['server']}) into database {settings.mongodb_db}:")
+    for name, count in result["collections"].items():
+        print(f"  {name:<24} {count}")
+    objects = (f"{result['objects']} objects uploaded ({result['object_bytes']} bytes)"
+               if result["objects_mode"] == "copy" else f"{result['objects']} objects found already in the bucket")
+    print(f"{result['documents']} documents in {len(result['collections'])} collections; {objects}.")
     return 0
 
 
@@ -300,6 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("migrate", "Create the collections and indexes this version needs (run once before serving a new version "
         "on a configured MongoDB; the embedded server is migrated by `oa serve` itself).", cmd_migrate)
+    back = add("backup", "Write a consistent snapshot of the database plus the stored files into a new directory.",
+               cmd_backup)
+    back.add_argument("directory", type=Path, help="where to write the backup (must not exist, or be empty)")
+    back.add_argument("--objects", choices=("copy", "manifest"), default="copy",
+                      help="copy = the stored files' bytes too (default); manifest = only their keys, sizes and "
+                           "SHA-256, for an object store with its own replication and versioning")
+    rest = add("restore", "Restore a backup into an empty database and bucket (it refuses any other).", cmd_restore)
+    rest.add_argument("directory", type=Path, help="a directory written by oa backup")
     config = add("config", "Show the effective configuration (secrets masked).", cmd_config)
     config.add_argument("--markdown", action="store_true", help="print the table of every variable instead")
     return parser
