@@ -28,7 +28,7 @@ from storage.blobs import MinioBlobStore
 from storage.indexes import SchemaNotReady, apply_indexes, schema_problems
 from storage.local import EmbeddedServerError
 from storage.mongo import Mongo
-from storage.restore import RestoreError, restore
+from storage.restore import RestoreError, read_manifest, restore
 from web import logs
 from web.config import ConfigError, Settings, variables_table
 from web.runtime import Runtime
@@ -172,9 +172,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup into an empty database and bucket (the embedded ones of a new data directory by default)."""
     settings = _settings(args)
+    try:
+        # Every file checked before anything starts: a damaged backup leaves the target untouched.
+        manifest = read_manifest(args.directory)
+    except RestoreError as exc:
+        print(f"oa restore: {exc}", file=sys.stderr)
+        return 1
 
     async def work(mongo: Mongo, blobs: MinioBlobStore) -> dict[str, Any]:
-        return await restore(mongo, blobs, args.directory, progress=_progress_bar)
+        return await restore(mongo, blobs, args.directory, manifest, progress=_progress_bar)
 
     try:  # never attach: restoring under a running service would mix two databases
         result = _with_storage(settings, False, work)
@@ -188,6 +194,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     objects = (f"{result['objects']} objects uploaded ({result['object_bytes']} bytes)"
                if result["objects_mode"] == "copy" else f"{result['objects']} objects found already in the bucket")
     print(f"{result['documents']} documents in {len(result['collections'])} collections; {objects}.")
+    if not settings.seal_secret:
+        print(f"Seals: copy the old data directory's seal-secret to {settings.data_dir / 'seal-secret'} before "
+              "`oa serve` (or set OA_SEAL_SECRET as before); backups never hold it.")
     return 0
 
 
