@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -29,6 +30,8 @@ from typing import IO
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+log = logging.getLogger("oa.local")
 
 S3_VOLUME_NAME = "oa-files"
 STARTUP_TIMEOUT_S = 60.0
@@ -64,34 +67,107 @@ def find_executable(name: str) -> str:
     return found
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the child if `oa serve` itself dies without cleaning up."""
+def _die_with(parent: int) -> Callable[[], None]:
+    """In the child before it runs: ask Linux to SIGTERM it when `oa serve` dies without cleaning up (a SIGKILL,
+    an OOM kill). Should the parent already be gone by then, the child ends itself at once."""
+
+    def before_exec() -> None:
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        except OSError:
+            pass
+        if os.getppid() != parent:  # it died between the fork and the request: nobody would signal us
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return before_exec
+
+
+def _process_state(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time in clock ticks since boot) from /proc; None when there is no such process."""
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except OSError:
-        pass
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _running(pid: int, started: int) -> bool:
+    """The very process that was started (not a later one given the same pid), and not yet exited (a zombie)."""
+    state = _process_state(pid)
+    return state is not None and state[1] == started and state[0] != "Z"
+
+
+def reap_leftover(pid_file: Path, name: str, timeout: float = 30.0) -> int | None:
+    """Stop the server a killed `oa serve` left running on this data directory, as its pid file names it.
+
+    PDEATHSIG asks such a server to stop when its parent dies, but it may still be writing its last
+    checkpoint — and holding the database's lock — when the next `oa serve` starts; where the signal
+    was not delivered it would run on for ever. Only the process with the recorded start time is
+    touched, never a later one that was given the same pid. Returns the pid that was stopped.
+    """
+    try:
+        recorded = json.loads(pid_file.read_text())
+        pid, started = int(recorded["pid"]), int(recorded["started"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        pid_file.unlink(missing_ok=True)  # half-written by a process killed while writing it
+        return None
+    if not _running(pid, started):
+        pid_file.unlink(missing_ok=True)
+        return None
+    log.warning("%s (pid %d) of an earlier `oa serve` that did not stop cleanly still runs: stopping it", name, pid)
+    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while _running(pid, started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not _running(pid, started):
+            break
+    if _running(pid, started):
+        raise EmbeddedServerError(f"{name} (pid {pid}) left by an earlier `oa serve` does not stop; stop it by hand")
+    pid_file.unlink(missing_ok=True)
+    return pid
 
 
 class ChildProcess:
-    """One supervised server process with its log file."""
+    """One supervised server process with its log file, and a pid file for a later start to find it by
+    should `oa serve` be killed before it could stop it."""
 
-    def __init__(self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None,
+                 pid_file: Path | None = None) -> None:
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self.env = env
+        self.pid_file = pid_file
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     def start(self) -> None:
+        if self.pid_file is not None:
+            reap_leftover(self.pid_file, self.name)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - held open for the child's lifetime
         self.process = subprocess.Popen(
             self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=self.env, preexec_fn=_die_with_parent,
+            env=self.env, preexec_fn=_die_with(os.getpid()),
         )
+        if self.pid_file is not None:
+            self._write_pid_file(self.pid_file, self.process.pid)
+
+    @staticmethod
+    def _write_pid_file(path: Path, pid: int) -> None:
+        state = _process_state(pid)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps({"pid": pid, "started": state[1] if state else 0}))
+        os.replace(partial, path)  # whole or absent, whenever `oa serve` is killed
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -112,6 +188,8 @@ class ChildProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self.pid_file is not None and self.process is not None and self.process.poll() is not None:
+            self.pid_file.unlink(missing_ok=True)
 
 
 def _tail(path: Path, lines: int = 8) -> str:
@@ -165,7 +243,8 @@ class EmbeddedMongo:
             config.write_text("# settings for the embedded SecantusDB; flags given by `oa serve` win\n")
         argv += ["--config", str(config)]
         self.child = ChildProcess("the embedded MongoDB-compatible server (secantusd-py)", argv,
-                                  self.data_dir / "logs" / "mongodb.log")
+                                  self.data_dir / "logs" / "mongodb.log",
+                                  pid_file=self.data_dir / "run" / "mongodb.pid")
         self.child.start()
         _wait_until(self.child, self._answers, timeout)
 
@@ -238,7 +317,8 @@ class EmbeddedS3:
             self._meta_url, self.endpoint,
         ]
         self.child = ChildProcess("the embedded S3 gateway (juicefs gateway)", argv,
-                                  self.data_dir / "logs" / "s3-gateway.out", env=env)
+                                  self.data_dir / "logs" / "s3-gateway.out", env=env,
+                                  pid_file=self.data_dir / "run" / "s3-gateway.pid")
         self.child.start()
         _wait_until(self.child, self._answers, timeout)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import stat
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from pymongo import MongoClient
 
 from storage.blobs import MinioBlobStore
-from storage.local import DataDirLock, EmbeddedMongo, EmbeddedS3, EmbeddedServerError
+from storage.local import DataDirLock, EmbeddedMongo, EmbeddedS3, EmbeddedServerError, reap_leftover
 from web.config import Settings
 from web.runtime import Runtime
 
@@ -87,3 +89,29 @@ def test_one_data_directory_serves_one_process(tmp_path: Path) -> None:
     finally:
         first.release()
     DataDirLock(tmp_path).acquire()
+
+
+def test_a_server_left_running_by_a_killed_service_is_stopped_before_the_next_start(tmp_path: Path) -> None:
+    """A killed `oa serve` may leave its database server running (still checkpointing, or never told):
+    it holds the storage's lock, so a second server on the same files could not start. The next
+    start finds it by its pid file and stops it first."""
+    left = EmbeddedMongo(tmp_path)
+    left.start()
+    assert left.child is not None and left.child.process is not None
+    orphan = left.child.process  # its owner is gone as far as the next start knows: nobody stops it
+    pid_file = tmp_path / "run" / "mongodb.pid"
+    assert json.loads(pid_file.read_text())["pid"] == orphan.pid
+    MongoClient(left.uri)["oa"]["kept"].insert_one({"_id": 1})
+    again = EmbeddedMongo(tmp_path)
+    try:
+        again.start()
+        assert orphan.poll() is not None  # stopped (and so let go of the files) before the new one started
+        assert MongoClient(again.uri)["oa"]["kept"].find_one({"_id": 1}) == {"_id": 1}
+        assert json.loads(pid_file.read_text())["pid"] == again.child.process.pid  # type: ignore[union-attr]
+    finally:
+        again.stop()
+        left.stop()
+    assert not pid_file.exists()
+    # A pid file naming a process that is gone (or another process now holding that pid) is only removed.
+    pid_file.write_text(json.dumps({"pid": os.getpid(), "started": 1}))
+    assert reap_leftover(pid_file, "test") is None and not pid_file.exists()
