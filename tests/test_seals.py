@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,8 +188,19 @@ async def test_seals_are_made_when_first_used_recorded_and_verified_for_the_docu
                                             unit_ids=["town-a1", "county-b"], user_id=org.users["clerk"]["_id"],
                                             user_name="甲一镇科员", pdf=signed)
     assert len(uses) == 2 and {use["_id"] for use in again} == {use["_id"] for use in uses}  # recorded once
+    # Sealed anew for the same version (a render run again after a crash): still one use per seal, naming the
+    # new file, with the earlier file's hash kept and the seal's history saying it was used again.
+    resealed = await services.seals.seal_pdf(blank_pdf(), placements, reason="印发", location="甲县")
+    assert resealed != signed
+    third = await services.seals.record_use(document_id=document["_id"], document_version=document["version"],
+                                            unit_ids=["town-a1", "county-b"], user_id=org.users["clerk"]["_id"],
+                                            user_name="甲一镇科员", pdf=resealed)
+    assert {use["_id"] for use in third} == {use["_id"] for use in uses}
+    assert {use["pdf_sha256"] for use in third} == {hashlib.sha256(resealed).hexdigest()}
+    assert all(use["earlier_pdf_sha256"] == [hashlib.sha256(signed).hexdigest()] for use in third)
     history = await services.seals.registry.history_of("town-a1")
-    assert [entry["change"] for entry in history] == ["created", "used"]
+    assert sorted(entry["change"] for entry in history) == ["created", "used", "used_again"]
+    history = [entry for entry in history if entry["change"] != "used_again"]
     assert history[0]["by"]["user_id"] == "system" and history[1]["detail"]["document_id"] == document["_id"]
 
     who = await tokens(api, "clerk", "badmin")
@@ -205,7 +217,7 @@ async def test_seals_are_made_when_first_used_recorded_and_verified_for_the_docu
     assert missing.status == 404 and missing.body["code"] == "no_signed_pdf", missing
     # Where the render step keeps the signed PDF (a blob named on the document).
     key = f"issued/{document['_id']}/test.pdf"
-    await services.blobs.put_bytes(key, signed, "application/pdf")
+    await services.blobs.put_bytes(key, resealed, "application/pdf")
     await services.mongo["documents"].update_one({"_id": document["_id"]}, {"$set": {"issued_pdf": {"key": key}}})
     verified = await api.get(f"/api/documents/{document['_id']}/verify", token=who["clerk"])
     assert verified.status == 200, verified

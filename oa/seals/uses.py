@@ -1,10 +1,12 @@
 """The 用印 register: every time a unit's seal signs a document, who, when, which document version, which
 seal, and the SHA-256 of the signed PDF it produced.
 
-This module owns the `seal_uses` collection. A record is written once per (document, version, unit,
-signed file): recording the same use again — an automatic step run a second time after a restart —
-changes nothing. Each new record is audited in the seal's history (oa/seals/registry.py) in the same
-transaction.
+This module owns the `seal_uses` collection. There is one record per (document, version, unit, kind of seal):
+recording the same use again changes nothing. A render run again after its process stopped between sealing
+and noting the PDF (the same document version, sealed anew, so a new signed file) replaces the record's file
+with the new one and keeps the earlier file's SHA-256 in `earlier_pdf_sha256`, so the register still shows one
+use per seal — the file that was issued — and hides nothing. A new record is audited as `used` in the seal's
+history (oa/seals/registry.py) in the same transaction, a replaced file as `used_again`.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ class SealUses:
         now = utcnow()
         by = {"user_id": user_id, "name": user_name}
         records = [{
-            "_id": hashlib.sha256(f"{document_id}|{document_version}|{unit_id}|{pdf_sha256}".encode()).hexdigest()[:32],
-            "document_id": document_id, "document_version": document_version, "unit_id": unit_id,
+            "_id": use_id(document_id, document_version, unit_id, kind),
+            "document_id": document_id, "document_version": document_version, "unit_id": unit_id, "kind": kind,
             "seal_id": seal["_id"], "seal_name": seal["name"], "certificate_sha256": seal["certificate"]["sha256"],
             "pdf_sha256": pdf_sha256, "pdf_size": len(pdf), "by": by, "at": now, "schema_version": SCHEMA_VERSION,
         } for unit_id, seal in seals.items()]
@@ -43,13 +45,21 @@ class SealUses:
         async def write(session: Session) -> list[dict[str, Any]]:
             written, audits = [], []
             for record in records:
-                result = await self.uses.update_one({"_id": record["_id"]}, {"$setOnInsert": record}, upsert=True,
-                                                    session=session)
-                if result.upserted_id is not None:
+                seal = seals[record["unit_id"]]
+                detail = {"document_id": document_id, "document_version": document_version, "pdf_sha256": pdf_sha256}
+                before = await self.uses.find_one_and_update(
+                    {"_id": record["_id"]}, {"$setOnInsert": record}, upsert=True, session=session)
+                if before is None:
                     written.append(record)
-                    audits.append(self.registry.entry(seals[record["unit_id"]], "used", by, now,
-                                                      document_id=document_id, document_version=document_version,
-                                                      pdf_sha256=pdf_sha256))
+                    audits.append(self.registry.entry(seal, "used", by, now, **detail))
+                elif before["pdf_sha256"] != pdf_sha256:
+                    # Sealed anew for the same version: the register names the file that is issued from now on.
+                    replaced = {key: record[key] for key in ("seal_id", "seal_name", "certificate_sha256",
+                                                             "pdf_sha256", "pdf_size", "by", "at")}
+                    await self.uses.update_one({"_id": record["_id"]}, {
+                        "$set": replaced, "$push": {"earlier_pdf_sha256": before["pdf_sha256"]}}, session=session)
+                    audits.append(self.registry.entry(seal, "used_again", by, now, **detail,
+                                                      replaces_pdf_sha256=before["pdf_sha256"]))
             await self.registry.audit(audits, session)
             return written
 
@@ -59,3 +69,8 @@ class SealUses:
     async def of_document(self, document_id: str) -> list[dict[str, Any]]:
         """The document's seal uses, newest first."""
         return await self.uses.find({"document_id": document_id}).sort([("at", -1), ("unit_id", 1)]).to_list(None)
+
+
+def use_id(document_id: str, document_version: int, unit_id: str, kind: str) -> str:
+    """The record's key: one use of a unit's seal of a kind per document version, whatever file it signed."""
+    return hashlib.sha256(f"{document_id}|{document_version}|{unit_id}|{kind}".encode()).hexdigest()[:32]
