@@ -176,7 +176,7 @@ class Services:
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
-                   DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches),
+                   DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches, holder=scheduler_holder(settings)),
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
                                                             recipients),
@@ -199,6 +199,13 @@ def password_policy(settings: Settings) -> PasswordPolicy:
     """Expiry and history as configured (OA_PASSWORD_MAX_AGE_DAYS, OA_PASSWORD_HISTORY)."""
     max_age = timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
     return PasswordPolicy(max_age=max_age, history=settings.password_history)
+
+
+def scheduler_holder(settings: Settings) -> str | None:
+    """The deadline lease's holder id. On the embedded database only the process holding the data directory's
+    lock can be running, so the id is the directory's: a restart after a crash takes the lease back at once
+    instead of waiting for the killed process's lease to lapse. Elsewhere each process has its own (None)."""
+    return f"embedded:{settings.data_dir.resolve()}" if settings.embedded_mongodb else None
 
 
 async def open_seals(settings: Settings, mongo: Mongo, blobs: MinioBlobStore, orgs: OrgService) -> Seals:
