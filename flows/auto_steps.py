@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flows.fault_points import AFTER_SEAL_USE, pause_at
 from flows.ports import Dispatcher, ReceiptCloser
 from oa.clock import utcnow
 from oa.document_output import PDF_TYPE, content_digest, issued_pdf_current, sealed_renditions
@@ -63,11 +64,13 @@ class AutoSteps:
         await self.blobs.put_bytes(key, pdf, PDF_TYPE)
         sealer = await self._sealer(instance)
         # The register first: should the process stop before the document notes its PDF, the step runs again and
-        # seals anew, and the register holds both pressings, rather than a seal used with no record of it.
+        # seals anew; the register's one record per seal then names the new file (and keeps the earlier file's
+        # hash), rather than a seal used with no record of it or one use counted twice.
         if unit_ids:
             await self.seals.record_use(document_id=document["_id"], document_version=document["version"],
                                         unit_ids=unit_ids, user_id=sealer["user_id"], user_name=sealer["name"],
                                         pdf=pdf)
+            await pause_at(AFTER_SEAL_USE)  # a crash test's window; does nothing unless its variable is set
         await self.documents.record_issued_pdf(document["_id"], document["version"], {
             "key": key, "sha256": sha256, "size": len(pdf), "sealed_by": unit_ids, "sealer": sealer,
             "content_sha256": content_digest(document)})
