@@ -13,13 +13,15 @@ object back, or NotFound/Forbidden.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from flows.exchange.board import ExchangeQueries
 from flows.queries import FlowQueries
+from oa.archives import ArchiveStore
 from oa.documents import DocumentService
-from oa.errors import Forbidden, NotFound
+from oa.errors import Conflict, Forbidden, NotFound
 from oa.orgs import OrgService
 from oa.recipients import RecipientService
 from permissions.authorizer import Authorizer
@@ -35,6 +37,16 @@ class Side(StrEnum):
 SENDER_RECEIPT_ACTIONS = ("sign", "return", "urge", "recall", "recall_notice", "recall_acknowledged")
 
 
+@dataclass(frozen=True)
+class Archivable:
+    """A document one unit may archive now: as its 发文 (it issued it) or its 收文 (its receipt was 办结)."""
+
+    document: dict[str, Any]
+    unit_id: str
+    kind: str  # 发文 or 收文
+    receipt: dict[str, Any] | None = None
+
+
 # What each kind of access needs: seeing from either side, or the drafting side only.
 DRAFTING_ONLY = ("history",)
 ACTIONS = ("draft", "number")
@@ -42,8 +54,10 @@ ACTIONS = ("draft", "number")
 
 class Access:
     def __init__(self, authorizer: Authorizer, documents: DocumentService, flow_queries: FlowQueries,
-                 exchange: ExchangeQueries, orgs: OrgService, recipients: RecipientService) -> None:
+                 exchange: ExchangeQueries, orgs: OrgService, recipients: RecipientService,
+                 archives: ArchiveStore | None = None) -> None:
         self.authorizer = authorizer
+        self.archives = archives
         self.orgs = orgs
         self.recipients = recipients
         self.documents = documents
@@ -83,6 +97,54 @@ class Access:
         read the document gets a copy marked with their name."""
         return await self.authorizer.allowed(user, "document", "original", document["drafting_unit_id"],
                                              inherit=False)
+
+    async def archive_units(self, user: dict[str, Any], action: str = "read") -> list[str]:
+        """The units whose archive the person keeps (档案员 there): `read` lists and exports, `write` archives."""
+        return await self.authorizer.units_allowing(user, "archive", action)
+
+    async def archive_unit(self, user: dict[str, Any], unit_id: str | None) -> str:
+        """The unit whose archive the person asks for (their first, if none is named): an archivist's own only."""
+        units = await self.archive_units(user)
+        if unit_id is None and units:
+            return units[0]
+        if unit_id is None:
+            raise Forbidden("档案由各单位的档案员管理，您没有档案员岗位", kind="archive", action="read")
+        if unit_id not in units:
+            raise NotFound(f"archive of unit {unit_id} not found")
+        return unit_id
+
+    async def may_read_archive_settings(self, user: dict[str, Any], unit_id: str) -> bool:
+        """A unit's 保管期限 table and 全宗号: its archivists read them, its admins (or an ancestor's) keep them."""
+        return await self.authorizer.allowed(user, "archive", "read", unit_id, inherit=False) \
+            or await self.authorizer.allowed(user, "archive", "settings", unit_id)
+
+    async def access_archivable(self, user: dict[str, Any], doc_id: str, unit_id: str | None = None) -> Archivable:
+        """The document as one of the person's units may archive it: its 发文 once issued, its 收文 once the
+        receipt is 办结. NotFound for someone who cannot see the document; Forbidden for someone who is not an
+        archivist of a unit that issued or received it; Conflict while it is not finished."""
+        document, _ = await self.access_document(user, doc_id)
+        units = [unit for unit in await self.archive_units(user, "write") if unit_id in (None, unit)]
+        if not units:
+            raise Forbidden("只有发文或收文单位的档案员可以归档", kind="archive", action="write")
+        if document["drafting_unit_id"] in units and document["status"] != "received":
+            if document["status"] != "issued":
+                raise Conflict("该公文尚未办结（发文须经签发、编号、用印并分发后归档）", code="not_finished",
+                               status=document["status"])
+            return Archivable(document, document["drafting_unit_id"], "发文")
+        receipt = await self.exchange.closed_receipt(doc_id, units)
+        if receipt is not None:
+            return Archivable(document, receipt["unit_id"], "收文", receipt)
+        if await self.exchange.received_by(doc_id, units):
+            raise Conflict("该收文尚未办结，办结后才能归档", code="not_finished")
+        raise Forbidden("该公文不是您所在单位发出或收到的，不能由您归档", kind="archive", action="write")
+
+    async def access_archive(self, user: dict[str, Any], archive_id: str) -> dict[str, Any]:
+        """An archive record, to its unit's archivists only; anyone else is told it does not exist."""
+        record = await self.archives.find(archive_id) if self.archives is not None else None
+        if record is None or not await self.authorizer.allowed(user, "archive", "read", record["unit_id"],
+                                                               inherit=False):
+            raise NotFound(f"archive {archive_id} not found")
+        return record
 
     async def may_see_instance(self, user: dict[str, Any], instance: dict[str, Any]) -> bool:
         """A flow is its unit's: seen by those who read documents there and by the people it involves."""

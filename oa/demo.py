@@ -347,6 +347,12 @@ def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[
         people.add(f"{county.root('zf')}.admin", {"unit": county.root("zf"), "title": "信息化管理员",
                                                     "roles": ["管理员"]})
     staff_units(builder, people, second_posts(counties, towns, builder, rng), rng)
+    # A 档案员 in each 党委办公室 and 政府办公室 (city and counties) archives what the office issues and receives.
+    # Added last, so every other person keeps the name and mobile the seed gave them before.
+    for place in (CITY, *counties):
+        for office in ("wb", "zfb"):
+            unit_id = place.root(office)
+            people.add(f"{unit_id}.dag1", {"unit": unit_id, "title": "档案员", "roles": ["档案员"]})
     return people.people
 
 

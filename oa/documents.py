@@ -38,6 +38,15 @@ LETTER_TYPES = ("函", "便函", "会办意见")
 PAPER_SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
 
 
+def check_not_filed(document: dict[str, Any]) -> None:
+    """An archived document is the archive's record: neither it nor its attachments change any more."""
+    filed = document.get("filed_in") or []
+    if filed:
+        codes = "、".join(entry["archival_code"] for entry in filed)
+        raise Conflict(f"该公文已归档（档号 {codes}），不能再修改、删除或更换附件", code="archived",
+                       archival_codes=[entry["archival_code"] for entry in filed])
+
+
 def new_document_id() -> str:
     return f"doc-{secrets.token_hex(8)}"
 
@@ -266,7 +275,8 @@ class DocumentService:
     async def record_issued_pdf(self, doc_id: str, version: int, issued: dict[str, Any]) -> None:
         """Note the sealed, signed PDF stored for the document at `version` (the flow's 生成正式文件 step): it is
         what readers see from then on, unless the text changes again."""
-        await self.documents.update_one({"_id": doc_id, "version": version}, {"$set": {"issued_pdf": {
+        await self.documents.update_one({"_id": doc_id, "version": version, "filed_in": {"$exists": False}},
+                                        {"$set": {"issued_pdf": {
             **issued, "document_version": version, "at": utcnow()}}})
 
     async def mark_issued(self, doc_id: str) -> None:
@@ -275,7 +285,15 @@ class DocumentService:
                                         {"$set": {"status": "issued", "issued_at": utcnow()}, "$inc": {"version": 1}})
 
     async def mark_archived(self, doc_id: str, unit_id: str) -> None:
+        """The unit's flow on the document ended at its 归档 step: it is ready for the unit's archivist."""
         await self.documents.update_one({"_id": doc_id}, {"$addToSet": {"archived_by": unit_id}})
+
+    async def mark_filed(self, doc_id: str, unit_id: str, archive_id: str, archival_code: str) -> None:
+        """The unit's archivist accepted the document into the archive (oa/archives): from now on every write
+        to it is refused (`check_not_filed`). Run again after a stop, it adds nothing."""
+        entry = {"unit_id": unit_id, "archive_id": archive_id, "archival_code": archival_code}
+        await self.documents.update_one({"_id": doc_id, "filed_in.archive_id": {"$ne": archive_id}},
+                                        {"$push": {"filed_in": entry}})
 
     async def migrate_free_text_organs(self) -> Report | None:
         """Once per database: free-text issuers and recipients become units or marked external names
@@ -402,6 +420,7 @@ class DocumentService:
                      ) -> dict[str, Any]:
         """Apply `change` to a draft's content at `version` (None: the current one, for appends)."""
         document = await self.get(doc_id)
+        check_not_filed(document)
         self._check_version(document, version)
         if document["status"] not in EDITABLE_STATUSES:
             raise Conflict(f"only a draft can be changed; this document is {document['status']}",
@@ -419,6 +438,7 @@ class DocumentService:
     async def _store(self, document: dict[str, Any], changes: dict[str, Any], author: dict[str, Any], action: str,
                      session: Session) -> dict[str, Any]:
         """Compare-and-set the document at the version it was read at, and keep the new revision."""
+        check_not_filed(document)
         now = utcnow()
         updated = await self.mongo.compare_and_set(
             "documents", document["_id"], document["version"],

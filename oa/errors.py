@@ -54,6 +54,13 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+class Unprocessable(OAError):
+    """Well-formed, but the thing cannot be accepted as it is (an archival package failing its 四性检测)."""
+
+    code = "unprocessable"
+    status = 422
+
+
 class Unauthenticated(OAError):
     code = "unauthenticated"
     status = 401

@@ -71,6 +71,11 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     # 督办: the leaders and the office look at what is overdue in the unit and below it; the office urges.
     *((role, "supervision", "read") for role in ("主要领导", "分管领导", *EXCHANGE_CLERKS)),
     *((role, "supervision", "urge") for role in EXCHANGE_CLERKS),
+    # 归档: a unit's archivists archive what it issued or received, and read and export its archive (移交);
+    # its admin, or an ancestor's, keeps the unit's 保管期限 table and 全宗号 (the archivists read them).
+    ("档案员", "archive", "read"),
+    ("档案员", "archive", "write"),
+    (ADMIN_ROLE, "archive", "settings"),
 ]
 
 

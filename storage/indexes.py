@@ -114,6 +114,12 @@ INDEXES: list[Index] = [
     Index("notification_sends", [("user_id", ASCENDING), ("created_at", DESCENDING)]),
     Index("notification_sends", [("created_at", ASCENDING)], {"expireAfterSeconds": 180 * 24 * 3600}),
     Index("push_subscriptions", [("user_id", ASCENDING), ("updated_at", DESCENDING)]),
+    # 归档: a document is archived at most once per unit; a 档号 is unique; a unit's records by 年度 and 档号 order.
+    Index("archives", [("document_id", ASCENDING), ("unit_id", ASCENDING)], {"unique": True}),
+    Index("archives", [("archival_code", ASCENDING)], {"unique": True}),
+    Index("archives", [("unit_id", ASCENDING), ("year", ASCENDING), ("retention_code", ASCENDING),
+                       ("class_code", ASCENDING), ("item_number", ASCENDING)]),
+    Index("archives", [("unit_id", ASCENDING), ("at", DESCENDING)]),
     # Events: a user's by seq for resuming; kept 30 days (a phone offline longer reloads its lists).
     Index("events", [("user_id", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
     Index("events", [("at", ASCENDING)], {"expireAfterSeconds": 30 * 24 * 3600}),
@@ -131,7 +137,7 @@ class SchemaNotReady(RuntimeError):
 # Collections first written inside a transaction (counters, the ledgers beside them, per-person event
 # counters). MongoDB can create a collection inside a transaction only under conditions (4.4+, not on
 # every topology, and it serialises with other DDL), so they are made up front, with the indexed ones.
-COUNTERS = ("event_seqs", "number_counters", "doc_numbers", "incoming_counters")
+COUNTERS = ("event_seqs", "number_counters", "doc_numbers", "incoming_counters", "archive_counters")
 
 # Options whose difference makes an existing index a different one (the rest, like `name`, do not).
 _MEANINGFUL = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")

@@ -35,6 +35,10 @@ OWNERS = {
     "notify_prefs": {"oa/notifications/prefs.py"},
     "webpush_keys": {"oa/notifications/webpush.py"},
     "push_subscriptions": {"oa/notifications/webpush.py"},
+    # 归档: the archive's records and 件号 counters, and the 保管期限 tables, each by its owner only.
+    "archives": {"oa/archives/store.py"},
+    "archive_counters": {"oa/archives/store.py"},
+    "archive_settings": {"oa/archives/retention.py"},
     # 常用联系人: each person's starred contacts.
     "starred_contacts": {"oa/starred.py"},
 }

@@ -11,6 +11,7 @@ from oa.notifications.sms import sms_sender
 from oa.sms_login import SmsLogin
 from web import openapi, pages
 from web.api import (
+    archives,
     attachments,
     auth,
     calendar,
@@ -53,6 +54,7 @@ DISPATCH_ID = r"(dp-[0-9a-f]{16})"
 # <dispatch>.<unit> for a delivered document, paper.<document> for a registered paper one.
 RECEIPT_ID = r"((?:dp-[0-9a-f]{16}|paper)\.[A-Za-z0-9_.-]{1,64})"
 GROUP_ID = r"([A-Za-z0-9_-]{1,64})"
+ARCHIVE_ID = r"(ar-[0-9a-f]{16})"
 FLOW_KEY = r"([a-z][a-z0-9_-]{1,39})"
 
 ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
@@ -119,6 +121,14 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/documents/{DOC_ID}/flows", documents.DocumentFlowsHandler),
     (rf"/api/documents/{DOC_ID}/seal-uses", seals.SealUsesHandler),
     (rf"/api/documents/{DOC_ID}/verify", seals.VerifyDocumentHandler),
+    (rf"/api/documents/{DOC_ID}/archive", archives.ArchiveDocumentHandler),
+    (r"/api/archives", archives.ArchivesHandler),
+    (r"/api/archives/candidates", archives.CandidatesHandler),
+    (r"/api/archives/export", archives.ExportHandler),
+    (r"/api/archives/settings", archives.SettingsHandler),
+    (rf"/api/archives/{ARCHIVE_ID}", archives.ArchiveHandler),
+    (rf"/api/archives/{ARCHIVE_ID}/package\.zip", archives.PackageHandler),
+    (rf"/api/archives/{ARCHIVE_ID}/check", archives.CheckHandler),
     (rf"/api/documents/{DOC_ID}/dispatch", exchange.DispatchDocumentHandler),
     (rf"/api/documents/{DOC_ID}/receive-paper", exchange.PaperHandler),
     (rf"/api/dispatches/{DISPATCH_ID}", exchange.DispatchHandler),

@@ -10,6 +10,7 @@ from pathlib import Path
 from flows.access import Access
 from flows.actions import FlowService
 from flows.annotations import AnnotationStore
+from flows.archiving import ArchiveService
 from flows.auto_steps import AutoSteps
 from flows.calendar import CalendarStore
 from flows.catalog import FlowCatalog
@@ -28,6 +29,7 @@ from flows.search.indexer import FOLLOWED, SearchIndexer
 from flows.search.service import SearchService
 from flows.signatures import SignatureStore
 from flows.supervision import Supervision
+from oa.archives import ArchiveStore, RetentionSettings
 from oa.attachments import AttachmentService
 from oa.clock import CHINA, utcnow
 from oa.contacts import ContactBook
@@ -108,6 +110,7 @@ class Services:
     notifications: NotificationService
     supervision: Supervision
     contacts: ContactBook
+    archives: ArchiveService
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -173,20 +176,23 @@ class Services:
         indexer.start(documents, exchange_queries, flow_queries)
         await notifications.start()
         contacts = ContactBook(directory, StarredContacts(mongo), authorizer.may_see_mobile)
+        archive_store = ArchiveStore(mongo)
+        archives = ArchiveService(documents, blobs, seals, flow_queries, exchange_queries, directory, archive_store,
+                                  RetentionSettings(mongo))
         return cls(settings, mongo, directory, blobs, orgs, users, sessions, authorizer,
                    doc_types, numbers, documents, attachments, catalog, calendars, delegations, flows,
                    flow_queries, SignatureStore(blobs),
                    DeadlineScheduler(mongo, flows, calendars, dispatches=dispatches, holder=scheduler_holder(settings)),
                    events, recipients, exchange_log, dispatches, receipts, exchange_queries,
                    ExchangeStatistics(mongo, orgs), Access(authorizer, documents, flow_queries, exchange_queries, orgs,
-                                                            recipients),
+                                                            recipients, archive_store),
                    RecallService(mongo, exchange_log), seals,
                    SearchService(indexer.index, indexer, authorizer, directory, contacts), LoginStates(mongo),
                    PhraseService(mongo), AnnotationStore(blobs, documents),
                    notifications,
                    Supervision(directory, flow_queries, exchange_queries, flows,
                                ReceiptReminders(mongo, exchange_log, urge_interval)),
-                   contacts)
+                   contacts, archives)
 
     async def close(self) -> None:
         await self.notifications.stop()

@@ -144,5 +144,19 @@ class ExchangeQueries:
                 found[row["_id"]] = row
         return sorted(found.values(), key=lambda row: (row["due_at"], row["_id"]))[:limit]
 
+    async def closed_receipt(self, document_id: str, unit_ids: list[str]) -> dict[str, Any] | None:
+        """The first receipt of the document by one of these units that was 办结 (for 收文 归档)."""
+        if not unit_ids:
+            return None
+        return await self.receipts.find_one({"document_id": document_id, "unit_id": {"$in": unit_ids},
+                                             "status": ReceiptStatus.CLOSED.value, "also_of": None},
+                                            sort=[("closed_at", 1), ("_id", 1)])
+
+    async def closed_receipts(self, unit_id: str, limit: int) -> list[dict[str, Any]]:
+        """The unit's 办结 receipts, latest first (what its archivist may archive as 收文)."""
+        cursor = self.receipts.find({"unit_id": unit_id, "status": ReceiptStatus.CLOSED.value, "also_of": None}).sort(
+            [("closed_at", -1), ("_id", 1)]).limit(limit)
+        return await cursor.to_list(None)
+
     async def history(self, receipt_id: str) -> list[dict[str, Any]]:
         return await self.audit.find({"receipt_id": receipt_id}, {"_id": 0}).sort("at", 1).to_list(None)

@@ -15,6 +15,7 @@ from typing import Any
 
 import tornado.web
 
+from oa.documents import check_not_filed
 from oa.errors import Conflict, NotFound, OAError
 from web.api.documents import document_json, drafting_unit, readable_drafting_unit, takes_part
 from web.authz import authorized
@@ -41,6 +42,7 @@ class AttachmentsHandler(APIHandler):
         if self.request.method != "POST":
             return
         await self.post.authorize(self, *self.path_args)
+        check_not_filed(self.document)  # before the upload is read: an archived document takes no attachment
         if self.document["status"] != "draft":
             raise Conflict(f"attachments can only be added to a draft; this document is {self.document['status']}",
                            code="not_a_draft")
