@@ -146,7 +146,7 @@ JUNK = {
     "receipt_id": ["dp-0000000000000000.town", "paper.doc-0000000000000000", "paper..."],
     "group_id": ["grp-none", "-"], "key": ["no-such-flow"], "version": ["999999999", "1"],
     "sha256": ["0" * 64], "number": ["9999"], "delegation_id": ["dg-0000000000000000"], "day": ["2099-12-31"],
-    "phrase_id": ["ph-000000000000"],
+    "phrase_id": ["ph-000000000000"], "archive_id": ["ar-0000000000000000"],
 }
 
 
@@ -180,6 +180,7 @@ async def build_world(services: Services, api: ApiClient) -> World:
         "receipt_id": [f"{dispatched['id']}.town", f"{dispatched['id']}.town2"], "group_id": [group.body["id"]],
         "key": ["fawen", "shouwen"], "version": ["1", "2"], "sha256": ["f" * 64], "number": ["1"],
         "delegation_id": [delegation.body["id"]], "day": ["2026-10-01"], "phrase_id": ["ph-000000000000"],
+        "archive_id": ["ar-ffffffffffffffff"],  # the small org archives nothing: its archive answers 404
     }
     callers = [("/api/logout", "leaving"), ("/api/documents/", "drafter"), ("/api/tasks/", "office"),
                ("/api/instances", "drafter"), ("/api/dispatches/", "registrar"), ("/api/receipts/", "town-clerk"),
