@@ -4,6 +4,7 @@
 // A page with `nav: false` is opened from links only.
 
 import { delegationsPage } from "./delegations_page.js";
+import archive from "./desk_archive.js";
 import circulate from "./desk_circulate.js";
 import * as contacts from "./desk_contacts.js";
 import forward from "./desk_forward.js";
@@ -15,4 +16,4 @@ import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
 export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies,
-  huibanSend, delegationsPage, deskHandoverPage, contacts];
+  huibanSend, delegationsPage, deskHandoverPage, contacts, archive];

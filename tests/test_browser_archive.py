@@ -1,0 +1,64 @@
+"""归档 at the desk in real Chromium: the 档案员 of 乳源县委办公室 opens 归档, sees the office's issued 通知 waiting,
+keeps its 保管期限, taps 归档 and reads the 档号 and the 四性检测 passed; the package downloads as a ZIP whose
+manifest holds, the document leaves the waiting list for the archive list, and 移交导出 gives the year's catalogue.
+
+Runs on the shared demo database, in ry-xwb, which no other test module uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+
+from playwright.async_api import Browser, expect
+
+from oa.demo_setup import DEFAULT_DEMO_PASSWORD
+from tests.archive_demo import issue
+from tests.browser import DESK, login, new_page, screenshot
+from tests.client import ApiClient
+
+OFFICE, TOWN = "ry-xwb", "ry-t-yiliu"
+TITLE = "关于做好2026年度党建工作总结的通知"
+
+
+async def test_the_archivist_archives_an_issued_notice_and_exports_the_year(demo_api: ApiClient,
+                                                                           browser: Browser) -> None:
+    doc_id = await issue(demo_api, OFFICE, TITLE, TOWN)
+    context, desk = await new_page(browser, demo_api.base_url, DESK)
+    try:
+        await login(desk, "/desk", f"{OFFICE}.dag1", DEFAULT_DEMO_PASSWORD)
+        await desk.get_by_role("link", name="归档", exact=True).click()
+        row = desk.locator(f'#archive-pending tr[data-document="{doc_id}"]')
+        await expect(row).to_contain_text(TITLE)
+        await expect(row).to_contain_text("发文")
+        await expect(row.get_by_label(f"保管期限：{TITLE}")).to_have_value("30年")
+        await row.get_by_role("button", name=f"归档：{TITLE}").click()
+        result = desk.locator("#archive-result")
+        await expect(result.locator("#archive-code")).to_have_text("RYXWB-2026-D30-FW-0001")
+        await expect(result).to_contain_text("四性检测：全部通过")
+        for name in ("真实性", "完整性", "可用性", "安全性"):
+            await expect(result.get_by_text(f"{name}：通过")).to_be_visible()
+        await expect(row).to_have_count(0)
+        done = desk.locator("#archive-list tr", has_text=TITLE)
+        await expect(done).to_contain_text("RYXWB-2026-D30-FW-0001")
+        await screenshot(desk, "desk-archive")
+        async with desk.expect_download() as waiting:
+            await result.get_by_role("link", name="下载归档信息包").click()
+        package = await (await waiting.value).path()
+        with zipfile.ZipFile(package) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            for entry in manifest["files"]:
+                assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"], entry["path"]
+            assert "正文.pdf" in archive.namelist()
+        await desk.get_by_label("移交年度").select_option("2026")
+        async with desk.expect_download() as waiting:
+            await desk.get_by_role("link", name="移交导出").click()
+        exported = await (await waiting.value).path()
+        with zipfile.ZipFile(exported) as archive:
+            rows = list(csv.reader(io.StringIO(archive.read("归档文件目录.csv").decode("utf-8-sig"))))
+        assert rows[1][0] == "RYXWB-2026-D30-FW-0001" and rows[1][3] == TITLE and rows[1][6] == "30年", rows
+    finally:
+        await context.close()
