@@ -230,3 +230,49 @@ async def test_the_retention_table_is_kept_by_admins(demo_api: ApiClient, archiv
     changed = await demo_api.request("PUT", f"/api/archives/settings?unit={OFFICE}", {
         "version": table.body["version"], "by_type": {"简报": "30年"}}, token=admin)
     assert changed.status == 200 and changed.body["by_type"]["简报"] == "30年" and changed.body["own"] == ["简报"]
+
+
+async def test_a_received_document_is_archived_by_the_receiving_office_once_handled(
+        demo_api: ApiClient, archived: dict[str, Any]) -> None:
+    """A 收文: 乳源县政府办 sends a 通知 to 曲江区政府办, which signs for it, registers it and handles it through
+    拟办, 批办, 承办 and 办结; its 档案员 archives it as 收文, the receipt's record before the flow's."""
+    receiver, title = "qj-xzfb", "关于报送2026年冬季安全生产检查情况的通知"
+    doc_id = await issue(demo_api, OFFICE, title, receiver)
+    tokens = {role: await demo_api.login(f"{receiver}.{role}1") for role in ("sfy", "bgszr", "zyld", "dag")}
+    inbox = await demo_api.get(f"/api/exchange/inbox?unit_id={receiver}", token=tokens["sfy"])
+    receipt_id = next(row["id"] for row in inbox.body["items"] if row["document_id"] == doc_id)
+    early = await demo_api.post(f"/api/documents/{doc_id}/archive", {}, token=tokens["dag"])
+    assert early.status == 409 and early.body["code"] == "not_finished", early
+    assert (await demo_api.post(f"/api/receipts/{receipt_id}/sign", {}, token=tokens["sfy"])).status == 200
+    registered = await demo_api.post(f"/api/receipts/{receipt_id}/register", {}, token=tokens["sfy"])
+    assert registered.status == 200, registered
+
+    async def act(who: str, opinion: str, **variables: Any) -> None:
+        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
+        task = next(task for task in todo if task["document_id"] == doc_id)
+        body: dict[str, Any] = {"opinion": opinion, **({"variables": variables} if variables else {})}
+        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", body, token=tokens[who])
+        assert done.status == 200, done
+
+    await act("bgszr", "拟请主任阅示")
+    await act("zyld", "请秘书科办理", lead_unit=receiver)
+    await act("bgszr", "已按要求报送")
+    await act("sfy", "办结")
+    archived_as = await demo_api.post(f"/api/documents/{doc_id}/archive", {}, token=tokens["dag"])
+    assert archived_as.status == 201, archived_as
+    record = archived_as.body
+    assert record["kind"] == "收文" and record["archival_code"] == "QJXZFB-2026-D30-SW-0001", record
+    assert record["metadata"]["来文单位"] == "乳源瑶族自治县人民政府办公室" and record["check"]["passed"]
+    package = await demo_api.get(f"/api/archives/{record['id']}/package.zip", token=tokens["dag"])
+    with opened(package.body) as archive:
+        process = archive.read("办理过程.txt").decode("utf-8")
+    people = names()
+    receipt_part, flow_part = process.split("二、收文办理流程")
+    assert any("签收" in line and people[f"{receiver}.sfy1"] in line for line in receipt_part.splitlines()), process
+    for step, who, opinion in (("拟办", "bgszr", "拟请主任阅示"), ("批办", "zyld", "请秘书科办理"),
+                               ("办结", "sfy", "办结")):
+        assert any(step in line and people[f"{receiver}.{who}1"] in line and opinion in line
+                   for line in flow_part.splitlines()), (step, process)
+    # The sending office's archive is its own: the 收文 is not in it.
+    theirs = (await demo_api.get("/api/archives?limit=100", token=archived["token"])).body["items"]
+    assert record["id"] not in [item["id"] for item in theirs]
