@@ -16,7 +16,7 @@ setup(
         "minio>=7.2,<8",
         "casbin>=1.36,<2",
         "python-docx>=1.1,<2",
-        "jieba>=0.42,<1",  # word boundaries for breaking 公文 titles
+        "jieba>=0.42,<1",  # its word list (dict.txt) gives the word boundaries 公文 titles break at; tests compare cuts
         "prometheus_client>=0.20,<1",  # GET /metrics for operators
         "tantivy>=0.25,<1",  # 全文检索: BM25 ranking and filtering over 100,000s of documents in each replica
         "pypdfium2>=4.30,<6",  # page images of the PDF for previews; reads laid-out pages back (the .docx checker)

@@ -1,9 +1,9 @@
 """Where a 公文 title breaks into lines: between words, shaped as the standard asks.
 
 GB/T 9704-2012 7.3.1: a title "可分一行或多行居中排布；回行时，要做到词意完整，排列对称，长短适宜，
-间距恰当，标题排列应当使用梯形或菱形". So a break never falls inside a word (words from the `jieba`
-segmenter, with the government phrases below kept whole), never strands punctuation at a line's start
-or an opening bracket at a line's end, and among the breaks that fit, the chosen one gives a
+间距恰当，标题排列应当使用梯形或菱形". So a break never falls inside a word (words cut by `word_list.py`
+over jieba's dictionary, with the government phrases below kept whole), never strands punctuation at a
+line's start or an opening bracket at a line's end, and among the breaks that fit, the chosen one gives a
 trapezoid (lines growing or shrinking) or a diamond (longest in the middle), never an hourglass,
 no line of one or two characters, the issuing organ's name on its own line where it can be (a break
 before 关于), and lines of similar length otherwise.
@@ -15,16 +15,13 @@ the checker uses to tell a break inside a word from one between words.
 from __future__ import annotations
 
 import itertools
-import logging
 import math
-import os
-import tempfile
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
 from oa.rendering.layout import TITLE_CHARS_PER_LINE
 from oa.rendering.text_width import text_width
+from oa.rendering.word_list import WordList, jieba_dictionary
 
 # Phrases of government titles the general dictionary would split, and must not be split across lines.
 KEEP_WHOLE = ("人民政府", "办公室", "办公厅", "营商环境", "安全生产", "森林防火", "专项行动", "实施方案",
@@ -39,50 +36,27 @@ WEAK_START = ("的", "和", "与", "及", "暨", "或")
 MAX_EXTRA_LINES = 1  # one more line than the fewest may give a better shape…
 EXTRA_LINE_COST = 10  # …but only when the fewest lines would look clearly worse
 
-_lock = threading.Lock()
-
-
 # Words seen fewer times than this in jieba's corpus are left out of the dictionary: the 136,000 that remain
-# (of 349,000) cover what titles say, segment the same where it matters (the phrases above are kept whole
-# anyway), and take 24 MB of memory and 0.6 s to load instead of 62 MB and 1.4 s. A rarer word is then
-# split into shorter ones, which only offers more places to break a line, each still between words.
+# (of 349,000) cover what titles say and segment the same where it matters (the phrases above are kept
+# whole anyway). A rarer word is then split into shorter ones, which only offers more places to break a
+# line, each still between words.
 MIN_WORD_FREQUENCY = 5
 
 
-def _dictionary(jieba_module) -> str:  # type: ignore[no-untyped-def]
-    """jieba's dictionary without its rarest words, written once to the temporary folder."""
-    source = os.path.join(os.path.dirname(jieba_module.__file__), "dict.txt")
-    stamp = f"{os.path.getsize(source)}-{int(os.path.getmtime(source))}-{MIN_WORD_FREQUENCY}"
-    path = os.path.join(tempfile.gettempdir(), f"oa-title-words-{stamp}.txt")
-    if not os.path.exists(path):
-        with open(source, encoding="utf-8") as words_in, tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=os.path.dirname(path), delete=False) as words_out:
-            words_out.writelines(line for line in words_in if int(line.split()[1]) >= MIN_WORD_FREQUENCY)
-        os.replace(words_out.name, path)  # whole or not at all, should two processes write it at once
-    return path
-
-
 @lru_cache(maxsize=1)
-def _tokenizer():  # type: ignore[no-untyped-def]
-    import jieba  # loaded on first use: its dictionary takes ~0.6 s to load
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer(dictionary=_dictionary(jieba))
-    for phrase in KEEP_WHOLE:
-        tokenizer.add_word(phrase, freq=2_000_000)
-    tokenizer.initialize()
-    return tokenizer
+def _word_list() -> WordList:
+    return WordList.from_file(jieba_dictionary(), MIN_WORD_FREQUENCY,
+                              ((phrase, 2_000_000) for phrase in KEEP_WHOLE))
 
 
 def warm_up() -> None:
     """Load the dictionary now (a service calls this in a thread at start), not in the first render."""
-    words("关于")
+    _word_list()
 
 
 def words(text: str) -> list[str]:
     """`text` cut into words (dictionary only, no guessing of unknown words: a break needs certainty)."""
-    with _lock:  # jieba's tokenizer is not documented as thread-safe; renders run in an executor
-        return _tokenizer().lcut(text, HMM=False)
+    return _word_list().cut(text)
 
 
 def word_breaks(text: str) -> set[int]:
