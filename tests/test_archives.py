@@ -170,6 +170,10 @@ async def test_a_tampered_package_fails_the_four_checks(demo_api: ApiClient, dem
     unsafe = await check_package(rewritten({}, manifest_too=False, extra={"../run.exe": b"MZ\x90\x00"}),
                                  expected, verify)
     assert "安全性" in unsafe["failed"] and "完整性" in unsafe["failed"], unsafe
+    # An Office 97–2003 attachment carrying a macro (its VBA storage), even listed in the manifest.
+    macro = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "_VBA_PROJECT".encode("utf-16-le")
+    with_macro = await check_package(rewritten({"附件/01-工作安排表.txt": macro}, manifest_too=True), expected, verify)
+    assert "安全性" in with_macro["failed"], with_macro
     # The stored package checked again on request: still whole.
     again = await demo_api.post(f"/api/archives/{record['id']}/check", token=token)
     assert again.status == 200 and again.body["passed"], again

@@ -36,9 +36,14 @@ from oa.rendering.pdf_pages import page_count
 
 REQUIRED_METADATA = ("题名", "责任者", "日期", "文种", "密级", "保管期限", "全宗号", "年度", "件号", "档号", "页数")
 REQUIRED_STEPS = {"发文": ("拟稿", "签发"), "收文": ("签收", "办结")}
-# Long-term formats (DA/T 47-2009 and the formats units exchange), and the package's own files.
-ALLOWED_EXTENSIONS = {".pdf", ".ofd", ".docx", ".xlsx", ".pptx", ".txt", ".json", ".xml", ".html", ".csv", ".png",
-                      ".jpg", ".jpeg", ".tif", ".tiff"}
+# Long-term formats (DA/T 47-2009) and the office formats units exchange as attachments, and the package's own
+# files. Containers (.zip, .rar, .7z) are not: what is inside them could not be checked.
+ALLOWED_EXTENSIONS = {".pdf", ".ofd", ".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt", ".wps", ".et", ".dps",
+                      ".odt", ".ods", ".odp", ".rtf", ".txt", ".json", ".xml", ".html", ".csv", ".png", ".jpg",
+                      ".jpeg", ".tif", ".tiff", ".gif", ".bmp"}
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The storages a macro lives in inside an Office 97–2003 (OLE) file, as their UTF-16 directory names.
+OLE_MACRO_NAMES = tuple(name.encode("utf-16-le") for name in ("_VBA_PROJECT", "Macros"))
 MACRO_EXTENSIONS = {".docm", ".dotm", ".xlsm", ".xltm", ".xlsb", ".pptm", ".potm", ".ppsm"}
 CHECKS = (("authenticity", "真实性"), ("integrity", "完整性"), ("usability", "可用性"), ("security", "安全性"))
 
@@ -108,16 +113,20 @@ def _security(archive: zipfile.ZipFile, report: Report) -> None:
             head = member.read(8)
         if suffix in EXECUTABLE_EXTENSIONS or head.startswith(EXECUTABLE_SIGNATURES):
             programs.append(info.filename)
-        if suffix in MACRO_EXTENSIONS or (head.startswith(b"PK") and _has_macros(archive.read(info))):
+        if suffix in MACRO_EXTENSIONS or (head.startswith((b"PK", OLE)) and _has_macros(archive.read(info))):
             macros.append(info.filename)
     report.add("security", "无可执行程序或脚本", not programs, "含程序或脚本：" + "、".join(programs))
     report.add("security", "无含宏文件", not macros, "含宏：" + "、".join(macros))
 
 
 def _has_macros(data: bytes) -> bool:
+    """An OOXML file with a vbaProject.bin, an OpenDocument one with Basic scripts, an OLE one with a VBA storage."""
+    if data.startswith(OLE):
+        return any(name in data for name in OLE_MACRO_NAMES)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as inner:
-            return any(name.lower().endswith("vbaproject.bin") for name in inner.namelist())
+            names = inner.namelist()
+        return any(name.lower().endswith("vbaproject.bin") or name.startswith("Basic/") for name in names)
     except (zipfile.BadZipFile, OSError, EOFError):
         return False
 
