@@ -62,3 +62,24 @@ async def test_the_archivist_archives_an_issued_notice_and_exports_the_year(demo
         assert rows[1][0] == "RYXWB-2026-D30-FW-0001" and rows[1][3] == TITLE and rows[1][6] == "30年", rows
     finally:
         await context.close()
+
+
+async def test_an_admin_keeps_the_offices_retention_table(demo_api: ApiClient, browser: Browser) -> None:
+    context, admin = await new_page(browser, demo_api.base_url, DESK)
+    try:
+        await login(admin, "/admin", "admin", DEFAULT_DEMO_PASSWORD)  # 县委办 is under the 县委, not the 县政府
+        await admin.goto(f"/admin#/units/{OFFICE}")
+        section = admin.locator("#archive-settings")
+        await expect(section.get_by_label("保管期限：简报")).to_have_value("10年")
+        await section.get_by_label("全宗号").fill("J012")
+        await section.get_by_label("保管期限：简报").select_option("30年")
+        await section.get_by_role("button", name="保存").click()
+        row = section.locator("tr", has=admin.get_by_label("保管期限：简报"))
+        await expect(row).to_contain_text("本单位设定")
+        await expect(section.get_by_label("全宗号")).to_have_value("J012")
+        await section.evaluate("element => element.scrollIntoView()")
+        await screenshot(admin, "admin-archive-retention")
+    finally:
+        await context.close()
+    table = await demo_api.get(f"/api/archives/settings?unit={OFFICE}", token=await demo_api.login(f"{OFFICE}.dag1"))
+    assert table.body["by_type"]["简报"] == "30年" and table.body["fonds_code"] == "J012", table

@@ -7,6 +7,7 @@
 // else they may look at, read only.
 
 import { ApiError, api, csrfToken, get, post } from "./api.js";
+import { archiveSection } from "./admin_archive.js";
 import { showCalendar } from "./admin_calendar.js";
 import { sealSection } from "./admin_seals.js";
 import { lockSection, lockedTag } from "./admin_security.js";
@@ -96,6 +97,7 @@ async function showUnit(unitId) {
       h("ul", {}, children.items.map((child) => h("li", {}, h("a", { href: `#/units/${child.id}` }, child.name))))),
     peopleSection(unit, people.items, mine),
     sealSection(unit, mine, scopeText),
+    archiveSection(unit, mine),
     ...(mine ? [createUnitSection(unit), moveSection(unit), dissolveSection(unit)] : []));
 }
 
