@@ -21,6 +21,7 @@ Promises:
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
@@ -56,7 +57,7 @@ class _NameIndex(SearchIndex):
 
     def __init__(self, people: list[Person], keys: list[str]) -> None:
         self.people = people
-        self.starts = []
+        self.starts = array("I")  # as in SearchIndex: one array, not an int object per person
         position = 0
         for key in keys:
             self.starts.append(position)

@@ -22,6 +22,7 @@ this module only reads them.
 from __future__ import annotations
 
 import sys
+from array import array
 from bisect import bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -123,7 +124,9 @@ class SearchIndex:
 
     def __init__(self, people: dict[str, Person]) -> None:
         self.people = sorted(people.values(), key=lambda person: person.username)
-        self.starts: list[int] = []
+        # Offsets in one array, not 65,000 int objects: they would outlive the build's temporary objects
+        # scattered among them, and keep the memory those held from ever being returned.
+        self.starts = array("I")
         position = 0
         for person in self.people:
             self.starts.append(position)
