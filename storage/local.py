@@ -31,6 +31,8 @@ from typing import IO
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from storage.private_files import create_private_file
+
 log = logging.getLogger("oa.local")
 
 S3_VOLUME_NAME = "oa-files"
@@ -336,14 +338,17 @@ class EmbeddedS3:
 
 def load_or_create_credentials(path: Path) -> S3Credentials:
     """S3 keys generated once per data directory and kept readable by the owner only."""
-    if path.exists():
+    try:
         data = json.loads(path.read_text())
         return S3Credentials(data["access_key"], data["secret_key"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    except FileNotFoundError:
+        pass
+    except (ValueError, KeyError, TypeError):
+        # Left empty by a first start killed while writing it (older versions wrote in place). The gateway is
+        # given its keys at each start, so new keys lose nothing.
+        path.unlink(missing_ok=True)
     creds = S3Credentials("oa" + secrets.token_hex(8), secrets.token_urlsafe(30))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"access_key": creds.access_key, "secret_key": creds.secret_key}, out)
+    create_private_file(path, json.dumps({"access_key": creds.access_key, "secret_key": creds.secret_key}).encode())
     return creds
 
 

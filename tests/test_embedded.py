@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from oa.seals.keys import load_or_create_secret
 from storage.blobs import MinioBlobStore
-from storage.local import DataDirLock, EmbeddedMongo, EmbeddedS3, EmbeddedServerError, reap_leftover
+from storage.local import (
+    DataDirLock,
+    EmbeddedMongo,
+    EmbeddedS3,
+    EmbeddedServerError,
+    load_or_create_credentials,
+    reap_leftover,
+)
+from storage.private_files import create_private_file
 from web.config import Settings
 from web.runtime import Runtime
 
@@ -115,3 +124,19 @@ def test_a_server_left_running_by_a_killed_service_is_stopped_before_the_next_st
     # A pid file naming a process that is gone (or another process now holding that pid) is only removed.
     pid_file.write_text(json.dumps({"pid": os.getpid(), "started": 1}))
     assert reap_leftover(pid_file, "test") is None and not pid_file.exists()
+
+
+def test_keys_left_empty_by_a_killed_first_start_are_made_anew(tmp_path: Path) -> None:
+    """A first start killed between creating its S3 keys or seal secret and writing them left an empty file
+    (older versions), and every later start failed on it. Such a file is replaced; a whole one is kept."""
+    credentials, secret = tmp_path / "s3-credentials.json", tmp_path / "seal-secret"
+    credentials.touch()
+    secret.touch()
+    made = load_or_create_credentials(credentials)
+    assert load_or_create_credentials(credentials) == made
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    kept = load_or_create_secret(secret)
+    assert len(kept) >= 32 and load_or_create_secret(secret) == kept
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["s3-credentials.json", "seal-secret"]
+    with pytest.raises(FileExistsError):  # never overwritten: a second process reads the first one's
+        create_private_file(secret, b"other")

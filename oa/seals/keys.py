@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from oa.errors import InvalidInput, Unavailable
+from storage.private_files import create_private_file
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 UNIT_URN_PREFIX = "urn:oa:unit:"  # the unit id in a seal certificate's subjectAltName
@@ -54,15 +55,17 @@ class SealSecretMismatch(Unavailable):
 def load_or_create_secret(path: Path) -> bytes:
     """The data directory's seal secret, made on first use and readable by the owner only."""
     if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        secret = path.read_bytes().strip()
+        if secret:
+            return secret
+        # Left empty by a first start killed while writing it (older versions wrote in place): no key can have
+        # been sealed with an empty secret (KeyBox refuses it), so a new one loses nothing.
+        path.unlink(missing_ok=True)
     secret = secrets.token_urlsafe(48).encode()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private_file(path, secret)
     except FileExistsError:  # another process of this data directory made it first
         return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as out:
-        out.write(secret)
     return secret
 
 
