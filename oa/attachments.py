@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -58,6 +59,16 @@ class Upload:
             self.spool.close()  # NamedTemporaryFile(delete=True) removes it
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def object_key(sha256: str) -> str:
     return f"files/sha256/{sha256[:2]}/{sha256}"
 
@@ -71,6 +82,19 @@ class AttachmentService:
         self.limit_bytes = limit_bytes
         self.spool_dir = spool_dir
         self.url_lifetime = url_lifetime
+        self.remove_dead_spools()
+
+    def remove_dead_spools(self) -> int:
+        """Delete the spool files of uploads whose process is gone (killed mid-upload: a clean exit or a
+        closed connection deletes its own). Each file names its process, so replicas sharing the directory
+        never delete each other's uploads in progress."""
+        removed = 0
+        for path in self.spool_dir.glob("upload-*-*") if self.spool_dir.is_dir() else []:
+            pid = path.name.split("-")[1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def begin(self, declared_length: int | None) -> Upload:
         """Start receiving a file; refuses at once if the client already said it is too large."""
@@ -78,7 +102,7 @@ class AttachmentService:
             raise PayloadTooLarge(f"the file ({declared_length} bytes) is larger than the limit of "
                                   f"{self.limit_bytes // (1024 * 1024)} MB", limit_bytes=self.limit_bytes)
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        spool = tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix="upload-", delete=True)  # noqa: SIM115
+        spool = tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix=f"upload-{os.getpid()}-", delete=True)  # noqa: SIM115
         return Upload(self.limit_bytes, spool)
 
     async def do_attach_upload(self, doc_id: str, upload: Upload, name: str | None, title: str | None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -164,6 +165,14 @@ def test_dispatch_to_every_demo_unit_killed_half_way(service: OaServe) -> None:
     units = {row["_id"] for row in service.db.units.find({"status": "active"}, {"_id": 1})} - {"sg-szf"}
     assert len(units) == 1323  # every demo unit but the sender
     body = {"main": EVERYONE, "idempotency_key": "crash-everyone"}
+    # Someone is uploading an attachment to a draft when the service dies: its spool file is left half-written.
+    draft = service.ok("POST", "/api/documents", {"doc_type": "通知", "title": "附件上传中断", "body": BODY[:1]}, token)
+    spool = service.data_dir / "uploads"
+    uploading = socket.create_connection(("127.0.0.1", int(service.base.rsplit(":", 1)[1])))
+    uploading.sendall(f"POST /api/documents/{draft['id']}/attachments?name=big.pdf HTTP/1.1\r\nHost: oa\r\n"
+                      f"Authorization: Bearer {token}\r\nContent-Length: {8 << 20}\r\n\r\n".encode()
+                      + b"%PDF-1.4\n" + b"0" * (1 << 16))
+    service.wait_for("the upload spooled", lambda: list(spool.glob("upload-*")))
 
     def half_delivered() -> int | None:
         count = service.db.receipts.count_documents({"document_id": created["id"]})
@@ -172,6 +181,8 @@ def test_dispatch_to_every_demo_unit_killed_half_way(service: OaServe) -> None:
     seen = kill_mid_way(service, lambda: service.call(
         "POST", f"/api/documents/{created['id']}/dispatch", body, token), half_delivered)
     assert 0 < seen < len(units)
+    uploading.close()
+    assert list(spool.glob("upload-*")) == [], "the killed upload's spool file is still there"
 
     dispatch = check_delivered_once(service, created["id"], units)
     # The sender's retry of the request that never got its answer finds the same dispatch, and adds nothing.
