@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import urllib3
 from minio import Minio
@@ -100,8 +100,9 @@ class MinioBlobStore:
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str,
                  secure: bool = False, region: str = "us-east-1", public_url: str | None = None) -> None:
-        """`public_url` (e.g. https://files.oa.example.cn): where phones reach the store, if not at
-        `endpoint`; download links are signed for that address (a proxy must keep the Host header)."""
+        """`public_url` (e.g. https://files.oa.example.cn, or https://oa.example.cn/files): where phones
+        reach the store, if not at `endpoint`. Download links are signed for that host; a path prefix
+        is put in front of the signed path, for a proxy that strips it and keeps the Host header."""
         netloc = urlsplit(endpoint).netloc if "://" in endpoint else endpoint
         # Short timeouts and few retries so a dead store is reported quickly, not after minutes.
         http = urllib3.PoolManager(
@@ -114,11 +115,13 @@ class MinioBlobStore:
         self._client = Minio(netloc, access_key=access_key, secret_key=secret_key,
                              secure=secure, region=region, http_client=http)
         self._signer = self._client
+        self._public_prefix = ""
         if public_url:
-            public = urlsplit(public_url)
+            public = parse_public_url(public_url)
             # Signing is local arithmetic (the region is given), so this client never connects.
             self._signer = Minio(public.netloc, access_key=access_key, secret_key=secret_key,
                                  secure=public.scheme == "https", region=region)
+            self._public_prefix = public.path.rstrip("/")
         self.bucket = bucket
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -248,8 +251,26 @@ class MinioBlobStore:
             headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
         if content_type:
             headers["response-content-type"] = content_type
-        return await self._run(self._signer.presigned_get_object, self.bucket, key, expires=expires,
-                               response_headers=headers or None)
+        url = await self._run(self._signer.presigned_get_object, self.bucket, key, expires=expires,
+                              response_headers=headers or None)
+        return with_prefix(url, self._public_prefix)
+
+
+def parse_public_url(public_url: str) -> SplitResult:
+    """The public address of the store: http(s), a host, at most a path prefix (no query or fragment)."""
+    public = urlsplit(public_url)
+    if public.scheme not in ("http", "https") or not public.netloc or public.query or public.fragment:
+        raise ValueError(f"the store's public URL must be http(s)://host[:port][/prefix] (got {public_url!r})")
+    return public
+
+
+def with_prefix(url: str, prefix: str) -> str:
+    """The signed URL with `prefix` before its path. The signature covers the path the store sees
+    (/bucket/key), which is what the proxy forwards once it has stripped the prefix."""
+    if not prefix:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, prefix + parts.path, parts.query, parts.fragment))
 
 
 def _translate(exc: S3Error, key: str) -> Exception:

@@ -41,8 +41,9 @@ class Settings:
     s3_secure: bool = _setting("OA_S3_SECURE", False, "Use HTTPS to reach S3 (true/false).")
     s3_public_url: str | None = _setting(
         "OA_S3_PUBLIC_URL", None,
-        "Where phones and browsers reach the object store for downloads (e.g. https://files.oa.example.cn), "
-        "if not at the endpoint the service uses; presigned links are signed for it.")
+        "Where phones and browsers reach the object store for downloads (e.g. https://oa.example.cn/files), "
+        "if not at the endpoint the service uses; presigned links are signed for its host, and a path "
+        "prefix goes in front of the signed path (the proxy strips it and keeps the Host header).")
     session_hours: int = _setting("OA_SESSION_HOURS", 12, "Lifetime of a login session, in hours.")
     cookie_secure: bool = _setting("OA_COOKIE_SECURE", False,
                                    "Mark the session cookie Secure (set true behind HTTPS).")
@@ -261,10 +262,13 @@ class Settings:
             raise ConfigError("OA_NOTIFY_RETRIES must be a positive number")
         if self.notify_retry_seconds <= 0 or self.notify_grace_seconds < 0:
             raise ConfigError("OA_NOTIFY_RETRY_SECONDS must be positive and OA_NOTIFY_GRACE_SECONDS not negative")
-        for name in ("public_url", "sms_endpoint"):
+        for name in ("public_url", "sms_endpoint", "s3_public_url"):
             value = getattr(self, name)
             if value and not value.startswith(("http://", "https://")):
                 raise ConfigError(f"{_env_of(name)} must be an http:// or https:// URL (got {value!r})")
+        if self.s3_public_url and ("?" in self.s3_public_url or "#" in self.s3_public_url):
+            raise ConfigError("OA_S3_PUBLIC_URL is http(s)://host[:port][/prefix], without a query "
+                              f"(got {self.s3_public_url!r})")
 
     @property
     def oidc_enabled(self) -> bool:
