@@ -172,7 +172,9 @@ class Services:
         receipts = ReceiptService(mongo, orgs, documents, exchange_log, IncomingNumbers(mongo), dispatches, flows)
         authorizer = await Authorizer.create(mongo, directory)
         flow_queries = FlowQueries(mongo, delegations, directory, flows.deps.task_homes)
-        exchange_queries = ExchangeQueries(mongo)
+        exchange_queries = ExchangeQueries(mongo, exchange_log.counts)
+        # Receipt changes of other replicas reach this one as the events they publish: drop stale counts.
+        events.listen_all(exchange_log.counts.on_event)
         indexer.start(documents, exchange_queries, flow_queries)
         await notifications.start()
         contacts = ContactBook(directory, StarredContacts(mongo), authorizer.may_see_mobile)

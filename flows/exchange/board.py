@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flows.exchange.counts import ReceiptCounts
 from flows.exchange.moves import board_row
 from flows.exchange.records import STATUS_NAMES, ReceiptStatus
 from oa.errors import InvalidInput, NotFound
@@ -26,19 +27,22 @@ ROUTE_FIELDS = {"_id": 1, "dispatch_id": 1, "sender_unit_id": 1, "sender_unit_na
 
 
 class ExchangeQueries:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, counts: ReceiptCounts) -> None:
+        self.counts = counts
         self.dispatches = mongo["dispatches"]
         self.receipts = mongo["receipts"]
         self.audit = mongo["exchange_audit"]
 
     async def find_dispatch(self, dispatch_id: str) -> dict[str, Any] | None:
-        return await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
+        """The dispatch with its counts (of its receipts by status), or None."""
+        found = await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
+        return None if found is None else (await self.counts.attach([found]))[0]
 
     async def find_receipt(self, receipt_id: str) -> dict[str, Any] | None:
         return await self.receipts.find_one({"_id": receipt_id})
 
     async def dispatch(self, dispatch_id: str) -> dict[str, Any]:
-        found = await self.dispatches.find_one({"_id": dispatch_id}, DISPATCH_LIST_FIELDS)
+        found = await self.find_dispatch(dispatch_id)
         if found is None:
             raise NotFound(f"dispatch {dispatch_id} not found")
         return found
@@ -69,7 +73,8 @@ class ExchangeQueries:
         """The dispatch and, under each recipient, the dispatches it forwarded, down the whole lineage."""
         top = await self.dispatch(dispatch_id)
         root = top["root_dispatch_id"]
-        dispatches = await self.dispatches.find({"root_dispatch_id": root}, DISPATCH_LIST_FIELDS).to_list(None)
+        dispatches = await self.counts.attach(
+            await self.dispatches.find({"root_dispatch_id": root}, DISPATCH_LIST_FIELDS).to_list(None))
         forwarded: dict[str, list[dict[str, Any]]] = {}
         for item in dispatches:
             if item.get("parent_receipt_id"):
@@ -109,7 +114,8 @@ class ExchangeQueries:
     async def sent(self, unit_ids: list[str], offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         query = {"sender_unit_id": {"$in": unit_ids}}
         cursor = self.dispatches.find(query, DISPATCH_LIST_FIELDS).sort([("created_at", -1), ("_id", 1)])
-        return await cursor.skip(offset).limit(limit).to_list(None), await self.dispatches.count_documents(query)
+        page = await self.counts.attach(await cursor.skip(offset).limit(limit).to_list(None))
+        return page, await self.dispatches.count_documents(query)
 
     async def received_by(self, document_id: str, unit_ids: list[str]) -> bool:
         """Did one of these units receive the document (and not send it back)?"""

@@ -1,5 +1,7 @@
-"""One chunk of a dispatch's delivery: its receipts, their delivery guards, the recipients' pushes
-and the sender's counts, in one transaction.
+"""One chunk of a dispatch's delivery: its receipts, their delivery guards and the recipients' pushes,
+in one transaction. The dispatch record is written only when a unit turns out to be reached already
+(rare); the sender's counts are derived from the receipts (counts.py), so sign-fors committing while
+a long chunk runs do not make it start again.
 
 Receipts already written (a repeated or resumed delivery) are skipped by their derived ids; a
 unit this sender already reached with the same document is skipped and counted as such (the
@@ -31,7 +33,7 @@ class ChunkDelivery:
         self.receipts = mongo["receipts"]
 
     async def deliver(self, dispatch: dict[str, Any], chunk: list[dict[str, str]], now: datetime) -> None:
-        """Receipts, deliveries, pushes and counts of these recipients, in one transaction."""
+        """Receipts, deliveries and pushes of these recipients, in one transaction."""
         unit_ids = [entry["unit_id"] for entry in chunk]
         units = await self.orgs.get_many(unit_ids)
         clerks = await self.log.clerks_of(unit_ids)
@@ -62,12 +64,12 @@ class ChunkDelivery:
                     [{"_id": delivery_key(record), "receipt_id": record["_id"], "document_id": record["document_id"],
                       "sender_unit_id": record["sender_unit_id"], "at": now} for record in fresh],
                     session=session)
-                changes.setdefault("$inc", {})["counts.pending"] = len(fresh)
                 await publish_many(self.mongo, session, [
                     (clerk, "exchange.received", received_event(record)) for record in fresh
                     for clerk in clerks[record["unit_id"]]])
             if changes:
                 await self.dispatches.update_one({"_id": dispatch["_id"]}, changes, session=session)
+            self.log.counts.forget_on_commit(session, dispatch["_id"])
 
         exact = [False]
         for attempt in range(5):

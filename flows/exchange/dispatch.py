@@ -2,9 +2,11 @@
 
 A dispatch is written first with its full list of recipient units (status `delivering`), then
 the receipts are created chunk by chunk, each chunk in one transaction together with the
-recipients' push events and the sender's counts. Receipt ids are derived from the dispatch and
-the unit, so delivery can be repeated — a retried request with the same idempotency key, or
-`resume_unfinished` after a process died half-way — without a unit missed or served twice.
+recipients' push events. The sender's counts are derived from the receipts (counts.py), never
+written, so no record is shared by a chunk and the sign-fors that arrive while it runs.
+Receipt ids are derived from the dispatch and the unit, so delivery can be repeated — a retried
+request with the same idempotency key, or `resume_unfinished` after a process died half-way —
+without a unit missed or served twice.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from flows.exchange.moves import ExchangeLog, audit_entry
 from flows.exchange.records import (
     SIGN_FOR_DEADLINES,
     ReceiptStatus,
-    empty_counts,
     new_dispatch_id,
     receipt_id,
 )
@@ -151,7 +152,7 @@ class DispatchService:
         async with self._locks.hold(dispatch_id):
             dispatch = await self.get(dispatch_id)
             if dispatch["status"] == "delivered":
-                return dispatch
+                return (await self.log.counts.attach([dispatch]))[0]
             have = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch_id}, {"_id": 1})}
             missing = [entry for entry in dispatch["recipients"]
                        if receipt_id(dispatch_id, entry["unit_id"]) not in have]
@@ -310,7 +311,7 @@ class DispatchService:
                         # 发文机关: whose document it is (the sending unit may be the office that drafts for it).
                         "issuer_name": "、".join(issuer["name"] for issuer in content.get("issuers", []))},
             "recipients": [{"unit_id": unit_id, "role": role} for unit_id, role in targets.items()],
-            "total": len(targets), "counts": empty_counts(),
+            "total": len(targets),
             "root_dispatch_id": parent["root_dispatch_id"] if parent else dispatch_id,
             "parent_receipt_id": parent["_id"] if parent else None, "depth": parent["depth"] + 1 if parent else 0,
             "watchers": sorted(watchers), "root_watchers": root_watchers,
@@ -332,6 +333,7 @@ class DispatchService:
             await self.dispatches.update_one({"_id": dispatch["_id"], "status": "delivering"},
                                              {"$set": {"status": "delivered", "delivered_at": now}}, session=session)
             done = await self.dispatches.find_one({"_id": dispatch["_id"]}, session=session)
+            done["counts"] = await self.log.counts.of(done["_id"], session)
             watchers = sorted({*done["watchers"], *done.get("root_watchers", [])})
             await publish_many(self.mongo, session, [(user_id, "exchange.delivered", {
                 "dispatch_id": done["_id"], "root_dispatch_id": done["root_dispatch_id"],

@@ -1,16 +1,21 @@
-"""Every change of a receipt's status goes through here: the transition check, the sender's counts,
-the audit record and the live-board event, all in the caller's transaction.
+"""Every change of a receipt's status goes through here: the transition check, the audit record and
+the live-board event, all in the caller's transaction.
 
-The counts on the dispatch move in the same transaction as the receipt, so the board's totals are
-always the sum of its rows, however many recipients act at the same instant.
+The sender's counts are neither written nor counted here (see `flows/exchange/counts.py`): a board
+event carries the receipt's new row, and a live board tallies its rows. Counting in the transaction
+would give two recipients acting at the same instant each a total that misses the other's change.
 """
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
+from flows.exchange.counts import ReceiptCounts
 from flows.exchange.records import ReceiptStatus, check_receipt_move
+from flows.locks import KeyedLocks
 from oa.directory import Directory
 from oa.errors import Conflict, NotFound
 from storage.events import publish_many
@@ -30,10 +35,23 @@ class ExchangeLog:
         # One row per (document, sender, recipient unit) with a live receipt: its _id is the guarantee
         # that no dispatch, retried or concurrent, on any replica, delivers the same document twice.
         self.deliveries = mongo["deliveries"]
+        # Per dispatch, its receipts by status (derived, cached; see counts.py).
+        self.counts = ReceiptCounts(mongo)
+        self._turns = KeyedLocks()
 
     async def clerks_of(self, unit_ids: list[str], session: Session | None = None) -> dict[str, list[str]]:
         """Per unit, the people who receive for it: every 收发员, else every 办公室主任 (from memory)."""
         return self.directory.clerks_of(unit_ids)
+
+    def turn(self, receipt: dict[str, Any]) -> AbstractAsyncContextManager[None]:
+        """Hold while moving a receipt in a transaction. Every move publishes to the sender's watchers,
+        writing their event counters, so a hundred towns signing for one dispatch at once would be a
+        hundred transactions conflicting on those records, retried until they time out. In this
+        process they take turns instead (flows/locks.py); across replicas the conflicts that remain
+        are few and retried."""
+        if not receipt.get("dispatch_id"):
+            return contextlib.nullcontext()
+        return self._turns.hold(f"board:{receipt.get('sender_unit_id')}")
 
     async def get_receipt(self, receipt_id: str, session: Session | None = None) -> dict[str, Any]:
         receipt = await self.receipts.find_one({"_id": receipt_id}, session=session)
@@ -43,8 +61,12 @@ class ExchangeLog:
 
     async def move(self, receipt_id: str, to: ReceiptStatus, actor: dict[str, Any], action: str,
                    now: datetime, session: Session, fields: dict[str, Any] | None = None,
-                   detail: dict[str, Any] | None = None, events: list[Event] | None = None) -> dict[str, Any]:
-        """Move one receipt to `to`, or raise 409 naming its current status."""
+                   detail: dict[str, Any] | None = None, events: list[Event] | None = None,
+                   board: bool = True) -> dict[str, Any]:
+        """Move one receipt to `to`, or raise 409 naming its current status.
+
+        `board=False`: the caller moves many receipts of one dispatch and sends the board's events for
+        all of them at the end (`board_events`), counting the dispatch's receipts once, not per receipt."""
         receipt = await self.get_receipt(receipt_id, session)
         check_receipt_move(receipt["status"], to, receipt_id)
         moved = await self.receipts.find_one_and_update(
@@ -59,7 +81,7 @@ class ExchangeLog:
             if moved.get("also_of") is None:
                 await self._hand_on_entry(moved, session)
         await self.record(moved, action, actor, now, session, detail)
-        board = await self._count(moved, receipt["status"], to.value, session)
+        board = await self._board(moved, session) if board else []
         await publish_many(self.mongo, session, [*(events or []), *board])
         return moved
 
@@ -85,27 +107,31 @@ class ExchangeLog:
         receipt = await self.get_receipt(receipt_id)
         if receipt["status"] != ReceiptStatus.HANDLING.value:
             return
-        await self.mongo.run_transaction(lambda session: self.move(
-            receipt_id, ReceiptStatus.CLOSED, actor, "close", now, session, fields={"closed_at": now},
-            detail={"instance_id": instance_id}))
+        async with self.turn(receipt):
+            await self.mongo.run_transaction(lambda session: self.move(
+                receipt_id, ReceiptStatus.CLOSED, actor, "close", now, session, fields={"closed_at": now},
+                detail={"instance_id": instance_id}))
 
     async def record(self, receipt: dict[str, Any], action: str, actor: dict[str, Any], now: datetime,
                      session: Session, detail: dict[str, Any] | None = None) -> None:
         await self.audit.insert_one(audit_entry(receipt, action, actor, now, detail), session=session)
 
-    async def board_events(self, dispatch: dict[str, Any], receipts: list[dict[str, Any]],
+    async def board_events(self, dispatch: dict[str, Any], receipts: list[dict[str, Any]], session: Session,
                            kind: str = "exchange.receipt") -> list[Event]:
-        """One event per watcher of the dispatch (and of the dispatch its tree started from) per receipt."""
+        """One event per watcher of the dispatch (and of the dispatch its tree started from) per receipt.
+        The dispatch's cached counts are dropped when the transaction commits."""
+        self.counts.forget_on_commit(session, dispatch["_id"])
         watchers = sorted({*dispatch.get("watchers", []), *dispatch.get("root_watchers", [])})
         return [(user_id, kind, board_row(receipt, dispatch)) for receipt in receipts for user_id in watchers]
 
-    async def _count(self, receipt: dict[str, Any], was: str, now_is: str, session: Session) -> list[Event]:
+    async def _board(self, receipt: dict[str, Any], session: Session) -> list[Event]:
         if not receipt.get("dispatch_id"):
             return []  # a paper document has no sender on the platform
-        dispatch = await self.dispatches.find_one_and_update(
-            {"_id": receipt["dispatch_id"]}, {"$inc": {f"counts.{was}": -1, f"counts.{now_is}": 1}},
-            return_document=ReturnDocument.AFTER, session=session)
-        return await self.board_events(dispatch, [receipt])
+        # Read, not written: the dispatch record stays out of every receipt's transaction.
+        dispatch = await self.dispatches.find_one({"_id": receipt["dispatch_id"]}, {"watchers": 1, "root_watchers": 1,
+                                                                                  "root_dispatch_id": 1},
+                                                  session=session)
+        return await self.board_events(dispatch, [receipt], session)
 
 
 def delivery_key(receipt: dict[str, Any]) -> str:
@@ -132,6 +158,5 @@ def board_row(receipt: dict[str, Any], dispatch: dict[str, Any] | None = None) -
            # 会办: what each unit answered the sender — a 协办's opinion, the 主办's reply document.
            "opinion": receipt.get("opinion"), "reply_dispatch_id": receipt.get("reply_dispatch_id")}
     if dispatch is not None:
-        row["counts"] = dispatch["counts"]
         row["root_dispatch_id"] = dispatch["root_dispatch_id"]
     return row

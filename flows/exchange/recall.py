@@ -58,15 +58,18 @@ class RecallService:
 
         async def work(session: Session) -> dict[str, list[str]]:
             withdrawn, noticed = [], []
-            # The dispatch as stored (the caller's copy lacks its watchers), so the board hears of each notice.
-            stored = await self.log.dispatches.find_one({"_id": dispatch["_id"]}, session=session) if held else None
+            # The dispatch as stored (the caller's copy lacks its watchers), so the board hears of each change.
+            stored = await self.log.dispatches.find_one({"_id": dispatch["_id"]}, session=session)
+            changed = []  # the board's events for all of them at the end: the receipts are counted once
             for receipt_id in pending:
                 moved = await self.log.move(receipt_id, ReceiptStatus.RECALLED, actor, "recall", now, session,
                                             fields={"recall": notice}, detail={"reason": notice["reason"]},
                                             events=[(clerk, "exchange.recalled", {**data, "receipt_id": receipt_id,
                                                                                    "withdrawn": True})
-                                                    for clerk in clerks.get(receipt_id.split(".", 1)[1], [])])
+                                                    for clerk in clerks.get(receipt_id.split(".", 1)[1], [])],
+                                            board=False)
                 withdrawn.append(moved["unit_id"])
+                changed.append(moved)
             for receipt_id in held:
                 marked = await self.log.receipts.find_one_and_update(
                     {"_id": receipt_id, "recall": None}, {"$set": {"recall": notice}, "$inc": {"version": 1}},
@@ -74,11 +77,12 @@ class RecallService:
                 if marked is None:
                     continue
                 await self.log.record(marked, "recall_notice", actor, now, session, {"reason": notice["reason"]})
-                events = [(clerk, "exchange.recalled", {**data, "receipt_id": receipt_id, "withdrawn": False})
-                          for clerk in clerks.get(marked["unit_id"], [])]
-                events += await self.log.board_events(stored or dispatch, [marked])
-                await publish_many(self.mongo, session, events)
+                await publish_many(self.mongo, session, [
+                    (clerk, "exchange.recalled", {**data, "receipt_id": receipt_id, "withdrawn": False})
+                    for clerk in clerks.get(marked["unit_id"], [])])
                 noticed.append(marked["unit_id"])
+                changed.append(marked)
+            await publish_many(self.mongo, session, await self.log.board_events(stored or dispatch, changed, session))
             return {"withdrawn": withdrawn, "noticed": noticed}
 
         result = await self.mongo.run_transaction(work)
@@ -103,7 +107,7 @@ class RecallService:
                 return await self.log.get_receipt(receipt_id, session)
             await self.log.record(acknowledged, "recall_acknowledged", actor, now, session)
             dispatch = await self.log.dispatches.find_one({"_id": acknowledged["dispatch_id"]}, session=session)
-            await publish_many(self.mongo, session, await self.log.board_events(dispatch, [acknowledged]))
+            await publish_many(self.mongo, session, await self.log.board_events(dispatch, [acknowledged], session))
             return acknowledged
 
         return await self.mongo.run_transaction(work)

@@ -67,7 +67,8 @@ class ReceiptService:
                                     detail={"with": receipt_id})
             return signed
 
-        return await self.mongo.run_transaction(work)
+        async with self.log.turn(receipt):
+            return await self.mongo.run_transaction(work)
 
     async def do_return(self, receipt_id: str, user: dict[str, Any], reason: Any,
                         channel: str = "web") -> dict[str, Any]:
@@ -78,9 +79,11 @@ class ReceiptService:
             raise Conflict("a paper document has no sender on the platform to return it to", code="receipt_state")
         actor = {**author_of(user, receipt["unit_id"]), "channel": channel}
         now = self.clock()
-        return await self.mongo.run_transaction(lambda session: self.log.move(
-            receipt_id, ReceiptStatus.RETURNED, actor, "return", now, session,
-            fields={"returned_at": now, "returned_by": actor, "return_reason": reason}, detail={"reason": reason}))
+        async with self.log.turn(receipt):
+            return await self.mongo.run_transaction(lambda session: self.log.move(
+                receipt_id, ReceiptStatus.RETURNED, actor, "return", now, session,
+                fields={"returned_at": now, "returned_by": actor, "return_reason": reason},
+                detail={"reason": reason}))
 
     async def do_register(self, receipt_id: str, user: dict[str, Any], variables: dict[str, Any] | None = None,
                           flow: str = "shouwen", channel: str = "web") -> dict[str, Any]:
@@ -223,5 +226,6 @@ class ReceiptService:
                                        fields={"registration": {**number, "at": now, "by": actor}},
                                        detail={"number": number["text"]})
 
-        return await self.mongo.run_transaction(work)
+        async with self.log.turn(receipt):
+            return await self.mongo.run_transaction(work)
 

@@ -315,7 +315,6 @@ async function boardPage(dispatchId) {
 async function showBoard(dispatchId) {
   const page = await boardPage(dispatchId);
   const rows = new Map(page.items.map((row) => [row.unit_id, row]));
-  let totals = page.counts;
   const clerk = holdsPostIn(page.dispatch.sender_unit_id, DISPATCHERS);
   const chosen = new Set();  // units ticked for a 追回 of some recipients only
   const counts = h("div", { class: "counts", id: "counts", "aria-live": "polite" });
@@ -342,6 +341,10 @@ async function showBoard(dispatchId) {
   const remark = (row) => (row.recall ? `追回理由：${row.recall.reason}（${when(row.recall.at)}）`
     : row.return_reason || (row.last_urged_at ? `已催办 ${when(row.last_urged_at)}` : ""));
   const draw = () => {
+    // The totals are a tally of the rows (every row is loaded, and each push replaces its row), so two
+    // units signing at the same instant are both counted, whatever counts each push carried.
+    const totals = {};
+    for (const row of rows.values()) totals[row.status] = (totals[row.status] || 0) + 1;
     const notices = { waiting: 0, acknowledged: 0 };
     for (const row of rows.values()) if (recallState(row)) notices[recallState(row)] += 1;
     const recalled = totals.recalled || notices.waiting || notices.acknowledged;  // 追回 counts once there was one
@@ -360,7 +363,6 @@ async function showBoard(dispatchId) {
   };
   state.board = { id: dispatchId, update: (data) => {
     rows.set(data.unit_id, { ...rows.get(data.unit_id), ...data });
-    if (data.counts) totals = data.counts;
     draw();
   } };
   const urge = h("button", { class: "primary", onclick: async () => {
@@ -392,7 +394,6 @@ async function showBoard(dispatchId) {
       form.hidden = true;
       const fresh = await boardPage(dispatchId);  // as it stands now, whatever the pushes have brought already
       for (const row of fresh.items) rows.set(row.unit_id, row);
-      totals = fresh.counts;
       draw();
     } catch (failure) {
       problem.textContent = refusal(failure);
