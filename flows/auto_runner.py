@@ -85,5 +85,8 @@ class AutoRunner(FlowBase):
         query = {"status": "running", "auto_pending.since": {"$lte": cutoff}}
         ids = [row["_id"] async for row in self.instances.find(query, {"_id": 1})]
         for instance_id in ids:
-            await self.run_auto(instance_id)
+            try:
+                await self.run_auto(instance_id)
+            except Exception:  # as in run_auto: one flow must not stop the others, nor a start-up
+                log.exception("automatic steps of %s could not be resumed now", instance_id)
         return len(ids)

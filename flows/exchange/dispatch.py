@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ DISPATCHABLE_STATUSES = ("numbered", "issued")
 FORWARDABLE_STATUSES = (ReceiptStatus.SIGNED.value, ReceiptStatus.HANDLING.value, ReceiptStatus.CLOSED.value)
 MAX_NOTE = 2000
 MAX_KEY = 200
+
+log = logging.getLogger("oa.exchange")
 
 
 def fingerprint(request: dict[str, Any]) -> str:
@@ -165,8 +168,14 @@ class DispatchService:
         `older_than` leaves alone the ones a live process is probably still delivering)."""
         finished = 0
         query = {"status": "delivering", "created_at": {"$lte": self.clock() - older_than}}
-        async for row in self.dispatches.find(query, {"_id": 1}):
-            await self.deliver(row["_id"])
+        ids = [row["_id"] async for row in self.dispatches.find(query, {"_id": 1})]
+        for dispatch_id in ids:
+            try:
+                await self.deliver(dispatch_id)
+            except Exception:  # one dispatch that cannot finish must not stop the others, nor a
+                # start-up (a crash loop); the deadline round tries it again
+                log.exception("dispatch %s left half-delivered could not be finished now", dispatch_id)
+                continue
             finished += 1
         return finished
 
