@@ -131,8 +131,8 @@ async def restore(mongo: Mongo, blobs: MinioBlobStore, directory: Path, manifest
     even starting the target's servers; otherwise they are checked here first.
     """
     manifest = manifest or read_manifest(directory)
-    await blobs.ensure_bucket()
     await _check_target(mongo, blobs, manifest)
+    await blobs.ensure_bucket()
     counts: dict[str, int] = {}
     entries = manifest["collections"]
     for number, entry in enumerate(entries, start=1):

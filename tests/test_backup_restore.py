@@ -30,6 +30,7 @@ from storage.backup import backup
 from storage.blobs import MinioBlobStore
 from storage.local import EmbeddedMongo, EmbeddedS3
 from storage.mongo import Mongo
+from storage.restore import RestoreRefused, restore
 from tests.browser import PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.conftest import DEMO_DB, make_settings, start_app
@@ -264,3 +265,33 @@ async def test_the_backup_reads_every_collection_as_of_one_moment(endpoints: End
         writer.drop_database(db)
         writer.close()
         await mongo.close()
+
+
+async def test_a_manifest_of_the_objects_restores_only_where_the_store_has_them(endpoints: Endpoints,
+                                                                               tmp_path: Path) -> None:
+    """`--objects manifest`: the store keeps its own copies, so restore checks they are there instead."""
+    names = ["t_bk_" + uuid.uuid4().hex[:10] for _ in range(3)]
+    source, replicated, empty_target = [await Mongo.connect(endpoints.mongodb_uri, name) for name in names]
+
+    def store(bucket: str) -> MinioBlobStore:
+        return MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, bucket)
+
+    kept, elsewhere = store("bk-" + uuid.uuid4().hex[:10]), store("bk-" + uuid.uuid4().hex[:10])
+    try:
+        await kept.ensure_bucket()
+        await kept.put_bytes("files/a.pdf", PDF, "application/pdf")
+        await source["documents"].insert_one({"_id": "d1", "title": "关于备份的通知"})
+        manifest = await backup(source, kept, tmp_path / "b", objects="manifest")
+        assert manifest["objects"]["items"][0]["key"] == "files/a.pdf"
+        assert not (tmp_path / "b" / "objects").exists()  # listed, not copied
+        with pytest.raises(RestoreRefused, match=r"files/a\.pdf is missing"):
+            await restore(empty_target, elsewhere, tmp_path / "b")
+        assert await empty_target["documents"].count_documents({}) == 0
+        result = await restore(replicated, kept, tmp_path / "b")
+        assert result["collections"]["documents"] == 1
+        assert await replicated["documents"].find_one({"_id": "d1"}) == {"_id": "d1", "title": "关于备份的通知"}
+    finally:
+        await kept.delete("files/a.pdf")
+        for mongo in (source, replicated, empty_target):
+            await mongo.client.drop_database(mongo.db.name)
+            await mongo.close()
