@@ -11,6 +11,7 @@ The record keeps its own history (archived, checked again, exported), which is t
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,7 +120,9 @@ class ArchiveService:
                 raise Unprocessable(f"四性检测未通过，不能归档：{first_problem(result)}", code="archive_check_failed",
                                     failed=result["failed"], check={**result, "checked_at": iso(result["checked_at"])})
             digest = sha256(data)
-            key = f"archives/{unit_id}/{year}/{code}-{digest[:16]}.zip"
+            # A key of this attempt's own: two archivists' identical packages (the same second) must not share an
+            # object, or the one whose record loses would delete the winner's package with its own.
+            key = f"archives/{unit_id}/{year}/{code}-{digest[:16]}-{secrets.token_hex(6)}.zip"
             await self.blobs.put_bytes(key, data, "application/zip")
             record = {**content_record(content, target, unit_id, self.directory), "year": year,
                       "retention_code": RETENTION_CODES[chosen], "class_code": CLASS_CODES[target.kind],
