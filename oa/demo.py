@@ -26,7 +26,8 @@ from oa.demo_names import (
     TOWNS,
 )
 
-ROLE_SLUGS = {"主要领导": "zyld", "分管领导": "fgld", "办公室主任": "bgszr", "收发员": "sfy", "科员": "ky"}
+ROLE_SLUGS = {"主要领导": "zyld", "分管领导": "fgld", "办公室主任": "bgszr", "收发员": "sfy", "科员": "ky",
+              "档案员": "dag"}
 CORE_ROLES = ("主要领导", "分管领导", "办公室主任", "收发员")
 
 DEMO_LOGINS: list[tuple[str, str]] = [
@@ -352,7 +353,7 @@ def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[
     for place in (CITY, *counties):
         for office in ("wb", "zfb"):
             unit_id = place.root(office)
-            people.add(f"{unit_id}.dag1", {"unit": unit_id, "title": "档案员", "roles": ["档案员"]})
+            people.add(f"{unit_id}.{ROLE_SLUGS['档案员']}1", {"unit": unit_id, "title": "档案员", "roles": ["档案员"]})
     return people.people
 
 
