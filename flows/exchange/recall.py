@@ -5,6 +5,10 @@ are pushed `exchange.recalled`) and the unit may be sent the document again. A r
 signed for cannot be unsent: it gets a recall notice (`recall`) that the recipient's clerk must
 acknowledge, and until then the sender's board shows it as 追回待确认. The board shows every state
 live through the dispatch's watchers.
+
+A recall of many units runs RECALL_CHUNK receipts to a transaction: each receipt is several writes,
+and ~1,300 of them in one transaction outlived MongoDB's transaction time limit on a loaded server.
+If it stops half-way, recalling again finishes it (what is recalled already is left as it is).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from storage.events import publish_many
 from storage.mongo import Mongo, ReturnDocument, Session
 
 MAX_REASON = 500
+RECALL_CHUNK = 50
 HELD = (ReceiptStatus.SIGNED.value, ReceiptStatus.HANDLING.value, ReceiptStatus.CLOSED.value)
 
 
@@ -56,7 +61,7 @@ class RecallService:
                 "title": dispatch["summary"]["title"], "sender_unit_name": dispatch["sender_unit_name"],
                 "reason": notice["reason"]}
 
-        async def work(session: Session) -> dict[str, list[str]]:
+        async def work(session: Session, pending: list[str], held: list[str]) -> dict[str, list[str]]:
             withdrawn, noticed = [], []
             # The dispatch as stored (the caller's copy lacks its watchers), so the board hears of each change.
             stored = await self.log.dispatches.find_one({"_id": dispatch["_id"]}, session=session)
@@ -85,7 +90,17 @@ class RecallService:
             await publish_many(self.mongo, session, await self.log.board_events(stored or dispatch, changed, session))
             return {"withdrawn": withdrawn, "noticed": noticed}
 
-        result = await self.mongo.run_transaction(work)
+        result: dict[str, list[str]] = {"withdrawn": [], "noticed": []}
+        todo = [(receipt_id, True) for receipt_id in pending] + [(receipt_id, False) for receipt_id in held]
+        for start in range(0, len(todo), RECALL_CHUNK):
+            part = todo[start:start + RECALL_CHUNK]
+            pending_part = [receipt_id for receipt_id, unsigned in part if unsigned]
+            held_part = [receipt_id for receipt_id, unsigned in part if not unsigned]
+            async with self.log.turn({"dispatch_id": dispatch["_id"], "sender_unit_id": dispatch["sender_unit_id"]}):
+                done = await self.mongo.run_transaction(
+                    lambda session, p=pending_part, h=held_part: work(session, p, h))
+            result["withdrawn"] += done["withdrawn"]
+            result["noticed"] += done["noticed"]
         return {**result, "at": now}
 
     async def do_acknowledge(self, receipt_id: str, user: dict[str, Any]) -> dict[str, Any]:
