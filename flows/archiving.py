@@ -11,6 +11,7 @@ The record keeps its own history (archived, checked again, exported), which is t
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,7 @@ from oa.errors import Conflict, InvalidInput, Unprocessable
 from oa.seals import Seals
 from storage.blobs import BlobNotFound, BlobStore
 
+log = logging.getLogger("oa.archives")
 CLASS_CODES = {"发文": "FW", "收文": "SW"}  # 机构（问题）: the 问题 a unit's documents are filed under
 ATTEMPTS = 5  # 件号 taken by someone else meanwhile: build again with the next one
 CANDIDATES = 100
@@ -132,13 +134,16 @@ class ArchiveService:
             try:
                 stored = await self.store.do_insert(record, group, number)
             except NumberTaken:
-                await self.blobs.delete(key)
+                await self._discard(key)
                 continue
             except AlreadyArchived as already:
-                await self.blobs.delete(key)
+                await self._discard(key)
                 stored = already.existing
                 await self.documents.mark_filed(document["_id"], unit_id, stored["_id"], stored["archival_code"])
                 return stored, False
+            except Exception:
+                await self._discard(key)  # the record was not written (the database failed): nor stays its package
+                raise
             await self.documents.mark_filed(document["_id"], unit_id, stored["_id"], code)
             return stored, True
         raise Conflict("档号正被其他归档占用，请稍后重试", code="busy")
@@ -176,6 +181,14 @@ class ArchiveService:
         return data, len(records)
 
     # ---- internals ------------------------------------------------------------------------------
+
+    async def _discard(self, key: str) -> None:
+        """Remove a package whose record was not written; a failure is logged (the object is then an orphan no
+        record names, which a later archive of the document does not reuse)."""
+        try:
+            await self.blobs.delete(key)
+        except Exception:
+            log.exception("could not remove the unrecorded archival package %s", key)
 
     def _verifier(self, document: dict[str, Any]) -> Any:
         async def verify(pdf: bytes) -> dict[str, Any]:
