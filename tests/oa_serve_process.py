@@ -141,11 +141,12 @@ class OaServe:
             self._client.close()
             self._client = None
 
-    def wait_for(self, what: str, check: Any, limit_s: float = 120) -> Any:
-        """Poll `check()` until it returns something true; fail naming `what` after `limit_s`."""
+    def wait_for(self, what: str, check: Any, limit_s: float = 300, every_s: float = 0.1) -> Any:
+        """Poll `check()` until it returns something true; fail naming `what` after `limit_s` (generous: a
+        machine loaded by other jobs is slow; only a failure waits that long)."""
         deadline = time.monotonic() + limit_s
         while time.monotonic() < deadline:
             if found := check():
                 return found
-            time.sleep(0.1)
+            time.sleep(every_s)
         raise AssertionError(f"{what}: not within {limit_s} s\n{self.log_tail()}")

@@ -58,7 +58,8 @@ def kill_mid_way(service: OaServe, request: Callable[[], Any], half_done: Callab
     restart it on the same data directory at once. Returns what `half_done` saw."""
     with ThreadPoolExecutor(1) as pool:
         answer = pool.submit(request)
-        seen = service.wait_for("the operation seen half done", lambda: half_done() or (answer.done() and "done"))
+        seen = service.wait_for("the operation seen half done", lambda: half_done() or (answer.done() and "done"),
+                                every_s=0.02)  # the render's window is well under a second on an idle machine
         assert seen != "done", f"the operation finished before it was seen half done: {answer.result()}"
         holder = service.db.leases.find_one({"_id": "deadlines"})["holder"]
         children = service.kill()
@@ -69,10 +70,11 @@ def kill_mid_way(service: OaServe, request: Callable[[], Any], half_done: Callab
     service.start()
     left = [pid for pid in children if alive(pid)]
     assert not left, f"the killed service's embedded servers still run after the restart: {left}"
-    # The deadline scheduler's lease, held by the killed process, is the restart's at once: the same holder
-    # renews it, rather than a new one waiting 90 s for it to lapse.
+    # The deadline scheduler's lease, held by the killed process, is the restart's: the same holder renews it
+    # (its first round comes after the start-up's recovery, however long that takes on a busy machine),
+    # rather than a new holder waiting 90 s for the killed one's lease to lapse.
     service.wait_for("the deadline lease renewed by the restart", lambda: service.db.leases.find_one(
-        {"_id": "deadlines", "holder": holder, "renewed_at": {"$gt": killed_at}}), limit_s=45)
+        {"_id": "deadlines", "holder": holder, "renewed_at": {"$gt": killed_at}}), limit_s=300)
     return seen
 
 
@@ -200,8 +202,7 @@ def test_dispatch_to_every_demo_unit_killed_half_way(service: OaServe) -> None:
 def test_signoff_killed_between_number_and_render(service: OaServe) -> None:
     admin = service.login("admin")
     service.ok("POST", "/api/flows", DIRECT_FAWEN, admin)
-    document_id, token = new_fawen(service, "关于做好签发中断恢复演练的通知",
-                                   [{"group": "grp-county-govs"}, {"group": "grp-towns"}])
+    document_id, token = new_fawen(service, "关于做好签发中断恢复演练的通知", [{"group": "grp-county-govs"}])
     instance = service.ok("POST", "/api/instances", {"flow": "fawen_direct", "document_id": document_id,
                                                      "variables": {}}, token)
     signoff = task_of(service, instance["id"], "signoff")
