@@ -14,6 +14,7 @@ from typing import Any
 from flows.delegations import DelegationService
 from flows.engine import Step
 from flows.task_homes import TaskHomes
+from oa.audit_chain import chain_of, cover
 from oa.documents import DocumentService
 from oa.errors import Conflict
 from storage.events import publish_many
@@ -59,6 +60,9 @@ class StepWriter:
             self.task_homes.remember(step.new_tasks)
         if step.audits:
             await self.audit.insert_many(step.audits, session=session)
+            # One link in the flow's unit's audit chain vouches for this step's audit lines.
+            await chain_of(self.mongo).link(session, instance["unit_id"], "flow",
+                                            [cover("flow_audit", entry) for entry in step.audits], step.now)
         document_update: dict[str, Any] = {}
         if step.document_changes or step.document_unsets:
             document_update["$set"] = {**step.document_changes, "updated_at": step.now}

@@ -22,6 +22,7 @@ from flows.actions import FlowService
 from flows.calendar import CalendarStore
 from flows.engine import audit_record, task_event_data
 from flows.exchange.dispatch import DispatchService
+from oa.audit_chain import chain_of, cover
 from oa.clock import utcnow
 from storage.events import publish_many
 from storage.leases import Lease
@@ -94,9 +95,9 @@ class DeadlineScheduler:
                 if moved.matched_count != 1:
                     return False
                 instance = await self.instances.find_one({"_id": task["instance_id"]}, session=session)
-                await self.mongo["flow_audit"].insert_one(
-                    audit_record(instance or {"_id": task["instance_id"], "document_id": task["document_id"],
-                                              "node": task["node"]}, task, "remind", None, now), session=session)
+                place = instance or {"_id": task["instance_id"], "document_id": task["document_id"],
+                                     "node": task["node"]}
+                await self._audit(audit_record(place, task, "remind", None, now), instance, task, session)
                 data = {**task_event_data(task), "overdue_since": task["due_at"]}
                 await publish_many(self.mongo, session, [(uid, "task.overdue", data) for uid in task["assignees"]])
                 return True
@@ -120,16 +121,23 @@ class DeadlineScheduler:
                 if moved.matched_count != 1:
                     return False
                 instance = await self.instances.find_one({"_id": task["instance_id"]}, session=session)
-                await self.mongo["flow_audit"].insert_one(
-                    audit_record(instance or {"_id": task["instance_id"], "document_id": task["document_id"],
-                                              "node": task["node"]}, task, "escalate", None, now,
-                                 to={"user_ids": supervisors, "post": post}), session=session)
+                place = instance or {"_id": task["instance_id"], "document_id": task["document_id"],
+                                     "node": task["node"]}
+                await self._audit(audit_record(place, task, "escalate", None, now,
+                                               to={"user_ids": supervisors, "post": post}), instance, task, session)
                 data = {**task_event_data(task), "overdue_since": task["due_at"], "assignees": task["assignees"]}
                 await publish_many(self.mongo, session, [(uid, "task.escalated", data) for uid in supervisors])
                 return True
 
             count += bool(await self.mongo.run_transaction(work))
         return count
+
+    async def _audit(self, entry: dict[str, Any], instance: dict[str, Any] | None, task: dict[str, Any],
+                     session: Session) -> None:
+        """The audit line and its link in the flow's unit's chain, in the caller's transaction."""
+        await self.mongo["flow_audit"].insert_one(entry, session=session)
+        unit_id = (instance or {}).get("unit_id") or task.get("unit_id")
+        await chain_of(self.mongo).link(session, unit_id, "flow", [cover("flow_audit", entry)], entry["at"])
 
     async def supervisors_of(self, task: dict[str, Any]) -> tuple[list[str], str]:
         """(holders of the supervisor post, that post's name) for the people holding `task`."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from oa.audit_chain.chain import PLATFORM_UNIT, chain_of
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, ImportRejected
@@ -243,4 +244,9 @@ async def apply(mongo: Mongo, plan: ImportPlan, by: str | None = None, progress:
             directory.put_unit(unit)
         for user in user_records:
             directory.put_person(user)
+    # One audit line per import, in the chain of the unit it was made under (the platform's for a root).
+    anchors = sorted(plan.anchor_unit_ids)
+    await chain_of(mongo).record_now(anchors[0] if anchors else PLATFORM_UNIT, "import", {
+        "run_id": run_id, "by": by, "anchor_unit_ids": anchors, "unit_ids": [unit["_id"] for unit in unit_records],
+        "usernames": [user["username"] for user in user_records]})
     return plan.summary()

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from oa.audit_chain import chain_of, cover
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
@@ -184,7 +185,7 @@ class OrgService:
             if parent is not None:
                 await self._claim_parent(parent, session)
             await self.units.insert_one(unit, session=session)
-            await self.history.insert_one(history_entry(unit, "create", by, now), session=session)
+            await self._write_history([history_entry(unit, "create", by, now)], session)
 
         try:
             await self.mongo.run_transaction(work)
@@ -212,7 +213,7 @@ class OrgService:
                                                     {**normalise(changes), "updated_at": now}, session=session)
             if unit is None:
                 await self._raise_stale(unit_id, version)
-            await self.history.insert_one(history_entry(unit, "update", by, now), session=session)
+            await self._write_history([history_entry(unit, "update", by, now)], session)
             return unit
 
         unit = await self.mongo.run_transaction(work)
@@ -275,8 +276,8 @@ class OrgService:
         )
         if dissolved is None:
             await self._raise_stale(unit_id, version)
-        await self.history.insert_one(history_entry(dissolved, "merge" if merged_into else "dissolve", by, now),
-                                      session=session)
+        await self._write_history([history_entry(dissolved, "merge" if merged_into else "dissolve", by, now)],
+                                  session)
         return dissolved
 
     async def merge(self, source_id: str, target_id: str, version: int, by: str | None = None) -> dict[str, Any]:
@@ -345,8 +346,14 @@ class OrgService:
             entries.append(history_entry({**descendant, "ancestors": ancestors}, "move", by, now))
         if updates:
             await self.units.bulk_write(updates, session=session)
-        await self.history.insert_many(entries, session=session)
+        await self._write_history(entries, session)
         return moved
+
+    async def _write_history(self, entries: list[dict[str, Any]], session: Session) -> None:
+        """History entries and their audit-chain link (in the changed unit's chain) in the caller's transaction."""
+        await self.history.insert_many(entries, session=session)  # the driver gives each its _id, then it is hashed
+        await chain_of(self.mongo).link(session, entries[0]["unit_id"], "unit",
+                                        [cover("unit_history", entry) for entry in entries])
 
     async def _check_vertical_parent(self, vertical_parent_id: str | None, unit_id: str | None = None) -> list[str]:
         if not vertical_parent_id:

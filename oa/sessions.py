@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from oa.audit_chain.chain import chain_of, person_unit
 from oa.clock import utcnow
 from oa.errors import Unauthenticated
 from oa.password_policy import EXPIRED_MESSAGE, PasswordExpired
@@ -103,16 +104,16 @@ class SessionService:
         """A new session for a person whose identity was just proved."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = utcnow()
-        await self.sessions.insert_one({
-            "token_hash": token_hash(token),
-            "csrf_token": csrf,
-            "user_id": user["_id"],
-            "channel": channel,
-            "client": client,
-            "created_at": now,
-            "expires_at": now + self.lifetime,
-            "schema_version": SCHEMA_VERSION,
-        })
+        record = {"token_hash": token_hash(token), "csrf_token": csrf, "user_id": user["_id"], "channel": channel,
+                  "client": client, "created_at": now, "expires_at": now + self.lifetime,
+                  "schema_version": SCHEMA_VERSION}
+
+        async def write(session: Session) -> None:
+            await self.sessions.insert_one(dict(record), session=session)
+            await chain_of(self.mongo).record(session, person_unit(user), "login", {
+                "user_id": user["_id"], "username": user.get("username"), "channel": channel, "client": client}, now)
+
+        await self.mongo.run_transaction(write)
         return LoginResult(token, csrf, user, int(self.lifetime.total_seconds()))
 
     async def resolve(self, token: str) -> Authenticated | None:
@@ -139,6 +140,9 @@ class SessionService:
             if ended is not None:
                 await publish(self.mongo, session, ended["user_id"], SESSION_ENDED,
                               {"reason": LOGOUT, "sessions": [str(ended["_id"])]})
+                person = self.users.directory.user(ended["user_id"]) or {}
+                await chain_of(self.mongo).record(session, person_unit(person), "logout", {
+                    "user_id": ended["user_id"], "username": person.get("username")})
 
         await self.mongo.run_transaction(end)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-ROLES = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "档案员", "管理员")
+ROLES = ("科员", "收发员", "办公室主任", "分管领导", "主要领导", "档案员", "管理员", "审计员")
 ADMIN_ROLE = "管理员"
+# 三员分立: the one who administers units and people is never the one who reads the audit of it.
+AUDITOR_ROLE = "审计员"
 
 POST_FIELDS = ("id", "unit", "title", "roles", "primary")
 
@@ -68,4 +70,8 @@ def check_posts(posts: Any) -> list[str]:
     ids = [post["id"] for post in posts if isinstance(post, dict) and isinstance(post.get("id"), str)]
     if len(ids) != len(set(ids)):
         problems.append("a post id appears twice")
+    held = {role for post in posts if isinstance(post, dict) and isinstance(post.get("roles"), list)
+            for role in post["roles"]}
+    if {ADMIN_ROLE, AUDITOR_ROLE} <= held:
+        problems.append(f"one person cannot be both {ADMIN_ROLE} and {AUDITOR_ROLE} (三员分立)")
     return problems

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from oa.activation import Activation, ActivationThrottle
+from oa.audit_chain import chain_of
+from oa.audit_chain.chain import person_unit
 from oa.clock import utcnow
 from oa.directory import Directory
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
@@ -200,7 +202,7 @@ class UserService:
                      for unit_id in unit_ids if unit_id in units and units[unit_id]["status"] != "active"]
         return units, problems
 
-    async def create(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, data: dict[str, Any], by: str | None = None) -> dict[str, Any]:
         problems = check_username(data.get("username")) + check_person(data) + check_posts(data.get("posts"))
         if data.get("password") is not None:
             problems += check_strength(data["password"], data.get("username"))
@@ -213,14 +215,20 @@ class UserService:
         now = utcnow()
         password_hash = await hash_password(data["password"]) if data.get("password") else None
         user = user_record(data, new_user_id(), build_posts(data["posts"], units, now), password_hash, now)
+
+        async def write(session: Session) -> None:
+            await self.users.insert_one(user, session=session)
+            await audit_person(self.mongo, session, user, "create", by, sorted(set(data) - {"password"}))
+
         try:
-            await self.users.insert_one(user)
+            await self.mongo.run_transaction(write)
         except DuplicateKeyError:
             raise Conflict(f"the username {data['username']} is taken", username=data["username"]) from None
         self.directory.put_person(user)
         return user
 
-    async def update(self, user_id: str, changes: dict[str, Any], version: int) -> dict[str, Any]:
+    async def update(self, user_id: str, changes: dict[str, Any], version: int,
+                     by: str | None = None) -> dict[str, Any]:
         """Change a person's details, password, posts or active flag, if `version` is still current.
 
         `posts` is the complete list of the posts the person should hold: a post given with
@@ -258,6 +266,8 @@ class UserService:
 
         async def write(session: Session) -> dict[str, Any] | None:
             updated = await self.mongo.compare_and_set("users", user_id, version, update, session=session)
+            if updated is not None:
+                await audit_person(self.mongo, session, updated, "update", by, sorted(changes))
             if updated is not None and (updated.get("active") is False or "password" in changes):
                 # A deactivated person or a changed password ends every open session (and its sockets) at once.
                 await end_user_sessions(self.mongo, session, user_id,
@@ -318,9 +328,25 @@ async def create_system_admin(service: UserService, username: str, display_name:
     user = user_record({"username": username, "display_name": display_name}, new_user_id(), [],
                        await hash_password(password), now)
     user["system_admin"] = True
+
+    async def write(session: Session) -> None:
+        await service.users.insert_one(user, session=session)
+        await audit_person(service.mongo, session, user, "create", None, ["username", "display_name", "system_admin"])
+
     try:
-        await service.users.insert_one(user)
+        await service.mongo.run_transaction(write)
     except DuplicateKeyError:
         raise Conflict(f"the username {username} is taken", username=username) from None
     service.directory.put_person(user)
     return user
+
+
+async def audit_person(mongo: Mongo, session: Session, user: dict[str, Any], action: str, by: str | None,
+                       fields: list[str]) -> None:
+    """The audit line of a change of a person (which fields, never their values: a password stays secret),
+    with the roles they then hold, chained in their unit."""
+    roles = [{"unit_id": post["unit_id"], "roles": post["roles"]} for post in user.get("posts", ())
+             if post.get("active", True)]
+    await chain_of(mongo).record(session, person_unit(user), "person", {
+        "action": action, "user_id": user["_id"], "username": user["username"], "by": by, "fields": fields,
+        "roles": roles, "active": user.get("active"), "system_admin": bool(user.get("system_admin"))})

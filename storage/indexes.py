@@ -98,6 +98,10 @@ INDEXES: list[Index] = [
     # A dispatch asks which of its recipients this sender has already delivered this document to.
     Index("deliveries", [("document_id", ASCENDING), ("sender_unit_id", ASCENDING)]),
     Index("exchange_audit", [("receipt_id", ASCENDING), ("at", ASCENDING)]),
+    # Audit hash chains: one unit's links in seq order (unique: two writers can never both append seq N);
+    # the audit lines of actions without an audit collection of their own, per unit, newest first.
+    Index("audit_chain", [("unit", ASCENDING), ("seq", ASCENDING)], {"unique": True}),
+    Index("audit_records", [("unit_id", ASCENDING), ("at", DESCENDING)]),
     Index("recipient_groups", [("unit_id", ASCENDING), ("name", ASCENDING)]),
     # Seals: at most one active seal per unit and kind (revoked ones hold a slot of their own); a unit's seals;
     # a signature's certificate traced back to its seal; a seal's and a document's history.
@@ -137,7 +141,8 @@ class SchemaNotReady(RuntimeError):
 # Collections first written inside a transaction (counters, the ledgers beside them, per-person event
 # counters). MongoDB can create a collection inside a transaction only under conditions (4.4+, not on
 # every topology, and it serialises with other DDL), so they are made up front, with the indexed ones.
-COUNTERS = ("event_seqs", "number_counters", "doc_numbers", "incoming_counters", "archive_counters")
+COUNTERS = ("event_seqs", "number_counters", "doc_numbers", "incoming_counters", "archive_counters",
+            "audit_heads")
 
 # Options whose difference makes an existing index a different one (the rest, like `name`, do not).
 _MEANINGFUL = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")

@@ -62,6 +62,8 @@ class Mongo:
         # Where events committed by this process go at once (storage/events.py's hub sets it).
         self.local_events: Callable[[list[dict[str, Any]]], None] | None = None
         self._after_commit: dict[int, list[Callable[[], None]]] = {}
+        # The audit hash chains' heads as this process knows them (oa/audit_chain sets it on first use).
+        self.audit_chain: Any = None
 
     @classmethod
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:

@@ -64,6 +64,7 @@ class ChunkDelivery:
                     [{"_id": delivery_key(record), "receipt_id": record["_id"], "document_id": record["document_id"],
                       "sender_unit_id": record["sender_unit_id"], "at": now} for record in fresh],
                     session=session)
+                await self.log.link_delivery(dispatch["sender_unit_id"], fresh, now, session)
                 await publish_many(self.mongo, session, [
                     (clerk, "exchange.received", received_event(record)) for record in fresh
                     for clerk in clerks[record["unit_id"]]])

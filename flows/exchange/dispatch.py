@@ -221,8 +221,9 @@ class DispatchService:
             urged = await self.receipts.find({"dispatch_id": dispatch_id, "last_urge_token": token},
                                              session=session).to_list(None)
             if urged:
-                await self.log.audit.insert_many(
-                    [audit_entry(row, "urge", actor, now, {"message": message}) for row in urged], session=session)
+                await self.log.write_audit(dispatch["sender_unit_id"],
+                                           [audit_entry(row, "urge", actor, now, {"message": message})
+                                            for row in urged], session)
                 clerks = await self.log.clerks_of([row["unit_id"] for row in urged], session)
                 data = {"dispatch_id": dispatch_id, "document_id": dispatch["document_id"],
                         "title": dispatch["summary"]["title"], "sender_unit_name": dispatch["sender_unit_name"],

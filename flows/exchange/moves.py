@@ -16,12 +16,15 @@ from typing import Any
 from flows.exchange.counts import ReceiptCounts
 from flows.exchange.records import ReceiptStatus, check_receipt_move
 from flows.locks import KeyedLocks
+from oa.audit_chain import chain_of, cover, cover_many
 from oa.directory import Directory
 from oa.errors import Conflict, NotFound
 from storage.events import publish_many
 from storage.mongo import SCHEMA_VERSION, Mongo, ReturnDocument, Session
 
 Event = tuple[str, str, dict[str, Any]]
+# What a delivery link vouches for in each receipt: the fields set when it is made and never changed.
+RECEIPT_FACTS = ("_id", "dispatch_id", "document_id", "sender_unit_id", "unit_id", "role", "created_at")
 # Who handles incoming documents for a unit: its 收发员, or the office head where there is none.
 
 
@@ -114,7 +117,22 @@ class ExchangeLog:
 
     async def record(self, receipt: dict[str, Any], action: str, actor: dict[str, Any], now: datetime,
                      session: Session, detail: dict[str, Any] | None = None) -> None:
-        await self.audit.insert_one(audit_entry(receipt, action, actor, now, detail), session=session)
+        await self.write_audit(receipt["unit_id"], [audit_entry(receipt, action, actor, now, detail)], session)
+
+    async def write_audit(self, unit_id: str, entries: list[dict[str, Any]], session: Session) -> None:
+        """Audit lines and their one link in `unit_id`'s audit chain, in the caller's transaction: a receipt's
+        move chains in the receiving unit, an urge in the unit that urged."""
+        if entries:
+            await self.audit.insert_many(entries, session=session)  # the driver gives each its _id, then it is hashed
+            await chain_of(self.mongo).link(session, unit_id, "exchange",
+                                            [cover("exchange_audit", entry) for entry in entries], entries[0]["at"])
+
+    async def link_delivery(self, sender_unit_id: str, receipts: list[dict[str, Any]], now: datetime,
+                            session: Session) -> None:
+        """One link for a delivered chunk, in the sending unit's chain: a digest over its receipts' facts that
+        never change (which unit got which document from whom, when, in which role)."""
+        await chain_of(self.mongo).link(session, sender_unit_id, "delivery",
+                                        [cover_many("receipts", receipts, RECEIPT_FACTS)], now)
 
     async def board_events(self, dispatch: dict[str, Any], receipts: list[dict[str, Any]], session: Session,
                            kind: str = "exchange.receipt") -> list[Event]:

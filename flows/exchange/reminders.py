@@ -52,9 +52,9 @@ class ReceiptReminders:
                                              session=session).to_list(None)
             if not urged:
                 return []
-            await self.log.audit.insert_many(
-                [audit_entry(row, "urge", actor, now, {"message": message, "supervised_by": acting_unit["name"]})
-                 for row in urged], session=session)
+            await self.log.write_audit(acting_unit["_id"], [
+                audit_entry(row, "urge", actor, now, {"message": message, "supervised_by": acting_unit["name"]})
+                for row in urged], session)
             clerks = await self.log.clerks_of([row["unit_id"] for row in urged], session)
             await publish_many(self.mongo, session, [
                 (clerk, "exchange.urged", {"receipt_id": row["_id"], "dispatch_id": row.get("dispatch_id"),

@@ -23,6 +23,7 @@ from typing import Any
 
 from cryptography import x509
 
+from oa.audit_chain import chain_of, cover
 from oa.clock import utcnow
 from oa.errors import Conflict, InvalidInput, NotFound
 from oa.orgs import OrgService
@@ -186,7 +187,7 @@ class SealRegistry:
 
         async def write(session: Session) -> None:
             await self.seals.insert_one(seal, session=session)
-            await self.history.insert_one(self.entry(seal, "created", by, now), session=session)
+            await self.audit([self.entry(seal, "created", by, now)], session)
 
         try:
             await self.mongo.run_transaction(write)
@@ -221,9 +222,17 @@ class SealRegistry:
                                   "revoked", by, now=now)
 
     async def audit(self, entries: list[dict[str, Any]], session: Session) -> None:
-        """Append history entries in the caller's transaction (oa/seals/uses.py records each use here)."""
-        if entries:
-            await self.history.insert_many(entries, session=session)
+        """Append history entries in the caller's transaction (oa/seals/uses.py records each use here), each
+        seal's unit's audit-chain link with them."""
+        if not entries:
+            return
+        await self.history.insert_many(entries, session=session)  # the driver gives each its _id, then it is hashed
+        by_unit: dict[str, list[dict[str, Any]]] = {}
+        for entry in entries:
+            by_unit.setdefault(entry["unit_id"], []).append(entry)
+        chain = chain_of(self.mongo)
+        for unit_id, theirs in sorted(by_unit.items()):
+            await chain.link(session, unit_id, "seal", [cover("seal_history", entry) for entry in theirs])
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -248,7 +257,7 @@ class SealRegistry:
                                                        {**changes, "updated_by": by, "updated_at": now},
                                                        session=session)
             if updated is not None:
-                await self.history.insert_one(self.entry(updated, change, by, now), session=session)
+                await self.audit([self.entry(updated, change, by, now)], session)
             return updated
 
         updated = await self.mongo.run_transaction(write)
