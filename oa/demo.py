@@ -33,6 +33,7 @@ CORE_ROLES = ("主要领导", "分管领导", "办公室主任", "收发员")
 DEMO_LOGINS: list[tuple[str, str]] = [
     ("admin", "系统管理员 (平台管理员)"),
     ("cityadmin", "市级管理员 · 韶关市人民政府信息化管理员"),
+    ("auditor", "审计员 (三员分立: 只看审计、校验审计链)"),
     ("sx-xzf.admin", "县级管理员 · 始兴县人民政府信息化管理员"),
     ("sg-szfb.sfy1", "韶关市人民政府办公室 收发员"),
     ("sg-szf.fgld1", "副市长兼市公安局局长 (两个岗位)"),
@@ -354,6 +355,9 @@ def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[
         for office in ("wb", "zfb"):
             unit_id = place.root(office)
             people.add(f"{unit_id}.{ROLE_SLUGS['档案员']}1", {"unit": unit_id, "title": "档案员", "roles": ["档案员"]})
+    # 三员分立: the platform's 审计员 reads the audit and verifies its chains, and administers nothing
+    # (added last, so every other demo person keeps the name and number drawn for them).
+    people.add("auditor", {"unit": CITY.root("zfb"), "title": "安全审计员", "roles": ["审计员"]}, "安全审计员")
     return people.people
 
 

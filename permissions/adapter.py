@@ -22,6 +22,7 @@ EVERYWHERE = "*"
 # identical grants in one domain make pycasbin's first lookup there quadratic (measured: ~40 s).
 MEMBER_ROLE = "成员"
 ADMIN_ROLE = "管理员"
+AUDITOR_ROLE = "审计员"
 
 
 def _row(ptype: str, rule: Iterable[str]) -> dict[str, object]:

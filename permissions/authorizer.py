@@ -19,7 +19,7 @@ from typing import Any
 import casbin
 
 from oa.directory import Directory, Person
-from permissions.adapter import ADMIN_ROLE, EVERYWHERE, MEMBER_ROLE, MongoAdapter
+from permissions.adapter import ADMIN_ROLE, AUDITOR_ROLE, EVERYWHERE, MEMBER_ROLE, MongoAdapter
 from storage.mongo import SCHEMA_VERSION, Mongo
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
@@ -76,6 +76,12 @@ ROLE_TEMPLATES: list[tuple[str, str, str]] = [
     ("档案员", "archive", "read"),
     ("档案员", "archive", "write"),
     (ADMIN_ROLE, "archive", "settings"),
+    # 三员分立: the 审计员 reads the audit and verifies its chains (their unit and below); the 管理员, who
+    # changes units and people, gets no audit rows, and the 审计员 no unit or user write.
+    (AUDITOR_ROLE, "audit", "read"),
+    (AUDITOR_ROLE, "audit", "verify"),
+    (AUDITOR_ROLE, "unit", "read"),
+    (AUDITOR_ROLE, "user", "read"),
 ]
 
 
@@ -131,6 +137,10 @@ class Authorizer:
         for post in user.get("posts", ()):
             if post.get("active"):
                 held.setdefault(post["unit_id"], set()).update(post["roles"])
+                if AUDITOR_ROLE in post["roles"] and not (self.directory.unit(post["unit_id"]) or {}).get("parent_id"):
+                    # 三员分立: the 审计员 of a top-level unit audits the whole platform, as the 系统管理员
+                    # administers it; one posted lower audits that unit and the units below it.
+                    held.setdefault(EVERYWHERE, set()).add(AUDITOR_ROLE)
         return held
 
     async def unit_path(self, unit_id: str) -> list[str]:

@@ -18,7 +18,9 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.error import S3Error
+from minio.retention import Retention
 
 from storage import failures
 
@@ -238,6 +240,41 @@ class MinioBlobStore:
         """Upload a local file with its content type and user metadata (restores)."""
         await self._run(self._client.fput_object, self.bucket, key, path, content_type=content_type,
                         metadata=dict(metadata) or None, part_size=PART_SIZE)
+
+    async def ensure_locked_bucket(self) -> bool:
+        """Make the bucket with S3 object lock where the store supports it; True when objects put in it can be
+        retained (MinIO with a locked bucket), False when they cannot (the JuiceFS gateway, a bucket made
+        without lock): callers say so rather than pretend."""
+        if not await self._run(self._client.bucket_exists, self.bucket):
+            try:
+                await self._run(self._client.make_bucket, self.bucket, None, True)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    await self.ensure_bucket()  # a store without object lock: a plain bucket
+        try:
+            config = await self._run(self._client.get_object_lock_config, self.bucket)
+        except Exception:  # "not supported" takes several forms across S3 implementations
+            return False
+        return config is not None
+
+    async def put_retained(self, key: str, data: bytes, until: datetime | None, mode: str = "COMPLIANCE",
+                           content_type: str = "application/json") -> None:
+        """Put an object, under retention until `until` in `mode` (COMPLIANCE or GOVERNANCE) when given."""
+        retention = Retention(COMPLIANCE if mode == "COMPLIANCE" else GOVERNANCE, until) if until else None
+        await self._run(self._client.put_object, self.bucket, key, io.BytesIO(data), len(data),
+                        content_type=content_type, retention=retention)
+
+    async def keys_under(self, prefix: str) -> list[str]:
+        """Every object name under `prefix`, sorted."""
+        def names() -> list[str]:
+            listed = self._client.list_objects(self.bucket, prefix, recursive=True)
+            return sorted(str(obj.object_name) for obj in listed)
+        try:
+            return await self._run(names)
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":
+                return []
+            raise
 
     async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5),
                                 download_name: str | None = None, content_type: str | None = None) -> str:

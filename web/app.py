@@ -13,6 +13,7 @@ from web import openapi, pages
 from web.api import (
     archives,
     attachments,
+    audit,
     auth,
     calendar,
     contacts,
@@ -89,6 +90,9 @@ ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/api/units/{UNIT_ID}/seal/key", seals.SealKeyHandler),
     (rf"/api/units/{UNIT_ID}/seal/revoke", seals.RevokeSealHandler),
     (r"/api/seals/ca\.pem", seals.CertificateAuthorityHandler),
+    (r"/api/audit/verify", audit.VerifyHandler),
+    (r"/api/audit/records", audit.RecordsHandler),
+    (r"/api/audit/anchors", audit.AnchorsHandler),
     (r"/api/users", users.UsersHandler),
     (rf"/api/users/{USER_ID}", users.UserHandler),
     (rf"/api/users/{USER_ID}/activation-code", users.ActivationCodeHandler),

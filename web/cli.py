@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import sys
@@ -14,6 +15,8 @@ from typing import Any
 
 from flows.demo_activity import DemoActivity
 from oa import importer
+from oa.audit_chain import configure as configure_audit
+from oa.audit_chain.verify import summary_lines, verify_chains
 from oa.demo_scale import check_scale
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD, DemoResult, load_demo
 from oa.directory import Directory
@@ -33,7 +36,7 @@ from web import logs
 from web.config import ConfigError, Settings, variables_table
 from web.runtime import Runtime
 from web.server import run
-from web.services import Services
+from web.services import Endpoints, Services, open_anchors
 
 log = logging.getLogger("oa")
 
@@ -55,8 +58,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                              data_dir=getattr(args, "data_dir", None))
 
 
-def _with_database(settings: Settings, work: Callable[[Mongo], Awaitable[Any]]) -> Any:
-    """Run `work` against the configured database (starting or attaching to the embedded one)."""
+def _with_database(settings: Settings, work: Callable[..., Awaitable[Any]], with_endpoints: bool = False) -> Any:
+    """Run `work(mongo)` (or `work(mongo, endpoints)`) against the configured database (starting or attaching
+    to the embedded one)."""
     runtime = Runtime(settings, attach=True)
     try:
         endpoints = runtime.start()
@@ -66,7 +70,7 @@ def _with_database(settings: Settings, work: Callable[[Mongo], Awaitable[Any]]) 
                                         timeout_ms=settings.startup_timeout * 1000)
             try:
                 await apply_indexes(mongo)
-                return await work(mongo)
+                return await (work(mongo, endpoints) if with_endpoints else work(mongo))
             finally:
                 await mongo.close()
 
@@ -309,6 +313,32 @@ def cmd_verify_pdf(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`oa audit verify [--unit U]`: walk the audit chains against the latest anchor (exit 1 on any problem);
+    `oa audit anchor`: write an anchor of every unit's chain head now."""
+    settings = _settings(args)
+
+    async def work(mongo: Mongo, endpoints: Endpoints) -> int:
+        configure_audit(mongo, settings.audit_hash)
+        anchors = open_anchors(settings, endpoints, mongo)
+        if args.action == "anchor":
+            written = await anchors.write()
+            print(json.dumps(written, ensure_ascii=False) if args.json else
+                  f"anchor {written['key']}: {written['units']} units, digest {written['digest']}, "
+                  f"{'locked' if written['locked'] else 'UNLOCKED (the store has no object lock)'}"
+                  + (f", timestamped {written['timestamped']}" if written["timestamped"] else ""))
+            return 0
+        report = await verify_chains(mongo, args.unit, await anchors.latest())
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False, default=str, indent=1))
+        else:
+            for line in summary_lines(report):
+                print(line)
+        return 0 if report["ok"] else 1
+
+    return int(_with_database(settings, work, with_endpoints=True))
+
+
 def _scale(text: str) -> float:
     try:
         scale = float(text)
@@ -375,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--ca", type=Path, action="append", metavar="CA.pem",
                         help="trusted CA certificate(s), PEM; repeatable (default: DATA_DIR/seal-ca.pem, the "
                              "service's own CA, and OA_SEAL_TRUST_ROOTS)")
+
+    audit = add("audit", "The tamper-evident audit: `verify` walks every unit's hash chain (and checks it against the "
+                "latest anchor), `anchor` writes an anchor of every chain head now.", cmd_audit)
+    audit.add_argument("action", choices=("verify", "anchor"), help="verify the chains, or write an anchor")
+    audit.add_argument("--unit", help="verify this unit's chain only (default: every unit)")
+    audit.add_argument("--json", action="store_true", help="print the report as JSON")
 
     add("migrate", "Create the collections and indexes this version needs (run once before serving a new version "
         "on a configured MongoDB; the embedded server is migrated by `oa serve` itself).", cmd_migrate)

@@ -121,6 +121,18 @@ class Settings:
         "chinese-calendar package when the working calendar lacks them (true/false).")
     tsa_url: str | None = _setting(
         "OA_TSA_URL", None, "RFC 3161 time-stamping service URL; when set, every seal signature is timestamped.")
+    audit_hash: str = _setting(
+        "OA_AUDIT_HASH", "sha256",
+        "Hash of new audit-chain links: sha256 or sm3 (GB/T 32905). Each link names its own, so a chain may mix.")
+    audit_anchor_bucket: str | None = _setting(
+        "OA_AUDIT_ANCHOR_BUCKET", None,
+        "Bucket the daily audit anchors go to, made with S3 object lock where the store has it (MinIO). "
+        "Unset: OA_S3_BUCKET followed by -audit.")
+    audit_anchor_retain_days: int = _setting(
+        "OA_AUDIT_ANCHOR_RETAIN_DAYS", 3650, "How long each audit anchor is retained (object lock) where it can be.")
+    audit_anchor_lock_mode: str = _setting(
+        "OA_AUDIT_ANCHOR_LOCK_MODE", "COMPLIANCE",
+        "Object-lock mode of audit anchors: COMPLIANCE (nobody may delete them early) or GOVERNANCE.")
     font_dir: str | None = _setting(
         "OA_FONT_DIR", None,
         "Folder with the official TrueType fonts (方正小标宋简体, 仿宋_GB2312, 黑体, 楷体_GB2312, 宋体), found by "
@@ -237,6 +249,13 @@ class Settings:
         if self.font_dir and not Path(self.font_dir).is_dir():
             raise ConfigError(f"OA_FONT_DIR names no folder ({self.font_dir!r})")
         self._validate_channels()
+        if self.audit_hash not in ("sha256", "sm3"):
+            raise ConfigError(f"OA_AUDIT_HASH must be sha256 or sm3 (got {self.audit_hash!r})")
+        if self.audit_anchor_lock_mode not in ("COMPLIANCE", "GOVERNANCE"):
+            raise ConfigError(f"OA_AUDIT_ANCHOR_LOCK_MODE must be COMPLIANCE or GOVERNANCE "
+                              f"(got {self.audit_anchor_lock_mode!r})")
+        if self.audit_anchor_retain_days <= 0:
+            raise ConfigError("OA_AUDIT_ANCHOR_RETAIN_DAYS must be a positive number of days")
         if self.tsa_url and not self.tsa_url.startswith(("http://", "https://")):
             raise ConfigError(f"OA_TSA_URL must be an http:// or https:// URL (got {self.tsa_url!r})")
 

@@ -60,6 +60,7 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         await services.flows.resume_pending()
         await services.dispatches.resume_unfinished()  # a dispatch a stopped process left half-delivered
         deadlines = asyncio.create_task(services.deadlines.run_forever(settings.deadline_check_seconds))
+        anchoring = asyncio.create_task(services.anchors.run_forever())  # one replica, by lease, once a day
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -68,6 +69,7 @@ async def serve_until_stopped(settings: Settings, endpoints: Endpoints,
         log.info("stopping")
         sweeper.cancel()
         deadlines.cancel()
+        anchoring.cancel()
         pacing.cancel()
         warming.cancel()
         server.stop()

@@ -31,6 +31,8 @@ from flows.signatures import SignatureStore
 from flows.supervision import Supervision
 from oa.archives import ArchiveStore, RetentionSettings
 from oa.attachments import AttachmentService
+from oa.audit_chain import configure as configure_audit
+from oa.audit_chain.anchors import Anchors
 from oa.clock import CHINA, utcnow
 from oa.contacts import ContactBook
 from oa.directory import Directory
@@ -111,6 +113,7 @@ class Services:
     supervision: Supervision
     contacts: ContactBook
     archives: ArchiveService
+    anchors: Anchors
 
     @classmethod
     async def open(cls, settings: Settings, endpoints: Endpoints) -> Services:
@@ -121,6 +124,7 @@ class Services:
             await apply_indexes(mongo)  # this process owns its embedded database
         else:
             await check_schema(mongo)  # `oa migrate` (a Job before the rollout) changes it, not every replica
+        configure_audit(mongo, settings.audit_hash)
         await ImportRuns(mongo).recover()  # an import cut off by a stop is finished or rolled back
         blobs = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
                                settings.s3_bucket, secure=endpoints.s3_secure, public_url=settings.s3_public_url)
@@ -194,13 +198,21 @@ class Services:
                    notifications,
                    Supervision(directory, flow_queries, exchange_queries, flows,
                                ReceiptReminders(mongo, exchange_log, urge_interval)),
-                   contacts, archives)
+                   contacts, archives, open_anchors(settings, endpoints, mongo))
 
     async def close(self) -> None:
         await self.notifications.stop()
         await self.search.indexer.stop()
         await self.events.stop()
         await self.mongo.close()
+
+
+def open_anchors(settings: Settings, endpoints: Endpoints, mongo: Mongo) -> Anchors:
+    """The daily audit anchors, in their own bucket (made on first use, with object lock where there is one)."""
+    store = MinioBlobStore(endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key,
+                           settings.audit_anchor_bucket or f"{settings.s3_bucket}-audit", secure=endpoints.s3_secure)
+    return Anchors(mongo, store, retain=timedelta(days=settings.audit_anchor_retain_days),
+                   lock_mode=settings.audit_anchor_lock_mode, tsa_url=settings.tsa_url)
 
 
 def password_policy(settings: Settings) -> PasswordPolicy:

@@ -14,7 +14,7 @@ The report is plain data (JSON-ready), so a restore, the CLI, the API and the �
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from oa.audit_chain.canonical import digest
@@ -191,3 +191,29 @@ def summary_lines(report: dict[str, Any], names: dict[str, str] | None = None) -
         yield f"{label} ({row['unit']}): {row['links']} links, {verdict}"
     yield ("校验通过" if report["ok"] else f"发现 {len(report['problems'])} 处问题") + \
         f"（{len(report['units'])} 个单位，{report['links']} 条链节）"
+
+
+def restrict(report: dict[str, Any], keep: Callable[[str], bool]) -> dict[str, Any]:
+    """The report narrowed to the units `keep` accepts (an auditor sees their own units' chains only)."""
+    units = [row for row in report["units"] if keep(row["unit"])]
+    problems = [row["problem"] for row in units if row["problem"]]
+    return {**report, "units": units, "problems": problems, "ok": not problems,
+            "links": sum(row["links"] for row in units)}
+
+
+async def recent_records(mongo: Mongo, unit: str, limit: int) -> list[dict[str, Any]]:
+    """A unit's latest links, newest first, each with the audit lines it covers (as stored)."""
+    links = await mongo[LINKS].find({"unit": unit}).sort("seq", -1).limit(limit).to_list(None)
+    records = await _records_for(mongo, [link for link in links if not any("ids" in c for c in link["covers"])])
+    shown = []
+    for link in links:
+        covered = []
+        for entry in link.get("covers") or []:
+            if "ids" in entry:
+                covered.append({"coll": entry["coll"], "count": len(entry["ids"]), "ids": entry["ids"][:5]})
+            else:
+                covered.append({"coll": entry["coll"], "id": entry["id"],
+                                "record": records.get((entry["coll"], entry["id"]))})
+        shown.append({"unit": link["unit"], "seq": link["seq"], "at": link["at"], "kind": link["kind"],
+                      "alg": link["alg"], "hash": link["hash"], "covers": covered})
+    return shown

@@ -10,11 +10,12 @@ import { ApiError, api, csrfToken, get, post } from "./api.js";
 import { archiveSection } from "./admin_archive.js";
 import { showCalendar } from "./admin_calendar.js";
 import { sealSection } from "./admin_seals.js";
+import { showAudit } from "./admin_audit.js";
 import { lockSection, lockedTag } from "./admin_security.js";
 import { errorText, h, loginForm, toast, when } from "./ui.js";
 
 const app = document.getElementById("app");
-const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "档案员", "管理员"];
+const ROLES = ["主要领导", "分管领导", "办公室主任", "收发员", "科员", "档案员", "管理员", "审计员"];
 const LEVELS = { city: "市级", county: "县级", town: "镇级" };
 const TYPES = ["党委", "人大", "政府", "政协", "部门", "事业单位", "乡镇", "街道", "群团", "法院", "检察院", "其他"];
 const state = { me: null, home: null, scope: [], listening: false };
@@ -26,8 +27,9 @@ function render(title, ...content) {
       h("span", { class: "who" }, state.me ? state.me.display_name : ""),
       h("a", { href: "/desk" }, "办公桌面")),
     h("div", { class: "desk-layout" },
-      h("nav", { class: "desk-nav", "aria-label": "管理功能" }, link("#/units", "组织机构"), link("#/flows", "流程定义"),
-        link("#/stats", "交换统计"), link("#/calendar", "工作日历")),
+      // 三员分立: a 审计员 sees 审计 only; an administrator never sees it.
+      h("nav", { class: "desk-nav", "aria-label": "管理功能" }, ...(state.auditor ? [link("#/audit", "审计")]
+        : [link("#/units", "组织机构"), link("#/flows", "流程定义"), link("#/stats", "交换统计"), link("#/calendar", "工作日历")])),
       h("div", {}, ...content)));
 }
 
@@ -420,7 +422,8 @@ async function showStats(unitId) {
 async function route() {
   const [, page, id] = location.hash.split("/");
   try {
-    if (page === "units" && id) await showUnit(id);
+    if (state.auditor) await showAudit({ render });
+    else if (page === "units" && id) await showUnit(id);
     else if (page === "people" && id) await showPerson(id);
     else if (page === "flows" && id) await showFlow(id);
     else if (page === "flows") await showFlows();
@@ -452,7 +455,9 @@ async function boot() {
     state.listening = true;
     window.addEventListener("hashchange", route);
   }
-  if (state.me.administers !== null && !state.me.administers.length) {
+  state.auditor = state.me.posts.some((item) => item.active !== false && item.roles.includes("审计员"));
+  if (state.auditor) location.hash = "#/audit";
+  if (!state.auditor && state.me.administers !== null && !state.me.administers.length) {
     render("无权管理", h("p", { class: "card" }, "您没有管理员岗位，不能使用管理功能。", h("a", { href: "/desk" }, "前往办公桌面")));
     return;
   }

@@ -489,7 +489,7 @@ function onEvent(event) {
 // Someone whose only posts are 管理员 posts (or who holds none, as a platform administrator) has no documents to
 // handle here: the desk says whom it is for and sends them to the admin pages.
 function deskUser(me) {
-  return me.posts.some((item) => item.active !== false && item.roles.some((role) => role !== "管理员"));
+  return me.posts.some((item) => item.active !== false && item.roles.some((role) => role !== "管理员" && role !== "审计员"));
 }
 
 function showAdminOnly() {
@@ -497,6 +497,7 @@ function showAdminOnly() {
   const posts = me.posts.filter((item) => item.active !== false)
     .map((item) => `${item.unit ? item.unit.name : item.unit_id} ${item.title || ""}`.trim());
   const administers = me.administers === null || (me.administers || []).length > 0;
+  const auditor = me.posts.some((item) => item.active !== false && item.roles.includes("审计员"));
   app.replaceChildren(
     h("header", { class: "bar" }, h("h1", {}, "公文流转 · 办公桌面"),
       h("span", { class: "who" }, `${me.display_name}${posts.length ? ` · ${posts[0]}` : ""}`),
@@ -505,7 +506,8 @@ function showAdminOnly() {
       h("h2", {}, "办公桌面供各单位收发员、科员和办公室人员使用"),
       h("p", {}, posts.length ? `您的岗位（${posts.join("；")}）是管理员岗位，不拟稿、不收发公文。` : "您是平台管理员，不在任何单位任职，不拟稿、不收发公文。"),
       administers ? h("p", {}, "维护单位、人员、岗位角色和流程，请到管理后台：") : null,
-      administers ? h("p", {}, h("a", { href: "/admin", class: "button" }, "进入管理后台")) : null));
+      administers ? h("p", {}, h("a", { href: "/admin", class: "button" }, "进入管理后台")) : null,
+      auditor ? h("p", {}, "您是审计员：查看审计记录、校验审计链，请到", h("a", { href: "/admin#/audit", class: "button" }, "审计")) : null));
 }
 
 async function route() {
