@@ -41,11 +41,12 @@ def hash_bytes(algorithm: str, data: bytes) -> str:
         raise ValueError(f"unknown audit hash algorithm {algorithm!r} (use one of {', '.join(ALGORITHMS)})") from None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """`value` as JSON types, the way it is hashed."""
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, datetime):
@@ -62,7 +63,7 @@ def _plain(value: Any) -> Any:
 
 def canonical_bytes(record: Any) -> bytes:
     """The canonical JSON of `record` as the database gives it back."""
-    return json.dumps(_plain(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    return json.dumps(plain(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       allow_nan=False).encode("utf-8")
 
 

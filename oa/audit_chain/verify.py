@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from oa.audit_chain.canonical import digest
+from oa.audit_chain.canonical import plain as plain_value
 from oa.audit_chain.chain import HEADS, LINKS, link_hash
 from oa.clock import utcnow
 from storage.mongo import Mongo, find_in
@@ -28,7 +29,19 @@ COLLECTION_NAME = re.compile(r"^[a-z_]+$")
 
 def problem(unit: str, seq: int | None, what: str, message: str, **extra: Any) -> dict[str, Any]:
     """One finding: where (unit, seq, collection, record id), what (a stable code) and a sentence in Chinese."""
-    return {"unit": unit, "seq": seq, "problem": what, "message": message, **extra}
+    return {"unit": unit, "seq": seq, "problem": what, "message": message, **shown(extra)}
+
+
+def shown(value: Any) -> Any:
+    """A record or finding as JSON-ready data: ObjectIds as their hex text, datetimes as canonical UTC text."""
+    plain = plain_value(value)
+    if isinstance(plain, dict) and set(plain) == {"$oid"}:
+        return plain["$oid"]
+    if isinstance(plain, dict):
+        return {key: shown(item) for key, item in plain.items()}
+    if isinstance(plain, list):
+        return [shown(item) for item in plain]
+    return plain
 
 
 async def _records_for(mongo: Mongo, links: list[dict[str, Any]]) -> dict[tuple[str, Any], dict[str, Any]]:
@@ -103,16 +116,15 @@ class _UnitWalk:
         self.hashes_at: dict[int, str] = {}
         self.problem: dict[str, Any] | None = None
 
-    def feed(self, link: dict[str, Any], records: dict[tuple[str, Any], dict[str, Any]],
-             anchored_seq: int | None) -> None:
+    def feed(self, link: dict[str, Any], records: dict[tuple[str, Any], dict[str, Any]], watched: set[int]) -> None:
         if self.problem:
             return
         self.count += 1
         self.problem = _check_link(self.unit, link, self.last_seq + 1, self.last_hash, records)
         if self.problem is None:
             self.last_seq, self.last_hash = link["seq"], link["hash"]
-            if anchored_seq is not None and link["seq"] == anchored_seq:
-                self.hashes_at[anchored_seq] = link["hash"]
+            if link["seq"] in watched:  # the head's and the anchor's seq: their hashes are compared at the end
+                self.hashes_at[link["seq"]] = link["hash"]
 
     def finish(self, head: dict[str, Any] | None, anchored: dict[str, Any] | None) -> None:
         if self.problem:
@@ -123,9 +135,11 @@ class _UnitWalk:
         elif head is not None and int(head.get("seq", 0)) > self.last_seq:
             self.problem = problem(unit, self.last_seq + 1, "tail_deleted",
                                    f"链尾被删除：链头记到第{head['seq']}条，链只到第{self.last_seq}条")
-        elif head is not None and (int(head.get("seq", 0)) < self.last_seq or head.get("hash") != self.last_hash):
-            self.problem = problem(unit, self.last_seq, "head_mismatch",
-                                   f"链头（第{head.get('seq')}条）与链的最后一条（第{self.last_seq}条）不符")
+        elif head is not None and self.hashes_at.get(int(head.get("seq", 0))) != head.get("hash"):
+            # The heads are read before the links, so a head behind the chain's end is a write that committed
+            # meanwhile; its hash must still be that of the link at its seq.
+            self.problem = problem(unit, int(head.get("seq", 0)), "head_mismatch",
+                                   f"链头（第{head.get('seq')}条）与链中第{head.get('seq')}条的哈希不符")
         if self.problem or not anchored:
             return
         anchored_seq = int(anchored["seq"])
@@ -156,7 +170,9 @@ async def verify_chains(mongo: Mongo, unit: str | None = None,
         records = await _records_for(mongo, links)
         for link in links:
             walk = walks.setdefault(link["unit"], _UnitWalk(link["unit"]))
-            walk.feed(link, records, (anchored_heads.get(link["unit"]) or {}).get("seq"))
+            watched = {int((anchored_heads.get(link["unit"]) or {}).get("seq", 0)),
+                       int((heads.get(link["unit"]) or {}).get("seq", 0))}
+            walk.feed(link, records, watched)
 
     async for link in cursor:
         batch.append(link)
@@ -165,6 +181,12 @@ async def verify_chains(mongo: Mongo, unit: str | None = None,
             batch = []
     if batch:
         await check(batch)
+    late = [name for name, walk in walks.items() if name not in heads and walk.count and not walk.problem]
+    if late:  # a unit's first links committed after the heads were read: its head is there now
+        for row in await find_in(mongo[HEADS], "_id", late):
+            walk = walks[row["_id"]]
+            walk.hashes_at[walk.last_seq] = walk.last_hash
+            heads[row["_id"]] = {**row, "seq": walk.last_seq, "hash": walk.last_hash}
     names = set(walks) | set(heads) | ({key for key in anchored_heads if key == unit or unit is None})
     units = []
     for name in sorted(names):
@@ -205,7 +227,7 @@ async def recent_records(mongo: Mongo, unit: str, limit: int) -> list[dict[str, 
     """A unit's latest links, newest first, each with the audit lines it covers (as stored)."""
     links = await mongo[LINKS].find({"unit": unit}).sort("seq", -1).limit(limit).to_list(None)
     records = await _records_for(mongo, [link for link in links if not any("ids" in c for c in link["covers"])])
-    shown = []
+    listed = []
     for link in links:
         covered = []
         for entry in link.get("covers") or []:
@@ -214,6 +236,6 @@ async def recent_records(mongo: Mongo, unit: str, limit: int) -> list[dict[str, 
             else:
                 covered.append({"coll": entry["coll"], "id": entry["id"],
                                 "record": records.get((entry["coll"], entry["id"]))})
-        shown.append({"unit": link["unit"], "seq": link["seq"], "at": link["at"], "kind": link["kind"],
-                      "alg": link["alg"], "hash": link["hash"], "covers": covered})
-    return shown
+        listed.append({"unit": link["unit"], "seq": link["seq"], "at": link["at"], "kind": link["kind"],
+                       "alg": link["alg"], "hash": link["hash"], "covers": shown(covered)})
+    return listed
