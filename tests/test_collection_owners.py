@@ -41,6 +41,10 @@ OWNERS = {
     "archive_settings": {"oa/archives/retention.py"},
     # 常用联系人: each person's starred contacts.
     "starred_contacts": {"oa/starred.py"},
+    # The audit hash chains: links, heads and the audit lines of actions with no audit collection of their own.
+    "audit_chain": {"oa/audit_chain/chain.py", "oa/audit_chain/verify.py"},
+    "audit_heads": {"oa/audit_chain/chain.py", "oa/audit_chain/verify.py", "oa/audit_chain/anchors.py"},
+    "audit_records": {"oa/audit_chain/chain.py"},
 }
 # mongo["units"], self.mongo["users"], mongo.db["units"], db["users"] …
 COLLECTION = re.compile(r"""\b(?:mongo|db)\s*\[\s*["']([a-z_]+)["']\s*\]""")
