@@ -357,7 +357,7 @@ def build_people(builder: Builder, counties: list[Place], towns: dict[str, list[
             people.add(f"{unit_id}.{ROLE_SLUGS['档案员']}1", {"unit": unit_id, "title": "档案员", "roles": ["档案员"]})
     # 三员分立: the platform's 审计员 reads the audit and verifies its chains, and administers nothing
     # (added last, so every other demo person keeps the name and number drawn for them).
-    people.add("auditor", {"unit": CITY.root("zfb"), "title": "安全审计员", "roles": ["审计员"]}, "安全审计员")
+    people.add("auditor", {"unit": CITY.root("zf"), "title": "安全审计员", "roles": ["审计员"]}, "安全审计员")
     return people.people
 
 

@@ -84,7 +84,8 @@ def raw_documents(path: Path) -> list[bytes]:
 
 async def raw_collection(mongo: Mongo, name: str) -> list[bytes]:
     collection = mongo.db.get_collection(name, codec_options=RAW)
-    return sorted([document.raw async for document in collection.find({})])
+    # bytes(): the driver hands some raw documents out as memoryviews (later batches), which do not sort with bytes.
+    return sorted([bytes(document.raw) async for document in collection.find({})])
 
 
 async def make_work(api: ApiClient) -> Work:

@@ -23,13 +23,13 @@ async def test_the_auditor_sees_the_chains_pass_and_then_the_tampered_record(
         await expect(page.get_by_role("link", name="组织机构")).to_have_count(0)  # an auditor administers nothing
         await screenshot(page, "audit-verified")
 
-        # The auditor's own login is an audit line in the chain of 韶关市人民政府办公室.
+        # The auditor's own login is an audit line in the chain of 韶关市人民政府 (where the post is).
         login_line = (await records.find({"kind": "login", "username": "auditor"}).sort("at", -1).to_list(1))[0]
         await records.update_one({"_id": login_line["_id"]}, {"$set": {"client": "10.0.0.99"}})
         await page.reload()
         await expect(verdict).to_contain_text("发现 1 处问题", timeout=30_000)
         broken = page.locator("#audit-units tr.broken")
-        await expect(broken).to_contain_text("韶关市人民政府办公室")
+        await expect(broken).to_contain_text("韶关市人民政府")
         await expect(broken).to_contain_text(f"audit_records 中的记录 {login_line['_id']} 被篡改")
         await screenshot(page, "audit-tampered")
 

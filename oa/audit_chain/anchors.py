@@ -52,6 +52,8 @@ class Anchors:
         self.lease = Lease(mongo, "audit_anchor", holder or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}",
                            LEASE_TTL)
         self._lockable: bool | None = None
+        # Under the database's name: one anchor bucket may serve several databases (staging beside production).
+        self.prefix = f"{PREFIX}{mongo.db.name}/"
 
     async def lockable(self) -> bool:
         if self._lockable is None:
@@ -73,7 +75,7 @@ class Anchors:
                 "retain_until": (now + self.retain).isoformat() if locked else None,
                 "lock_mode": self.lock_mode if locked else None}
         data = json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-        key = f"{PREFIX}{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z.json"
+        key = f"{self.prefix}{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z.json"
         until = now + self.retain if locked else None
         await self.store.put_retained(key, data, until, self.lock_mode)
         token_at = None
@@ -92,7 +94,7 @@ class Anchors:
 
     async def latest(self) -> dict[str, Any] | None:
         """The latest anchor with its heads, and whether it carries a timestamp; None before the first."""
-        keys = [key for key in await self.store.keys_under(PREFIX) if key.endswith(".json")]
+        keys = [key for key in await self.store.keys_under(self.prefix) if key.endswith(".json")]
         if not keys:
             return None
         return await self.read(keys[-1])
@@ -108,7 +110,7 @@ class Anchors:
 
     async def listing(self, limit: int = 30) -> list[dict[str, Any]]:
         """The latest anchors (newest first), without their heads."""
-        keys = [key for key in await self.store.keys_under(PREFIX) if key.endswith(".json")][-limit:]
+        keys = [key for key in await self.store.keys_under(self.prefix) if key.endswith(".json")][-limit:]
         shown = []
         for key in reversed(keys):
             anchor = await self.read(key)
