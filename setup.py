@@ -25,6 +25,7 @@ setup(
         "msgspec>=0.18,<1",
         "joserfc>=1.0,<2",  # ID tokens of the unified identity platform: JWKS, RS256 signatures, claim checks
         "pyhanko>=0.38,<0.40",  # PAdES signatures of sealed PDFs and their verification
+        "gmssl>=3.2,<4",  # SM3 for the audit chain (OA_AUDIT_HASH=sm3) where OpenSSL was built without it
         "cryptography>=43",  # seal keys, the service's seal CA, PKCS#12 import
         "pillow>=10.1",  # drawing and checking seal images
         "chinese-calendar>=1.11,<2",  # the State Council's holidays and 调休 workdays, republished every year

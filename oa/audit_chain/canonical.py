@@ -15,15 +15,21 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gmssl import func as sm3_func
-from gmssl import sm3
-
 # Each link names its algorithm, so a chain may change algorithm part-way and still verify.
 ALGORITHMS = ("sha256", "sm3")
 
 
 def _sm3(data: bytes) -> str:
-    return str(sm3.sm3_hash(sm3_func.bytes_to_list(data)))
+    """SM3 (GB/T 32905) from OpenSSL when it has it (fast); else gmssl's pure-Python one (~100 µs per 1 KB)."""
+    if "sm3" in hashlib.algorithms_available:
+        return hashlib.new("sm3", data).hexdigest()
+    return gmssl_sm3(data)
+
+
+def gmssl_sm3(data: bytes) -> str:
+    from gmssl import func, sm3  # only where OpenSSL was built without SM3
+
+    return str(sm3.sm3_hash(func.bytes_to_list(data)))
 
 
 def _sha256(data: bytes) -> str:
