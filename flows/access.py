@@ -20,6 +20,7 @@ from typing import Any
 from flows.exchange.board import ExchangeQueries
 from flows.queries import FlowQueries
 from oa.archives import ArchiveStore
+from oa.clock import utcnow
 from oa.documents import DocumentService
 from oa.errors import Conflict, Forbidden, NotFound
 from oa.orgs import OrgService
@@ -72,6 +73,12 @@ class Access:
         if await self.exchange.received_by(document["_id"], readable) or await self.flow_queries.takes_part(
                 document["_id"], user["_id"]):
             return Side.RECEIVING
+        # 委托: a delegate opening a task they act on for its holder reads the document from the side the
+        # holder does (a 会签 or 签发 of the drafting side; a 收文 task of the receiving side).
+        held = await self.flow_queries.delegated_task(user["_id"], utcnow(), document_id=document["_id"])
+        if held is not None:
+            return Side.DRAFTING if set(held["assignees"]) & set(document.get("participants", [])) \
+                else Side.RECEIVING
         return None
 
     async def access_document(self, user: dict[str, Any], doc_id: str, for_action: str = "read",
@@ -147,9 +154,11 @@ class Access:
         return record
 
     async def may_see_instance(self, user: dict[str, Any], instance: dict[str, Any]) -> bool:
-        """A flow is its unit's: seen by those who read documents there and by the people it involves."""
+        """A flow is its unit's: seen by those who read documents there, by the people it involves and, while
+        a 委托 is in force, by the delegate of someone holding one of its open tasks."""
         return user["_id"] in instance.get("participants", []) or await self.authorizer.allowed(
-            user, "document", "read", instance["unit_id"], inherit=False)
+            user, "document", "read", instance["unit_id"], inherit=False) \
+            or await self.flow_queries.delegated_task(user["_id"], utcnow(), instance_id=instance["_id"]) is not None
 
     async def access_instance(self, user: dict[str, Any], instance_id: str) -> dict[str, Any]:
         view = await self.flow_queries.instance_view(instance_id)

@@ -45,6 +45,8 @@ class FlowQueries:
         for item in items:
             if user_id not in item["assignees"]:
                 item["acting_for"] = next(person for person in people if person in item["assignees"])
+                holder = self.directory.person(item["acting_for"])
+                item["acting_for_name"] = holder.display_name if holder else item["acting_for"]
         return items, counts[box], counts
 
     async def due_tasks(self, unit_ids: list[str], until: datetime, limit: int) -> list[dict[str, Any]]:
@@ -71,6 +73,22 @@ class FlowQueries:
 
     async def find_task(self, task_id: str) -> dict[str, Any] | None:
         return await self.tasks.find_one({"_id": task_id}, {"undo": 0})
+
+    async def delegated_task(self, user_id: str, now: datetime, *, instance_id: str | None = None,
+                             document_id: str | None = None) -> dict[str, Any] | None:
+        """An open task on this flow (or document) held by someone `user_id` acts for now (委托), or None.
+
+        The delegate opens such a task from their 待办 and must see its flow and document as its holder
+        would; without a delegation in force this costs no query."""
+        delegators = await self.delegations.delegators_of(user_id, now)
+        if not delegators:
+            return None
+        query: dict[str, Any] = {"assignees": {"$in": delegators}, "status": "active"}
+        if instance_id is not None:
+            query["instance_id"] = instance_id
+        if document_id is not None:
+            query["document_id"] = document_id
+        return await self.tasks.find_one(query, {"assignees": 1, "instance_id": 1})
 
     async def takes_part(self, document_id: str, user_id: str) -> bool:
         """Has the person a part in some flow on this document (a 收文 passed to them, say)?"""

@@ -300,7 +300,10 @@ class TaskActions(FlowBase):
         """The task as its holder sees it; the first opening is recorded (传阅 read tracking)."""
         task = await self._task(task_id)
         if user["_id"] not in task["assignees"] and (task.get("done_by") or {}).get("user_id") != user["_id"]:
-            await self.acting_as(task, user)
+            holder = await self.acting_as(task, user)
+            if holder is not None:  # 委托: the screen says for whom the delegate acts
+                person = self.directory.person(holder)
+                task = {**task, "acting_for": holder, "acting_for_name": person.display_name if person else holder}
         if task["opened_at"] is None and task["status"] == "active":
             now = self.clock()
             await self.tasks.update_one({"_id": task_id, "opened_at": None},

@@ -53,7 +53,12 @@ async def test_a_leader_delegates_on_the_phone_and_revokes(demo_api: ApiClient, 
     delegate, delegate_page = await signed_in(browser, demo_api, deputy, PHONE, "/")
     await expect(delegate_page.get_by_role("link", name=title)).to_be_visible()
     assert (await flows.task(deputy, title))["acting_for"]
-    await delegate_page.get_by_role("link", name="委托").tap()
+    await expect(delegate_page.get_by_role("link", name=title)).to_contain_text("受吕庆委托代为办理")
+    await delegate_page.get_by_role("link", name=title).tap()  # it opens, saying for whom it is done
+    await expect(delegate_page.locator("#acting-for")).to_contain_text("受吕庆委托代为办理")
+    await expect(delegate_page.locator("#submit")).to_have_text("签发")
+    await delegate_page.get_by_role("link", name="‹ 返回").tap()
+    await delegate_page.get_by_role("link", name="委托", exact=True).tap()
     await expect(delegate_page.locator("#delegations-received li")).to_contain_text("吕庆（南雄市人民政府 · 市长")
 
     await given.get_by_role("button", name="撤销").tap()

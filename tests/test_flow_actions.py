@@ -214,6 +214,33 @@ async def test_a_delegate_acts_during_the_window_only(office: Office) -> None:
     await office.act("deputy", head_task["id"], status=404)
 
 
+async def test_a_delegate_of_another_unit_opens_the_flow_and_document_of_the_task_only_while_in_force(
+        office: Office) -> None:
+    # The 县长 lets the 教育局长 (another unit, who reads none of the county's documents) act for them: the
+    # task in their 待办 opens — its flow and its document — and stops opening once the delegation is revoked.
+    now = datetime.now(UTC)
+    delegation = await office.api.post("/api/delegations", {
+        "to_user": office.ids["edu"], "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(), "reason": "出差"}, token=office.tokens["head"])
+    assert delegation.status == 201, delegation
+    document = await office.draft()
+    started = await office.start(document["id"])
+    await office.act("office", (await office.only_task("office"))["id"])
+    task = await office.only_task("edu")
+    assert task["acting_for"] == office.ids["head"]
+    flow = await office.api.get(f"/api/instances/{started['id']}", token=office.tokens["edu"])
+    assert flow.status == 200, flow
+    opened = await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["edu"])
+    assert opened.status == 200 and opened.body["side"] == "drafting", opened
+    assert (await office.api.get(f"/api/documents/{document['id']}/pages", token=office.tokens["edu"])).status == 200
+
+    revoked = await office.api.post(f"/api/delegations/{delegation.body['id']}/revoke", {},
+                                    token=office.tokens["head"])
+    assert revoked.status == 200
+    assert (await office.api.get(f"/api/instances/{started['id']}", token=office.tokens["edu"])).status == 404
+    assert (await office.api.get(f"/api/documents/{document['id']}", token=office.tokens["edu"])).status == 404
+
+
 async def test_bad_requests_say_what_is_wrong(office: Office) -> None:
     document = await office.draft()
     unknown_var = await office.api.post("/api/instances", {
