@@ -113,6 +113,18 @@ async def test_the_desk_lists_messages_unread_first_and_marks_them_all_read(demo
     await expect(page.locator(".message.read").filter(has_text=title)).to_be_visible()
     await expect(page.locator(".desk-nav .count")).to_have_count(0)  # the menu's count went with them
     assert (await demo_api.get("/api/notifications/unread", token=token)).body["unread"] == 0
+
+    # The same person's 提醒设置 is kept at the desk too: the stored settings, saved from here.
+    await page.get_by_role("link", name="提醒设置").click()
+    await expect(page.get_by_label("电子邮箱")).to_be_visible()
+    stored = (await demo_api.get("/api/notifications/settings", token=token)).body["prefs"]
+    await expect(page.get_by_label("电子邮箱")).to_have_value(stored["email"])
+    await page.get_by_label("电子邮箱").fill("bgs.desk@sg.gov.example.cn")
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_role("status").filter(has_text="提醒设置已保存")).to_be_visible()
+    await screenshot(page, "desk-notify-settings")
+    assert (await demo_api.get("/api/notifications/settings", token=token)).body["prefs"]["email"] == \
+        "bgs.desk@sg.gov.example.cn"
     await context.close()
 
 

@@ -171,6 +171,11 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     await screenshot(drafter, "journey-03-drafter-disagreed")
     await sender_sees(clerk, DRAFT_TITLE, "当前：拟稿")
 
+    # The draft is in the drafter's 待办 on the desk, and opens on its page there, to be fixed and sent again.
+    await drafter.get_by_role("link", name="待办", exact=True).click()
+    await drafter.get_by_role("link", name=DRAFT_TITLE).click()
+    await expect(drafter).to_have_url(re.compile(f"/desk#/documents/{document_id}$"))
+
     # The drafter fixes the draft at the desk (title and 正文; 主送 kept) and sends it again.
     await drafter.get_by_role("button", name="修改草稿").click()
     edit = drafter.locator("#edit")

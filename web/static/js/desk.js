@@ -426,9 +426,13 @@ async function showBoard(dispatchId) {
 async function showTodo() {
   const page = await get("/api/tasks?box=todo&limit=100");
   render("待办", h("section", { class: "card" }, h("h2", {}, `待办（${page.total}）`), page.items.length
-    ? h("ul", { class: "tasks" }, page.items.map((task) => h("li", {}, h("a", { class: "task", href: `/#/task/${task.id}` },
+    // A draft back at 拟稿 (退回, 不同意) is edited and sent again on its page here; other tasks open as on a phone.
+    ? h("ul", { class: "tasks" }, page.items.map((task) => h("li", {}, h("a", { class: "task",
+      href: task.kind === "start" ? `#/documents/${task.document_id}` : `/#/task/${task.id}` },
       h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
-      h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name} · 截止 ${when(task.due_at)}`)))))
+      h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
+        task.due_at ? ` · 截止 ${when(task.due_at)}` : "", task.note ? ` · ${task.note}` : "",
+        task.acting_for_name ? ` · 受${task.acting_for_name}委托代为办理` : "")))))
     : h("p", { class: "empty" }, "没有待办事项")));
 }
 

@@ -11,9 +11,10 @@ import forward from "./desk_forward.js";
 import { deskHandoverPage } from "./desk_handover.js";
 import { huiban, huibanReplies, huibanSend } from "./desk_huiban.js";
 import messages from "./desk_messages.js";
+import notifySettings from "./mobile_notify_settings.js";
 import paper from "./desk_paper.js";
 import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
 
-export const DESK_PAGES = [deskSearchPage, messages, paper, supervision, forward, circulate, huiban, huibanReplies,
-  huibanSend, delegationsPage, deskHandoverPage, contacts, archive];
+export const DESK_PAGES = [deskSearchPage, messages, notifySettings, paper, supervision, forward, circulate, huiban,
+  huibanReplies, huibanSend, delegationsPage, deskHandoverPage, contacts, archive];

@@ -1,5 +1,6 @@
-// Phone page 提醒设置: where reminders reach the person when the app is closed (this device's push,
-// e-mail, 企业微信/钉钉 account, SMS to their mobile), which kinds they want, and quiet hours.
+// 提醒设置 (a page of the phone app and of the desk; one set per person): where reminders reach the person
+// when the app is closed (this device's push, e-mail, 企业微信/钉钉 account, SMS to their mobile), which kinds
+// they want, and quiet hours.
 // 特急 always reaches every channel they set, whatever else is chosen here.
 
 import { api, get } from "./api.js";
