@@ -2,7 +2,7 @@
 // 会办 from there; a received document's sealed pages. Built by desk.js with what it shares (`inboxPages`).
 
 import { get, post } from "./api.js";
-import { documentPages, errorText, h, sealCheck, toast, urgencyBadge, when } from "./ui.js";
+import { documentPages, errorText, h, paperOrigin, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
 export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, STATUS, RECALL }) {
   async function receiptAction(row, action, body = {}) {
@@ -83,13 +83,13 @@ export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, 
       h("td", {}, signable ? batchBox(row) : null),
       h("td", {}, urgencyBadge(row.urgency), h("a", { href: `#/received/${row.document_id}` }, row.title),
         recallNotice(row),
-        row.note ? h("div", { class: "muted" }, `转发意见：${row.note}`) : null,
+        row.note ? h("div", { class: "muted" }, `${["lead", "co"].includes(row.role) ? "会办说明" : "转发意见"}：${row.note}`) : null,
         // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
         (row.routes || []).slice(1).filter((route) => route.note).map((route) => h("div", { class: "muted" },
           `转发意见（${route.sender_unit_name}）：${route.note}`))),
       h("td", {}, row.issuer_name || row.sender_unit_name,
         row.issuer_name && row.issuer_name !== row.sender_unit_name
-          ? h("div", { class: "muted" }, `由${row.sender_unit_name}分发`) : null,
+          ? h("div", { class: "muted" }, `由${row.sender_unit_name}${row.depth > 0 ? "转发" : "分发"}`) : null,
         routesLine(row)), h("td", {}, row.doc_number || ""),
       h("td", { class: `status-${row.status}` },
         STATUS[row.status], row.registration ? h("div", { class: "muted" }, row.registration.text) : null,
@@ -98,9 +98,17 @@ export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, 
   }
 
   // A received document as it was issued: its sealed, signed pages, a check of the seals, the text to read.
+  // One registered from paper is its scan, with who sent it.
   async function showReceived(docId) {
-    render("收文", h("section", { class: "card" }, h("p", {}, h("a", { href: "#/inbox" }, "‹ 返回收文")),
-      h("h2", {}, "来文"), documentPages(docId), sealCheck(docId),
+    const documentView = await get(`/api/documents/${docId}`);
+    const back = h("p", {}, h("a", { href: "#/inbox" }, "‹ 返回收文"));
+    const title = h("h2", {}, documentView.content.title || "来文");
+    if (documentView.origin && documentView.origin.kind === "paper") {
+      render("收文", h("section", { class: "card" }, back, title, paperOrigin(documentView)));
+      return;
+    }
+    render("收文", h("section", { class: "card" }, back, title,
+      documentView.number ? h("p", { class: "muted" }, documentView.number.text) : null, documentPages(docId), sealCheck(docId),
       h("div", { class: "buttons" },
         h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "文字版"))));
   }

@@ -14,7 +14,8 @@ import { flush, forgetOfflineData, holding, newKey, outboxNotes, pendingBadge, p
   startOutbox } from "./offline_queue.js";
 import { moreActions, urgeLine, withdrawCard } from "./task_more.js";
 import { connectPush } from "./push.js";
-import { beep, documentPages, dueLine, entrySelector, errorText, h, inkOn, loginForm, pageBadges, toast, urgencyBadge, when } from "./ui.js";
+import { beep, documentPages, dueLine, entrySelector, errorText, h, inkOn, loginForm, pageBadges, paperOrigin, toast, urgencyBadge,
+  when } from "./ui.js";
 
 channel.value = "mobile";
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
@@ -91,6 +92,7 @@ function taskCard(task) {
         ? h("span", { class: "badge badge-orange" }, "催办") : null, task.title, pendingBadge(state.me, task.id)),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
+      task.acting_for_name ? h("div", { class: "task-meta acting-for" }, `受${task.acting_for_name}委托代为办理`) : null,
       task.status === "active" ? dueLine(task.due_at)
         : h("span", { class: "due" }, `已办${task.outcome_label ? ` · ${task.outcome_label}` : ""} ${when(task.done_at)}`)));
 }
@@ -296,13 +298,17 @@ async function showTask(taskId) {
       h("h2", {}, urgencyBadge(task.urgency), task.title),
       h("p", { class: "task-meta" }, `${task.flow_name} · ${task.node_name}`,
         task.from && task.from.name ? ` · 来自 ${task.from.name}` : ""),
+      task.acting_for_name ? h("p", { class: "task-meta acting-for", id: "acting-for" },
+        `受${task.acting_for_name}委托代为办理，流转记录同时记下您和${task.acting_for_name}`) : null,
       task.status === "active" ? dueLine(task.due_at) : null,
       task.status === "active" ? urgeLine(task) : null,
       reachLine(view, documentView),
       task.note ? h("p", { class: "note" }, task.note) : null),
-    h("section", { class: "card" }, h("h2", {}, "正文"), documentPages(task.document_id),
-      h("details", { class: "text-version" }, h("summary", {}, "文字版（可放大阅读）"),
-        h("iframe", { class: "preview", title: "公文正文（文字版）", src: `/api/documents/${task.document_id}/preview` }))),
+    documentView.origin && documentView.origin.kind === "paper"
+      ? h("section", { class: "card" }, h("h2", {}, "来文"), paperOrigin(documentView))
+      : h("section", { class: "card" }, h("h2", {}, "正文"), documentPages(task.document_id),
+        h("details", { class: "text-version" }, h("summary", {}, "文字版（可放大阅读）"),
+          h("iframe", { class: "preview", title: "公文正文（文字版）", src: `/api/documents/${task.document_id}/preview` }))),
     attachments.length ? h("section", { class: "card" }, h("h2", {}, "附件"), h("ul", { class: "files" },
       attachments.map((item) => h("li", {}, item.file
         ? h("a", { href: `/api/documents/${task.document_id}/attachments/${item.id}?redirect=1`, target: "_blank",

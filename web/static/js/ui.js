@@ -55,6 +55,19 @@ export function documentPages(docId) {
   return holder;
 }
 
+// A document that came on paper (纸质来文登记) is its scan, not a page the platform lays out: who sent it, its
+// 来文字号 and date received, and the scanned files to open.
+export function paperOrigin(documentView) {
+  const origin = documentView.origin || {};
+  const scans = (documentView.content.attachments || []).filter((item) => item.file);
+  return h("div", { class: "paper-origin", id: "paper-origin" },
+    h("p", {}, `纸质来文 · ${origin.sender_name || ""}${origin.doc_number ? ` · ${origin.doc_number}` : ""}`,
+      origin.received_date ? ` · 收文日期 ${origin.received_date}` : ""),
+    scans.length ? h("ul", { class: "files" }, scans.map((item) => h("li", {}, h("a", {
+      href: `/api/documents/${documentView.id}/attachments/${item.id}?redirect=1`, target: "_blank", rel: "noopener" },
+    `扫描件：${item.file.name}`)))) : h("p", { class: "muted" }, "没有扫描件"));
+}
+
 // "验证签章": asks the service to check the issued PDF's seals (intact, covering the whole file, from a trusted CA,
 // belonging to an issuing organ) and says so in words, one line per seal.
 export function sealCheck(docId) {
