@@ -27,8 +27,8 @@ export const deskHandoverPage = {
     let holder = null;
     const drawTasks = async () => {
       const page = await get(`/api/users/${holder.id}/open-tasks`);
-      tasks.replaceChildren(h("p", { id: "handover-count" }, `${holder.display_name} 现有待办 ${page.total} 项`),
-        page.items.length ? h("ul", { class: "handover-list" }, page.items.map(taskRow)) : null);
+      tasks.replaceChildren(h("p", { id: "handover-count" }, `${holder.display_name} 现有待办 ${page.total} 项`));
+      if (page.items.length) tasks.append(h("ul", { class: "handover-list" }, page.items.map(taskRow)));
     };
     const showTasks = async () => {
       result.replaceChildren();
@@ -56,12 +56,13 @@ export const deskHandoverPage = {
         const moved = answer.handed_over;
         const kept = answer.not_handed_over;
         toast(`已将 ${moved.length} 项待办移交给${answer.to.name}`, "ok");
-        result.replaceChildren(
+        // replaceChildren would print an absent list (null) as the text "null": leave it out.
+        result.replaceChildren(...[
           h("p", { class: "ok", id: "handover-done" }, `已将${answer.from.name}的 ${moved.length} 项待办移交给${answer.to.name}`
             + (kept.length ? `，${kept.length} 项未移交` : "")),
           moved.length ? h("ul", { class: "handover-moved" }, moved.map((item) => h("li", {}, `✔ ${item.title} · ${item.node_name}`))) : null,
           kept.length ? h("ul", { class: "handover-kept" }, kept.map((item) => h("li", { class: "bad" },
-            `✘ ${item.title} · ${item.node_name}：${KEPT[item.code] || errorText(item)}`))) : null);
+            `✘ ${item.title} · ${item.node_name}：${KEPT[item.code] || errorText(item)}`))) : null].filter(Boolean));
         await drawTasks();  // what is left with the former holder (tasks that could not move yet)
       } catch (failure) {
         result.replaceChildren(h("p", { class: "error", role: "alert" }, errorText(failure)));

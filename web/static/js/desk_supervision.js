@@ -94,7 +94,8 @@ async function show({ render, me }) {
     }
     const columns = canUrge ? 8 : 6;
     const overdue = board.items.filter((item) => item.overdue).length;
-    area.replaceChildren(
+    // replaceChildren would print an absent part (null) as the text "null": leave it out.
+    area.replaceChildren(...[
       h("p", { id: "supervision-counts" }, `共 ${board.items.length} 项：已超期 ${overdue} 项，即将到期 ${board.items.length - overdue} 项`,
         board.truncated ? "（仅列出最早到期的前 500 项）" : ""),
       board.items.length ? summary(board) : null,
@@ -105,7 +106,7 @@ async function show({ render, me }) {
         [...groups].map(([unitId, group]) => h("tbody", { "data-unit": unitId },
           h("tr", { class: "group" }, h("th", { colspan: columns }, `${group.name}（${group.items.length}）`)),
           group.items.map((item) => row(item, canUrge))))))
-        : h("p", { class: "empty" }, "没有超期或即将到期的事项"));
+        : h("p", { class: "empty" }, "没有超期或即将到期的事项")].filter(Boolean));
     urgeChosen.hidden = !canUrge;
     message.hidden = !canUrge;
     urgeChosen.disabled = !chosen.size;

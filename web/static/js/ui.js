@@ -88,8 +88,8 @@ export function sealCheck(docId) {
       });
       result.replaceChildren(
         h("p", { class: report.valid ? "ok" : "bad" }, report.valid ? "签章验证通过" : "签章验证未通过"),
-        h("ul", { class: "seals" }, lines),
-        report.problems.length ? h("p", { class: "bad" }, report.problems.join("；")) : null);
+        h("ul", { class: "seals" }, lines));
+      if (report.problems.length) result.append(h("p", { class: "bad" }, report.problems.join("；")));
     } catch (failure) {
       result.replaceChildren(h("p", { class: "error" }, failure.status === 404 ? "尚未生成用印的正式文件" : errorText(failure)));
     } finally {
@@ -163,6 +163,7 @@ const MESSAGES = {
   user_deactivated: "该账号已停用，请先重新启用",
   password_reused: "新密码不能与最近 5 次使用过的密码相同", password_expired: "密码已过期，请设置新密码",
   sms_login_disabled: "本平台未启用短信验证码登录",
+  local_day_exists: "该日期已是本单位的本地节假日，如需修改请先删除",
 };
 
 export function errorText(error) {
