@@ -32,12 +32,17 @@ async def test_admins_see_where_each_holiday_came_from_and_a_county_adds_its_own
     await expect(page.locator("#official-years")).to_contain_text("2026年")
     assert not await page.locator("#import-official").count()  # only platform admins import
 
+    await page.get_by_role("button", name="添加", exact=True).click()  # no date yet: said in words
+    await expect(page.get_by_role("status").filter(has_text="请选择日期")).to_be_visible()
     await page.get_by_label("日期").fill("2026-12-03")
     await page.get_by_label("名称").fill("瑶族盘王节")
     try:
         await page.get_by_role("button", name="添加", exact=True).click()
         added = table.get_by_role("row").filter(has_text="2026-12-03")
         await expect(added).to_contain_text("瑶族盘王节")
+        await page.get_by_label("日期").fill("2026-12-03")  # the same day again: refused in words
+        await page.get_by_role("button", name="添加", exact=True).click()
+        await expect(page.get_by_role("status").filter(has_text="该日期已是本单位的本地节假日")).to_be_visible()
         admin_name = (await demo_services.users.find_by_username(COUNTY_ADMIN))["display_name"]
         await expect(added).to_contain_text(f"本地（始兴县人民政府） · {admin_name}")
         await screenshot(page, "admin-calendar")
