@@ -195,7 +195,7 @@ async def test_circulate_read_on_a_phone_and_the_starter_sees_who_read(demo_api:
     await expect(county.locator("#circulation-summary")).to_have_text("已阅 1 / 2 人")
     await screenshot(county, "exchange-07-circulate-who-read")
     # Later, from the menu: the 传阅 the clerk started, each opening who has read it.
-    await county.get_by_role("link", name="收文").click()
+    await county.get_by_role("link", name="收文", exact=True).click()
     await county.locator("nav").get_by_role("link", name="传阅").click()
     await county.locator("#circulations").get_by_role("link", name=title).click()
     await expect(county.locator("#circulation-summary")).to_have_text("已阅 1 / 2 人")

@@ -275,7 +275,7 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     await county.get_by_label("转发意见").fill(NOTE)
     await county.locator("#forward").get_by_role("button", name="转发", exact=True).click()
     await expect(county.get_by_role("status")).to_contain_text("已转发给")
-    await county.get_by_role("link", name="收文").click()
+    await county.get_by_role("link", name="收文", exact=True).click()
     await expect(county.locator("#inbox tr", has_text=TITLE)).to_contain_text("办理中")
     await screenshot(county, "journey-06-county-inbox")
     county_towns = [unit for unit in clerks if unit.startswith("zj-")]
