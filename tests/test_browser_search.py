@@ -49,7 +49,7 @@ async def test_a_clerk_searches_at_the_desk_and_a_town_clerk_on_the_phone(demo_a
     await expect(hit.locator("mark").first).to_have_text(f"{mark}号检索演练")
     number = (await demo_api.get(f"/api/documents/{doc_id}", token=city)).body["content"]["doc_number"]
     await expect(hit).to_contain_text(number)
-    await expect(hit).to_contain_text("本单位")
+    await expect(hit.locator(".muted").first).to_contain_text(" · 发文 · ")  # its side: 发文, not 收文
     # Filters: a status it does not have finds nothing; the right one finds it again.
     await desk.locator("#search-status").select_option(label="草稿")
     await desk.get_by_role("button", name="检索", exact=True).click()

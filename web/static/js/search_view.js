@@ -61,7 +61,7 @@ export function searchView({ initial = "", open, compact = false, onQuery = () =
         h("a", { href: open(item), class: "hit-title" }, marked(item.title_parts)),
         h("div", { class: "muted" }, [item.doc_number ? marked(item.doc_number_parts) : null,
           item.issuers, item.doc_type, STATUS[item.status] || item.status,
-          item.side === "receiving" ? "收文" : "本单位", item.date ? when(item.date).split(" ")[0] : null]
+          item.side === "receiving" ? "收文" : "发文", item.date ? when(item.date).split(" ")[0] : null]
           .filter(Boolean).flatMap((piece, index) => (index ? [" · ", piece] : [piece]))),
         item.snippet_parts.length ? h("div", { class: "snippet" }, marked(item.snippet_parts)) : null)))
         : h("p", { class: "empty" }, text ? "没有找到您有权查看的相关公文" : "没有公文"),
