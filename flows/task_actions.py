@@ -241,6 +241,9 @@ class TaskActions(FlowBase):
                 raise InvalidInput(f"already acting on this step: {', '.join(clash)}", field="users")
             await self.reach.check(step.instance, step.definition, step.document, [found[uid] for uid in user_ids])
             people = [Member(found[user_id]["display_name"], [user_id]) for user_id in user_ids]
+            if position == "before":  # their tasks start now: whose 加签 it is, and that it goes back to them
+                by = step.actor.identity["name"] if step.actor else ""
+                step.new_task_note = f"{by}加签：请您先办理，办理后回到{by}"
             added = step.add_members(people, task["member"], before=position == "before")
             step.audit("add_signers", task, position=position,
                        added=[{"user_id": m["candidates"][0], "name": m["label"]} for m in added])

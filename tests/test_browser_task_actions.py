@@ -33,13 +33,17 @@ async def open_task(page: Page, title: str) -> None:
     await expect(page.locator("#submit")).to_be_enabled()
 
 
-async def sees_in_todo(browser: Browser, api: ApiClient, username: str, title: str, note: str | None = None) -> None:
-    """The next person opens the app on their own phone and finds the task in 待办."""
+async def sees_in_todo(browser: Browser, api: ApiClient, username: str, title: str, note: str | None = None,
+                       timeline: str | None = None) -> None:
+    """The next person opens the app on their own phone and finds the task in 待办 (with its note, and the
+    timeline saying who passed it on)."""
     context, page = await phone(browser, api, username)
     await expect(page.get_by_role("link", name=title)).to_be_visible()
     if note:
         await page.get_by_role("link", name=title).tap()
         await expect(page.locator(".note")).to_contain_text(note)
+        if timeline:
+            await expect(page.locator(".timeline")).to_contain_text(timeline)
     await context.close()
 
 
@@ -63,7 +67,8 @@ async def test_a_countersigner_adds_their_office_head_before_themself(demo_api: 
     await expect(page.get_by_role("link", name=title)).to_have_count(0)  # waits for the added signer
     await context.close()
 
-    await sees_in_todo(browser, demo_api, EDU_OFFICE, title)
+    await sees_in_todo(browser, demo_api, EDU_OFFICE, title, note="李慧琳加签：请您先办理，办理后回到李慧琳",
+                       timeline="加签 周芳燕（先于其办理）")
     added = await flows.task(EDU_OFFICE, title)
     assert added["node"] == "countersign" and added["member_label"] == "周芳燕"
     assert await flows.todo(EDU_HEAD, title) == []
@@ -96,7 +101,7 @@ async def test_namesakes_are_told_apart_and_the_task_is_transferred(demo_api: Ap
     await expect(page.get_by_role("link", name=title)).to_have_count(0)
     await context.close()
 
-    await sees_in_todo(browser, demo_api, DEPUTY, title, note="请唐副县长核稿")
+    await sees_in_todo(browser, demo_api, DEPUTY, title, note="请唐副县长核稿", timeline="转办 给唐新")
     assert (await flows.task(DEPUTY, title))["node"] == "review"
 
 

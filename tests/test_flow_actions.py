@@ -95,6 +95,7 @@ async def test_add_a_countersigner_before_oneself(office: Office) -> None:
     await office.act("edu", edu["id"], "add-signers", users=[office.ids["edu-office"]], position="before")
     assert await office.todo("edu") == []  # waits for the added countersigner
     added = await office.only_task("edu-office")
+    assert added["note"] == "周局长加签：请您先办理，办理后回到周局长"  # whose it is, and where it goes next
     await office.act("edu-office", added["id"], opinion="已核对数据")
     resumed = await office.only_task("edu")
     assert resumed["id"] == edu["id"]

@@ -150,7 +150,8 @@ function timeline(view) {
     h("ol", { class: "timeline" }, entries.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
       h("div", {}, h("strong", {}, entry.by.name), entry.by.post ? ` · ${entry.by.post}` : "",
         h("span", { class: "time" }, when(entry.at))),
-      h("div", { class: "what" }, `${entry.node_name || ""} `, h("span", { class: "outcome" }, actionName(entry))),
+      h("div", { class: "what" }, `${entry.node_name || ""} `, h("span", { class: "outcome" }, actionName(entry)),
+        actionDetail(entry)),
       entry.opinion || entry.reason ? h("blockquote", {}, entry.opinion || entry.reason) : null,
       entry.signature ? h("img", { class: "signed", alt: `${entry.by.name}的手写签名`,
         src: `/api/instances/${view.instance.id}/${entry.signature}` }) : null,
@@ -162,6 +163,15 @@ function actionName(entry) {
   return entry.label || { start: "发起", submitted: "提交", approved: "同意", disagreed: "不同意", signed_off: "签发",
     read: "已阅", return: "退回", transfer: "转办", add_signers: "加签", withdraw: "撤回", urge: "催办",
     terminate: "终止" }[entry.action] || entry.action.replace("auto:", "系统：");
+}
+
+// To whom a task went: 转办给 whom, 加签 whom and whether before or after the person who added them.
+function actionDetail(entry) {
+  if (entry.action === "transfer" && entry.to && entry.to.name) return ` 给${entry.to.name}`;
+  if (entry.action === "add_signers" && entry.added) {
+    return ` ${entry.added.map((who) => who.name).join("、")}（${entry.position === "after" ? "在其之后办理" : "先于其办理"}）`;
+  }
+  return "";
 }
 
 function signaturePad() {
