@@ -40,7 +40,10 @@ async def test_admins_see_where_each_holiday_came_from_and_a_county_adds_its_own
         await page.get_by_role("button", name="添加", exact=True).click()
         added = table.get_by_role("row").filter(has_text="2026-12-03")
         await expect(added).to_contain_text("瑶族盘王节")
-        await page.get_by_label("日期").fill("2026-12-03")  # the same day again: refused in words
+        await page.get_by_label("日期").fill("2026-12-03")  # the same day again, unnamed, then named: refused in words
+        await page.get_by_role("button", name="添加", exact=True).click()
+        await expect(page.get_by_role("status").filter(has_text="请填写名称")).to_be_visible()
+        await page.get_by_label("名称").fill("盘王节")
         await page.get_by_role("button", name="添加", exact=True).click()
         await expect(page.get_by_role("status").filter(has_text="该日期已是本单位的本地节假日")).to_be_visible()
         admin_name = (await demo_services.users.find_by_username(COUNTY_ADMIN))["display_name"]

@@ -63,6 +63,7 @@ export async function showCalendar(ctx, unitId, yearText) {
     h("div", { class: "form-row" }, h("label", { for: "local-name" }, "名称"), name),
     h("button", { type: "button", class: "primary", id: "add-local", onclick: async () => {
       if (!date.value) { toast("请选择日期", "warn"); date.focus(); return; }
+      if (!name.value.trim()) { toast("请填写名称，如：盘王节", "warn"); name.focus(); return; }
       try {
         await post("/api/calendar/local", { unit_id: unit.id, date: date.value, kind: kind.value, name: name.value.trim() });
         toast(`已添加${date.value}`, "ok");
