@@ -133,7 +133,7 @@ export function unitNode(unit, { inlinePeople = false, select = null, changed = 
 
 // The search box: calls `changed(text)` a quarter second after the last key (null once it is cleared).
 export function searchBox(changed) {
-  const input = h("input", { type: "search", id: "contact-search", placeholder: "姓名、拼音首字母（如 lhw）、职务或单位",
+  const input = h("input", { type: "search", id: "contact-search", placeholder: "姓名、拼音首字母、职务或单位",
     autocomplete: "off", enterkeyhint: "search" });
   let timer = null;
   input.addEventListener("input", () => {
