@@ -115,6 +115,7 @@ async def test_an_archived_document_cannot_be_changed(demo_api: ApiClient, archi
     doc_id = archived["doc_id"]
     drafter = await demo_api.login(DRAFTER)
     document = (await demo_api.get(f"/api/documents/{doc_id}", token=drafter)).body
+    assert [entry["archival_code"] for entry in document["filed_in"]] == [archived["record"]["archival_code"]]
     edit = await demo_api.patch(f"/api/documents/{doc_id}", {"version": document["version"], "title": "改过的标题"},
                                 token=drafter)
     assert edit.status == 409 and edit.body["code"] == "archived", edit
@@ -281,6 +282,8 @@ async def test_a_received_document_is_archived_by_the_receiving_office_once_hand
                                ("办结", "sfy", "办结")):
         assert any(step in line and people[f"{receiver}.{who}1"] in line and opinion in line
                    for line in flow_part.splitlines()), (step, process)
-    # The sending office's archive is its own: the 收文 is not in it.
+    # The sending office's archive is its own: the 收文 is not in it, nor is its 档号 on the sender's document.
+    sender_view = await demo_api.get(f"/api/documents/{doc_id}", token=archived["token"])
+    assert sender_view.body["filed_in"] == [], sender_view.body
     theirs = (await demo_api.get("/api/archives?limit=100", token=archived["token"])).body["items"]
     assert record["id"] not in [item["id"] for item in theirs]

@@ -130,8 +130,11 @@ class DocumentHandler(APIHandler):
         shown = document_json(document)
         if side == Side.RECEIVING:
             # The issued document, not who drafted and reviewed it on the sending side.
-            for key in ("participants", "created_by", "updated_by", "consents", "archived_by", "signoff"):
+            for key in ("participants", "created_by", "updated_by", "consents", "archived_by", "signoff", "filed_in"):
                 shown.pop(key, None)
+        else:  # the drafting unit's own 档号, not those its recipients filed the document under
+            shown["filed_in"] = [entry for entry in shown.get("filed_in") or []
+                                 if entry["unit_id"] == document["drafting_unit_id"]]
         shown["side"] = side.value
         self.send_json(shown)
 

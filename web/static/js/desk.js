@@ -59,7 +59,8 @@ async function showNew() {
 function statusLine(documentView) {
   const content = documentView.content;
   return h("p", { class: "muted", id: "doc-status" }, `${content.doc_type} · ${DOC_STATUS[documentView.status] || documentView.status}`,
-    content.form ? ` · ${content.form}` : "", content.doc_number ? ` · ${content.doc_number}` : "");
+    content.form ? ` · ${content.form}` : "", content.doc_number ? ` · ${content.doc_number}` : "",
+    (documentView.filed_in || []).map((entry) => ` · 已归档（档号 ${entry.archival_code}）`));
 }
 
 // 发文机关 as they print: for a 联合行文 the lead marked 主办, each further platform issuer with its consent (its
