@@ -5,7 +5,8 @@ the 四性检测, and only when it passes store the package and its record and c
 Nothing is half-written: the package is checked before anything is stored; the object is uploaded under a
 new key before the record that names it is written (with its 件号, in one transaction); should the record
 not be written (someone took the number, or archived the same document, meanwhile) the object is removed.
-The record keeps its own history (archived, checked again, exported), which is the hook an audit chain reads.
+The record keeps its own history (archived, checked again, exported), and each is an audited action on the
+unit's audit chain (oa/archives/store.py).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ class ArchiveService:
         issued = document.get("issued_pdf") or {}
         result = await check_package(data, expected_of(document, issued, record["kind"]), self._verifier(document))
         by = {"user_id": user["_id"], "name": user.get("display_name") or user["_id"]}
-        await self.store.note(record["_id"], {"action": "check", "by": by, "at": utcnow(),
+        await self.store.note(record, {"action": "check", "by": by, "at": utcnow(),
                                               "passed": result["passed"]}, check=result)
         return result
 
@@ -177,7 +178,7 @@ class ArchiveService:
         data = await asyncio.get_running_loop().run_in_executor(None, export_zip, records, packages)
         by = {"user_id": user["_id"], "name": user.get("display_name") or user["_id"]}
         for record in records:
-            await self.store.note(record["_id"], {"action": "export", "by": by, "at": utcnow(), "year": year})
+            await self.store.note(record, {"action": "export", "by": by, "at": utcnow(), "year": year})
         return data, len(records)
 
     # ---- internals ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 from flows.archiving import expected_of
 from oa.archives import check_package
 from oa.archives.package import MANIFEST, PDF_PATH
+from oa.audit_chain import verify_chains
 from tests.archive_demo import REVIEW_OPINION, SIGNOFF_OPINION, issue, names
 from tests.client import ApiClient
 from web.services import Services
@@ -179,6 +180,10 @@ async def test_a_tampered_package_fails_the_four_checks(demo_api: ApiClient, dem
     # The stored package checked again on request: still whole.
     again = await demo_api.post(f"/api/archives/{record['id']}/check", token=token)
     assert again.status == 200 and again.body["passed"], again
+    # The archive and the check run again are audited actions on the office's audit chain, which verifies.
+    kinds = {line["kind"] async for line in demo_services.mongo["audit_records"].find({"archive_id": record["id"]})}
+    assert kinds >= {"archive", "archive_check"}, kinds
+    assert (await verify_chains(demo_services.mongo, unit=OFFICE))["ok"]
 
 
 async def test_a_tampered_original_is_refused_and_nothing_is_stored(demo_api: ApiClient, demo_services: Services,

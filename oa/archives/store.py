@@ -5,6 +5,9 @@ Owns the `archives` collection (the records: 档号, metadata, the package's obj
 全宗号-年度-保管期限-机构(问题)). A 件号 is taken in the same transaction that writes the record, by
 compare-and-set on the group's counter, so numbers have no gaps and no doubles however many archivists
 archive at once; a document is archived at most once per unit (a unique index says so).
+
+Every archive, check run again and 移交 export is an audited action on the unit's audit chain
+(oa/audit_chain), written in the same transaction as the change it records.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from oa.audit_chain import chain_of
 from oa.clock import utcnow
 from oa.errors import NotFound
 from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, Session
@@ -90,6 +94,10 @@ class ArchiveStore:
             if not taken.modified_count and taken.upserted_id is None:
                 raise NumberTaken(group)
             await self.archives.insert_one(stored, session=session)
+            await chain_of(self.mongo).record(session, record["unit_id"], "archive", {
+                "archive_id": stored["_id"], "document_id": record["document_id"],
+                "archival_code": record["archival_code"], "package_sha256": record["package"]["sha256"],
+                "retention": record["retention"], "passed": record["check"]["passed"], "by": record["by"]})
             return stored
 
         try:
@@ -100,9 +108,17 @@ class ArchiveStore:
                 raise AlreadyArchived(existing) from None
             raise NumberTaken(group) from None  # the counter's first record was written meanwhile
 
-    async def note(self, archive_id: str, entry: dict[str, Any], check: dict[str, Any] | None = None) -> None:
-        """Add to the record's own history (a check run again, a 移交 export); the package is never touched."""
+    async def note(self, record: dict[str, Any], entry: dict[str, Any], check: dict[str, Any] | None = None) -> None:
+        """Add to the record's own history (a check run again, a 移交 export) and to the unit's audit chain, in one
+        transaction; the package is never touched."""
         changes: dict[str, Any] = {"$push": {"history": entry}}
         if check is not None:
             changes["$set"] = {"last_check": check}
-        await self.archives.update_one({"_id": archive_id}, changes)
+
+        async def work(session: Session) -> None:
+            await self.archives.update_one({"_id": record["_id"]}, changes, session=session)
+            await chain_of(self.mongo).record(session, record["unit_id"], f"archive_{entry['action']}", {
+                "archive_id": record["_id"], "archival_code": record["archival_code"],
+                **{key: value for key, value in entry.items() if key != "action"}})
+
+        await self.mongo.run_transaction(work)
