@@ -194,7 +194,8 @@ class TaskActions(FlowBase):
             if task["kind"] == "start":
                 raise Conflict("the starter's own step cannot be transferred", code="cannot_transfer")
             if to_user_id in task["assignees"]:
-                raise InvalidInput(f"{target['display_name']} already holds this task", field="to_user")
+                raise InvalidInput(f"{target['display_name']} already holds this task", code="already_holds",
+                                   field="to_user")
             await self.reach.check(step.instance, step.definition, step.document, [target])
             self._move_task(step, task, TaskStatus.TRANSFERRED, transferred_to=to_user_id, reason=reason or None)
             member = step.member(task["member"])
@@ -238,7 +239,8 @@ class TaskActions(FlowBase):
             busy = {person for m in step.instance["members"] if m["status"] in ("active", "waiting")
                     for person in m["candidates"]}
             if clash := [found[user_id]["display_name"] for user_id in user_ids if user_id in busy]:
-                raise InvalidInput(f"already acting on this step: {', '.join(clash)}", field="users")
+                raise InvalidInput(f"already acting on this step: {', '.join(clash)}", code="already_on_step",
+                                   field="users", names=clash)
             await self.reach.check(step.instance, step.definition, step.document, [found[uid] for uid in user_ids])
             people = [Member(found[user_id]["display_name"], [user_id]) for user_id in user_ids]
             if position == "before":  # their tasks start now: whose 加签 it is, and that it goes back to them

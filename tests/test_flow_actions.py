@@ -92,6 +92,8 @@ async def test_transfer_hands_the_task_to_someone_else(office: Office) -> None:
 async def test_add_a_countersigner_before_oneself(office: Office) -> None:
     await at_countersign(office)
     edu = await office.only_task("edu")
+    busy = await office.act("edu", edu["id"], "add-signers", status=400, users=[office.ids["fin"]], position="before")
+    assert busy["code"] == "already_on_step" and busy["names"] == ["郑局长"]  # a countersigner of the step already
     await office.act("edu", edu["id"], "add-signers", users=[office.ids["edu-office"]], position="before")
     assert await office.todo("edu") == []  # waits for the added countersigner
     added = await office.only_task("edu-office")

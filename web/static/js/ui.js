@@ -164,6 +164,7 @@ const MESSAGES = {
   password_reused: "新密码不能与最近 5 次使用过的密码相同", password_expired: "密码已过期，请设置新密码",
   sms_login_disabled: "本平台未启用短信验证码登录",
   local_day_exists: "该日期已是本单位的本地节假日，如需修改请先删除",
+  already_on_step: "所选人员已在办理此环节，无需加签", already_holds: "该人员已是此事项的办理人",
 };
 
 export function errorText(error) {
