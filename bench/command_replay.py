@@ -21,7 +21,7 @@ from typing import Any
 
 from bson import ObjectId, json_util
 from pymongo import AsyncMongoClient
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 REPLAYED = ("insert", "update", "delete", "findAndModify")
 NOT_SENT = {"lsid", "txnNumber", "autocommit", "startTransaction", "$clusterTime", "$db", "readConcern",
@@ -117,6 +117,19 @@ def write_summary(writes: list[dict[str, Any]]) -> str:
 
 
 # Replaying -----------------------------------------------------------------------------------------
+
+def _fresh_unique(update: Any, unique: set[str], fresh: Any) -> Any:
+    """An update that sets a unique field (a `$set` of a whole record, or a replacement) sets the fresh value,
+    so the replayed copy does not collide with the record the service wrote."""
+    if not isinstance(update, dict):
+        return update  # a pipeline update: left as recorded
+    if any(key.startswith("$") for key in update):
+        setting = update.get("$set")
+        if not isinstance(setting, dict) or not unique & setting.keys():
+            return update
+        return {**update, "$set": {key: fresh(value) if key in unique else value for key, value in setting.items()}}
+    return {key: fresh(value) if key in unique else value for key, value in update.items()}
+
 
 def _is_operator(value: Any) -> bool:
     return isinstance(value, dict) and any(str(key).startswith("$") for key in value)
@@ -242,7 +255,9 @@ class Replayer:
                     if query is None:
                         skipped += 1
                         continue
-                    statements.append({**statement, "q": query})
+                    statements.append({**statement, "q": query,
+                                       "u": _fresh_unique(statement["u"], await self._unique_fields(db, collection),
+                                                          fresh)})
                 if not statements:
                     continue
                 command["updates"] = statements
@@ -284,7 +299,11 @@ class Replayer:
             started = time.perf_counter()
             await session.start_transaction()  # left open on an error: ending the session aborts it
             for db, command in prepared.commands:
-                reply = await self.client[db].command(command, session=session)
+                try:
+                    reply = await self.client[db].command(command, session=session)
+                except OperationFailure as failure:  # say which replayed write failed, not only that it did
+                    raise RuntimeError(f"replaying {next(iter(command))} on {command[next(iter(command))]} "
+                                       f"failed ({failure}); earlier write errors: {errors}") from failure
                 name = next(iter(command))
                 count = len(command.get("documents") or command.get("updates") or command.get("deletes") or [1])
                 statements += count
