@@ -7,6 +7,7 @@ turned on and a mobile number on file, a subscribed browser).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from oa.errors import DeliveryFailed
@@ -44,19 +45,30 @@ class Channels:
 
     async def reachable(self, user_id: str, prefs: dict[str, Any], mobile: str | None) -> list[tuple[str, str]]:
         """(channel, address) for each channel the person can be reached on, in CHANNELS order."""
+        return (await self.reachable_many({user_id: prefs}, lambda _: mobile))[user_id]
+
+    async def reachable_many(self, prefs: dict[str, dict[str, Any]],
+                             mobile_of: Callable[[str], str | None]) -> dict[str, list[tuple[str, str]]]:
+        """`reachable` for several people (their settings by id), with one read of push subscriptions."""
         configured = set(self.configured())
-        out = []
-        if prefs.get("webpush") and await self.webpush.has_any(user_id):
-            out.append(("webpush", "browser"))
-        if "email" in configured and prefs.get("email"):
-            out.append(("email", prefs["email"]))
-        if "wecom" in configured and prefs.get("wecom_user"):
-            out.append(("wecom", prefs["wecom_user"]))
-        if "dingtalk" in configured and prefs.get("dingtalk_user"):
-            out.append(("dingtalk", prefs["dingtalk_user"]))
-        if "sms" in configured and prefs.get("sms") and mobile:
-            out.append(("sms", mobile))
-        return out
+        wanting_push = [user_id for user_id, settings in prefs.items() if settings.get("webpush")]
+        pushable = await self.webpush.with_any(wanting_push) if wanting_push else set()
+        reach: dict[str, list[tuple[str, str]]] = {}
+        for user_id, settings in prefs.items():
+            out = []
+            if user_id in pushable:
+                out.append(("webpush", "browser"))
+            if "email" in configured and settings.get("email"):
+                out.append(("email", settings["email"]))
+            if "wecom" in configured and settings.get("wecom_user"):
+                out.append(("wecom", settings["wecom_user"]))
+            if "dingtalk" in configured and settings.get("dingtalk_user"):
+                out.append(("dingtalk", settings["dingtalk_user"]))
+            mobile = mobile_of(user_id) if "sms" in configured and settings.get("sms") else None
+            if mobile:
+                out.append(("sms", mobile))
+            reach[user_id] = out
+        return reach
 
     def link(self, message: Message) -> str | None:
         return f"{self.public_url}{message.link}" if self.public_url else None

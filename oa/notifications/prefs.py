@@ -65,6 +65,12 @@ class NotifyPrefs:
         stored = await self.prefs.find_one({"_id": user_id}) or {}
         return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
 
+    async def of_many(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Several people's settings in one read (those who never saved any get the defaults)."""
+        stored = {row["_id"]: row for row in await self.prefs.find({"_id": {"$in": user_ids}}).to_list(None)}
+        return {user_id: {key: stored.get(user_id, {}).get(key, default) for key, default in DEFAULTS.items()}
+                for user_id in user_ids}
+
     async def update(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         checked = _checked(changes)
         if checked:

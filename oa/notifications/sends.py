@@ -25,7 +25,7 @@ class SendLog:
         self.sends = mongo["notification_sends"]
 
     async def create(self, rows: list[dict[str, Any]]) -> None:
-        """Insert the sends of one notification; ones that exist already (another replica's) are left alone."""
+        """Insert sends (of one or many notifications); ones that exist already (another replica's) are left alone."""
         if not rows:
             return
         now = utcnow()

@@ -142,6 +142,11 @@ class WebPush:
     async def has_any(self, user_id: str) -> bool:
         return await self.subscriptions.count_documents({"user_id": user_id}, limit=1) > 0
 
+    async def with_any(self, user_ids: list[str]) -> set[str]:
+        """Which of these people have a subscription, in one read."""
+        rows = await self.subscriptions.find({"user_id": {"$in": user_ids}}, {"user_id": 1}).to_list(None)
+        return {row["user_id"] for row in rows}
+
     async def send(self, user_id: str, payload: dict[str, Any]) -> int:
         """Push to every subscription of the person; returns how many took it. Raises DeliveryFailed when none
         did and one may later (gone endpoints are deleted and count as neither)."""
