@@ -318,3 +318,15 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
         push.close()
     for context in [*contexts, admin_context]:
         await context.close()
+
+
+async def test_the_audit_chains_verify_after_the_journeys(demo_api: ApiClient) -> None:
+    """After the journeys (and whatever else ran on the shared demo before them), the 审计员 finds every
+    unit's audit chain intact: each action of the walk above was chained as it happened."""
+    token = await demo_api.login("auditor")
+    report = await demo_api.get("/api/audit/verify", token=token)
+    assert report.status == 200, report
+    assert report.body["ok"], report.body["problems"][:3]
+    # The walk's own units were chained: the city office that drafted and every unit that signed for it.
+    chained = {row["unit"]: row["links"] for row in report.body["units"]}
+    assert chained.get("sg-szfb", 0) > 0 and sum(chained.values()) == report.body["links"] > 100, chained
