@@ -9,10 +9,12 @@ start. `create_index` is idempotent, so applying twice is harmless.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo import IndexModel
 from pymongo.errors import CollectionInvalid
 
 from storage.mongo import ASCENDING, DESCENDING, Mongo
@@ -149,16 +151,27 @@ _MEANINGFUL = ("unique", "sparse", "partialFilterExpression", "expireAfterSecond
 
 
 async def apply_indexes(mongo: Mongo) -> None:
-    """The migration step (`oa migrate`): make the collections and indexes the service needs, drop obsolete ones."""
+    """The migration step (`oa migrate`): make the collections and indexes the service needs, drop obsolete ones.
+
+    One `createIndexes` per collection, several collections at a time: a fresh database (every test, a first
+    start) is ready in a fraction of the round trips one command per index took."""
     existing = set(await mongo.db.list_collection_names())
-    for name in sorted(set(COUNTERS) | {index.collection for index in INDEXES}):
-        if name not in existing:
-            with contextlib.suppress(CollectionInvalid):  # another process made it just now
-                await mongo.db.create_collection(name)
+    wanted: dict[str, list[IndexModel]] = {}
     for index in INDEXES:
-        await mongo[index.collection].create_index(index.keys, **index.options)
+        wanted.setdefault(index.collection, []).append(IndexModel(index.keys, **index.options))
+    gate = asyncio.Semaphore(8)
+
+    async def prepare(name: str) -> None:
+        async with gate:
+            if name not in existing and name not in wanted:  # an index makes its collection; a counter needs one
+                with contextlib.suppress(CollectionInvalid):  # another process made it just now
+                    await mongo.db.create_collection(name)
+            if name in wanted:
+                await mongo[name].create_indexes(wanted[name])
+
+    await asyncio.gather(*(prepare(name) for name in sorted(set(COUNTERS) | set(wanted))))
     for collection, name in OBSOLETE:
-        if name in await mongo[collection].index_information():
+        if collection in existing and name in await mongo[collection].index_information():
             await mongo[collection].drop_index(name)
 
 

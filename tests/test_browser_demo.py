@@ -31,8 +31,8 @@ async def seeded(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory)
         yield services, base_url, waiting, activity
     finally:
         server.stop()
+        # No drop: dropping a whole demo database took the embedded server ~50 s; it dies with the session.
         await services.events.stop()
-        await services.mongo.client.drop_database(services.settings.mongodb_db)
         await services.close()
 
 
