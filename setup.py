@@ -38,6 +38,7 @@ setup(
         "test": [
             "pytest>=8,<10",
             "pytest-asyncio>=0.24,<2",
+            "pytest-xdist>=3.5,<4",  # the suite in two processes (each with its own embedded servers) on CI's 2 cores
             "ruff>=0.5",
             # Drives Debian's chromium (installed by .ci/run); its own browser download is not used.
             "playwright>=1.45,<2",

@@ -33,7 +33,9 @@ def mail() -> Iterator[tuple[SmtpInbox, int]]:
 
 
 @pytest.fixture
-def pushes() -> Iterator[PushService]:
+async def pushes() -> AsyncIterator[PushService]:
+    # Async, so the push service's Tornado server is bound to the running loop, not whichever loop the thread
+    # had current (a command-line test's asyncio.run in the same worker leaves none).
     with push_service() as running:
         yield running
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,8 @@ async def test_messenger_errors_say_whether_to_retry(kind: str) -> None:
 
 
 @pytest.fixture
-def providers() -> Iterator[dict[str, Any]]:
+async def providers() -> AsyncIterator[dict[str, Any]]:
+    # Async, so the providers' Tornado servers are bound to the running loop (see test_notify_delivery.pushes).
     with wecom({"sunxz"}) as wecom_service, dingtalk({"sun-xz"}) as dingtalk_service, \
             aliyun_sms() as (sms_service, sms_endpoint):
         yield {"wecom": wecom_service, "dingtalk": dingtalk_service, "sms": sms_service, "sms_endpoint": sms_endpoint}
