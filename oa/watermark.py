@@ -46,7 +46,8 @@ class Viewer:
 
 
 @lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A CJK face at `size` px (the PDF's last-resort faces), for marks drawn on images: watermarks, 归档章."""
     for path, _ in LAST_RESORT:
         if path.exists():
             return ImageFont.truetype(str(path), size)
@@ -57,7 +58,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def mark_alpha(lines: tuple[str, ...], width: int = TILE_WIDTH, height: int = TILE_HEIGHT) -> Image.Image:
     """The mark's coverage (mode L, 0 to ALPHA) over a `width`×`height` page: the lines repeated diagonally.
     Cached by text and size: the time in the mark moves by the minute, so a page read again reuses it."""
-    font = _font(max(14, width // 30))
+    font = cjk_font(max(14, width // 30))
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
     spans = [probe.textbbox((0, 0), line, font=font) for line in lines]
     block_w = max(box[2] - box[0] for box in spans)

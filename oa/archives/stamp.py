@@ -7,12 +7,11 @@ Each cell names what it holds in small type above the value, so the stamp reads 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from io import BytesIO
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from oa.rendering.fonts import LAST_RESORT
+from oa.watermark import cjk_font
 
 RED = (200, 20, 20)
 CELL_W, CELL_H, BORDER = 220, 110, 4  # pixels: 15 mm × 8 mm cells at about 370 dpi
@@ -35,19 +34,11 @@ class ArchiveStamp:
         return dict(self.cells())
 
 
-@lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for path, _ in LAST_RESORT:
-        if path.exists():
-            return ImageFont.truetype(str(path), size)
-    return ImageFont.load_default(size)
-
-
 def stamp_png(stamp: ArchiveStamp) -> bytes:
     width, height = CELL_W * 3 + BORDER, CELL_H * 2 + BORDER
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    label_font, value_font = _font(24), _font(44)
+    label_font, value_font = cjk_font(24), cjk_font(44)
     for index, (label, value) in enumerate(stamp.cells()):
         x, y = (index % 3) * CELL_W, (index // 3) * CELL_H
         draw.rectangle((x, y, x + CELL_W + BORDER - 1, y + CELL_H + BORDER - 1), outline=RED, width=BORDER)
