@@ -89,6 +89,7 @@ INDEXES: list[Index] = [
     Index("dispatches", [("sender_unit_id", ASCENDING), ("created_at", DESCENDING)]),
     Index("dispatches", [("root_dispatch_id", ASCENDING)]),
     Index("dispatches", [("status", ASCENDING)]),
+    Index("dispatches", [("document_id", ASCENDING)]),  # a chunk asks whether anyone else sent its document
     Index("receipts", [("dispatch_id", ASCENDING), ("status", ASCENDING)]),
     Index("receipts", [("unit_id", ASCENDING), ("created_at", DESCENDING)]),
     Index("receipts", [("unit_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),

@@ -138,6 +138,14 @@ class Mongo:
         )
 
 
+def only_duplicates(failure: PyMongoError) -> bool:
+    """Whether a write failed only on unique keys (a DuplicateKeyError, or a bulk write whose every error is one)."""
+    if isinstance(failure, DuplicateKeyError):
+        return True
+    errors = failure.details.get("writeErrors", []) if isinstance(failure, BulkWriteError) else []
+    return bool(errors) and all(error.get("code") == 11000 for error in errors)
+
+
 async def find_one_and_update_after(
     collection: AsyncCollection, query: Mapping[str, Any], update: Mapping[str, Any],
     upsert: bool = False, session: AsyncClientSession | None = None,

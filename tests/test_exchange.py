@@ -119,6 +119,38 @@ async def test_a_dispatch_cut_off_half_way_finishes_on_restart(office: Office, s
         assert told == 1, clerk
 
 
+async def test_two_replicas_delivering_one_dispatch_and_a_unit_reached_before_each_count_once(
+        office: Office, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk writes without reading back first; what another delivery wrote meanwhile is refused by the
+    unique receipt ids and delivery keys, and the chunk is then written again knowing what is there."""
+    document = await numbered(office)
+    user = await services.users.get(office.ids["registrar"])
+    monkeypatch.setattr(DispatchService, "chunk_size", 1)
+    first = await services.dispatches.do_dispatch(document["id"], user, main=[{"unit": "town"}])
+    assert first["total"] == 1
+
+    # A dispatch record naming a unit this sender reached already (as two requests racing past the
+    # check before the dispatch would), left half-delivered, then finished by two replicas at once.
+    replicas = [DispatchService(services.mongo, services.orgs, services.documents, services.recipients,
+                                services.calendars, services.exchange_log, timedelta(minutes=30)) for _ in range(2)]
+    racing = await services.mongo["dispatches"].find_one({"_id": first["_id"]})
+    racing.update(_id="racing", idempotency_key="racing", status="delivering", total=4, skipped=[],
+                  recipients=[{"unit_id": unit, "role": "main"} for unit in ("town", "town2", "dept-edu", "dept-fin")])
+    await services.mongo["dispatches"].insert_one(racing)
+    results = await asyncio.gather(*(replica.deliver("racing") for replica in replicas))
+
+    for result in results:
+        assert result["status"] == "delivered"
+    stored = await services.mongo["dispatches"].find_one({"_id": "racing"})
+    assert stored["skipped"] == ["town"] and stored["total"] == 3
+    units = sorted([row["unit_id"] async for row in services.mongo["receipts"].find({"dispatch_id": "racing"})])
+    assert units == ["dept-edu", "dept-fin", "town2"]
+    for unit, clerk in RECEIVERS.items():
+        told = await services.mongo["events"].count_documents({"user_id": office.ids[clerk],
+                                                               "type": "exchange.received"})
+        assert told == 1, unit
+
+
 async def test_sign_return_and_the_sender_sees_each_live(office: Office) -> None:
     document = await numbered(office)
     sender = await Push.connect(office.api.base_url, office.tokens["registrar"])

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from flows.exchange.delivery import ChunkDelivery
+from flows.exchange.dispatch import DispatchService
 from tests.client import ApiClient
 from tests.test_exchange_demo import numbered_notice
 from tests.test_exchange_visibility import (
@@ -27,6 +29,7 @@ from tests.test_exchange_visibility import (
     UNITS,
     holders,
 )
+from web.services import Services
 
 SAFETY = "关于开展安全生产大检查的通知"
 RENEWAL = "关于东河街道旧城改造项目的批复"
@@ -172,3 +175,45 @@ async def test_bad_search_input_is_a_clear_400(world: dict[str, Any], query: str
 
 async def test_search_needs_a_login(world: dict[str, Any]) -> None:
     assert (await world["api"].get("/api/search?q=通知")).status == 401
+
+
+async def test_a_unit_added_by_a_further_dispatch_finds_it_and_one_that_sent_it_back_does_not(
+        world: dict[str, Any], demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index applies a further receiving unit to what it derived moments before (no reads), and
+    derives the document again when a receipt is sent back: search keeps agreeing with the access rule."""
+    api, tokens = world["api"], world["tokens"]
+    city, title = tokens[CITY, "收发员"], "关于加强冬季道路交通安全管理的通知"
+    doc_id = await numbered_notice(api, city, title)
+    first = await api.post(f"/api/documents/{doc_id}/dispatch", {"main": [{"unit": OTHER_COUNTY}]}, token=city)
+    assert first.status == 201, first
+    await eventually(lambda: _has(api, tokens[OTHER_COUNTY, "收发员"], "道路交通", title))
+    # Delivered one unit per transaction, a second apart: the later receipts reach a document just derived.
+    indexer, applied = demo_services.search.indexer, demo_services.search.indexer.applied_without_reads
+    original = ChunkDelivery.deliver
+
+    async def slowly(self: ChunkDelivery, dispatch: dict[str, Any], chunk: list[Any], now: Any) -> None:
+        await asyncio.sleep(1.0)
+        await original(self, dispatch, chunk, now)
+
+    monkeypatch.setattr(DispatchService, "chunk_size", 1)
+    monkeypatch.setattr(ChunkDelivery, "deliver", slowly)
+    again = await api.post(f"/api/documents/{doc_id}/dispatch", {"main": [{"unit": OTHER_TOWN}, {"unit": TOWN}]},
+                           token=city)
+    assert again.status == 201, again
+    town = tokens[OTHER_TOWN, "收发员"]
+    await eventually(lambda: _has(api, town, "道路交通", title))
+    await eventually(lambda: _has(api, tokens[TOWN, "收发员"], "道路交通", title))
+    assert indexer.applied_without_reads > applied
+    assert await _has(api, tokens[OTHER_COUNTY, "收发员"], "道路交通", title)
+
+    returned = await api.post(f"/api/receipts/{again.body['id']}.{OTHER_TOWN}/return",
+                              {"reason": "非我镇职责范围，请核实主送单位"}, token=town)
+    assert returned.status == 200, returned
+
+    async def gone() -> bool:
+        return not await _has(api, town, "道路交通", title)
+
+    await eventually(gone)
+    assert (await api.get(f"/api/documents/{doc_id}", token=town)).status == 404
+    assert await _has(api, tokens[OTHER_COUNTY, "收发员"], "道路交通", title)
+    assert not await _has(api, tokens[SIBLING_TOWN, "收发员"], "道路交通", title)

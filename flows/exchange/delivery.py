@@ -18,7 +18,7 @@ from flows.exchange.moves import ExchangeLog, delivery_key
 from flows.exchange.records import ReceiptStatus, receipt_record
 from oa.orgs import OrgService
 from storage.events import publish_many
-from storage.mongo import DuplicateKeyError, Mongo, Session, find_in
+from storage.mongo import BulkWriteError, DuplicateKeyError, Mongo, Session, find_in, only_duplicates
 
 # Receipts that no longer hold the document at the unit: it may be sent there again.
 GONE = [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]
@@ -33,7 +33,13 @@ class ChunkDelivery:
         self.receipts = mongo["receipts"]
 
     async def deliver(self, dispatch: dict[str, Any], chunk: list[dict[str, str]], now: datetime) -> None:
-        """Receipts, deliveries and pushes of these recipients, in one transaction."""
+        """Receipts, deliveries and pushes of these recipients, in one transaction.
+
+        The first attempt reads nothing back: the caller left out the receipts it found written and the
+        units this sender had reached, and the unique receipt ids and delivery keys refuse anything a
+        concurrent delivery wrote meanwhile. Only then (a duplicate key, rare) is the transaction run
+        again reading what is there, so a dispatch's chunk costs its writes and not reads that grow with
+        every chunk before it."""
         unit_ids = [entry["unit_id"] for entry in chunk]
         units = await self.orgs.get_many(unit_ids)
         clerks = await self.log.clerks_of(unit_ids)
@@ -41,24 +47,17 @@ class ChunkDelivery:
                    for entry in chunk]
 
         async def work(session: Session) -> None:
-            # Indexed equality reads over the whole dispatch, not `$in` over the chunk's ids (the embedded
-            # server answers long `$in` lists slowly) nor an `_id` range (it scans the collection for one).
-            present = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch["_id"]}, {"_id": 1},
-                                                                       session=session)}
-            keys = {delivery_key(record): record for record in records if record["_id"] not in present}
-            sent_before = {"document_id": dispatch["document_id"], "sender_unit_id": dispatch["sender_unit_id"]}
-            guarded = {row["_id"] async for row in self.log.deliveries.find(sent_before, {"_id": 1}, session=session)}
-            if exact[0]:  # rows written before they named their document and sender: ask for them by key
-                guarded |= {row["_id"] for row in await find_in(self.log.deliveries, "_id", list(keys), None,
-                                                                {"_id": 1}, session)}
-            fresh = [record for key, record in keys.items() if key not in guarded]
-            doubled = [record["unit_id"] for key, record in keys.items() if key in guarded]
+            keys = {delivery_key(record): record for record in records}
+            doubled: list[str] = []
+            if careful:
+                keys, doubled = await self._not_written(dispatch, keys, session)
+            fresh = list(keys.values())
             changes: dict[str, Any] = {}
             if doubled:  # another dispatch of this sender reached these units first
                 changes = {"$inc": {"total": -len(doubled)}, "$pull": {"recipients": {"unit_id": {"$in": doubled}}},
                            "$addToSet": {"skipped": {"$each": doubled}}}
             if fresh:
-                await self._link_routes(fresh, session)
+                await self._link_routes(dispatch, fresh, session)
                 await self.receipts.insert_many(fresh, session=session)
                 await self.log.deliveries.insert_many(
                     [{"_id": delivery_key(record), "receipt_id": record["_id"], "document_id": record["document_id"],
@@ -72,24 +71,50 @@ class ChunkDelivery:
                 await self.dispatches.update_one({"_id": dispatch["_id"]}, changes, session=session)
             self.log.counts.forget_on_commit(session, dispatch["_id"])
 
-        exact = [False]
+        careful = False  # read what is written first
         for attempt in range(5):
             try:
                 await self.mongo.run_transaction(work)
                 return
-            except DuplicateKeyError:  # a concurrent dispatch committed the same delivery: read again
-                exact[0] = True
+            except (DuplicateKeyError, BulkWriteError) as failure:
+                if not only_duplicates(failure):
+                    raise
+                careful = True  # a concurrent delivery committed some of these: read, then write the rest
                 if attempt == 4:
                     raise
 
-    async def _link_routes(self, fresh: list[dict[str, Any]], session: Session) -> None:
+    async def _not_written(self, dispatch: dict[str, Any], keys: dict[str, dict[str, Any]],
+                           session: Session) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Of these receipts (by delivery key), the ones neither written by this dispatch nor reached by
+        this sender before; and the units found reached before (by another dispatch of this sender)."""
+        # Indexed equality reads over the whole dispatch, not `$in` over the chunk's ids (the embedded
+        # server answers long `$in` lists slowly) nor an `_id` range (it scans the collection for one).
+        present = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch["_id"]}, {"_id": 1},
+                                                                   session=session)}
+        keys = {key: record for key, record in keys.items() if record["_id"] not in present}
+        sent_before = {"document_id": dispatch["document_id"], "sender_unit_id": dispatch["sender_unit_id"]}
+        guarded = {row["_id"] async for row in self.log.deliveries.find(sent_before, {"_id": 1}, session=session)}
+        # Rows written before they named their document and sender: asked for by key.
+        guarded |= {row["_id"] for row in await find_in(self.log.deliveries, "_id", list(keys), None,
+                                                        {"_id": 1}, session)}
+        # Counted once: another replica finishing this dispatch may have skipped them already.
+        stored = await self.dispatches.find_one({"_id": dispatch["_id"]}, {"skipped": 1}, session=session) or {}
+        doubled = [record["unit_id"] for key, record in keys.items()
+                   if key in guarded and record["unit_id"] not in stored.get("skipped", ())]
+        return {key: record for key, record in keys.items() if key not in guarded}, doubled
+
+    async def _link_routes(self, dispatch: dict[str, Any], fresh: list[dict[str, Any]], session: Session) -> None:
         """A unit already holding this document from another sender (the city, then its county's 转发)
-        keeps one inbox entry: the new receipt is a further route of that entry."""
-        wanted = {record["unit_id"] for record in fresh}
-        others = self.receipts.find({"document_id": fresh[0]["document_id"], "also_of": None,
-                                     "dispatch_id": {"$ne": fresh[0]["dispatch_id"]}, "status": {"$nin": GONE}},
-                                    {"unit_id": 1}, session=session)
-        first = {row["unit_id"]: row["_id"] async for row in others if row["unit_id"] in wanted}
+        keeps one inbox entry: the new receipt is a further route of that entry. The other dispatches of
+        the document are found first (usually none), so a dispatch does not re-read its own receipts."""
+        others = [row["_id"] async for row in self.dispatches.find(
+            {"document_id": dispatch["document_id"], "_id": {"$ne": dispatch["_id"]}}, {"_id": 1}, session=session)]
+        first: dict[str, str] = {}
+        if others:
+            wanted = {record["unit_id"] for record in fresh}
+            rows = self.receipts.find({"dispatch_id": {"$in": others}, "also_of": None, "status": {"$nin": GONE}},
+                                      {"unit_id": 1}, session=session)
+            first = {row["unit_id"]: row["_id"] async for row in rows if row["unit_id"] in wanted}
         for record in fresh:
             record["also_of"] = first.get(record["unit_id"])
 

@@ -5,7 +5,9 @@ in the background (a search meanwhile says the index is still being built). Afte
 stream the process already runs for pushes tells it which documents changed — a document's own
 edits and status, a receipt (a unit received it, or sent it back), a flow (a person took part) —
 and each changed document is derived again from the owners of those records and written to the
-index, batched, within about half a second of the commit. A change to one document in the middle
+index, batched, within about half a second of the commit. A receipt that only adds a receiving unit
+to a document written moments ago (a dispatch's chunks arrive one after another) is applied to what
+was derived then, without reading the document, its receipts and flows again. A change to one document in the middle
 of a rebuild waits for the rebuild and is applied after it, so nothing is lost. When the stream had
 to restart without its resume point, the index is rebuilt.
 """
@@ -16,9 +18,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from flows.exchange.board import ExchangeQueries
+from flows.exchange.delivery import GONE
 from flows.queries import FlowQueries
 from flows.search.entries import document_entry
 from flows.search.index import SearchIndex
@@ -30,6 +34,7 @@ FLUSH_DELAY_S = 0.3
 BUILD_PAGE = 500
 BUILD_COMMIT_EVERY = 10_000  # a rebuild commits (and shows what it has) every this many documents
 FOLLOWED = ("documents", "receipts", "flow_instances")
+REMEMBERED = 64  # recently derived documents kept, so a receipt's further unit needs no reads
 
 
 class SearchIndexer:
@@ -40,22 +45,40 @@ class SearchIndexer:
         self.flows: FlowQueries | None = None
         self.ready = False  # the first build has finished
         self.built_in_s: float | None = None
-        self._dirty: set[str] = set()
+        self.applied_without_reads = 0  # documents updated from the change alone (a further receiving unit)
+        # Document id → units that received it since it was last derived, or None: derive it again.
+        self._dirty: dict[str, set[str] | None] = {}
+        # Recently derived documents: (document, receiving units, flow participants).
+        self._known: OrderedDict[str, tuple[dict[str, Any], set[str], set[str]]] = OrderedDict()
         self._wake = asyncio.Event()
         self._rebuild = True
         self._writing = False
         self._task: asyncio.Task[None] | None = None
 
     def on_change(self, change: dict[str, Any]) -> None:
-        """A change from the stream: note which document it concerns."""
+        """A change from the stream: note which document it concerns, and what changed if that is all."""
         collection = change["ns"]["coll"]
         if collection == "documents":
-            doc_id = change["documentKey"]["_id"]
+            self._note(change["documentKey"]["_id"])
+            return
+        full = change.get("fullDocument") or {}
+        doc_id = full.get("document_id")
+        if not doc_id:
+            return
+        if collection == "receipts" and change.get("operationType") in ("insert", "update", "replace") \
+                and full.get("status") not in GONE:
+            self._note(doc_id, full.get("unit_id"))
+        else:  # a flow (who takes part), or a receipt sent back or recalled
+            self._note(doc_id)
+
+    def _note(self, doc_id: str, received_by: str | None = None) -> None:
+        units = self._dirty.get(doc_id, set())
+        if received_by is None or doc_id not in self._known or units is None:
+            self._dirty[doc_id] = None
         else:
-            doc_id = (change.get("fullDocument") or {}).get("document_id")
-        if doc_id:
-            self._dirty.add(doc_id)
-            self._wake.set()
+            units.add(received_by)
+            self._dirty[doc_id] = units
+        self._wake.set()
 
     async def on_reset(self) -> None:
         self._rebuild = True
@@ -91,7 +114,7 @@ class SearchIndexer:
                 self._writing = True
                 self._wake.clear()
                 if not self._rebuild and self._dirty:
-                    dirty, self._dirty = sorted(self._dirty), set()
+                    dirty, self._dirty = self._dirty, {}
                     await self._write(dirty)
                 self._writing = False
             except asyncio.CancelledError:
@@ -100,6 +123,7 @@ class SearchIndexer:
                 # The index is a read model: a failed write is logged and retried, never lost.
                 log.exception("search index update failed; rebuilding it")
                 self._writing, self._rebuild = False, True
+                self._known.clear()
                 await asyncio.sleep(1.0)
 
     async def _build_all(self) -> None:
@@ -113,18 +137,36 @@ class SearchIndexer:
         self.ready = True
         log.info("search index built: %d documents in %.1f s", count, self.built_in_s)
 
-    async def _write(self, doc_ids: list[str]) -> None:
-        for start in range(0, len(doc_ids), BUILD_PAGE):
-            chunk = doc_ids[start:start + BUILD_PAGE]
+    async def _write(self, dirty: dict[str, set[str] | None]) -> None:
+        known = {doc_id: units for doc_id, units in dirty.items() if units is not None and doc_id in self._known}
+        again = sorted(set(dirty) - set(known))
+        for start in range(0, len(again), BUILD_PAGE):
+            chunk = again[start:start + BUILD_PAGE]
             found = await self.documents.find_many(chunk)
             gone = sorted(set(chunk) - {document["_id"] for document in found})
-            await self._write_documents(found, gone)
+            for doc_id in gone:
+                self._known.pop(doc_id, None)
+            await self._write_documents(found, gone, remember=True)
+        if known:
+            derived = []
+            for doc_id, units in known.items():
+                document, receiving, taking_part = self._known[doc_id]
+                receiving |= units
+                derived.append((document, set(receiving), taking_part))
+            await self.index.replace(lambda: [document_entry(*item) for item in derived])
+            self.applied_without_reads += len(derived)
 
     async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = (),
-                               commit: bool = True) -> None:
+                               commit: bool = True, remember: bool = False) -> None:
         ids = [document["_id"] for document in documents]
         receiving = await self.exchange.receiving_units(ids) if ids else {}
         taking_part = await self.flows.participants_by_document(ids) if ids else {}
+        if remember:
+            for document in documents:
+                self._known[document["_id"]] = (document, receiving[document["_id"]], taking_part[document["_id"]])
+                self._known.move_to_end(document["_id"])
+            while len(self._known) > REMEMBERED:
+                self._known.popitem(last=False)
 
         def entries() -> list[dict[str, Any]]:
             return [document_entry(document, receiving[document["_id"]], taking_part[document["_id"]])
