@@ -311,7 +311,8 @@ def run(tmp: Path, serve_args: list[str], note: str, args: argparse.Namespace) -
     out()
     out("Second run: the same data directory, no command log")
     # For finding where the second run's time goes; its figures then include the log's cost.
-    server = OaServe(data_dir, serve_args, {"OA_BENCH_COMMAND_LOG": args.log_second_run} if args.log_second_run else None)
+    second_env = {"OA_BENCH_COMMAND_LOG": args.log_second_run} if args.log_second_run else None
+    server = OaServe(data_dir, serve_args, second_env)
     healthy = server.start()
     try:
         out(f"  start to healthy (restart, data kept): {healthy:.1f} s")
