@@ -5,7 +5,9 @@ Each replay is made to succeed without touching what the service wrote: inserted
 `_id`s (and fresh values in their unique-index fields); an update, findAndModify or delete gets a fresh
 target — a copy of the document it addressed, under a fresh `_id`, with the filter's equality values so
 the filter still matches — written before the timed transaction, and its filter is pointed at that copy.
-The copies and the inserted documents stay in the database (ids end in ~r<hex>); nothing reads them.
+The copies and the inserted documents stay in the database (ids end in ~r<hex>) and nothing reads them,
+except the replayed events, which `close()` deletes: the notifier's sweep looks for recent events without a
+消息 record, and would otherwise send the real people copies of their notices and load the next run.
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ class Replayer:
         self._unique: dict[tuple[str, str], set[str]] = {}
 
     async def close(self) -> None:
+        for name in set(await self.client.list_database_names()) - {"admin", "local", "config"}:
+            await self.client[name]["events"].delete_many({"_id": {"$regex": "~r[0-9a-f]{8}$"}})
         await self.client.close()
 
     async def _unique_fields(self, db: str, collection: str) -> set[str]:

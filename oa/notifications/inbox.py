@@ -14,7 +14,7 @@ from typing import Any
 from oa.clock import utcnow
 from oa.errors import NotFound
 from oa.notifications.messages import Message
-from storage.mongo import SCHEMA_VERSION, BulkWriteError, Mongo
+from storage.mongo import SCHEMA_VERSION, BulkWriteError, Mongo, find_in
 
 KEEP_DAYS = 180
 
@@ -62,8 +62,7 @@ class Inbox:
 
     async def existing(self, ids: list[str]) -> set[str]:
         """Which of these event ids have their record already."""
-        rows = await self.notifications.find({"_id": {"$in": ids}}, {"_id": 1}).to_list(None)
-        return {row["_id"] for row in rows}
+        return {row["_id"] for row in await find_in(self.notifications, "_id", ids, projection={"_id": 1})}
 
     async def get(self, notification_id: str) -> dict[str, Any] | None:
         return await self.notifications.find_one({"_id": notification_id})

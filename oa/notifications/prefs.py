@@ -15,7 +15,7 @@ from oa.clock import utcnow
 from oa.errors import InvalidInput
 from oa.notifications.messages import KINDS
 from oa.notifications.rules import parse_clock
-from storage.mongo import SCHEMA_VERSION, Mongo
+from storage.mongo import SCHEMA_VERSION, Mongo, find_in
 
 DEFAULTS: dict[str, Any] = {"email": "", "wecom_user": "", "dingtalk_user": "", "sms": False, "webpush": True,
                             "kinds": list(KINDS), "quiet_start": "22:00", "quiet_end": "07:00",
@@ -67,7 +67,7 @@ class NotifyPrefs:
 
     async def of_many(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Several people's settings in one read (those who never saved any get the defaults)."""
-        stored = {row["_id"]: row for row in await self.prefs.find({"_id": {"$in": user_ids}}).to_list(None)}
+        stored = {row["_id"]: row for row in await find_in(self.prefs, "_id", user_ids)}
         return {user_id: {key: stored.get(user_id, {}).get(key, default) for key, default in DEFAULTS.items()}
                 for user_id in user_ids}
 

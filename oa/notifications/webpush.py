@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from oa.clock import utcnow
 from oa.errors import DeliveryFailed, InvalidInput
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, find_in
 
 TTL_S = 24 * 3600  # a phone that is off for a day still gets it when it is back
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -144,7 +144,7 @@ class WebPush:
 
     async def with_any(self, user_ids: list[str]) -> set[str]:
         """Which of these people have a subscription, in one read."""
-        rows = await self.subscriptions.find({"user_id": {"$in": user_ids}}, {"user_id": 1}).to_list(None)
+        rows = await find_in(self.subscriptions, "user_id", user_ids, projection={"user_id": 1})
         return {row["user_id"] for row in rows}
 
     async def send(self, user_id: str, payload: dict[str, Any]) -> int:
