@@ -234,8 +234,11 @@ class EmbeddedMongo:
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         storage = self.data_dir / "mongodb"
         storage.mkdir(parents=True, exist_ok=True)
+        # SecantusDB's own server program; by default through storage/secantusd_py.py, which reads the index
+        # catalog once per write instead of once per document written.
+        program = [self.executable] if self.executable else [sys.executable, "-m", "storage.secantusd_py"]
         argv = [
-            self.executable or find_executable("secantusd-py"),
+            *program,
             "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(storage),
             "--log-level", "WARNING", "--noop-heartbeat-seconds", "10",
         ]
