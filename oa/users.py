@@ -259,7 +259,9 @@ class UserService:
         if "password" in changes:
             update.update(await self._new_password(user_id, changes["password"], now))
         if "posts" in changes:
-            update["posts"] = await self._merge_posts(user, changes["posts"], now)
+            # From the record, not the directory: it keeps when each post began and ended.
+            stored = await self.users.find_one({"_id": user_id}, {"posts": 1}) or {"posts": []}
+            update["posts"] = await self._merge_posts(stored, changes["posts"], now)
         if "active" in changes and changes["active"] != user["active"]:
             update["active"] = changes["active"]
             update["deactivated_at"] = None if changes["active"] else now

@@ -59,6 +59,10 @@ async def test_ending_a_post_keeps_it_in_history(services: Services, api: ApiCli
     assert by_unit["county-a"]["active"] and by_unit["county-a"]["title"] == "县委常委、副县长"
     assert by_unit["county-a"]["primary"]
     assert not by_unit["town-b1"]["active"] and by_unit["town-b1"]["ended_at"]
+    # The kept post keeps when it began (the directory holds no dates: the edit starts from the record).
+    stored = await services.mongo["users"].find_one({"_id": person["_id"]})
+    began = {post["id"]: post["started_at"] for post in stored["posts"]}
+    assert by_unit["county-a"]["started_at"] and began[county_post["id"]] == county_post["started_at"]
     listed = await api.get("/api/users?unit=town-b1", token=token)
     assert "twoposts" not in [user["username"] for user in listed.body["items"]]
     stale = await api.patch(f"/api/users/{person['_id']}", {"version": person["version"], "mobile": "13900000000"},
