@@ -9,9 +9,9 @@ government's 收发员 dispatches a fresh document to every unit; each recipient
 
 Reported: the client-observed time from the dispatch's HTTP response to the first and the last frame
 of it (and per socket), the RSS of the `oa serve` process (not its database child) with the sockets
-open, and the server's own figures per frame (web/push_timing.py, OA_BENCH_PUSH_TIMING): from the
-event's `at` (written inside its transaction) and from its transaction's commit (the change stream's
-wallTime) to the frame being written.
+open (before the dispatch, right after it, and `--settle` seconds later), and the server's own figures
+per frame (web/push_timing.py, OA_BENCH_PUSH_TIMING): from the event's `at` (written inside its
+transaction) and from its transaction's commit (the change stream's wallTime) to the frame being written.
 
 5,000 sockets need as many file descriptors in the server and in the clients: this script raises its
 soft RLIMIT_NOFILE (inherited by both) with resource.setrlimit, up to the hard limit, and says so.
@@ -132,6 +132,8 @@ async def client(spec_path: Path, index: int) -> None:
                       "closed_count": sum(1 for slot in opened if closed[slot]),
                       "first": min(times, default=None), "last": max(times, default=None), "firsts": firsts}),
           flush=True)
+    # The sockets stay open until the driver has read the server's memory a while later.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     for connection in connections:
         if connection is not None:
             connection.close()
@@ -264,6 +266,12 @@ async def drive(args: argparse.Namespace, tmp: Path) -> None:
                 f"(median after the request: {median((value - sent) * 1000 for value in firsts):.0f} ms)")
         memory_line("after the dispatch", server)
         server_timing(timing_path, since)
+        if args.settle > 0:  # the collector's next round (every 60 s) gives freed memory back
+            await asyncio.sleep(args.settle)
+            memory_line(f"{args.settle:.0f} s after the dispatch, sockets open", server)
+        for process in clients:
+            process.stdin.write(b"close\n")  # type: ignore[union-attr]
+            await process.stdin.drain()  # type: ignore[union-attr]
     finally:
         for process in clients:
             if process.returncode is None:
@@ -282,6 +290,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="connections being opened at once, per client")
     parser.add_argument("--logins", type=int, default=6, help="logins at once (default 6)")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for every socket's frame")
+    parser.add_argument("--settle", type=float, default=75,
+                        help="seconds after the dispatch to read the server's memory again, sockets open (default 75)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
     parser.add_argument("--restart", action="store_true",
                         help="restart oa serve after it made the demo, and measure the restarted process")

@@ -18,14 +18,21 @@ fan-out.
 Objects freed by reference counting (nearly all) are freed at once whatever their generation; only
 reference cycles wait for a round. So memory held by cycles is bounded by what one interval
 allocates, and by `thaw_every` intervals for cycles among long-lived objects.
+
+After each round the C allocator is asked to give its free pages back (glibc's `malloc_trim`): a
+dispatch to every unit allocates and frees tens of megabytes of records and frames, and without it
+the process keeps that high-water mark for good (at 2,648 units and 5,000 sockets, ~27 MiB).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 log = logging.getLogger("oa.collector")
@@ -34,6 +41,22 @@ log = logging.getLogger("oa.collector")
 NEVER = 2**31 - 1
 LOOP_TICK_S = 0.02
 LATE_S = 0.005  # a tick that wakes this much late means the loop had other work
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    """glibc's malloc_trim(0), or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is None:
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return lambda: trim(0)
+
+
+RELEASE_FREE_MEMORY = _malloc_trim()
 
 
 @dataclass
@@ -68,6 +91,8 @@ class CollectorPacer:
             gc.unfreeze()
         found = gc.collect()
         gc.freeze()
+        if RELEASE_FREE_MEMORY is not None:
+            RELEASE_FREE_MEMORY()
         self.rounds += 1
         self.last_pause_ms = (time.perf_counter() - started) * 1000
         return found

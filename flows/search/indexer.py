@@ -34,7 +34,7 @@ FLUSH_DELAY_S = 0.3
 BUILD_PAGE = 500
 BUILD_COMMIT_EVERY = 10_000  # a rebuild commits (and shows what it has) every this many documents
 FOLLOWED = ("documents", "receipts", "flow_instances")
-REMEMBERED = 64  # recently derived documents kept, so a receipt's further unit needs no reads
+REMEMBERED = 16  # recently derived documents kept, so a receipt's further unit needs no reads
 
 
 class SearchIndexer:
