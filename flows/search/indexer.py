@@ -7,7 +7,9 @@ edits and status, a receipt (a unit received it, or sent it back), a flow (a per
 and each changed document is derived again from the owners of those records and written to the
 index, batched, within about half a second of the commit. A receipt that only adds a receiving unit
 to a document written moments ago (a dispatch's chunks arrive one after another) is applied to what
-was derived then, without reading the document, its receipts and flows again. A change to one document in the middle
+was derived then, without reading the document, its receipts and flows again, once such receipts stop
+arriving for a moment (within about 6 s): a dispatch to every unit rewrites the document once or
+twice, not once per chunk. A change to one document in the middle
 of a rebuild waits for the rebuild and is applied after it, so nothing is lost. When the stream had
 to restart without its resume point, the index is rebuilt.
 """
@@ -31,6 +33,8 @@ from oa.documents import DocumentService
 log = logging.getLogger("oa.search")
 
 FLUSH_DELAY_S = 0.3
+UNITS_QUIET_S = 1.5  # further receiving units are written once none arrived for this long…
+UNITS_WAIT_MAX_S = 6.0  # …or after this long
 BUILD_PAGE = 500
 BUILD_COMMIT_EVERY = 10_000  # a rebuild commits (and shows what it has) every this many documents
 FOLLOWED = ("documents", "receipts", "flow_instances")
@@ -45,6 +49,7 @@ class SearchIndexer:
         self.flows: FlowQueries | None = None
         self.ready = False  # the first build has finished
         self.built_in_s: float | None = None
+        self._noted = 0  # changes noted so far (to tell when a dispatch's receipts stop arriving)
         self.applied_without_reads = 0  # documents updated from the change alone (a further receiving unit)
         # Document id → units that received it since it was last derived, or None: derive it again.
         self._dirty: dict[str, set[str] | None] = {}
@@ -72,6 +77,7 @@ class SearchIndexer:
             self._note(doc_id)
 
     def _note(self, doc_id: str, received_by: str | None = None) -> None:
+        self._noted += 1
         units = self._dirty.get(doc_id, set())
         if received_by is None or doc_id not in self._known or units is None:
             self._dirty[doc_id] = None
@@ -111,6 +117,7 @@ class SearchIndexer:
                     self._writing = False
                 await self._wake.wait()
                 await asyncio.sleep(FLUSH_DELAY_S)  # a dispatch's receipts arrive together: one write
+                await self._while_units_keep_arriving()
                 self._writing = True
                 self._wake.clear()
                 if not self._rebuild and self._dirty:
@@ -125,6 +132,17 @@ class SearchIndexer:
                 self._writing, self._rebuild = False, True
                 self._known.clear()
                 await asyncio.sleep(1.0)
+
+    async def _while_units_keep_arriving(self) -> None:
+        """When all that waits is further receiving units (a dispatch's chunks, about one a second), wait
+        until they stop for a moment, up to a few seconds: the document is written once or twice for a
+        dispatch to every unit rather than once per chunk, each time with every unit so far."""
+        started = time.monotonic()
+        while self._dirty and None not in self._dirty.values() and time.monotonic() - started < UNITS_WAIT_MAX_S:
+            noted = self._noted
+            await asyncio.sleep(UNITS_QUIET_S)
+            if self._noted == noted:
+                return
 
     async def _build_all(self) -> None:
         started = time.monotonic()
