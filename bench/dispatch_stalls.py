@@ -12,7 +12,7 @@ SecantusDB runs one every SECANTUS_CHECKPOINT_SECONDS, 60 by default) and marks 
 which one ran, with the stall ratio of dispatches with and without one. `--checkpoint-seconds N`
 sets that interval for the server (0 turns the periodic checkpoint off) to compare.
 
-    python bench/dispatch_stalls.py [--dispatches 24] [--checkpoint-seconds N] [--no-sampling]
+    python bench/dispatch_stalls.py [--dispatches 24] [--checkpoint-seconds N] [--no-sampling] [--scale 2] [--keep]
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ import threading
 import time
 from pathlib import Path
 
-from oa_process import CITY_CLERK, Api, OaServe, dispatch_and_wait, median, numbered_document  # bench/ on sys.path
+from oa_process import (  # bench/ on sys.path
+    CITY_CLERK,
+    Api,
+    OaServe,
+    demo_scale,
+    dispatch_and_wait,
+    median,
+    numbered_document,
+)
 
 IDLE = re.compile(r"\b(wait|select|poll|_recv_exactly|read_message|accept|sleep|_wait_for_tstate_lock)\b")
 
@@ -86,9 +94,10 @@ class CheckpointWatch(threading.Thread):
         return any(start <= at <= end + 0.05 for at in self.times)
 
 
-async def run(dispatches: int, data_dir: Path, checkpoint_seconds: int | None, sampling: bool) -> None:
+async def run(dispatches: int, data_dir: Path, checkpoint_seconds: int | None, sampling: bool,
+              serve_args: list[str]) -> None:
     env = {} if checkpoint_seconds is None else {"SECANTUS_CHECKPOINT_SECONDS": str(checkpoint_seconds)}
-    server = OaServe(data_dir, [], env)
+    server = OaServe(data_dir, serve_args, env)
     print(f"oa serve --demo healthy after {server.start():.1f} s; WiredTiger checkpoint every "
           f"{'60 (default)' if checkpoint_seconds is None else checkpoint_seconds or 'never (off)'} s")
     sampler = Sampler(server_pid(server.pid))
@@ -156,11 +165,20 @@ def main() -> None:
     parser.add_argument("--checkpoint-seconds", type=int, default=None,
                         help="SecantusDB's checkpoint interval for the server (default: its own, 60; 0 = off)")
     parser.add_argument("--no-sampling", action="store_true", help="do not sample the server with py-spy")
+    parser.add_argument("--scale", type=int, default=1, help="demo scale (default 1)")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory and the service log")
     args = parser.parse_args()
     if not args.no_sampling and shutil.which("py-spy") is None:
         raise SystemExit("needs py-spy (pip install py-spy), or --no-sampling")
-    with tempfile.TemporaryDirectory(prefix="dispatch-stalls-") as tmp:
-        asyncio.run(run(args.dispatches, Path(tmp) / "var", args.checkpoint_seconds, not args.no_sampling))
+    _, serve_args, _ = demo_scale(args.scale)
+    tmp = tempfile.mkdtemp(prefix="dispatch-stalls-")
+    try:
+        asyncio.run(run(args.dispatches, Path(tmp) / "var", args.checkpoint_seconds, not args.no_sampling, serve_args))
+    finally:
+        if args.keep:
+            print(f"kept {tmp} (service log: serve.log)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
