@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +11,7 @@ from flows.exchange.counts import ReceiptCounts
 from flows.exchange.moves import board_row
 from flows.exchange.records import STATUS_NAMES, ReceiptStatus
 from oa.errors import InvalidInput, NotFound
-from storage.mongo import Mongo
+from storage.mongo import Mongo, find_in
 
 BOARD_FIELDS = {key: 1 for key in ("dispatch_id", "unit_id", "unit_name", "role", "status", "signed_at", "signed_by",
                                    "returned_at", "return_reason", "due_at", "last_urged_at", "urge_count",
@@ -126,14 +128,43 @@ class ExchangeQueries:
                                                                   ReceiptStatus.RECALLED.value]}}, {"_id": 1})
         return found is not None
 
-    async def receiving_units(self, document_ids: list[str]) -> dict[str, set[str]]:
-        """For each document, the units that received it and did not send it back (what `received_by` asks)."""
+    async def receiving_units(self, document_ids: list[str], receipts_per_read: int | None = None,
+                              between: Callable[[float], Awaitable[None]] | None = None) -> dict[str, set[str]]:
+        """For each document, the units that received it and did not send it back (what `received_by` asks).
+
+        With `receipts_per_read`, the documents are read in slices of about that many receipts (from their
+        dispatches' totals; a document sent to every unit alone in its slice), and `between(seconds the
+        slice took)` is awaited after each: a rebuild reading every receipt of the platform leaves the
+        database free for people's requests between slices instead of holding it for one long read."""
         found: dict[str, set[str]] = {doc_id: set() for doc_id in document_ids}
-        cursor = self.receipts.find({"document_id": {"$in": document_ids}, "status": {"$nin": [
-            ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}}, {"document_id": 1, "unit_id": 1})
-        async for receipt in cursor:
-            found[receipt["document_id"]].add(receipt["unit_id"])
+        slices = [document_ids]
+        if receipts_per_read is not None and document_ids:
+            slices = await self._slices_by_receipts(document_ids, receipts_per_read)
+        for index, part in enumerate(slices):
+            started = time.monotonic()
+            cursor = self.receipts.find({"document_id": {"$in": part}, "status": {"$nin": [
+                ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}}, {"document_id": 1, "unit_id": 1})
+            async for receipt in cursor:
+                found[receipt["document_id"]].add(receipt["unit_id"])
+            if between is not None and index < len(slices) - 1:
+                await between(time.monotonic() - started)
         return found
+
+    async def _slices_by_receipts(self, document_ids: list[str], receipts_per_read: int) -> list[list[str]]:
+        sent: dict[str, int] = {}
+        fields = {"document_id": 1, "total": 1}
+        for row in await find_in(self.dispatches, "document_id", document_ids, projection=fields):
+            sent[row["document_id"]] = sent.get(row["document_id"], 0) + int(row.get("total") or 0)
+        slices: list[list[str]] = [[]]
+        weight = 0
+        for doc_id in document_ids:
+            receipts = sent.get(doc_id, 0) + 1  # a paper 来文 has one receipt and no dispatch
+            if slices[-1] and weight + receipts > receipts_per_read:
+                slices.append([])
+                weight = 0
+            slices[-1].append(doc_id)
+            weight += receipts
+        return slices
 
     async def due_receipts(self, under: list[str], senders: list[str], until: datetime, limit: int,
                            ) -> list[dict[str, Any]]:

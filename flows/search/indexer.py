@@ -1,8 +1,9 @@
 """Keeps the search index in step with the database.
 
 At start the whole index is built from the documents, their receipts and their flows, page by page
-in the background (a search meanwhile says the index is still being built). After that, the change
-stream the process already runs for pushes tells it which documents changed — a document's own
+in the background (a search meanwhile says the index is still being built), reading receipts a couple of
+thousand at a time and pausing as long after each read, so people's requests are answered meanwhile.
+After that, the change stream the process already runs for pushes tells it which documents changed — a document's own
 edits and status, a receipt (a unit received it, or sent it back), a flow (a person took part) —
 and each changed document is derived again from the owners of those records and written to the
 index, batched, within about half a second of the commit. A receipt that only adds a receiving unit
@@ -36,6 +37,7 @@ FLUSH_DELAY_S = 0.3
 UNITS_QUIET_S = 1.5  # further receiving units are written once none arrived for this long…
 UNITS_WAIT_MAX_S = 6.0  # …or after this long
 BUILD_PAGE = 500
+BUILD_RECEIPTS_PER_READ = 2000  # a rebuild reads about this many receipts at a time, then pauses as long
 BUILD_COMMIT_EVERY = 10_000  # a rebuild commits (and shows what it has) every this many documents
 FOLLOWED = ("documents", "receipts", "flow_instances")
 REMEMBERED = 16  # recently derived documents kept, so a receipt's further unit needs no reads
@@ -149,7 +151,7 @@ class SearchIndexer:
         count = 0
         async for page in self.documents.every_document(BUILD_PAGE):
             count += len(page)
-            await self._write_documents(page, commit=count % BUILD_COMMIT_EVERY < BUILD_PAGE)
+            await self._write_documents(page, commit=count % BUILD_COMMIT_EVERY < BUILD_PAGE, gently=True)
         await self.index.replace(list, commit=True)
         self.built_in_s = time.monotonic() - started
         self.ready = True
@@ -175,9 +177,12 @@ class SearchIndexer:
             self.applied_without_reads += len(derived)
 
     async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = (),
-                               commit: bool = True, remember: bool = False) -> None:
+                               commit: bool = True, remember: bool = False, gently: bool = False) -> None:
         ids = [document["_id"] for document in documents]
-        receiving = await self.exchange.receiving_units(ids) if ids else {}
+        if gently:  # a rebuild: in slices, leaving the database to people's requests half the time
+            receiving = await self.exchange.receiving_units(ids, BUILD_RECEIPTS_PER_READ, asyncio.sleep) if ids else {}
+        else:
+            receiving = await self.exchange.receiving_units(ids) if ids else {}
         taking_part = await self.flows.participants_by_document(ids) if ids else {}
         if remember:
             for document in documents:
