@@ -232,6 +232,11 @@ class EmbeddedMongo:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true&retryWrites=false"
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        self.launch()
+        self.wait(timeout)
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (`wait` does): the S3 gateway can start meanwhile."""
         storage = self.data_dir / "mongodb"
         storage.mkdir(parents=True, exist_ok=True)
         # SecantusDB's own server program; by default through storage/secantusd_py.py, which reads the index
@@ -251,6 +256,10 @@ class EmbeddedMongo:
                                   self.data_dir / "logs" / "mongodb.log",
                                   pid_file=self.data_dir / "run" / "mongodb.pid")
         self.child.start()
+
+    def wait(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Until the launched server answers (or raise, with its log)."""
+        assert self.child is not None, "launch() first"
         _wait_until(self.child, self._answers, timeout)
 
     def _answers(self) -> bool:
@@ -309,6 +318,11 @@ class EmbeddedS3:
             )
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        self.launch()
+        self.wait(timeout)
+
+    def launch(self) -> None:
+        """Start the gateway process without waiting for it (`wait` does)."""
         juicefs = self.executable or find_executable("juicefs")
         self._format_once(juicefs)
         env = dict(os.environ, MINIO_ROOT_USER=self.credentials.access_key,
@@ -325,6 +339,10 @@ class EmbeddedS3:
                                   self.data_dir / "logs" / "s3-gateway.out", env=env,
                                   pid_file=self.data_dir / "run" / "s3-gateway.pid")
         self.child.start()
+
+    def wait(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Until the launched gateway answers (or raise, with its log)."""
+        assert self.child is not None, "launch() first"
         _wait_until(self.child, self._answers, timeout)
 
     def _answers(self) -> bool:

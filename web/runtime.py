@@ -44,14 +44,19 @@ class Runtime:
                         log.info("using the embedded servers of the running service (%s)", self.endpoints_file)
                         return Endpoints(**json.loads(self.endpoints_file.read_text()))
                     raise
+            # Both launched first, then waited for: they start side by side (a few seconds each).
             if settings.embedded_mongodb:
                 self.mongo = EmbeddedMongo(settings.data_dir)
                 log.info("starting the embedded MongoDB-compatible server (data in %s)", settings.data_dir / "mongodb")
-                self.mongo.start(settings.startup_timeout)
+                self.mongo.launch()
             if settings.embedded_s3:
                 self.s3 = EmbeddedS3(settings.data_dir)
                 log.info("starting the embedded S3 gateway (data in %s)", settings.data_dir / "s3")
-                self.s3.start(settings.startup_timeout)
+                self.s3.launch()
+            if self.mongo is not None:
+                self.mongo.wait(settings.startup_timeout)
+            if self.s3 is not None:
+                self.s3.wait(settings.startup_timeout)
         except BaseException:
             self.stop()
             raise
