@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.exchange.counts import ReceiptCounts
 from flows.exchange.moves import board_row
-from flows.exchange.records import STATUS_NAMES, ReceiptStatus
+from flows.exchange.records import GONE, STATUS_NAMES, ReceiptStatus
 from oa.errors import InvalidInput, NotFound
 from storage.mongo import Mongo, find_in
 
@@ -142,8 +142,8 @@ class ExchangeQueries:
             slices = await self._slices_by_receipts(document_ids, receipts_per_read)
         for index, part in enumerate(slices):
             started = time.monotonic()
-            cursor = self.receipts.find({"document_id": {"$in": part}, "status": {"$nin": [
-                ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}}, {"document_id": 1, "unit_id": 1})
+            cursor = self.receipts.find({"document_id": {"$in": part}, "status": {"$nin": GONE}},
+                                        {"document_id": 1, "unit_id": 1})
             async for receipt in cursor:
                 found[receipt["document_id"]].add(receipt["unit_id"])
             if between is not None and index < len(slices) - 1:

@@ -15,13 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from flows.exchange.moves import ExchangeLog, delivery_key
-from flows.exchange.records import ReceiptStatus, receipt_record
+from flows.exchange.records import GONE, receipt_record
 from oa.orgs import OrgService
 from storage.events import publish_many
 from storage.mongo import BulkWriteError, DuplicateKeyError, Mongo, Session, find_in, only_duplicates
-
-# Receipts that no longer hold the document at the unit: it may be sent there again.
-GONE = [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]
 
 
 class ChunkDelivery:

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.calendar import CalendarStore
-from flows.exchange.delivery import GONE, ChunkDelivery
+from flows.exchange.delivery import ChunkDelivery
 from flows.exchange.moves import ExchangeLog, audit_entry
 from flows.exchange.records import (
+    GONE,
     SIGN_FOR_DEADLINES,
     ReceiptStatus,
     new_dispatch_id,

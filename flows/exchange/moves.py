@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.exchange.counts import ReceiptCounts
-from flows.exchange.records import ReceiptStatus, check_receipt_move
+from flows.exchange.records import GONE, ReceiptStatus, check_receipt_move
 from flows.locks import KeyedLocks
 from oa.audit_chain import chain_of, cover, cover_many
 from oa.directory import Directory
@@ -93,7 +93,7 @@ class ExchangeLog:
         by its other routes (another sender's), so the earliest live one becomes the entry, and the
         rest its routes. Only the route taken back leaves the inbox."""
         routes = await self.receipts.find(
-            {"also_of": gone["_id"], "status": {"$nin": [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]}},
+            {"also_of": gone["_id"], "status": {"$nin": GONE}},
             {"_id": 1}, session=session).sort([("created_at", 1), ("_id", 1)]).to_list(None)
         if not routes:
             return

@@ -24,6 +24,11 @@ class ReceiptStatus(StrEnum):
     RECALLED = "recalled"  # 追回 by the sender before it was signed for: gone from the inbox
 
 
+# Receipts that no longer hold the document at the unit: it may be sent there again, and the unit is
+# not among those that received it.
+GONE = [ReceiptStatus.RETURNED.value, ReceiptStatus.RECALLED.value]
+
+
 RECEIPT_TRANSITIONS: dict[ReceiptStatus, set[ReceiptStatus]] = {
     ReceiptStatus.PENDING: {ReceiptStatus.SIGNED, ReceiptStatus.RETURNED, ReceiptStatus.RECALLED},
     ReceiptStatus.SIGNED: {ReceiptStatus.RETURNED, ReceiptStatus.HANDLING, ReceiptStatus.CLOSED},

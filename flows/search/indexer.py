@@ -1,17 +1,18 @@
 """Keeps the search index in step with the database.
 
 At start the whole index is built from the documents, their receipts and their flows, page by page
-in the background (a search meanwhile says the index is still being built), reading receipts a couple of
-thousand at a time and pausing as long after each read, so people's requests are answered meanwhile.
-After that, the change stream the process already runs for pushes tells it which documents changed — a document's own
-edits and status, a receipt (a unit received it, or sent it back), a flow (a person took part) —
-and each changed document is derived again from the owners of those records and written to the
-index, batched, within about half a second of the commit. A receipt that only adds a receiving unit
-to a document written moments ago (a dispatch's chunks arrive one after another) is applied to what
-was derived then, without reading the document, its receipts and flows again, once such receipts stop
-arriving for a moment (within about 6 s): a dispatch to every unit rewrites the document once or
-twice, not once per chunk. A change to one document in the middle
-of a rebuild waits for the rebuild and is applied after it, so nothing is lost. When the stream had
+in the background (a search meanwhile says the index is still being built), reading receipts a couple
+of thousand at a time and pausing as long after each read, so people's requests are answered meanwhile.
+
+After that, the change stream the process already runs for pushes tells it which documents changed — a
+document's own edits and status, a receipt (a unit received it, or sent it back), a flow (a person took
+part) — and each changed document is derived again from the owners of those records and written to the
+index, batched, within about half a second of the commit. A receipt that only adds a receiving unit to a
+document written moments ago (a dispatch's chunks arrive one after another) is applied to what was
+derived then, without reading the document, its receipts and flows again, once such receipts stop
+arriving for a moment (within about 6 s): a dispatch to every unit rewrites the document once or twice,
+not once per chunk. A change to one document in the middle of a rebuild waits for the rebuild and is
+applied after it, so nothing is lost. When the stream had
 to restart without its resume point, the index is rebuilt.
 """
 
@@ -25,7 +26,7 @@ from collections import OrderedDict
 from typing import Any
 
 from flows.exchange.board import ExchangeQueries
-from flows.exchange.delivery import GONE
+from flows.exchange.records import GONE
 from flows.queries import FlowQueries
 from flows.search.entries import document_entry
 from flows.search.index import SearchIndex
@@ -179,10 +180,9 @@ class SearchIndexer:
     async def _write_documents(self, documents: list[dict[str, Any]], gone: list[str] = (),
                                commit: bool = True, remember: bool = False, gently: bool = False) -> None:
         ids = [document["_id"] for document in documents]
-        if gently:  # a rebuild: in slices, leaving the database to people's requests half the time
-            receiving = await self.exchange.receiving_units(ids, BUILD_RECEIPTS_PER_READ, asyncio.sleep) if ids else {}
-        else:
-            receiving = await self.exchange.receiving_units(ids) if ids else {}
+        # A rebuild reads receipts in slices, leaving the database to people's requests half the time.
+        slicing = (BUILD_RECEIPTS_PER_READ, asyncio.sleep) if gently else ()
+        receiving = await self.exchange.receiving_units(ids, *slicing) if ids else {}
         taking_part = await self.flows.participants_by_document(ids) if ids else {}
         if remember:
             for document in documents:
