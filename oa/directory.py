@@ -26,12 +26,12 @@ from array import array
 from bisect import bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from oa.import_runs import PENDING, ImportRuns, visible
 from oa.pinyin_initials import initials
-from storage.mongo import Mongo
+from storage.mongo import Mongo, scan
 
 CLERK_ROLES = ("收发员", "办公室主任")
 
@@ -98,7 +98,7 @@ class Person:
         return cls(user["_id"], user.get("username", ""), name, user.get("mobile"), user.get("office_phone"),
                    bool(user.get("active")),
                    bool(user.get("system_admin")), tuple(Post.of(post) for post in user.get("posts", ())),
-                   int(user.get("version", 0)), _shared(initials(name).lower()), user.get("deactivated_at"))
+                   int(user.get("version", 0)), _shared(initials(name).lower()), _utc(user.get("deactivated_at")))
 
     @property
     def search_key(self) -> str:
@@ -119,6 +119,11 @@ class Person:
         if self.system_admin:
             user["system_admin"] = True
         return user
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """Stored times are UTC; the load decodes them naive (faster), and the directory hands them out aware."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def _counted(record: dict[str, Any], collection: str, committed: set[str],
@@ -191,11 +196,14 @@ class Directory:
             committed = await ImportRuns(mongo).committed_ids()
             staged: dict[str, list[tuple[str, dict[str, Any]]]] = {}
             # Whole records, filtered here: the embedded server answers a projection or a filter on
-            # 65,000 people at a third of the speed of a plain scan. Each record is reduced as it
-            # arrives, so the raw records never all sit in memory at once.
+            # 65,000 people at a third of the speed of a plain scan. People are read a batch at a time
+            # (the next one fetched meanwhile) and each is reduced as it arrives, so the raw records
+            # never all sit in memory at once.
             units = [unit async for unit in mongo["units"].find({})
                      if _counted(unit, "units", committed, staged)]
-            people = [Person.of(user) async for user in mongo["users"].find({}, batch_size=2000)
+            # Of a person's times only `deactivated_at` is kept (made aware by Person.of): the rest need
+            # not be decoded aware, which costs 60 % more.
+            people = [Person.of(user) async for batch in scan(mongo["users"], naive_times=True) for user in batch
                       if _counted(user, "users", committed, staged)]
         except BaseException:
             self._arrived_while_loading = None
