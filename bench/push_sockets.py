@@ -265,6 +265,7 @@ async def drive(args: argparse.Namespace, tmp: Path) -> None:
                 f"p99 {percentile(relative, 99):+.0f} ms   max {max(relative):+.0f} ms   "
                 f"(median after the request: {median((value - sent) * 1000 for value in firsts):.0f} ms)")
         memory_line("after the dispatch", server)
+        await asyncio.sleep(1)  # the server writes its timing lines a moment after each burst of frames
         server_timing(timing_path, since)
         if args.settle > 0:  # the collector's next round (every 60 s) gives freed memory back
             await asyncio.sleep(args.settle)

@@ -46,6 +46,15 @@ def test_automatic_full_collections_are_off_but_rounds_reclaim_new_cycles(pacer:
     assert gc.get_freeze_count() > 0  # survivors are frozen out of the next round
 
 
+def test_a_round_is_due_sooner_after_much_allocation(pacer: CollectorPacer) -> None:
+    pacer.collect_now()
+    assert not pacer.due(since_last_s=1.0)
+    kept = [Node() for _ in range(pacer.busy_after * 10 * 1000)]  # ~10 young collections per middle one
+    assert pacer.due(since_last_s=1.0)
+    assert pacer.due(since_last_s=pacer.interval_s)
+    del kept
+
+
 def test_a_thaw_round_reclaims_cycles_that_were_frozen_while_alive(pacer: CollectorPacer) -> None:
     a, b = Node(), Node()
     a.other, b.other = b, a

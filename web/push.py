@@ -21,6 +21,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import struct
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -60,25 +61,51 @@ def frame_of(event: dict[str, Any]) -> str:
     return frame
 
 
-TEXT_OPCODE = 0x1
+TEXT_FRAME = 0x81  # FIN | text opcode
 
 
-def write_frame(handler: tornado.websocket.WebSocketHandler, text: str) -> asyncio.Future[None]:
-    """One text frame handed to the socket; the future is its flush.
+def _frame(data: bytes) -> bytes:
+    """An unmasked (server to client) text frame of one fragment."""
+    size = len(data)
+    if size < 126:
+        return struct.pack("!BB", TEXT_FRAME, size) + data
+    if size <= 0xFFFF:
+        return struct.pack("!BBH", TEXT_FRAME, 126, size) + data
+    return struct.pack("!BBQ", TEXT_FRAME, 127, size) + data
 
-    Tornado's write_message wraps every frame's flush in a task of its own; a dispatch writes thousands of
-    frames in one go, and those tasks were most of the event loop's time per frame. The frame goes straight
-    to the protocol's frame writer instead (the same bytes, no task); should a socket ever be compressed, or
-    the protocol lack that writer, write_message does it.
+
+def write_frame(handler: tornado.websocket.WebSocketHandler, text: str) -> asyncio.Future[None] | None:
+    """One text frame handed to the socket: None when the kernel took all of it at once, else its flush.
+
+    A dispatch writes thousands of frames in one go, each to an idle socket. Through Tornado, each frame
+    costs a future and two loop callbacks besides the send (measured: 43 µs a frame against 20 µs for the
+    send alone). When nothing of the socket's is waiting to be written, the frame is sent straight to
+    the kernel (the same bytes Tornado would write); what the kernel does not take, or any frame while
+    earlier bytes wait, goes through the stream as usual, so the order on the wire holds. Compressed or TLS
+    sockets, or a protocol without these parts, use write_message.
     """
     protocol = handler.ws_connection
-    writer = getattr(protocol, "_write_frame", None)
-    if protocol is None or writer is None or getattr(protocol, "_compressor", None) is not None:
+    stream = getattr(protocol, "stream", None)
+    if protocol is None or type(stream) is not tornado.iostream.IOStream or \
+            getattr(protocol, "_compressor", None) is not None or not hasattr(protocol, "_message_bytes_out"):
         return handler.write_message(text)
+    if stream.closed():
+        raise tornado.websocket.WebSocketClosedError()
     data = text.encode()
     protocol._message_bytes_out += len(data)
+    frame = _frame(data)
+    if not stream._write_buffer and not stream._connecting:
+        try:
+            sent = stream.socket.send(frame)
+        except OSError:  # full (nothing sent), or failing: the stream's own write meets it and closes
+            sent = 0
+        protocol._wire_bytes_out += sent
+        if sent == len(frame):
+            return None
+        frame = frame[sent:]
+    protocol._wire_bytes_out += len(frame)
     try:
-        return writer(True, TEXT_OPCODE, data)
+        return stream.write(frame)
     except tornado.iostream.StreamClosedError:
         raise tornado.websocket.WebSocketClosedError() from None
 
@@ -180,7 +207,8 @@ class PushHandler(tornado.websocket.WebSocketHandler):
         self.application.settings["metrics"].observe_push(event)
         self.sent = event["seq"]
         self.flushing = flushing
-        flushing.add_done_callback(_observed)
+        if flushing is not None:
+            flushing.add_done_callback(_observed)
 
     @property
     def idle(self) -> bool:
