@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -114,16 +115,27 @@ class Mongo:
         """
         async with self.client.start_session() as session:
             key = id(session)
+            attempts: list[str] = []  # why each attempt before the last ended (empty: it failed at commit)
+            started = time.monotonic()
 
             async def attempt(attempt_session: AsyncClientSession) -> T:
                 self._after_commit[key] = []  # a retried attempt starts with none
-                return await work(attempt_session)
+                attempts.append("")
+                try:
+                    return await work(attempt_session)
+                except PyMongoError as failure:
+                    attempts[-1] = str(failure)[:200]
+                    raise
 
             try:
                 result = await session.with_transaction(attempt)
                 callbacks = self._after_commit.get(key, [])
             finally:
                 self._after_commit.pop(key, None)
+                if len(attempts) > 1:  # retries are silent in with_transaction, and can last a long time
+                    log.warning("a transaction ran %d times in %.1f s; the attempts before the last ended with: %s",
+                                len(attempts), time.monotonic() - started,
+                                "; ".join(reason or "a failed commit" for reason in attempts[:-1][-3:]))
             self._run_after_commit(callbacks)
             return result
 

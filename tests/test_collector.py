@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from web.collector import NEVER, CollectorPacer, wait_for_quiet
+from web.collector import NEVER, CollectorPacer, resident_bytes, wait_for_quiet
 
 
 class Node:
@@ -53,6 +53,16 @@ def test_a_round_is_due_sooner_after_much_allocation(pacer: CollectorPacer) -> N
     assert pacer.due(since_last_s=1.0)
     assert pacer.due(since_last_s=pacer.interval_s)
     del kept
+
+
+def test_a_round_is_due_sooner_once_the_process_has_grown(pacer: CollectorPacer) -> None:
+    pacer.collect_now()
+    if resident_bytes() is None:
+        pytest.skip("no /proc here to read the process's memory from")
+    assert not pacer.due(since_last_s=1.0)
+    grown = b"\x01" * (pacer.grown_bytes + 8 * 2**20)  # bytes: memory the young generations do not count
+    assert pacer.due(since_last_s=1.0)
+    del grown
 
 
 def test_a_thaw_round_reclaims_cycles_that_were_frozen_while_alive(pacer: CollectorPacer) -> None:

@@ -10,7 +10,8 @@ fan-out.
 - automatic full collections are off (the oldest generation's threshold is raised out of reach;
   the young generations are collected as before, which is cheap);
 - every `interval_s`, or sooner once `busy_after` young collections have passed since the last round
-  (much was allocated: thousands of sockets opening, say), it waits for a quiet moment (the loop woke
+  (much was allocated: thousands of sockets opening, say) or the process has grown by `grown_bytes`
+  since it (a dispatch to every unit's records and frames), it waits for a quiet moment (the loop woke
   on time for `quiet_s`) and runs one full collection, then freezes the survivors (`gc.freeze`), so
   the next round walks only what was allocated since: tens of milliseconds instead of a second. A
   round held back to its interval while 5,000 sockets opened walked their 570,000 objects in one
@@ -34,6 +35,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +62,16 @@ def _malloc_trim() -> Callable[[], object] | None:
 
 
 RELEASE_FREE_MEMORY = _malloc_trim()
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux), or None where /proc is not there."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass
@@ -68,6 +80,9 @@ class CollectorPacer:
     # Middle-generation collections (each after ~7,000 allocations) since the last round that call for one
     # sooner; what a round walks is what of those allocations survived.
     busy_after: int = 25
+    # Resident memory grown since the last round that calls for one sooner, so what a burst freed is given
+    # back within seconds rather than at the next interval.
+    grown_bytes: int = 16 * 2**20
     check_s: float = 1.0
     quiet_s: float = 0.1
     thaw_every_s: float = 3600.0
@@ -75,6 +90,7 @@ class CollectorPacer:
     rounds: int = 0
     last_pause_ms: float = 0.0
     _saved_threshold: tuple[int, int, int] | None = field(default=None, repr=False)
+    _resident_after: int | None = field(default=None, repr=False)
 
     def start(self) -> None:
         """Collect and freeze what start-up loaded, and stop automatic full collections."""
@@ -100,13 +116,18 @@ class CollectorPacer:
         gc.freeze()
         if RELEASE_FREE_MEMORY is not None:
             RELEASE_FREE_MEMORY()
+        self._resident_after = resident_bytes()
         self.rounds += 1
         self.last_pause_ms = (time.perf_counter() - started) * 1000
         return found
 
     def due(self, since_last_s: float) -> bool:
-        """Time for a round: the interval is over, or much has been allocated since the last one."""
-        return since_last_s >= self.interval_s or gc.get_count()[2] >= self.busy_after
+        """Time for a round: the interval is over, or much has been allocated or the process has grown since the
+        last one."""
+        if since_last_s >= self.interval_s or gc.get_count()[2] >= self.busy_after:
+            return True
+        resident, after = resident_bytes(), self._resident_after
+        return resident is not None and after is not None and resident - after >= self.grown_bytes
 
     async def run_forever(self) -> None:
         last = thawed = time.monotonic()
