@@ -2,7 +2,7 @@
 
 SecantusDB keeps at most `[oplog] max_entries` oplog rows (100,000 by default) and, once past it,
 deletes the oldest surplus every 1,000 rows written, inside the write that crossed the mark. Two of
-four runs of 20 consecutive dispatches to every unit (`bench/dispatch_stalls.py`) had one dispatch of
+five runs of 20 consecutive dispatches to every unit (`bench/dispatch_stalls.py`) had one dispatch of
 36.6 and 69.3 s (5-9x the median) about when the demo's oplog reached 100,000 rows, and none in a run
 with the cap raised. This script writes transactions shaped like a dispatch chunk (400 receipts + 400
 events: 800 oplog rows) to a bare secantusd-py with a small cap, until the oplog has held three times
