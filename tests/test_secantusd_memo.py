@@ -39,3 +39,31 @@ def test_unique_and_partial_indexes_hold_within_one_bulk_write_and_after_a_new_i
             assert things.count_documents({}) == 5
     finally:
         server.stop()
+
+
+def test_expired_documents_go_through_their_ttl_index_and_the_rest_stay(tmp_path: Path) -> None:
+    """The sweep's prune, as patched: what each TTL index says has expired is deleted, nothing else."""
+    from datetime import UTC, datetime, timedelta
+
+    from secantus.storage import Storage
+
+    assert secantusd_py.apply()
+    storage = Storage(str(tmp_path / "db"))
+    try:
+        now = datetime.now(UTC)
+        storage.create_index("t", "events", "at_ttl", {"at": 1}, {"expireAfterSeconds": 3600})
+        storage.create_index("t", "events", "kept_ttl", {"kept_until": 1},
+                             {"expireAfterSeconds": 0, "partialFilterExpression": {"kind": "code"}})
+        storage.insert("t", "events", [
+            {"_id": "old", "at": now - timedelta(hours=2)},
+            {"_id": "new", "at": now - timedelta(minutes=5)},
+            {"_id": "no-date", "at": "yesterday"},
+            {"_id": "code-due", "kind": "code", "kept_until": now - timedelta(seconds=1)},
+            {"_id": "other-due", "kind": "other", "kept_until": now - timedelta(seconds=1)},  # not in the index
+        ])
+        assert storage.prune_ttl("t", "events", now=now) == 2
+        left = sorted(doc["_id"] for doc in storage.find_matching("t", "events", {}))
+        assert left == ["new", "no-date", "other-due"]
+        assert storage.prune_ttl("t", "events", now=now) == 0
+    finally:
+        storage.close()
