@@ -162,6 +162,12 @@ async def test_failed_sends_are_retried_with_every_attempt_recorded(
     await urgent_task_for_head(office)
     await wait_for(lambda: smtp.messages and pushes.received, limit=15)
     assert keys.decrypt(pushes.received[0]["body"], pushes.received[0]["headers"])["urgent"] is True
+    # The outcome is recorded once the provider has answered and the connection is closed: a moment after
+    # the message arrives.
+    started = asyncio.get_running_loop().time()
+    while {send["status"] for send in await sends_of(office, "head")} != {"sent"}:
+        assert asyncio.get_running_loop().time() - started < 15, await sends_of(office, "head")
+        await asyncio.sleep(0.05)
     sends = {send["channel"]: send for send in await sends_of(office, "head")}
     assert [attempt["ok"] for attempt in sends["email"]["attempts"]] == [False, False, True]
     assert "451" in sends["email"]["attempts"][0]["error"]
