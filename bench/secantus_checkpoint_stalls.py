@@ -46,6 +46,18 @@ class TurtleWatch(threading.Thread):
             self.stopped.wait(0.02)
 
 
+def write_chunk(client: MongoClient, number: int) -> None:
+    """One transaction shaped like a dispatch chunk: CHUNK receipts and CHUNK events (database `repro`)."""
+    db = client["repro"]
+    receipts = [{"_id": f"d{number}.u{i}", "dispatch_id": f"d{number}", "unit_id": f"u{i}",
+                 "status": "pending", "title": TITLE} for i in range(CHUNK)]
+    events = [{"user_id": f"p{i}", "seq": number + 1, "type": "exchange.received",
+               "data": {"receipt_id": f"d{number}.u{i}"}} for i in range(CHUNK)]
+    with client.start_session() as session, session.start_transaction():
+        db["receipts"].insert_many(receipts, session=session)
+        db["events"].insert_many(events, session=session)
+
+
 def run(interval: int, seconds: float) -> None:
     os.environ["SECANTUS_CHECKPOINT_SECONDS"] = str(interval)  # inherited by the server process
     with tempfile.TemporaryDirectory(prefix="checkpoint-stalls-") as tmp:
@@ -61,14 +73,8 @@ def run(interval: int, seconds: float) -> None:
                 ended = time.monotonic() + seconds
                 number = 0
                 while time.monotonic() < ended:
-                    receipts = [{"_id": f"d{number}.u{i}", "dispatch_id": f"d{number}", "unit_id": f"u{i}",
-                                 "status": "pending", "title": TITLE} for i in range(CHUNK)]
-                    events = [{"user_id": f"p{i}", "seq": number + 1, "type": "exchange.received",
-                               "data": {"receipt_id": f"d{number}.u{i}"}} for i in range(CHUNK)]
                     began = time.monotonic()
-                    with client.start_session() as session, session.start_transaction():
-                        db["receipts"].insert_many(receipts, session=session)
-                        db["events"].insert_many(events, session=session)
+                    write_chunk(client, number)
                     spans.append((began, time.monotonic()))
                     number += 1
         finally:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from pymongo import MongoClient
-from secantus_checkpoint_stalls import CHUNK, TITLE, TurtleWatch  # bench/ is on sys.path as a script
+from secantus_checkpoint_stalls import CHUNK, TurtleWatch, write_chunk  # bench/ is on sys.path as a script
 
 from storage.local import EmbeddedMongo
 
@@ -36,19 +36,12 @@ def run(cap: int, rounds: int) -> None:
         spans: list[tuple[float, float, int]] = []  # start, end, oplog rows written before it
         try:
             with MongoClient(server.uri) as client:
-                db = client["repro"]
-                db["events"].create_index([("user_id", 1), ("seq", 1)], unique=True)
+                client["repro"]["events"].create_index([("user_id", 1), ("seq", 1)], unique=True)
                 written = 0
                 number = 0
                 while written < rounds * cap:
-                    receipts = [{"_id": f"d{number}.u{i}", "dispatch_id": f"d{number}", "unit_id": f"u{i}",
-                                 "status": "pending", "title": TITLE} for i in range(CHUNK)]
-                    events = [{"user_id": f"p{i}", "seq": number + 1, "type": "exchange.received",
-                               "data": {"receipt_id": f"d{number}.u{i}"}} for i in range(CHUNK)]
                     began = time.monotonic()
-                    with client.start_session() as session, session.start_transaction():
-                        db["receipts"].insert_many(receipts, session=session)
-                        db["events"].insert_many(events, session=session)
+                    write_chunk(client, number)
                     spans.append((began, time.monotonic(), written))
                     written += 2 * CHUNK
                     number += 1
