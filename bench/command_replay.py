@@ -105,6 +105,16 @@ def writes_of(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"db": entry["db"], "command": json_util.loads(json.dumps(entry["command"]))} for entry in ordered]
 
 
+def transactions_of(commands: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The commands grouped as the service sent them: one group per transaction (session and transaction
+    number), in the order each began; a command outside a transaction is a group of its own."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for index, entry in enumerate(sorted(commands, key=lambda item: item["t"])):
+        key = (entry.get("lsid"), entry.get("txn")) if entry.get("txn") is not None else index
+        groups.setdefault(key, []).append(entry)
+    return list(groups.values())
+
+
 def write_summary(writes: list[dict[str, Any]]) -> str:
     counts: Counter[str] = Counter()
     documents: Counter[str] = Counter()
@@ -151,6 +161,7 @@ class Outcome:
     statements: int
     matched_nothing: int
     errors: list[str] = field(default_factory=list)
+    by_command: dict[str, float] = field(default_factory=dict)  # "insert receipts" → summed ms, as round_trips keys
 
 
 class Replayer:
@@ -299,16 +310,19 @@ class Replayer:
         """Send the prepared commands in one transaction; the time is from its start to its commit."""
         matched_nothing = statements = 0
         errors: list[str] = []
+        by_command: Counter[str] = Counter()
         async with self.client.start_session() as session:
             started = time.perf_counter()
             await session.start_transaction()  # left open on an error: ending the session aborts it
             for db, command in prepared.commands:
+                sent = time.perf_counter()
                 try:
                     reply = await self.client[db].command(command, session=session)
                 except OperationFailure as failure:  # say which replayed write failed, not only that it did
                     raise RuntimeError(f"replaying {next(iter(command))} on {command[next(iter(command))]} "
                                        f"failed ({failure}); earlier write errors: {errors}") from failure
                 name = next(iter(command))
+                by_command[f"{name} {command[name]}"] += (time.perf_counter() - sent) * 1000
                 count = len(command.get("documents") or command.get("updates") or command.get("deletes") or [1])
                 statements += count
                 if name == "findAndModify":
@@ -316,6 +330,8 @@ class Replayer:
                 elif name in ("update", "delete"):
                     matched_nothing += max(0, count - int(reply.get("n", 0)))
                 errors += [str(error.get("errmsg")) for error in reply.get("writeErrors", [])]
+            committing = time.perf_counter()
             await session.commit_transaction()
             elapsed = (time.perf_counter() - started) * 1000
-        return Outcome(elapsed, len(prepared.commands), statements, matched_nothing, errors)
+            by_command["commitTransaction"] += (time.perf_counter() - committing) * 1000
+        return Outcome(elapsed, len(prepared.commands), statements, matched_nothing, errors, dict(by_command))

@@ -10,7 +10,7 @@ from flows.outcomes import label
 from flows.task_homes import TaskHomes
 from oa.directory import Directory
 from oa.errors import InvalidInput, NotFound
-from storage.mongo import Mongo
+from storage.mongo import Mongo, find_in
 
 BOXES = ("todo", "done")
 TODO_ORDER = [("urgency_rank", -1), ("due_sort", 1), ("created_at", 1), ("_id", 1)]
@@ -102,6 +102,10 @@ class FlowQueries:
         async for instance in cursor:
             found[instance["document_id"]].update(instance.get("participants", ()))
         return found
+
+    async def instance_documents(self, instance_ids: list[str]) -> list[dict[str, Any]]:
+        """Which document each flow is on (for the search index)."""
+        return await find_in(self.instances, "_id", instance_ids, None, {"document_id": 1})
 
     async def instance_view(self, instance_id: str) -> dict[str, Any]:
         instance = await self.instances.find_one({"_id": instance_id})

@@ -9,7 +9,10 @@ subscribers for that user; a subscriber that sees a gap reads the missing events
 its own subscribers right after their transaction commits (`Mongo.after_commit`), without waiting
 for the stream, which then skips them; the other processes get them from the stream. The same
 stream carries the changes of the collections that in-memory read models follow (`follow`): the
-org directory stays current without a second stream.
+org directory stays current without a second stream. The stream asks the server for no lookups: an
+update's record is read here, and only for a follower that wants records (a server doing
+`updateLookup` reads the record of every update on the database, event counters included, before it
+filters the stream).
 """
 
 from __future__ import annotations
@@ -167,17 +170,23 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._followers: dict[str, list[ChangeListener]] = {}
+        self._with_records: set[str] = set()  # followed collections whose updates carry the record
         self._resets: list[Reset] = []
         self._everything: list[Subscriber] = []
 
-    def follow(self, collections: list[str], on_change: ChangeListener, on_reset: Reset) -> None:
-        """Call `on_change` with every change to `collections` (updates carry the record as it now is).
+    def follow(self, collections: list[str], on_change: ChangeListener, on_reset: Reset, records: bool = True) -> None:
+        """Call `on_change` with every change to `collections`, in commit order.
 
-        `on_reset` runs when the stream had to restart without its resume point (changes may have been
-        missed), so the follower reloads. Call before `start`.
+        Inserts and replacements carry the record (`fullDocument`); with `records`, updates carry the record
+        as it is when the update is handed over (one read each, before the changes after it), without, only
+        its key and `updateDescription` (a follower that batches its own reads). `on_reset` runs when the
+        stream had to restart without its resume point (changes may have been missed), so the follower
+        reloads. Call before `start`.
         """
         for name in collections:
             self._followers.setdefault(name, []).append(on_change)
+            if records:
+                self._with_records.add(name)
         self._resets.append(on_reset)
 
     async def start(self) -> None:
@@ -240,25 +249,20 @@ class EventHub:
         pipeline = [{"$match": watched}]
         while True:
             try:
-                async with await self.mongo.db.watch(pipeline, full_document="updateLookup", **self._resume) as stream:
+                async with await self.mongo.db.watch(pipeline, **self._resume) as stream:
                     self._ready.set()
                     while stream.alive:
                         change = await stream.try_next()
+                        if change is not None:
+                            delay = RETRY_DELAY_S
+                            if change["operationType"] == "invalidate":
+                                self._resume = {"start_after": change["_id"]}
+                                break
+                            await self._hand_over(change)
+                        # Moved on only once the change was handed over: a read that failed above reopens
+                        # the stream before this change, not after it.
                         if stream.resume_token is not None:
                             self._resume = {"resume_after": stream.resume_token}
-                        if change is None:
-                            continue
-                        delay = RETRY_DELAY_S
-                        if change["operationType"] == "invalidate":
-                            self._resume = {"start_after": change["_id"]}
-                            break
-                        if change["ns"]["coll"] == "events":
-                            event = change["fullDocument"]
-                            if "wallTime" in change:  # when its transaction committed (kept in memory only)
-                                event["committed_at"] = change["wallTime"]
-                            self._deliver(event)
-                        else:
-                            self._changed(change)
             except asyncio.CancelledError:
                 raise
             except PyMongoError as failure:
@@ -283,6 +287,19 @@ class EventHub:
             for event in latest:
                 if event is not None:
                     self._deliver(event)
+
+    async def _hand_over(self, change: dict[str, Any]) -> None:
+        collection = change["ns"]["coll"]
+        if collection == "events":
+            event = change["fullDocument"]
+            if "wallTime" in change:  # when its transaction committed (kept in memory only)
+                event["committed_at"] = change["wallTime"]
+            self._deliver(event)
+            return
+        if change["operationType"] == "update" and collection in self._with_records:
+            # None when it was deleted meanwhile: its delete follows on the stream.
+            change["fullDocument"] = await self.mongo[collection].find_one(change["documentKey"])
+        self._changed(change)
 
     def _changed(self, change: dict[str, Any]) -> None:
         for listener in self._followers.get(change["ns"]["coll"], ()):

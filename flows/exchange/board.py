@@ -43,6 +43,10 @@ class ExchangeQueries:
     async def find_receipt(self, receipt_id: str) -> dict[str, Any] | None:
         return await self.receipts.find_one({"_id": receipt_id})
 
+    async def receipt_places(self, receipt_ids: list[str]) -> list[dict[str, Any]]:
+        """Which document each receipt is of, which unit holds it and its status (for the search index)."""
+        return await find_in(self.receipts, "_id", receipt_ids, None, {"document_id": 1, "unit_id": 1, "status": 1})
+
     async def dispatch(self, dispatch_id: str) -> dict[str, Any]:
         found = await self.find_dispatch(dispatch_id)
         if found is None:

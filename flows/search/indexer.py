@@ -13,7 +13,9 @@ derived then, without reading the document, its receipts and flows again, once s
 arriving for a moment (within about 6 s): a dispatch to every unit rewrites the document once or twice,
 not once per chunk. A change to one document in the middle of a rebuild waits for the rebuild and is
 applied after it, so nothing is lost. When the stream had
-to restart without its resume point, the index is rebuilt.
+to restart without its resume point, the index is rebuilt. An update of a receipt or a flow comes from
+the stream as its key only: which document it belongs to is read here, for all such updates at once,
+before the batch is written.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class SearchIndexer:
         self.applied_without_reads = 0  # documents updated from the change alone (a further receiving unit)
         # Document id → units that received it since it was last derived, or None: derive it again.
         self._dirty: dict[str, set[str] | None] = {}
+        # Receipts and flows updated since the last write, by key: their documents are read in one go.
+        self._updated: dict[str, set[str]] = {"receipts": set(), "flow_instances": set()}
         # Recently derived documents: (document, receiving units, flow participants).
         self._known: OrderedDict[str, tuple[dict[str, Any], set[str], set[str]]] = OrderedDict()
         self._wake = asyncio.Event()
@@ -69,15 +73,32 @@ class SearchIndexer:
         if collection == "documents":
             self._note(change["documentKey"]["_id"])
             return
-        full = change.get("fullDocument") or {}
-        doc_id = full.get("document_id")
+        full = change.get("fullDocument")
+        if full is None:
+            if change.get("operationType") == "update" and collection in self._updated:
+                self._updated[collection].add(change["documentKey"]["_id"])
+                self._noted += 1
+                self._wake.set()
+            return  # a delete: the document's own change (or the flow's end) says what changed
+        self._note_record(collection, full)
+
+    def _note_record(self, collection: str, record: dict[str, Any]) -> None:
+        doc_id = record.get("document_id")
         if not doc_id:
             return
-        if collection == "receipts" and change.get("operationType") in ("insert", "update", "replace") \
-                and full.get("status") not in GONE:
-            self._note(doc_id, full.get("unit_id"))
+        if collection == "receipts" and record.get("status") not in GONE:
+            self._note(doc_id, record.get("unit_id"))
         else:  # a flow (who takes part), or a receipt sent back or recalled
             self._note(doc_id)
+
+    async def _read_updated(self) -> None:
+        """Note the documents of the receipts and flows updated since the last write."""
+        receipts, instances = self._updated["receipts"], self._updated["flow_instances"]
+        self._updated = {"receipts": set(), "flow_instances": set()}
+        for record in await self.exchange.receipt_places(sorted(receipts)) if receipts else ():
+            self._note_record("receipts", record)
+        for record in await self.flows.instance_documents(sorted(instances)) if instances else ():
+            self._note_record("flow_instances", record)
 
     def _note(self, doc_id: str, received_by: str | None = None) -> None:
         self._noted += 1
@@ -108,7 +129,8 @@ class SearchIndexer:
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the index holds every change noted so far (for tools and tests)."""
         deadline = time.monotonic() + timeout
-        while (self._rebuild or self._writing or self._dirty or self._wake.is_set()) and time.monotonic() < deadline:
+        while (self._rebuild or self._writing or self._dirty or any(self._updated.values()) or self._wake.is_set()) \
+                and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
 
     async def _run(self) -> None:
@@ -123,6 +145,7 @@ class SearchIndexer:
                 await self._while_units_keep_arriving()
                 self._writing = True
                 self._wake.clear()
+                await self._read_updated()
                 if not self._rebuild and self._dirty:
                     dirty, self._dirty = self._dirty, {}
                     await self._write(dirty)
