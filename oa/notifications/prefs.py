@@ -3,7 +3,8 @@
 A person who never saved any gets the defaults: every kind, no address for e-mail or the
 messengers, SMS off, quiet hours 22:00–07:00 holding notifications until morning. Web Push is on
 for every device the person subscribed (see webpush.py). Checking values here keeps the web layer
-to the envelope of the request.
+to the envelope of the request. Who saved settings at all is kept in memory (`saved`), so settings for
+thousands of people at once are read only for those few.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from oa.clock import utcnow
 from oa.errors import InvalidInput
 from oa.notifications.messages import KINDS
 from oa.notifications.rules import parse_clock
+from oa.notifications.who_has import PeopleWithRecords
 from storage.mongo import SCHEMA_VERSION, Mongo, find_in
 
 DEFAULTS: dict[str, Any] = {"email": "", "wecom_user": "", "dingtalk_user": "", "sms": False, "webpush": True,
@@ -60,6 +62,7 @@ class NotifyPrefs:
     def __init__(self, mongo: Mongo) -> None:
         self.mongo = mongo
         self.prefs = mongo["notify_prefs"]
+        self.saved = PeopleWithRecords(self.prefs, "_id")  # who saved settings (one record each, by person)
 
     async def of(self, user_id: str) -> dict[str, Any]:
         stored = await self.prefs.find_one({"_id": user_id}) or {}
@@ -67,7 +70,8 @@ class NotifyPrefs:
 
     async def of_many(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Several people's settings in one read (those who never saved any get the defaults)."""
-        stored = {row["_id"]: row for row in await find_in(self.prefs, "_id", user_ids)}
+        saved = sorted(await self.saved.among(user_ids))
+        stored = {row["_id"]: row for row in await find_in(self.prefs, "_id", saved)} if saved else {}
         return {user_id: {key: stored.get(user_id, {}).get(key, default) for key, default in DEFAULTS.items()}
                 for user_id in user_ids}
 
@@ -77,4 +81,5 @@ class NotifyPrefs:
             await self.prefs.update_one({"_id": user_id}, {"$set": {**checked, "updated_at": utcnow()},
                                                            "$setOnInsert": {"schema_version": SCHEMA_VERSION}},
                                         upsert=True)
+            self.saved.noted(user_id, user_id)
         return await self.of(user_id)

@@ -39,8 +39,13 @@ class NotificationService:
                                  retry_base=timedelta(seconds=settings.notify_retry_seconds),
                                  grace=timedelta(seconds=settings.notify_grace_seconds))
         events.listen_all(self.notifier.on_event)
+        # Who saved settings or subscribed a browser, in memory and current across processes.
+        events.follow([NotifyPrefs.COLLECTION], self.prefs.saved.apply_change, self.prefs.saved.reload)
+        events.follow([WebPush.SUBSCRIPTIONS], self.webpush.subscribed.apply_change, self.webpush.subscribed.reload)
 
     async def start(self) -> None:
+        await self.prefs.saved.reload()
+        await self.webpush.subscribed.reload()
         await self.notifier.start()
 
     async def stop(self) -> None:

@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from oa.clock import utcnow
 from oa.errors import DeliveryFailed, InvalidInput
-from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, find_in
+from oa.notifications.who_has import PeopleWithRecords
+from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo
 
 TTL_S = 24 * 3600  # a phone that is off for a day still gets it when it is back
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -95,6 +96,7 @@ class WebPush:
         self.hosts = hosts if hosts is not None else []
         self.keys = mongo["webpush_keys"]
         self.subscriptions = mongo["push_subscriptions"]
+        self.subscribed = PeopleWithRecords(self.subscriptions, "user_id")  # who has a subscribed browser
         self.subject = subject
         self._private = configured_key
         self._public = public_key_of(configured_key) if configured_key else None
@@ -126,14 +128,19 @@ class WebPush:
         await self.subscriptions.update_one(
             {"_id": sid}, {"$set": {"user_id": user_id, **subscription, "device": device[:120], "updated_at": now},
                            "$setOnInsert": {"schema_version": SCHEMA_VERSION, "created_at": now}}, upsert=True)
+        self.subscribed.noted(sid, user_id)
         older = await self.subscriptions.find({"user_id": user_id}).sort("updated_at", -1).skip(
             MAX_SUBSCRIPTIONS).to_list(None)
         if older:
             await self.subscriptions.delete_many({"_id": {"$in": [row["_id"] for row in older]}})
+            for row in older:
+                self.subscribed.dropped(row["_id"])
         return {"id": sid, "endpoint": subscription["endpoint"], "device": device[:120]}
 
     async def unsubscribe(self, user_id: str, endpoint: str) -> bool:
         result = await self.subscriptions.delete_one({"_id": subscription_id(endpoint), "user_id": user_id})
+        if result.deleted_count == 1:
+            self.subscribed.dropped(subscription_id(endpoint))
         return result.deleted_count == 1
 
     async def of(self, user_id: str) -> list[dict[str, Any]]:
@@ -143,9 +150,8 @@ class WebPush:
         return await self.subscriptions.count_documents({"user_id": user_id}, limit=1) > 0
 
     async def with_any(self, user_ids: list[str]) -> set[str]:
-        """Which of these people have a subscription, in one read."""
-        rows = await find_in(self.subscriptions, "user_id", user_ids, projection={"user_id": 1})
-        return {row["user_id"] for row in rows}
+        """Which of these people have a subscription (from memory)."""
+        return await self.subscribed.among(user_ids)
 
     async def send(self, user_id: str, payload: dict[str, Any]) -> int:
         """Push to every subscription of the person; returns how many took it. Raises DeliveryFailed when none
@@ -174,6 +180,7 @@ class WebPush:
                     status = getattr(failure.response, "status", None) or getattr(failure.response, "status_code", 0)
                     if status in (404, 410):
                         await self.subscriptions.delete_one({"_id": row["_id"]})
+                        self.subscribed.dropped(row["_id"])
                     else:
                         failures.append(f"HTTP {status}")
                 except (aiohttp.ClientError, TimeoutError) as failure:
