@@ -182,14 +182,13 @@ class Notifier:
             self._swept_until = now - SWEEP_SETTLE
         elif events:  # more than one read holds: the next sweep goes on from the last one seen
             self._swept_until = events[-1]["at"]
-        missed = 0
-        for start in range(0, len(events), 500):
-            batch = events[start:start + 500]
-            known = await self.inbox.existing([event["_id"] for event in batch])
-            unhandled = [event for event in batch if event["_id"] not in known]
-            missed += len(unhandled)
-            if unhandled:
-                await self.handle_many(unhandled)
+        if not events:
+            return 0
+        known = await self.inbox.recorded_between(events[0]["at"], events[-1]["at"])
+        unhandled = [event for event in events if event["_id"] not in known]
+        missed = len(unhandled)
+        for start in range(0, len(unhandled), 500):
+            await self.handle_many(unhandled[start:start + 500])
         if missed:
             log.warning("%d notification events had not been handled; handled them now", missed)
         return missed
