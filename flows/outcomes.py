@@ -47,6 +47,20 @@ def allowed_outcomes(task: dict[str, Any]) -> list[str]:
     return [main, DISAGREED] if task["kind"] == "countersign" and main == APPROVED else [main]
 
 
+def further_actions(task: dict[str, Any]) -> list[str]:
+    """What else the holder may do with the task besides deciding (what a phone shows under 更多):
+    `return` (退回 to an earlier step), `transfer` (转办, on a reading task 转阅) and `add_signers` (加签, 加阅).
+
+    The drafter's own step is submitted again, never passed on. A reading (传阅, any 已阅 step) is no
+    review: there is nothing to send back, so it offers no 退回; it may be handed to a colleague or
+    shared with more readers."""
+    if task["kind"] == "start":
+        return []
+    if approval_outcome(task) == READ:
+        return ["transfer", "add_signers"]
+    return ["return", "transfer", "add_signers"]
+
+
 def label(action: str, action_label: str | None = None) -> str:
     """An audit action or outcome in Chinese; a node's own word (已用印, 批办) where it has one."""
     if action in (APPROVED, SIGNED_OFF) and action_label and action_label not in ("同意", "提交"):

@@ -19,7 +19,7 @@ from flows.auto_runner import AutoRunner
 from flows.engine import Actor, Step, TaskMove
 from flows.fawen_rules import check_reviewable, consent_of, with_co_issuers
 from flows.flow_base import FlowBase, FlowDeps
-from flows.outcomes import DISAGREED, allowed_outcomes, approval_outcome, on_disagree
+from flows.outcomes import DISAGREED, allowed_outcomes, approval_outcome, further_actions, on_disagree
 from flows.return_steps import check_target, return_choices
 from flows.spec import check_start_variables
 from flows.states import InstanceStatus, TaskStatus, check_task_move
@@ -131,6 +131,8 @@ class TaskActions(FlowBase):
         async def act(step: Step, task: dict[str, Any], session: Session) -> None:
             if task["kind"] == "start":
                 raise Conflict("the first step cannot be returned; terminate the flow instead", code="cannot_return")
+            if "return" not in further_actions(task):
+                raise Conflict("a reading (已阅) is not sent back; pass it on or confirm it", code="cannot_return")
             target = check_target(step.definition, step.instance, to) or step.return_target(to)
             if (holders := await self._last_holders(step.instance["_id"], target, session)) is not None:
                 step.holders_on_return[target] = holders

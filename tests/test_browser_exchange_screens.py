@@ -183,6 +183,10 @@ async def test_circulate_read_on_a_phone_and_the_starter_sees_who_read(demo_api:
     phone_context, phone = await desk(browser, api, COUNTY_HEAD, PHONE, "/")
     await phone.get_by_role("link", name=title).tap()
     await expect(phone.locator("#submit")).to_be_enabled()
+    # A reading is not sent back: the phone offers 转阅 and 加阅 besides 已阅, no 退回.
+    await expect(phone.get_by_role("button", name="转阅", exact=True)).to_be_visible()
+    await expect(phone.get_by_role("button", name="加阅", exact=True)).to_be_visible()
+    await expect(phone.get_by_role("button", name="退回", exact=True)).to_have_count(0)
     await phone.get_by_role("button", name="已阅，请抓好落实", exact=True).first.tap()
     await screenshot(phone, "exchange-06-circulate-phone")
     await phone.locator("#submit").tap()

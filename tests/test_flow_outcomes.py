@@ -118,6 +118,12 @@ async def test_reading_is_recorded_as_read_and_a_phrase_changes_no_outcome(offic
     assert task["outcomes"] == ["read"]
     refused = await office.act("deputy", task["id"], status=400, outcome="approved")
     assert refused["code"] == "outcome_not_allowed"
+    # A reading is passed on or shared with more readers, never sent back.
+    assert task["actions"] == ["transfer", "add_signers"]
+    refused = await office.act("deputy", task["id"], "return", status=409, reason="不同意")
+    assert refused["code"] == "cannot_return"
+    assert (await office.only_task("deputy"))["status"] == "active"
+    assert edu["actions"] == ["return", "transfer", "add_signers"]
     await office.act("deputy", task["id"], outcome="read", opinion="请教育局抓好落实")
     countersign = await office.instance(instance_id)
     assert [entry["label"] for entry in countersign["audit"] if entry["node"] == "countersign"] == ["同意"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.outcomes import allowed_outcomes, label
+from flows.outcomes import allowed_outcomes, further_actions, label
 from web.api.exchange import idempotency_key
 from web.authz import authenticated
 from web.base import APIHandler
@@ -30,6 +30,7 @@ EMPTY_SHAPE: dict[str, Any] = {}
 def task_json(task: dict[str, Any]) -> dict[str, Any]:
     shown = plain({key: value for key, value in task.items() if key not in ("undo", "due_sort", "idempotency")})
     shown["outcomes"] = allowed_outcomes(task)  # what the holder may decide: 同意 / 不同意 / 已阅 / 签发 / 提交
+    shown["actions"] = further_actions(task)  # and what else they may do: 退回 / 转办 / 加签
     shown["outcome_label"] = label(task["outcome"], task.get("action_label")) if task.get("outcome") else None
     return shown
 

@@ -65,10 +65,18 @@ function addSignersBox(task, { me, act, actionButton }) {
   return { label: "加签", box, focus: box.querySelector("input") };
 }
 
-// The further actions of an open task, each a box its button opens: [{ label, box, focus }].
+// The further actions of an open task, each a box its button opens: [{ label, box, focus }]. The service says
+// which the task offers (`actions`): none on the drafter's own step, no 退回 on a reading (传阅, 已阅), where
+// 转办 and 加签 read 转阅 and 加阅.
 export function moreActions(task, helpers) {
-  if (task.kind === "start") return [];  // the drafter's own step is submitted again, not passed on
-  return [returnBox(task, helpers), transferBox(task, helpers), addSignersBox(task, helpers)];
+  const offered = task.actions || (task.kind === "start" ? [] : ["return", "transfer", "add_signers"]);
+  const reading = (task.outcomes || [])[0] === "read";
+  const boxes = { return: returnBox, transfer: transferBox, add_signers: addSignersBox };
+  return offered.filter((key) => boxes[key]).map((key) => {
+    const action = boxes[key](task, helpers);
+    if (reading) action.label = { transfer: "转阅", add_signers: "加阅" }[key] || action.label;
+    return action;
+  });
 }
 
 // A task one has done: 撤回 while whoever it went to has not acted yet (the service says if it is too late).
