@@ -21,7 +21,7 @@ from oa.document_fields import EMPTY_CONTENT, apply_fields, clean_content, compl
 from oa.document_migration import MIGRATION_ID, Report, UnitIndex, plan_document
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.issuers import check_external_issuers, check_issuers, check_marks, check_numberable, mark_of
-from oa.numbering import DocNumber, NumberService
+from oa.numbering import DocNumber, NumberService, series_code
 from oa.orgs import OrgService
 from oa.recipients import RecipientService, check_selectors
 from oa.redline import redline
@@ -196,12 +196,13 @@ class DocumentService:
         lead = units.get(issuers[0].get("unit_id") or "") if issuers else None
         check_numberable(document, await self.orgs.get(document["drafting_unit_id"]), lead)
         check_external_issuers(issuers, await self._namesakes(issuers))
-        # The sequence is always the lead issuer's own current 机关代字 (it may have been given or
-        # changed since the draft was started), and each red header its organ's own: nothing stored
-        # is trusted.
+        # The sequence is always the lead issuer's own current 机关代字, its letter series for a 函 (it may
+        # have been given or changed since the draft was started), and each red header its organ's own:
+        # nothing stored is trusted.
         letter = document["content"]["doc_type"] in LETTER_TYPES
         document["content"] = {**document["content"], "issuers": [
-            {**issuer, "code": ((lead or {}).get("code") or "") if index == 0 else "",
+            {**issuer, "code": series_code((lead or {}).get("code") or "", document["content"]["doc_type"])
+             if index == 0 else "",
              "mark": mark_of(issuer, units.get(issuer.get("unit_id") or ""), letter)}
             for index, issuer in enumerate(issuers)]}
         if problems := completeness_problems(document["content"]):

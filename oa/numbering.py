@@ -50,6 +50,18 @@ def format_doc_number(code: str, year: int, seq: int) -> str:
     return f"{code}{OPEN_BRACKET}{year}{CLOSE_BRACKET}{seq}号"
 
 
+LETTER_SERIES_TYPES = ("函", "便函")
+
+
+def series_code(code: str, doc_type: str) -> str:
+    """The code a document's 发文字号 counts in. A 函 has its organ's letter series, 代字 + 函 (韶府函〔2026〕3号),
+    so letters do not use up the numbers of its 通知, 决定 and 报告, and the number says at a glance that it is a
+    letter; a code that already names a letter series (韶府办函) is kept as it is."""
+    if doc_type in LETTER_SERIES_TYPES and code and not code.endswith("函") and len(code) < 10:
+        return code + "函"
+    return code
+
+
 def check_code(code: Any) -> str:
     if not isinstance(code, str) or not CODE_RE.match(code):
         raise InvalidInput(f"机关代字 must be 1–10 Chinese characters or letters (got {code!r})", code="invalid_code")

@@ -349,3 +349,14 @@ async def test_saved_groups_address_documents_and_follow_the_org(office: Office)
     assert [item["name"] for item in listed.body["items"]] == ["县直各部门"]
     assert (await api.request("DELETE", f"/api/recipient-groups/{group.body['id']}", token=clerk)).status == 204
     assert (await api.get("/api/recipient-groups", token=clerk)).body["items"] == []
+
+
+async def test_a_letter_counts_in_its_organs_letter_series(office: Office) -> None:
+    """A 函 is numbered 代字 + 函 (甲府函〔2026〕1号), apart from the organ's 通知: neither uses the other's numbers."""
+    letter = await numbered(office, doc_type="函", title="关于商请协助做好森林防火工作的函")
+    notice = await numbered(office, title="关于做好森林防火工作的通知")
+    second_letter = await numbered(office, doc_type="函", title="关于商请调拨防火物资的函")
+    year = letter["number"]["year"]
+    assert letter["content"]["doc_number"] == f"甲府函〔{year}〕1号"
+    assert notice["content"]["doc_number"] == f"甲府〔{year}〕1号"
+    assert second_letter["content"]["doc_number"] == f"甲府函〔{year}〕2号"
