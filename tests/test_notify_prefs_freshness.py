@@ -73,3 +73,20 @@ async def test_who_has_records_reloads_to_what_the_database_holds(services: Serv
                                             "keys": {}})
     await webpush.subscribed.reload()
     assert await webpush.with_any(["u-a", "u-b", "u-c"]) == {"u-a", "u-b"}
+
+
+async def test_loads_at_once_keep_the_changes_that_arrive_meanwhile(services: Services) -> None:
+    """Two loads at once (a first use and a stream reset) both finish, and a change handed over while they
+    read is applied after them, not lost."""
+    webpush = services.notifications.webpush
+    await webpush.subscriptions.insert_one({"_id": "s-1", "user_id": "u-1", "endpoint": "https://127.0.0.1/push/1",
+                                            "keys": {}})
+    first, second = webpush.subscribed.reload(), webpush.subscribed.reload()
+    loading = asyncio.gather(first, second)
+    await asyncio.sleep(0)  # the first load is reading now
+    record = {"_id": "s-2", "user_id": "u-2", "endpoint": "https://127.0.0.1/push/2", "keys": {}}
+    await webpush.subscriptions.insert_one(record)  # another replica subscribes meanwhile…
+    webpush.subscribed.apply_change({"operationType": "insert", "documentKey": {"_id": "s-2"},  # …and it streams
+                                     "fullDocument": record})
+    await loading
+    assert await webpush.with_any(["u-1", "u-2", "u-3"]) == {"u-1", "u-2"}

@@ -12,6 +12,7 @@ the ids load are applied after the load, so none is lost.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -25,6 +26,7 @@ class PeopleWithRecords:
         self._owner: dict[Any, str] | None = None  # record id → person; None until loaded
         self._records: Counter[str] = Counter()  # person → how many records
         self._arrived_while_loading: list[dict[str, Any]] | None = None
+        self._loading = asyncio.Lock()
 
     async def among(self, people: list[str]) -> set[str]:
         """Those of `people` who have at least one record."""
@@ -33,17 +35,17 @@ class PeopleWithRecords:
         return {person for person in people if self._records[person] > 0}
 
     async def reload(self) -> None:
-        self._arrived_while_loading = []
-        try:
-            rows = await self.collection.find({}, {self.person_field: 1}).to_list(None)
-            self._owner, self._records = {}, Counter()
-            for row in rows:
-                self._set(row["_id"], row.get(self.person_field))
-            arrived = self._arrived_while_loading
-        finally:
-            self._arrived_while_loading = None
-        for change in arrived:
-            self.apply_change(change)
+        async with self._loading:  # one load at a time, each with its own changes held back
+            self._arrived_while_loading = arrived = []
+            try:
+                rows = await self.collection.find({}, {self.person_field: 1}).to_list(None)
+                self._owner, self._records = {}, Counter()
+                for row in rows:
+                    self._set(row["_id"], row.get(self.person_field))
+            finally:
+                self._arrived_while_loading = None
+            for change in arrived:
+                self.apply_change(change)
 
     def noted(self, record_id: Any, person: str) -> None:
         """This process wrote the record (it belongs to `person`)."""
