@@ -147,3 +147,30 @@ async def test_a_long_title_reads_in_whole_words_on_the_phone(services: Services
     frame = page.frame_locator("iframe.preview").locator("html")
     assert await frame.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing runs off a 360 px screen
     await context.close()
+
+
+async def test_a_refusal_the_service_words_in_english_reads_in_chinese(api: ApiClient, browser: Browser) -> None:
+    """What a person is shown when something is refused: the service's Chinese words where it has them, else what
+    the refusal means by its status — never a sentence written for developers."""
+    context, page = await new_page(browser, api.base_url, PHONE)
+    try:
+        await page.goto("/")
+        shown = await page.evaluate("""async () => {
+            const { errorText } = await import("/static/js/ui.js");
+            const { ApiError } = await import("/static/js/api.js");
+            const say = (status, body) => errorText(new ApiError(status, body));
+            return [
+                say(409, { code: "task_not_active", message: "task is done" }),
+                say(409, { code: "some_new_code", message: "the flow is not at this step" }),
+                say(400, { code: "invalid_input", message: "机关代字 must be 1–10 Chinese characters" }),
+                say(400, { code: "invalid_input", message: "电子邮箱格式不正确" }),
+                say(403, { code: "forbidden_here", message: "only the lead unit may answer" }),
+                say(500, {}),
+                say(409, { code: "x", message: "请先签收再办理" }),
+            ];
+        }""")
+        assert shown == ["该事项已被处理，或已不在您的待办中", "当前状态不允许此操作，请刷新后重试",
+                         "输入有误，请检查后重试", "输入有误：电子邮箱格式不正确", "您无权进行此操作",
+                         "服务暂时出错，请稍后重试", "请先签收再办理"]
+    finally:
+        await context.close()

@@ -167,12 +167,26 @@ const MESSAGES = {
   already_on_step: "所选人员已在办理此环节，无需加签", already_holds: "该人员已是此事项的办理人",
 };
 
+// What a refusal means for the person, by its HTTP status, when the service's words for it are not in Chinese.
+const BY_STATUS = {
+  400: "输入有误，请检查后重试", 401: "请先登录", 403: "您无权进行此操作", 404: "没有找到，或您无权查看",
+  409: "当前状态不允许此操作，请刷新后重试", 413: "文件过大", 429: "操作过于频繁，请稍后再试",
+};
+const HAN = /[\u4e00-\u9fff]/;
+const ENGLISH_WORDS = /[a-z]{2,}[ ,]+[a-z]{2,}/;  // "must be", "not found": written for developers
+
 export function errorText(error) {
   if (!error) return "操作失败，请稍后重试";
   if (error.code && MESSAGES[error.code]) return MESSAGES[error.code];
-  if (error.code === "invalid_input") return `输入有误：${error.message}`;
   if (error instanceof TypeError) return "网络连接失败，请检查网络后重试";
-  return error.message || "操作失败，请稍后重试";
+  const message = error.message || "";
+  if (HAN.test(message) && !ENGLISH_WORDS.test(message)) {
+    return error.code === "invalid_input" ? `输入有误：${message}` : message;
+  }
+  // The service said it only in English (its words stay in the console for whoever supports the user).
+  if (message) console.warn("service:", error.status, error.code, message);
+  if (error.status >= 500) return "服务暂时出错，请稍后重试";
+  return BY_STATUS[error.status] || "操作失败，请稍后重试";
 }
 
 // The login form (password, 统一身份认证, SMS code, first activation, a new password when it expired) lives
