@@ -95,6 +95,15 @@ async def test_an_admin_keeps_the_people_of_their_subtree_and_only_reads_the_oth
     for role in ("主要领导", "办公室主任", "管理员"):
         box = await row.locator("label", has_text=role).bounding_box()
         assert box is not None and box["height"] < 32, (role, box)
+    # 三员分立: a county's admin is offered no 审计员 role, and sees its own county's auditor read only.
+    await expect(row.locator("label", has_text="科员").first).to_be_visible()
+    await expect(page.locator("input[value=审计员]")).to_have_count(0)
+    auditor = await services.users.create({"username": "shen.ji", "display_name": "沈审计", "password": PASSWORD,
+                                           "posts": [{"unit": "county", "title": "安全审计员", "roles": ["审计员"]}]})
+    await page.goto(f"/admin#/people/{auditor['_id']}")
+    await expect(page.locator("#readonly")).to_have_text("只读：审计员只能由平台管理员任命和修改（三员分立）。")
+    await page.goto("/admin#/units/county")
+    row = page.locator("tr[data-user=drafter]")
 
     # Edit a person: name, mobile, post title and roles; reset the password; deactivate.
     await row.get_by_role("link", name="编辑王拟稿").click()

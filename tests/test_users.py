@@ -82,3 +82,32 @@ async def test_deactivated_people_are_kept_but_hidden(services: Services, api: A
     assert "clerk" in [user["username"] for user in everyone.body["items"]]
     kept = await api.get(f"/api/users/{clerk['_id']}", token=token)
     assert kept.status == 200 and kept.body["active"] is False
+
+
+async def test_only_a_platform_admin_appoints_or_changes_an_auditor(services: Services, api: ApiClient) -> None:
+    """三员分立: the 审计员 checks what the 管理员 does, so a unit's 管理员 may not appoint one, make someone one, nor
+    reset an auditor's activation or lift their lock; a platform-wide admin may."""
+    org = await small_org(services)
+    unit_admin = await api.login("aadmin", PASSWORD)
+    auditor_post = {"unit": "county-a", "title": "安全审计员", "roles": ["审计员"]}
+    refused = await api.post("/api/users", {"username": "shen.ji", "display_name": "沈计", "posts": [auditor_post]},
+                             token=unit_admin)
+    assert refused.status == 403, refused
+    assert (await api.get("/api/users?q=shen.ji", token=unit_admin)).body["total"] == 0
+    clerk = org.users["clerk"]
+    made_auditor = await api.patch(f"/api/users/{clerk['_id']}", {"version": clerk["version"], "posts": [
+        {"unit": "town-a1", "title": "安全审计员", "roles": ["审计员"]}]}, token=unit_admin)
+    assert made_auditor.status == 403, made_auditor
+    # Ordinary people of the unit are still the unit admin's to create.
+    ordinary = await api.post("/api/users", {"username": "ke.yuan", "display_name": "柯员", "posts": [
+        {"unit": "county-a", "title": "科员", "roles": ["科员"]}]}, token=unit_admin)
+    assert ordinary.status == 201, ordinary
+
+    platform = await api.login("sysadmin", PASSWORD)
+    appointed = await api.post("/api/users", {"username": "shen.ji", "display_name": "沈计", "posts": [auditor_post]},
+                               token=platform)
+    assert appointed.status == 201, appointed
+    auditor_id = appointed.body["id"]
+    for path in (f"/api/users/{auditor_id}/activation-code", f"/api/users/{auditor_id}/unlock"):
+        assert (await api.post(path, {}, token=unit_admin)).status == 403, path
+    assert (await api.post(f"/api/users/{auditor_id}/activation-code", {}, token=platform)).status == 201

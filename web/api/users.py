@@ -4,7 +4,8 @@ People the caller may edit are shown with `activated` (false: no password yet) a
 pending, `activation_expires_at`. Codes are issued by whoever may edit the person (the admin of
 every unit they hold a post in, or of an ancestor): one at a time as JSON, or for a unit (with
 `?subtree=1` its whole subtree) as a CSV download. People locked after too many failed logins show
-`locked_until` to those who may edit them, who may also unlock them at once.
+`locked_until` to those who may edit them, who may also unlock them at once. A 审计员 (三员分立) is
+appointed, changed, unlocked and given codes only by a platform-wide admin, never by a unit's 管理员.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from oa.activation import codes_csv
 from oa.clock import CHINA, iso, utcnow
 from oa.directory import Person
+from oa.user_fields import AUDITOR_ROLE
 from oa.users import active_posts
 from web.authz import authorized
 from web.base import APIHandler
@@ -38,15 +40,26 @@ def _post_units(posts: object) -> list[str | None]:
     return [post["unit"] for post in posts if isinstance(post, dict) and isinstance(post.get("unit"), str)]
 
 
+def _audits(posts: object) -> bool:
+    """Whether any of these posts (as sent, or as stored) carries the 审计员 role."""
+    return isinstance(posts, list) and any(
+        isinstance(post, dict) and isinstance(post.get("roles"), list) and AUDITOR_ROLE in post["roles"]
+        for post in posts)
+
+
 async def units_of_new_person(handler: APIHandler) -> list[str | None]:
-    return _post_units(handler.body(CREATE_SHAPE)["posts"]) or [None]
+    posts = handler.body(CREATE_SHAPE)["posts"]
+    return person_units([], _audits(posts), _post_units(posts))
 
 
-def person_units(current: list[str], system_admin: bool, wanted: list[str | None] | None = None) -> list[str | None]:
-    """The units whose admin may change a person holding posts in `current` (and to hold posts in `wanted`)."""
+def person_units(current: list[str], platform_only: bool, wanted: list[str | None] | None = None) -> list[str | None]:
+    """The units whose admin may change a person holding posts in `current` (and to hold posts in `wanted`).
+
+    A platform-wide admin, and (三员分立) anyone who is or is to be a 审计员, is changed only by a platform-wide
+    admin, never by a unit's 管理员: the auditor checks what that admin does, so the admin may not appoint one,
+    nor reset their password or activation."""
     units: list[str | None] = sorted(set(current) | set(wanted or []))
-    if system_admin or not units:
-        # A platform-wide admin is changed only by another platform-wide admin, never by a unit's admin.
+    if platform_only or not units:
         units.append(None)
     return units
 
@@ -54,14 +67,17 @@ def person_units(current: list[str], system_admin: bool, wanted: list[str | None
 async def units_of_person(handler: APIHandler, user_id: str) -> list[str | None]:
     """An admin changes a person only if they administer every unit the person holds or will hold a post in."""
     user = await handler.services.users.get(user_id)
-    current = [post["unit_id"] for post in active_posts(user)]
-    return person_units(current, bool(user.get("system_admin")), _post_units(handler.body(UPDATE_SHAPE).get("posts")))
+    current = active_posts(user)
+    wanted = handler.body(UPDATE_SHAPE).get("posts")
+    platform_only = bool(user.get("system_admin")) or _audits(current) or _audits(wanted)
+    return person_units([post["unit_id"] for post in current], platform_only, _post_units(wanted))
 
 
 async def units_held(handler: APIHandler, user_id: str) -> list[str | None]:
     """The same rule as editing the person, for a request that changes no posts."""
     user = await handler.services.users.get(user_id)
-    return person_units([post["unit_id"] for post in active_posts(user)], bool(user.get("system_admin")))
+    current = active_posts(user)
+    return person_units([post["unit_id"] for post in current], bool(user.get("system_admin")) or _audits(current))
 
 
 async def the_unit(handler: APIHandler, unit_id: str) -> list[str | None]:
@@ -71,7 +87,9 @@ async def the_unit(handler: APIHandler, unit_id: str) -> list[str | None]:
 
 def may_edit(handler: APIHandler, person: Person) -> bool:
     caller = handler.require_user()
-    units = person_units([post.unit_id for post in person.held()], person.system_admin)
+    held = list(person.held())
+    units = person_units([post.unit_id for post in held], person.system_admin
+                         or any(AUDITOR_ROLE in post.roles for post in held))
     return all(handler.services.authorizer.decide(caller, "user", "write", unit_id) for unit_id in units)
 
 

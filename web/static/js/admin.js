@@ -147,8 +147,16 @@ function dissolveSection(unit) {
 
 // People and their posts -------------------------------------------------------------------------------
 
+// 三员分立: a platform-wide admin, and a 审计员, are appointed and changed only by a platform-wide admin, so a
+// unit's 管理员 is neither offered the role nor the forms of such a person.
+function platformOnly(person) {
+  const auditor = (person.posts || []).some((item) => item.active !== false && (item.roles || []).includes("审计员"));
+  return (Boolean(person.system_admin) || auditor) && state.me.administers !== null;
+}
+
 function roleBoxes(prefix, selected) {
-  return h("fieldset", { class: "roles" }, h("legend", {}, "角色"), ROLES.map((role) => h("label", { class: "sound" },
+  const offered = state.me.administers === null ? ROLES : ROLES.filter((role) => role !== "审计员");
+  return h("fieldset", { class: "roles" }, h("legend", {}, "角色"), offered.map((role) => h("label", { class: "sound" },
     h("input", { type: "checkbox", name: prefix, value: role, checked: selected.includes(role) }), role)));
 }
 
@@ -203,7 +211,7 @@ function personRow(unit, person, editable, codeBox) {
     lockedTag(person),
     h("div", { class: "muted" }, person.username));
   const where = h("td", {}, post.title, person.posts.length > 1 ? h("div", { class: "muted" }, `共 ${person.posts.length} 个岗位`) : null);
-  if (!editable || (person.system_admin && state.me.administers !== null)) {
+  if (!editable || platformOnly(person)) {
     return h("tr", { "data-user": person.username }, who, where, h("td", {}, post.roles.join("、") || "—"), h("td", {}));
   }
   if (notActivated(person)) {  // the code is handed out beside the name, where 未激活 is shown
@@ -268,9 +276,7 @@ async function showPerson(userId) {
   const person = await get(`/api/users/${userId}`);
   const posts = person.posts.filter((item) => item.active !== false);
   const units = await Promise.all(posts.map((item) => get(`/api/units/${item.unit_id}`)));
-  // A platform-wide admin is changed only by another platform-wide admin.
-  const platformOnly = Boolean(person.system_admin) && state.me.administers !== null;
-  const editable = !platformOnly && units.every((unit) => administers(unit.path.map((item) => item.id)));
+  const editable = !platformOnly(person) && units.every((unit) => administers(unit.path.map((item) => item.id)));
   const patch = async (changes, done) => {
     if (await run(() => api("PATCH", `/api/users/${person.id}`, { version: person.version, ...changes }), done)) {
       showPerson(person.id);
@@ -281,8 +287,9 @@ async function showPerson(userId) {
     h("h2", {}, person.display_name, person.active ? "" : "（已停用）", notActivated(person) ? "（未激活）" : ""),
     h("p", { class: "muted" }, `用户名 ${person.username}${person.mobile ? ` · 手机 ${person.mobile}` : ""}`
       + `${person.office_phone ? ` · 办公电话 ${person.office_phone}` : ""}`),
-    editable ? null : h("p", { class: "note readonly", id: "readonly" }, platformOnly
-      ? "只读：平台管理员只能由平台管理员修改。" : `只读：此人有岗位不在您的管理范围内。您的管理范围是${scopeText()}。`),
+    editable ? null : h("p", { class: "note readonly", id: "readonly" }, platformOnly(person)
+      ? (person.system_admin ? "只读：平台管理员只能由平台管理员修改。" : "只读：审计员只能由平台管理员任命和修改（三员分立）。")
+      : `只读：此人有岗位不在您的管理范围内。您的管理范围是${scopeText()}。`),
     editable ? null : h("ul", {}, posts.map((item, index) => h("li", {},
       `${units[index].name} · ${item.title} · ${item.roles.join("、") || "无角色"}${item.primary ? "（主岗）" : ""}`))));
   if (!editable) { render(person.display_name, head); return; }
