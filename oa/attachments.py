@@ -30,6 +30,7 @@ from storage.mongo import SCHEMA_VERSION, DuplicateKeyError, Mongo, ReturnDocume
 
 PIN_TIME = timedelta(hours=1)  # longer than any upload's store-and-attach step
 DELETING_WAIT_S = 10.0
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")  # what every browser shows itself
 
 
 @dataclass
@@ -158,16 +159,20 @@ class AttachmentService:
             await self.collect(removed["file"]["sha256"])
         return document
 
-    async def download(self, document: dict[str, Any], attachment_id: str) -> dict[str, Any]:
-        """A short-lived URL for one attachment's file (the caller has checked the reader's permission)."""
+    async def download(self, document: dict[str, Any], attachment_id: str, inline: bool = False) -> dict[str, Any]:
+        """A short-lived URL for one attachment's file (the caller has checked the reader's permission). With
+        `inline`, a PDF or a PNG or JPEG image opens in the browser (a scan read on a phone) instead of being
+        saved; anything else is still saved."""
         item = next((a for a in document["content"]["attachments"] if a["id"] == attachment_id), None)
         if item is None:
             raise NotFound(f"attachment {attachment_id} not found on document {document['_id']}")
         if not item.get("file"):
             raise Conflict("this attachment is listed by title only (paper); there is no file", code="no_file")
         file = item["file"]
+        shown = inline and file["content_type"] in INLINE_TYPES
         url = await self.blobs.presigned_get_url(object_key(file["sha256"]), expires=self.url_lifetime,
-                                                 download_name=file["name"], content_type=file["content_type"])
+                                                 download_name=file["name"], content_type=file["content_type"],
+                                                 inline=shown)
         return {"url": url, "expires_at": utcnow() + self.url_lifetime, "name": file["name"],
                 "size": file["size"], "content_type": file["content_type"], "sha256": file["sha256"]}
 

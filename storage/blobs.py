@@ -52,7 +52,7 @@ class BlobStore(Protocol):
     async def stat(self, key: str) -> BlobInfo: ...
     async def delete(self, key: str) -> None: ...
     async def presigned_get_url(self, key: str, expires: timedelta = ..., download_name: str | None = ...,
-                                content_type: str | None = ...) -> str: ...
+                                content_type: str | None = ..., inline: bool = ...) -> str: ...
     async def ping(self) -> None: ...
 
 
@@ -277,15 +277,18 @@ class MinioBlobStore:
             raise
 
     async def presigned_get_url(self, key: str, expires: timedelta = timedelta(minutes=5),
-                                download_name: str | None = None, content_type: str | None = None) -> str:
+                                download_name: str | None = None, content_type: str | None = None,
+                                inline: bool = False) -> str:
         """A URL that lets its holder GET the object until it expires, without credentials.
 
         `download_name` and `content_type` become the response's Content-Disposition and
-        Content-Type, so the browser saves the file under its display name.
+        Content-Type, so the browser saves the file under its display name, or with `inline`
+        shows it (a PDF or an image) under that name.
         """
         headers: dict[str, str] = {}
         if download_name:
-            headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
+            disposition = "inline" if inline else "attachment"
+            headers["response-content-disposition"] = f"{disposition}; filename*=UTF-8''{quote(download_name)}"
         if content_type:
             headers["response-content-type"] = content_type
         url = await self._run(self._signer.presigned_get_object, self.bucket, key, expires=expires,

@@ -117,8 +117,13 @@ async def test_download_is_a_presigned_url_behind_the_permission_check(
     assert link.status == 200 and link.body["expires_at"] and link.body["sha256"] == attachment["file"]["sha256"]
     fetched = await AsyncHTTPClient().fetch(link.body["url"], raise_error=False)
     assert fetched.code == 200 and fetched.body == PDF
-    assert "filename*=UTF-8''" in fetched.headers.get("Content-Disposition", "")
+    assert fetched.headers.get("Content-Disposition", "").startswith("attachment; filename*=UTF-8''")
     assert fetched.headers["Content-Type"] == "application/pdf"
+    # A scan read on a phone opens in the browser, under its name, rather than being saved.
+    shown = await api.get(f"/api/documents/{doc_id}/attachments/{attachment['id']}?inline=1", token=clerk)
+    opened = await AsyncHTTPClient().fetch(shown.body["url"], raise_error=False)
+    assert opened.code == 200 and opened.body == PDF
+    assert opened.headers.get("Content-Disposition", "").startswith("inline; filename*=UTF-8''")
     redirect = await api.get(f"/api/documents/{doc_id}/attachments/{attachment['id']}?redirect=1", token=clerk)
     assert redirect.status == 302 and "X-Amz-Signature=" in redirect.headers["Location"]
     outsider = await api.login("aadmin", PASSWORD)  # admin of the town's own county

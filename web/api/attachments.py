@@ -88,8 +88,9 @@ class AttachmentsHandler(APIHandler):
 class AttachmentHandler(APIHandler):
     @authorized("document", "read", units=drafting_unit, denied=NotFound, inherit=False, fact=takes_part)
     async def get(self, doc_id: str, attachment_id: str) -> None:
-        """A short-lived presigned URL for the file; `?redirect=1` answers 302 to it instead."""
-        link = await self.services.attachments.download(self.document, attachment_id)
+        """A short-lived presigned URL for the file; `?redirect=1` answers 302 to it instead, `?inline=1` has a PDF
+        or an image open in the browser rather than be saved."""
+        link = await self.services.attachments.download(self.document, attachment_id, self.bool_argument("inline"))
         if self.bool_argument("redirect"):
             self.redirect(link["url"])
             return

@@ -321,7 +321,7 @@ async function showTask(taskId) {
           h("iframe", { class: "preview", title: "公文正文（文字版）", src: `/api/documents/${task.document_id}/preview` }))),
     attachments.length ? h("section", { class: "card" }, h("h2", {}, "附件"), h("ul", { class: "files" },
       attachments.map((item) => h("li", {}, item.file
-        ? h("a", { href: `/api/documents/${task.document_id}/attachments/${item.id}?redirect=1`, target: "_blank",
+        ? h("a", { href: `/api/documents/${task.document_id}/attachments/${item.id}?redirect=1&inline=1`, target: "_blank",
           rel: "noopener" }, item.title || item.file.name)
         : item.title)))) : null,
     h("section", { class: "card" }, h("h2", {}, "流转记录"), timeline(view)),

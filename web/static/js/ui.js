@@ -64,7 +64,7 @@ export function paperOrigin(documentView) {
     h("p", {}, `纸质来文 · ${origin.sender_name || ""}${origin.doc_number ? ` · ${origin.doc_number}` : ""}`,
       origin.received_date ? ` · 收文日期 ${origin.received_date}` : ""),
     scans.length ? h("ul", { class: "files" }, scans.map((item) => h("li", {}, h("a", {
-      href: `/api/documents/${documentView.id}/attachments/${item.id}?redirect=1`, target: "_blank", rel: "noopener" },
+      href: `/api/documents/${documentView.id}/attachments/${item.id}?redirect=1&inline=1`, target: "_blank", rel: "noopener" },
     `扫描件：${item.file.name}`)))) : h("p", { class: "muted" }, "没有扫描件"));
 }
 
