@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 from tests.factories import PASSWORD
+from tests.waiting import answers_within
 from web.services import Services
 
 CATCH_UP_S = 1.0
@@ -114,17 +115,9 @@ async def test_a_delegation_is_honoured_by_its_own_process_at_once_and_by_anothe
                                                 now + timedelta(days=2), "出差")
     assert await services.delegations.delegators_of(deputy["_id"], now) == [clerk["_id"]]
     assert await services.delegations.delegates_of([clerk["_id"]], now) == {clerk["_id"]: [deputy["_id"]]}
-    await within_async(CATCH_UP_S, lambda: replica.delegations.delegators_of(deputy["_id"], now),
+    await answers_within(CATCH_UP_S, lambda: replica.delegations.delegators_of(deputy["_id"], now),
                        [clerk["_id"]])
 
     await services.delegations.revoke(created["_id"], clerk)
     assert await services.delegations.delegators_of(deputy["_id"], now) == []
-    await within_async(CATCH_UP_S, lambda: replica.delegations.delegates_of([clerk["_id"]], now), {})
-
-
-async def within_async(seconds: float, ask: Callable[[], Awaitable[object]], expected: object) -> None:
-    """Fails unless `await ask()` returned `expected` within `seconds`."""
-    started = time.monotonic()
-    while (answer := await ask()) != expected:
-        assert time.monotonic() - started < seconds, f"still {answer!r} after {seconds} s, expected {expected!r}"
-        await asyncio.sleep(0.01)
+    await answers_within(CATCH_UP_S, lambda: replica.delegations.delegates_of([clerk["_id"]], now), {})

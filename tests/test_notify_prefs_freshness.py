@@ -8,21 +8,12 @@ subscribed through A are honoured by A's very next notification decision, and by
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 
+from tests.waiting import answers_within
 from tests.webpush_keys import BrowserKeys
 from web.services import Services
 
 CATCH_UP_S = 1.0
-
-
-async def within(seconds: float, ask: Callable[[], Awaitable[object]], expected: object) -> None:
-    """Fails unless `await ask()` returned `expected` within `seconds`."""
-    started = time.monotonic()
-    while (answer := await ask()) != expected:
-        assert time.monotonic() - started < seconds, f"still {answer!r} after {seconds} s, expected {expected!r}"
-        await asyncio.sleep(0.01)
 
 
 async def test_saved_settings_reach_both_processes_and_the_unsaved_keep_the_defaults(
@@ -39,7 +30,7 @@ async def test_saved_settings_reach_both_processes_and_the_unsaved_keep_the_defa
     async def replica_sms() -> object:
         return (await replica.notifications.prefs.of_many(people))["u-saves"]["sms"]
 
-    await within(CATCH_UP_S, replica_sms, True)
+    await answers_within(CATCH_UP_S, replica_sms, True)
     # A later change of a saved row is read from the database, so it is current at once on both sides.
     await services.notifications.prefs.update("u-saves", {"sms": False})
     assert (await replica.notifications.prefs.of_many(people))["u-saves"]["sms"] is False
@@ -52,16 +43,16 @@ async def test_a_subscribed_browser_is_known_to_both_processes_until_it_is_gone(
     endpoint = "https://127.0.0.1/push/u-phone-device-1"
     await mine.subscribe("u-phone", BrowserKeys.make().subscription(endpoint), "手机")
     assert await mine.with_any(["u-phone", "u-none"]) == {"u-phone"}
-    await within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), {"u-phone"})
+    await answers_within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), {"u-phone"})
 
     # The same browser subscribed by someone else (a shared phone) now belongs to them, on both sides.
     await mine.subscribe("u-none", BrowserKeys.make().subscription(endpoint), "手机")
     assert await mine.with_any(["u-phone", "u-none"]) == {"u-none"}
-    await within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), {"u-none"})
+    await answers_within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), {"u-none"})
 
     assert await mine.unsubscribe("u-none", endpoint)
     assert await mine.with_any(["u-phone", "u-none"]) == set()
-    await within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), set())
+    await answers_within(CATCH_UP_S, lambda: other.with_any(["u-phone", "u-none"]), set())
 
 
 async def test_who_has_records_reloads_to_what_the_database_holds(services: Services) -> None:
