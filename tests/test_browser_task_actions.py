@@ -1,6 +1,7 @@
 """The phone's task actions beyond 同意, in real Chromium at 360 px on the demo hierarchy (始兴县): 加签 and
 转办 with the people picker (name · unit · post, so namesakes are told apart), 退回 to a chosen earlier step,
-撤回 from 已办. Each ends with the next person in the chain finding the result in their own 待办.
+撤回 from 已办. Each ends with the next person in the chain finding the result in their own 待办. And the
+same task screen at the desk: opened from the desk's 待办, decided there, back to the desk's 待办.
 
 Flows are brought to the step acted on over HTTP; every action of the feature is done by tapping.
 """
@@ -12,7 +13,7 @@ import re
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
-from tests.browser import PHONE, login, new_page, screenshot
+from tests.browser import DESK, PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.demo_flows import DemoFlows
 
@@ -152,3 +153,50 @@ async def test_the_office_head_withdraws_an_approval_from_done(demo_api: ApiClie
     await context.close()
     assert await flows.todo(HEAD, title) == []  # the signer no longer has it
     assert (await flows.task(OFFICE_HEAD, title))["node"] == "review"
+
+
+async def test_the_county_head_signs_off_at_the_desk_after_a_withdrawal_while_open(
+        demo_api: ApiClient, browser: Browser) -> None:
+    flows = DemoFlows(demo_api)
+    title = "关于印发始兴县2027年安全生产工作要点的通知"
+    await flows.fawen(DRAFTER, COUNTY, title)
+    await flows.approve(OFFICE_HEAD, title)
+    context, desk = await new_page(browser, demo_api.base_url, DESK)
+    await login(desk, "/desk", HEAD, DEFAULT_DEMO_PASSWORD)
+    await desk.get_by_role("link", name="待办", exact=True).click()
+    await desk.get_by_role("link", name=title).click()
+    # The task's page is in the desk, with the document and the flow so far.
+    await expect(desk).to_have_url(re.compile(r"/desk#/task/task-[0-9a-f]+$"))
+    await expect(desk.get_by_role("navigation", name="功能")).to_be_visible()
+    await expect(desk.locator("#task-card")).to_contain_text(title)
+    await expect(desk.locator("#task-flow")).to_contain_text("卢雪琳")
+    await expect(desk.locator("#submit")).to_have_text("签发")
+    await screenshot(desk, "desk-task")
+
+    # While it is open, the office head withdraws their 核稿 (on their phone): the desk says so and the
+    # buttons can no longer send a decision on a task that is gone.
+    done = await demo_api.get("/api/tasks?box=done&limit=100", token=await flows.token(OFFICE_HEAD))
+    [approved] = [task for task in done.body["items"] if task["title"] == title]
+    withdrawn = await demo_api.post(f"/api/tasks/{approved['id']}/withdraw", {},
+                                    token=await flows.token(OFFICE_HEAD))
+    assert withdrawn.status == 200, withdrawn
+    await expect(desk.locator("#task-gone")).to_have_text("此事项已不在您的待办中：上一环节已撤回")
+    await expect(desk.locator("#submit")).to_be_disabled()
+
+    # Approved again: the new task opens from the desk's 待办, and 签发 there returns to it.
+    await flows.approve(OFFICE_HEAD, title)
+    await desk.get_by_role("link", name="‹ 返回待办").click()
+    await desk.get_by_role("link", name=title).click()
+    await expect(desk.locator("#submit")).to_be_enabled()
+    await desk.get_by_role("button", name="同意印发", exact=True).click()
+    await expect(desk.locator("#opinion")).to_have_value("同意印发")
+    await desk.locator("#submit").click()
+    await expect(desk.get_by_role("heading", name=re.compile(r"^待办（\d+）$"))).to_be_visible()
+    await expect(desk).to_have_url(re.compile(r"/desk#/todo$"))
+    await expect(desk.get_by_role("link", name=title)).to_have_count(0)
+    await screenshot(desk, "desk-task-signed-off")
+    await context.close()
+    assert await flows.todo(HEAD, title) == []
+    signed = await flows.instance(DRAFTER, (await flows.task(OFFICE_HEAD, title))["instance_id"])
+    last = [entry for entry in signed["audit"] if entry.get("by")][-1]
+    assert (last["by"]["name"], last["label"], last["opinion"]) == ("徐昌杰", "签发", "同意印发")

@@ -231,12 +231,16 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     tokens = await asyncio.gather(*(api.login(username) for username in usernames))
     pushes = dict(zip(usernames, await asyncio.gather(*(Push.connect(base, token) for token in tokens)), strict=True))
 
-    # 用印 by the office's 收发员, from the desk's 待办; the flow renders and dispatches it.
+    # 用印 by the office's 收发员, from the desk's 待办, on the task's page in the desk; the flow renders and
+    # dispatches it, and the clerk is back at the desk's 待办.
     await clerk.get_by_role("link", name="待办").click()
     await clerk.get_by_role("link", name=TITLE).click()
     await expect(clerk.locator("#submit")).to_have_text("已用印")
+    await expect(clerk.get_by_role("navigation", name="功能")).to_be_visible()  # still the desk
+    await expect(clerk.locator("#task-card")).to_contain_text(TITLE)
     await clerk.locator("#submit").click()
-    await expect(clerk.get_by_role("heading", name="待办", exact=True)).to_be_visible()
+    await expect(clerk.get_by_role("heading", name=re.compile(r"^待办（\d+）$"))).to_be_visible()
+    assert clerk.url.endswith("/desk#/todo")
     await expect(clerk.get_by_role("link", name=TITLE)).to_have_count(0)
     await expect(drafter.locator("#flow h2")).to_contain_text("已办结")
     await expect(drafter.locator("#doc-status")).to_contain_text("已分发")
@@ -250,7 +254,6 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     assert {event["data"]["unit_id"] for event in events} == set(clerks)
     assert {event["data"]["dispatch_id"] for event in events} == {dispatch["id"]}
 
-    await clerk.goto("/desk")  # back to the desk from the task page
     await sender_sees(clerk, TITLE, "已办结", dispatched=115)
     await clerk.get_by_role("link", name="返回签收情况").click()
     await expect(clerk.locator("#counts")).to_contain_text("未签收 115")

@@ -427,9 +427,9 @@ async function showBoard(dispatchId) {
 async function showTodo() {
   const page = await get("/api/tasks?box=todo&limit=100");
   render("待办", h("section", { class: "card" }, h("h2", {}, `待办（${page.total}）`), page.items.length
-    // A draft back at 拟稿 (退回, 不同意) is edited and sent again on its page here; other tasks open as on a phone.
+    // A draft back at 拟稿 (退回, 不同意) is edited and sent again on its page here; any other task on its own page.
     ? h("ul", { class: "tasks" }, page.items.map((task) => h("li", {}, h("a", { class: "task",
-      href: task.kind === "start" ? `#/documents/${task.document_id}` : `/#/task/${task.id}` },
+      href: task.kind === "start" ? `#/documents/${task.document_id}` : `#/task/${task.id}` },
       h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
       h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
         task.due_at ? ` · 截止 ${when(task.due_at)}` : "", task.note ? ` · ${task.note}` : "",
@@ -485,9 +485,11 @@ function onEvent(event) {
     if (!page || page === "inbox") route();
   }
   if (event.type === "exchange.received" || event.type === "exchange.urged") {
-    state.inboxAlert = `${event.type === "exchange.urged" ? "催办" : "新收文"}：${data.title}（${data.sender_unit_name}）`;
+    flowAlert(`${event.type === "exchange.urged" ? "催办" : "新收文"}：${data.title}（${data.sender_unit_name}）`);
     if (data.urgency === "特急") beep();
-    route();
+    // The inbox shows it at once; any other page (a draft being written, a task being decided) is left as it is.
+    const [, page] = location.hash.split("/");
+    if (!page || page === "inbox") route();
   }
 }
 

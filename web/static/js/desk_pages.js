@@ -15,6 +15,7 @@ import notifySettings from "./mobile_notify_settings.js";
 import paper from "./desk_paper.js";
 import { deskSearchPage } from "./desk_search.js";
 import supervision from "./desk_supervision.js";
+import task from "./desk_task.js";
 
 export const DESK_PAGES = [deskSearchPage, messages, notifySettings, paper, supervision, forward, circulate, huiban,
-  huibanReplies, huibanSend, delegationsPage, deskHandoverPage, contacts, archive];
+  huibanReplies, huibanSend, delegationsPage, deskHandoverPage, contacts, archive, task];

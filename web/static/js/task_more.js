@@ -1,6 +1,6 @@
-// The phone's task screen beyond the decision: 退回 to a chosen earlier step (each named with who did it),
+// A task's screen beyond the decision: 退回 to a chosen earlier step (each named with who did it),
 // 转办 and 加签 with the shared people picker, 撤回 of one's own action while the next person has not acted,
-// and whether the task was urged (催办). mobile.js places these; its `act` sends an action once.
+// and whether the task was urged (催办). task_view.js places these; the app's `act` sends an action once.
 
 import { get, post } from "./api.js";
 import { peoplePicker } from "./people_picker.js";
@@ -80,7 +80,8 @@ export function moreActions(task, helpers) {
 }
 
 // A task one has done: 撤回 while whoever it went to has not acted yet (the service says if it is too late).
-export function withdrawCard(task, me) {
+// `home`: where the app goes when the withdrawn task has no new one to open.
+export function withdrawCard(task, me, home) {
   if (task.status !== "done" || !task.done_by || task.done_by.user_id !== me.id || task.outcome === "returned") {
     return null;
   }
@@ -89,7 +90,7 @@ export function withdrawCard(task, me) {
     try {
       const result = await post(`/api/tasks/${task.id}/withdraw`);
       toast("已撤回，请重新办理", "ok");
-      location.hash = result.replaced_by ? `#/task/${result.replaced_by}` : "#/";
+      location.hash = result.replaced_by ? `#/task/${result.replaced_by}` : home;
     } catch (failure) {
       toast(errorText(failure), "error");
       button.disabled = false;
