@@ -1,6 +1,8 @@
 """归档 as the flows see it: gather what a document's archival package holds — the signed PDF and .docx, the
 attachments, the flow's record (and for a 收文 the receipt's), the 用印 register — build the package, run
 the 四性检测, and only when it passes store the package and its record and close the document to changes.
+A 来文 that came on paper is archived as its 数字化副本: its scans, as registered, stand for the signed PDF
+(载体 纸质（数字化副本）; the paper original is kept by the unit as paper).
 
 Nothing is half-written: the package is checked before anything is stored; the object is uploaded under a
 new key before the record that names it is written (with its 件号, in one transaction); should the record
@@ -12,11 +14,14 @@ unit's audit chain (oa/archives/store.py).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from PIL import Image
 
 from flows.access import Archivable
 from flows.exchange.board import ExchangeQueries
@@ -44,6 +49,7 @@ from oa.directory import Directory
 from oa.document_output import issued_pdf_current, pdf_page_count
 from oa.documents import DocumentService
 from oa.errors import Conflict, InvalidInput, Unprocessable
+from oa.rendering.pdf_pages import page_count
 from oa.seals import Seals
 from storage.blobs import BlobNotFound, BlobStore
 
@@ -81,13 +87,13 @@ class ArchiveService:
         rows = []
         for kind, documents in (("发文", issued), ("收文", received)):
             for document in documents:
-                if document["_id"] in archived or not document.get("issued_pdf"):
+                if document["_id"] in archived or not (document.get("issued_pdf") or is_paper(document)):
                     continue
                 content = document["content"]
                 rows.append({"document_id": document["_id"], "kind": kind, "title": content["title"],
-                             "doc_number": content["doc_number"], "doc_type": content["doc_type"],
-                             "date": content.get("written_date"), "authors": authors_of(document),
-                             "retention": table.get(content["doc_type"], "30年")})
+                             "doc_number": doc_number_of(document), "doc_type": content["doc_type"],
+                             "date": date_of(document), "authors": authors_of(document),
+                             "paper": is_paper(document), "retention": table.get(content["doc_type"], "30年")})
         return rows
 
     # ---- archiving ------------------------------------------------------------------------------
@@ -103,8 +109,8 @@ class ArchiveService:
             return existing, False
         if retention is not None:
             check_retention(retention)
-        issued = issued_pdf_current(document)
-        if issued is None:
+        issued = None if is_paper(document) else issued_pdf_current(document)
+        if issued is None and not is_paper(document):
             raise Conflict("该公文没有签发时保存的电子正式文件（盖章 PDF），不能电子归档", code="no_signed_pdf")
         parts = await self._gather(target, issued)
         settings = await self.retention.of_unit(unit_id)
@@ -162,7 +168,7 @@ class ArchiveService:
             data = await self.blobs.get(record["package"]["key"])
         except BlobNotFound:
             data = b""
-        issued = document.get("issued_pdf") or {}
+        issued = None if is_paper(document) else document.get("issued_pdf") or {}
         result = await check_package(data, expected_of(document, issued, record["kind"]), self._verifier(document))
         by = {"user_id": user["_id"], "name": user.get("display_name") or user["_id"]}
         await self.store.note(record, {"action": "check", "by": by, "at": utcnow(),
@@ -196,8 +202,16 @@ class ArchiveService:
             return await self.seals.verify_document_pdf(document, pdf)
         return verify
 
-    async def _gather(self, target: Archivable, issued: dict[str, Any]) -> dict[str, Any]:
+    async def _gather(self, target: Archivable, issued: dict[str, Any] | None) -> dict[str, Any]:
         document = target.document
+        if issued is None:  # a paper 来文: its scans (every file it holds) stand for the signed PDF
+            scans = [(item["file"]["name"], await self.blobs.get(object_key(item["file"]["sha256"])))
+                     for item in document["content"].get("attachments", []) if item.get("file")]
+            return {"pdf": None, "docx": None, "scans": scans, "attachments": [],
+                    "process": await self._flow_record(document["_id"], target.unit_id, target.kind),
+                    "receipt_record": await self._receipt_record(target.receipt) if target.receipt else [],
+                    "seal_uses": [], "pages": await asyncio.get_running_loop().run_in_executor(
+                        None, scan_pages, [data for _, data in scans])}
         pdf = await self.blobs.get(issued["key"])
         docx = None
         if (document.get("rendition") or {}).get("key"):
@@ -211,7 +225,7 @@ class ArchiveService:
                 attachments.append((item["file"]["name"], await self.blobs.get(object_key(item["file"]["sha256"]))))
         process = await self._flow_record(document["_id"], target.unit_id, target.kind)
         receipt_record = await self._receipt_record(target.receipt) if target.receipt else []
-        return {"pdf": pdf, "docx": docx, "attachments": attachments, "process": process,
+        return {"pdf": pdf, "docx": docx, "scans": [], "attachments": attachments, "process": process,
                 "receipt_record": receipt_record, "seal_uses": await self.seals.uses_of(document["_id"]),
                 "pages": await pdf_page_count(pdf)}
 
@@ -253,12 +267,14 @@ class ArchiveService:
         metadata: dict[str, Any] = {
             "档号": code, "全宗号": fonds, "年度": year, "保管期限": retention, "机构或问题": target.kind,
             "件号": number,
-            "题名": content["title"], "文号": content["doc_number"] or "", "责任者": authors_of(document),
-            "日期": content.get("written_date") or "", "文种": content["doc_type"], "密级": "无",
-            "紧急程度": content.get("urgency") or "", "页数": parts["pages"], "载体": "电子",
+            "题名": content["title"], "文号": doc_number_of(document), "责任者": authors_of(document),
+            "日期": date_of(document), "文种": content["doc_type"], "密级": "无",
+            "紧急程度": content.get("urgency") or "", "页数": parts["pages"],
+            "载体": "纸质（数字化副本）" if is_paper(document) else "电子",
             "主送": "、".join(entry.get("name", "") for entry in content.get("main_to", [])),
             "抄送": "、".join(entry.get("name", "") for entry in content.get("copy_to", [])),
-            "附件数": len(parts["attachments"]), "归档单位": self._unit_name(target.unit_id),
+            "附件数": len(parts["attachments"]), **({"扫描件数": len(parts["scans"])} if parts["scans"] else {}),
+            "归档单位": self._unit_name(target.unit_id),
             "归档人": archivist["name"], "归档时间": utcnow().astimezone(CHINA).isoformat(timespec="seconds"),
             "文件标识": document["_id"],
         }
@@ -268,30 +284,67 @@ class ArchiveService:
         metadata["电子签章"] = [{"单位": use["unit_id"], "印章": use.get("seal_name"), "PDF摘要": use["pdf_sha256"]}
                             for use in parts["seal_uses"]]
         return PackageContent(kind=target.kind, archival_code=code, stamp=stamp, metadata=metadata, pdf=parts["pdf"],
-                              docx=parts["docx"], attachments=parts["attachments"], process=parts["process"],
-                              receipt_record=parts["receipt_record"], seal_uses=parts["seal_uses"])
+                              docx=parts["docx"], scans=parts["scans"], attachments=parts["attachments"],
+                              process=parts["process"], receipt_record=parts["receipt_record"],
+                              seal_uses=parts["seal_uses"])
+
+
+def is_paper(document: dict[str, Any]) -> bool:
+    """A 来文 that came on paper and was registered from its scan."""
+    return (document.get("origin") or {}).get("kind") == "paper"
 
 
 def authors_of(document: dict[str, Any]) -> str:
-    """责任者: the issuing organs, as the document names them."""
+    """责任者: the issuing organs, as the document names them (a paper 来文: its sender, as registered)."""
+    if is_paper(document):
+        return document["origin"].get("sender_name") or ""
     return "、".join(issuer.get("name") or "" for issuer in document["content"].get("issuers", []))
 
 
-def year_of(document: dict[str, Any]) -> int:
-    """年度: the year the document was written (成文日期), else the year it was issued."""
+def doc_number_of(document: dict[str, Any]) -> str:
+    """文号: the 发文字号 (a paper 来文: the 来文字号 registered from the paper)."""
+    if is_paper(document):
+        return document["origin"].get("doc_number") or ""
+    return document["content"].get("doc_number") or ""
+
+
+def date_of(document: dict[str, Any]) -> str:
+    """日期: the 成文日期 (a paper 来文 registered without one: the date it was received)."""
     written = document["content"].get("written_date") or ""
+    if not written and is_paper(document):
+        return document["origin"].get("received_date") or ""
+    return written
+
+
+def scan_pages(scans: list[bytes]) -> int:
+    """页数 of a paper 来文: every page of its PDF scans, every frame of its images."""
+    pages = 0
+    for data in scans:
+        if data.startswith(b"%PDF"):
+            pages += page_count(data)
+            continue
+        with Image.open(io.BytesIO(data)) as image:
+            pages += getattr(image, "n_frames", 1)
+    return pages
+
+
+def year_of(document: dict[str, Any]) -> int:
+    """年度: the year the document was written (成文日期), else the year it was issued (or, on paper, received)."""
+    written = date_of(document)
     if len(written) >= 4 and written[:4].isdigit():
         return int(written[:4])
     issued_at: datetime = document.get("issued_at") or document["created_at"]
     return issued_at.astimezone(CHINA).year
 
 
-def expected_of(document: dict[str, Any], issued: dict[str, Any], kind: str) -> Expected:
+def expected_of(document: dict[str, Any], issued: dict[str, Any] | None, kind: str) -> Expected:
     content = document["content"]
+    files = tuple(item["file"]["sha256"] for item in content.get("attachments", []) if item.get("file"))
+    if is_paper(document):
+        return Expected(kind=kind, title=content["title"], doc_number=doc_number_of(document),
+                        authors=authors_of(document), pdf_sha256=None, scan_sha256=files, paper=True)
     return Expected(kind=kind, title=content["title"], doc_number=content["doc_number"], authors=authors_of(document),
-                    pdf_sha256=issued.get("sha256"),
-                    attachment_sha256=tuple(item["file"]["sha256"] for item in content.get("attachments", [])
-                                            if item.get("file")))
+                    pdf_sha256=(issued or {}).get("sha256"), attachment_sha256=files)
 
 
 def content_record(content: PackageContent, target: Archivable, unit_id: str, directory: Directory) -> dict[str, Any]:

@@ -16,7 +16,9 @@ import json
 import zipfile
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
 from flows.archiving import expected_of
 from oa.archives import check_package
@@ -292,3 +294,98 @@ async def test_a_received_document_is_archived_by_the_receiving_office_once_hand
     assert sender_view.body["filed_in"] == [], sender_view.body
     theirs = (await demo_api.get("/api/archives?limit=100", token=archived["token"])).body["items"]
     assert record["id"] not in [item["id"] for item in theirs]
+
+
+def scan_pdf(pages: int) -> bytes:
+    """A scanner's PDF: `pages` blank A4 pages."""
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(595, 842)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def scan_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (620, 877), 255).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
+        demo_api: ApiClient, demo_services: Services) -> None:
+    """A letter that came on paper to 曲江区政府办: its 收发员 registers it from the scans (a 2-page PDF and a
+    photographed page), it is handled to 办结, and the 档案员 archives it as a 数字化副本: the scans as they were
+    registered, 文号 and 责任者 as the paper reads, 登记 and 办结 in the record, three pages. A package whose
+    scan was swapped fails the 四性检测."""
+    unit, title = "qj-xzfb", "关于商请协助做好跨区河道清障工作的函"
+    tokens = {role: await demo_api.login(f"{unit}.{role}1") for role in ("sfy", "bgszr", "zyld", "dag")}
+    pdf, png = scan_pdf(2), scan_png()
+    draft = await demo_api.post("/api/documents", {"unit_id": unit, "doc_type": "函", "title": title},
+                                token=tokens["sfy"])
+    assert draft.status == 201, draft
+    doc_id = draft.body["id"]
+    for name, data, kind in (("来文扫描.pdf", pdf, "application/pdf"), ("附页照片.png", png, "image/png")):
+        upload = await demo_api.request("POST", f"/api/documents/{doc_id}/attachments?name={name}", raw=data,
+                                        token=tokens["sfy"], headers={"Content-Type": kind})
+        assert upload.status == 201, upload
+    current = (await demo_api.get(f"/api/documents/{doc_id}", token=tokens["sfy"])).body
+    paper = await demo_api.post(f"/api/documents/{doc_id}/receive-paper", {"version": current["version"], "origin": {
+        "sender_name": "清远市清新区人民政府办公室", "doc_number": "清新府办函〔2026〕31号",
+        "received_date": "2026-11-27"}}, token=tokens["sfy"])
+    assert paper.status == 201, paper
+    assert (await demo_api.post(f"/api/receipts/{paper.body['id']}/register", {}, token=tokens["sfy"])).status == 200
+
+    async def act(who: str, opinion: str, **variables: Any) -> None:
+        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
+        task = next(task for task in todo if task["document_id"] == doc_id)
+        body: dict[str, Any] = {"opinion": opinion, **({"variables": variables} if variables else {})}
+        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", body, token=tokens[who])
+        assert done.status == 200, done
+
+    await act("bgszr", "拟请主任阅示")
+    await act("zyld", "请水利科协助", lead_unit=unit)
+    await act("bgszr", "已复函")
+    await act("sfy", "办结")
+    candidates = (await demo_api.get(f"/api/archives/candidates?unit={unit}", token=tokens["dag"])).body["items"]
+    [row] = [row for row in candidates if row["document_id"] == doc_id]
+    assert (row["kind"], row["paper"], row["doc_number"], row["authors"], row["date"]) == (
+        "收文", True, "清新府办函〔2026〕31号", "清远市清新区人民政府办公室", "2026-11-27")
+    archived = await demo_api.post(f"/api/documents/{doc_id}/archive", {}, token=tokens["dag"])
+    assert archived.status == 201, archived
+    record = archived.body
+    assert record["kind"] == "收文" and record["check"]["passed"] and record["pages"] == 3, record
+    metadata = record["metadata"]
+    assert (metadata["载体"], metadata["文号"], metadata["责任者"], metadata["扫描件数"]) == (
+        "纸质（数字化副本）", "清新府办函〔2026〕31号", "清远市清新区人民政府办公室", 2)
+    authenticity = [item["name"] for item in record["check"]["checks"][0]["items"]]
+    assert "扫描件与登记时保存的一致" in authenticity and "电子签章有效" not in authenticity
+    package = (await demo_api.get(f"/api/archives/{record['id']}/package.zip", token=tokens["dag"])).body
+    with opened(package) as archive:
+        assert archive.read("扫描件/01-来文扫描.pdf") == pdf and archive.read("扫描件/02-附页照片.png") == png
+        assert PDF_PATH not in archive.namelist()
+        process = archive.read("办理过程.txt").decode("utf-8")
+    assert "登记" in process and "办结" in process
+    after = (await demo_api.get(f"/api/documents/{doc_id}", token=tokens["sfy"])).body
+    assert [entry["archival_code"] for entry in after["filed_in"]] == [record["archival_code"]]
+
+    # A scan swapped for another page, the manifest made to agree: not the scan registered.
+    document = await demo_services.documents.get(doc_id)
+    expected = expected_of(document, None, "收文")
+
+    async def no_seal(_: bytes) -> dict[str, Any]:
+        raise AssertionError("a paper letter has no seal to verify")
+
+    assert (await check_package(package, expected, no_seal))["passed"]
+    swapped = scan_pdf(1)
+    out = io.BytesIO()
+    with opened(package) as source, zipfile.ZipFile(out, "w") as target:
+        manifest = json.loads(source.read(MANIFEST))
+        for entry in manifest["files"]:
+            if entry["path"] == "扫描件/01-来文扫描.pdf":
+                entry.update(size=len(swapped), sha256=hashlib.sha256(swapped).hexdigest())
+        for name in source.namelist():
+            data = json.dumps(manifest).encode() if name == MANIFEST else source.read(name)
+            target.writestr(name, swapped if name == "扫描件/01-来文扫描.pdf" else data)
+    forged = await check_package(out.getvalue(), expected, no_seal)
+    assert set(forged["failed"]) == {"真实性", "完整性"}, forged

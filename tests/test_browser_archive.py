@@ -1,6 +1,7 @@
 """归档 at the desk in real Chromium: the 档案员 of 乳源县委办公室 opens 归档, sees the office's issued 通知 waiting,
 keeps its 保管期限, taps 归档 and reads the 档号 and the 四性检测 passed; the package downloads as a ZIP whose
 manifest holds, the document leaves the waiting list for the archive list, and 移交导出 gives the year's catalogue.
+A letter that came on paper is archived the same way, from its scan.
 
 Runs on the shared demo database, in ry-xwb, which no other test module uses.
 """
@@ -11,8 +12,10 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 
+from PIL import Image
 from playwright.async_api import Browser, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
@@ -83,3 +86,52 @@ async def test_an_admin_keeps_the_offices_retention_table(demo_api: ApiClient, b
         await context.close()
     table = await demo_api.get(f"/api/archives/settings?unit={OFFICE}", token=await demo_api.login(f"{OFFICE}.dag1"))
     assert table.body["by_type"]["简报"] == "30年" and table.body["fonds_code"] == "J012", table
+
+
+async def test_the_archivist_archives_a_paper_letter_from_its_scan(demo_api: ApiClient, browser: Browser) -> None:
+    """A letter that came on paper, registered from its photographed page and handled to 办结, waits as
+    收文（纸质）; archived, its package holds the scan as registered and no 正文.pdf."""
+    title = "关于商请提供党史学习教育资料的函"
+    tokens = {role: await demo_api.login(f"{OFFICE}.{role}1") for role in ("sfy", "bgszr", "zyld")}
+    out = io.BytesIO()
+    Image.new("L", (620, 877), 255).save(out, "PNG")
+    scan = out.getvalue()
+    draft = (await demo_api.post("/api/documents", {"unit_id": OFFICE, "doc_type": "函", "title": title},
+                                 token=tokens["sfy"])).body
+    upload = await demo_api.request("POST", f"/api/documents/{draft['id']}/attachments?name=来文.png", raw=scan,
+                                    token=tokens["sfy"], headers={"Content-Type": "image/png"})
+    assert upload.status == 201, upload
+    current = (await demo_api.get(f"/api/documents/{draft['id']}", token=tokens["sfy"])).body
+    paper = await demo_api.post(f"/api/documents/{draft['id']}/receive-paper", {"version": current["version"],
+                                "origin": {"sender_name": "韶关市档案馆", "doc_number": "韶档函〔2026〕12号",
+                                           "received_date": "2026-11-26"}}, token=tokens["sfy"])
+    assert paper.status == 201, paper
+    assert (await demo_api.post(f"/api/receipts/{paper.body['id']}/register", {}, token=tokens["sfy"])).status == 200
+    for who, variables in (("bgszr", {}), ("zyld", {"lead_unit": OFFICE}), ("bgszr", {}), ("sfy", {})):
+        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
+        task = next(task for task in todo if task["document_id"] == draft["id"])
+        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", {"variables": variables} if variables else {},
+                                   token=tokens[who])
+        assert done.status == 200, done
+
+    context, desk = await new_page(browser, demo_api.base_url, DESK)
+    try:
+        await login(desk, "/desk", f"{OFFICE}.dag1", DEFAULT_DEMO_PASSWORD)
+        await desk.get_by_role("link", name="归档", exact=True).click()
+        row = desk.locator(f'#archive-pending tr[data-document="{draft["id"]}"]')
+        await expect(row).to_contain_text("收文（纸质）")
+        await expect(row).to_contain_text("韶档函〔2026〕12号")
+        await row.get_by_role("button", name=f"归档：{title}").click()
+        result = desk.locator("#archive-result")
+        await expect(result).to_contain_text("四性检测：全部通过")
+        await expect(result.locator("#archive-code")).to_have_text(re.compile(r"^[A-Z0-9]+-2026-D30-SW-\d{4}$"))
+        await expect(result).to_contain_text("1 页")
+        await screenshot(desk, "desk-archive-paper")
+        async with desk.expect_download() as waiting:
+            await result.get_by_role("link", name="下载归档信息包").click()
+        with zipfile.ZipFile(await (await waiting.value).path()) as archive:
+            assert archive.read("扫描件/01-来文.png") == scan and "正文.pdf" not in archive.namelist()
+            metadata = json.loads(archive.read("metadata.json"))
+        assert metadata["载体"] == "纸质（数字化副本）" and metadata["责任者"] == "韶关市档案馆"
+    finally:
+        await context.close()

@@ -7,12 +7,13 @@ its items, each passed or failed with a reason in Chinese; the package passes wh
 
 - 真实性: the PDF's seal signatures verify (intact, covering the file, a trusted CA, the issuing unit's
   registered seal); the PDF is byte for byte the signed original stored at issue; the metadata's 题名,
-  文号 and 责任者 are the document's.
+  文号 and 责任者 are the document's. A paper 来文 has no electronic seal: its scans are byte for byte the
+  ones registered, and none other is in the package.
 - 完整性: the manifest lists every file and every listed file is there with its size and SHA-256;
-  the required metadata elements are present; the processing record holds the steps a 发文 (拟稿, 签发)
-  or 收文 (签收, 办结) must have; every attachment with a file is in the package.
-- 可用性: the PDF opens and has pages; the .docx is a valid ZIP holding word/document.xml; every file is
-  in a format on the long-term list.
+  the required metadata elements are present; the processing record holds the steps a 发文 (拟稿, 签发),
+  a 收文 (签收, 办结) or a paper 来文 (登记, 办结) must have; every attachment and scan is in the package.
+- 可用性: the PDF (or each scan: PDF or image) opens and has pages; the .docx is a valid ZIP holding
+  word/document.xml; every file is in a format on the long-term list.
 - 安全性: no program or script (by name or by content), no macro-enabled Office file, and no ZIP entry
   that could escape a folder (absolute, `..`, backslashes, duplicates) or is encrypted.
 """
@@ -29,13 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from oa.archives.package import ATTACHMENT_DIR, DOCX_PATH, MANIFEST, METADATA_JSON, PDF_PATH
+from PIL import Image
+
+from oa.archives.package import ATTACHMENT_DIR, DOCX_PATH, MANIFEST, METADATA_JSON, PDF_PATH, SCAN_DIR
 from oa.clock import utcnow
 from oa.file_types import EXECUTABLE_EXTENSIONS, EXECUTABLE_SIGNATURES
 from oa.rendering.pdf_pages import page_count
 
 REQUIRED_METADATA = ("题名", "责任者", "日期", "文种", "密级", "保管期限", "全宗号", "年度", "件号", "档号", "页数")
 REQUIRED_STEPS = {"发文": ("拟稿", "签发"), "收文": ("签收", "办结")}
+PAPER_STEPS = ("登记", "办结")  # a paper 来文 is entered, not signed for on the platform
 # Long-term formats (DA/T 47-2009) and the office formats units exchange as attachments, and the package's own
 # files. Containers (.zip, .rar, .7z) are not: what is inside them could not be checked.
 ALLOWED_EXTENSIONS = {".pdf", ".ofd", ".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt", ".wps", ".et", ".dps",
@@ -60,6 +64,8 @@ class Expected:
     authors: str
     pdf_sha256: str | None  # the signed original's recorded SHA-256
     attachment_sha256: tuple[str, ...] = ()
+    scan_sha256: tuple[str, ...] = ()  # a paper 来文's scans as registered
+    paper: bool = False  # a paper 来文: its scans stand for the signed PDF
 
 
 @dataclass
@@ -163,21 +169,51 @@ def _integrity(archive: zipfile.ZipFile, expected: Expected, report: Report) -> 
     absent = [name for name in required if metadata.get(name) in (None, "", [])]
     report.add("integrity", "必备元数据齐全", not absent, "缺少元数据：" + "、".join(absent))
     steps = {entry.get("环节") for entry in metadata.get("办理过程") or [] if entry.get("办理人")}
-    lacking = [step for step in REQUIRED_STEPS.get(expected.kind, ()) if step not in steps]
+    required_steps = PAPER_STEPS if expected.paper else REQUIRED_STEPS.get(expected.kind, ())
+    lacking = [step for step in required_steps if step not in steps]
     report.add("integrity", "办理过程完整", not lacking, "办理过程缺少环节：" + "、".join(lacking))
     present = {hashlib.sha256(archive.read(name)).hexdigest() for name in names if name.startswith(ATTACHMENT_DIR)}
     lost = [digest[:12] for digest in expected.attachment_sha256 if digest not in present]
     report.add("integrity", "附件齐全", not lost, f"缺少 {len(lost)} 个附件（SHA-256 {'、'.join(lost)}…）")
+    if expected.paper:
+        scanned = set(_scan_digests(archive))
+        lost = [digest[:12] for digest in expected.scan_sha256 if digest not in scanned]
+        report.add("integrity", "扫描件齐全", bool(expected.scan_sha256) and not lost,
+                   f"缺少 {len(lost)} 个扫描件（SHA-256 {'、'.join(lost)}…）" if lost else "没有登记的扫描件")
     return metadata
 
 
-def _usability(archive: zipfile.ZipFile, report: Report) -> None:
-    names = archive.namelist()
+def _scan_digests(archive: zipfile.ZipFile) -> list[str]:
+    return [hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist() if name.startswith(SCAN_DIR)]
+
+
+def _scan_opens(data: bytes) -> str:
+    """Why a scan (PDF or image) does not open; "" when it does and has a page."""
+    if data.startswith(b"%PDF"):
+        try:
+            return "" if page_count(data) > 0 else "PDF 没有页面"
+        except Exception as error:  # PDFium refuses a damaged file in several ways
+            return f"PDF 无法打开：{error}"
     try:
-        pages = page_count(archive.read(PDF_PATH))
-        report.add("usability", "正文 PDF 可打开", pages > 0, "PDF 没有页面")
-    except Exception as error:  # PDFium refuses a damaged file in several ways; all mean "does not open"
-        report.add("usability", "正文 PDF 可打开", False, f"PDF 无法打开：{error}")
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        return ""
+    except Exception as error:  # Pillow raises many kinds for a file that is not a readable image
+        return f"图像无法打开：{error}"
+
+
+def _usability(archive: zipfile.ZipFile, report: Report, paper: bool) -> None:
+    names = archive.namelist()
+    if paper:
+        broken = [f"{name}（{why}）" for name in names if name.startswith(SCAN_DIR)
+                  and (why := _scan_opens(archive.read(name)))]
+        report.add("usability", "扫描件可打开", not broken, "无法打开：" + "、".join(broken))
+    else:
+        try:
+            pages = page_count(archive.read(PDF_PATH))
+            report.add("usability", "正文 PDF 可打开", pages > 0, "PDF 没有页面")
+        except Exception as error:  # PDFium refuses a damaged file in several ways; all mean "does not open"
+            report.add("usability", "正文 PDF 可打开", False, f"PDF 无法打开：{error}")
     if DOCX_PATH in names:
         try:
             with zipfile.ZipFile(io.BytesIO(archive.read(DOCX_PATH))) as docx:
@@ -189,25 +225,43 @@ def _usability(archive: zipfile.ZipFile, report: Report) -> None:
     report.add("usability", "文件格式在长期保存格式清单内", not odd, "格式不在清单内：" + "、".join(odd))
 
 
-def _inspect(data: bytes, expected: Expected, report: Report) -> tuple[bytes | None, dict[str, Any] | None]:
+@dataclass
+class Inspected:
+    pdf: bytes | None = None
+    metadata: dict[str, Any] | None = None
+    scans: list[str] = field(default_factory=list)  # SHA-256 of each scan in the package
+
+
+def _inspect(data: bytes, expected: Expected, report: Report) -> Inspected:
     archive = _open(data, report)
     if archive is None:
-        return None, None
+        return Inspected()
     with archive:
         _security(archive, report)
-        metadata = _integrity(archive, expected, report)
+        found = Inspected(metadata=_integrity(archive, expected, report))
+        if expected.paper:
+            _usability(archive, report, paper=True)
+            found.scans = _scan_digests(archive)
+            return found
         if PDF_PATH not in archive.namelist():
             report.add("usability", "正文 PDF 可打开", False, "信息包中没有正文.pdf")
-            return None, metadata
-        _usability(archive, report)
-        return archive.read(PDF_PATH), metadata
+            return found
+        _usability(archive, report, paper=False)
+        found.pdf = archive.read(PDF_PATH)
+        return found
 
 
 async def check_package(data: bytes, expected: Expected, verify_pdf: PdfVerifier) -> dict[str, Any]:
     """The 四性检测 of a package's bytes against what it must match; `verify_pdf` checks the seals."""
     report = Report()
-    pdf, metadata = await asyncio.get_running_loop().run_in_executor(None, _inspect, data, expected, report)
-    if pdf is None:
+    found = await asyncio.get_running_loop().run_in_executor(None, _inspect, data, expected, report)
+    pdf, metadata = found.pdf, found.metadata
+    if expected.paper:
+        # The original is the paper the unit keeps; the package must hold exactly the scans registered from it.
+        report.add("authenticity", "扫描件与登记时保存的一致", bool(found.scans)
+                   and sorted(found.scans) == sorted(expected.scan_sha256),
+                   "扫描件与登记时保存的（SHA-256）不一致，或有未登记的扫描件")
+    elif pdf is None:
         report.add("authenticity", "电子签章有效", False, "没有可验证的正文 PDF")
     else:
         verdict = await verify_pdf(pdf)

@@ -8,6 +8,8 @@ builds a package and a test rebuilds one to tamper with. Layout (DA/T 85-2019 "�
     归档章.png       the electronic 归档章 (oa/archives/stamp.py)
     正文.pdf         the signed, sealed PDF, byte for byte as issued
     正文.docx        the issued .docx (where there is one)
+    扫描件/NN-名称    a paper 来文's scans instead (PDF or images, byte for byte as registered): the package of
+                     a 数字化副本, whose original stays on paper
     附件/NN-名称      each attachment's file
     办理过程.txt     the flow's record in Chinese: step, action, person, unit and post, time, opinion; for a
                      收文 also the receipt's record (签收, 登记, …)
@@ -33,7 +35,7 @@ from oa.clock import CHINA
 
 MANIFEST, METADATA_JSON, METADATA_XML = "manifest.json", "metadata.json", "metadata.xml"
 PDF_PATH, DOCX_PATH, PROCESS_PATH, SEALS_PATH = "正文.pdf", "正文.docx", "办理过程.txt", "用印记录.txt"
-STAMP_PATH, COVER_PATH, ATTACHMENT_DIR = "归档章.png", "封面.html", "附件/"
+STAMP_PATH, COVER_PATH, ATTACHMENT_DIR, SCAN_DIR = "归档章.png", "封面.html", "附件/", "扫描件/"
 # A fixed time for every entry: the same content always makes the same bytes.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -67,8 +69,9 @@ class PackageContent:
     archival_code: str  # 档号
     stamp: ArchiveStamp
     metadata: dict[str, Any]  # element name -> value, in the order they are written
-    pdf: bytes
+    pdf: bytes | None  # None for a paper 来文: its scans stand for it
     docx: bytes | None = None
+    scans: list[tuple[str, bytes]] = field(default_factory=list)  # a paper 来文's scans, (file name, bytes)
     attachments: list[tuple[str, bytes]] = field(default_factory=list)  # (display name, bytes)
     process: list[ProcessEntry] = field(default_factory=list)  # the 发文 or 收文 flow
     receipt_record: list[ProcessEntry] = field(default_factory=list)  # 收文: 签收, 登记, … (the exchange's record)
@@ -79,9 +82,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def attachment_path(index: int, name: str) -> str:
+def attachment_path(index: int, name: str, folder: str = ATTACHMENT_DIR) -> str:
     safe = name.replace("/", "_").replace("\\", "_").lstrip(".") or "附件"
-    return f"{ATTACHMENT_DIR}{index:02d}-{safe}"
+    return f"{folder}{index:02d}-{safe}"
 
 
 def process_text(content: PackageContent) -> str:
@@ -141,8 +144,10 @@ def cover_html(content: PackageContent) -> bytes:
 
 def package_files(content: PackageContent) -> list[tuple[str, bytes]]:
     """Every file of the package but the manifest, in order."""
-    files: list[tuple[str, bytes]] = [(COVER_PATH, cover_html(content)), (STAMP_PATH, stamp_png(content.stamp)),
-                                      (PDF_PATH, content.pdf)]
+    files: list[tuple[str, bytes]] = [(COVER_PATH, cover_html(content)), (STAMP_PATH, stamp_png(content.stamp))]
+    if content.pdf is not None:
+        files.append((PDF_PATH, content.pdf))
+    files += [(attachment_path(index, name, SCAN_DIR), data) for index, (name, data) in enumerate(content.scans, 1)]
     if content.docx is not None:
         files.append((DOCX_PATH, content.docx))
     files += [(attachment_path(index, name), data) for index, (name, data) in enumerate(content.attachments, 1)]

@@ -1,6 +1,7 @@
 // 归档: the archivist's page. Finished documents of the unit not yet archived (its 发文 once issued, its 收文 once
 // 办结), each with its 保管期限 to choose and a button 归档; the result names the 档号 and the 四性检测 (真实性、
-// 完整性、可用性、安全性), or the checks that failed and why, in which case nothing was archived. Below: the unit's
+// 完整性、可用性、安全性), or the checks that failed and why, in which case nothing was archived. A 来文 that came on
+// paper is archived from its scans (收文（纸质）). Below: the unit's
 // archive with each package to download or check again, and 移交导出 of a year (the packages and 归档文件目录).
 
 import { get, post } from "./api.js";
@@ -68,7 +69,7 @@ async function show({ render, me }) {
       retentions.map((name) => h("option", { value: name, selected: name === row.retention }, name)));
     const button = h("button", { class: "primary", "aria-label": `归档：${row.title}` }, "归档");
     button.addEventListener("click", () => archive(row, retention.value, button));
-    return h("tr", { "data-document": row.document_id }, h("td", {}, row.kind), h("td", {}, row.doc_number || "—"),
+    return h("tr", { "data-document": row.document_id }, h("td", {}, row.paper ? `${row.kind}（纸质）` : row.kind), h("td", {}, row.doc_number || "—"),
       h("td", {}, row.title), h("td", {}, row.date || ""), h("td", {}, retention), h("td", {}, button));
   };
 
@@ -105,7 +106,7 @@ async function show({ render, me }) {
   year.addEventListener("change", setExport);
   render("归档",
     h("section", { class: "card" }, h("h2", {}, "待归档"), units.length > 1 ? unitSelect : null,
-      h("p", { class: "muted" }, "已分发的发文、已办结的收文可归档；归档前自动进行四性检测（真实性、完整性、可用性、安全性），"
+      h("p", { class: "muted" }, "已分发的发文、已办结的收文（纸质来文以登记时的扫描件归档）可归档；归档前自动进行四性检测（真实性、完整性、可用性、安全性），"
         + "未通过的不予归档。归档后公文不能再修改。"), pending),
     outcome,
     h("section", { class: "card" }, h("h2", {}, "已归档"), archived),
