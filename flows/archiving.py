@@ -123,7 +123,7 @@ class ArchiveService:
             code = f"{group}-{number:04d}"
             content = self._content(target, parts, settings["fonds_code"], year, chosen, number, code, archivist)
             data = await asyncio.get_running_loop().run_in_executor(None, build_package, content)
-            result = await check_package(data, expected_of(document, issued, target.kind),
+            result = await check_package(data, expected_of(document, issued, target.kind, unit_id),
                                           self._verifier(document))
             if not result["passed"]:
                 raise Unprocessable(f"四性检测未通过，不能归档：{first_problem(result)}", code="archive_check_failed",
@@ -169,7 +169,8 @@ class ArchiveService:
         except BlobNotFound:
             data = b""
         issued = None if is_paper(document) else document.get("issued_pdf") or {}
-        result = await check_package(data, expected_of(document, issued, record["kind"]), self._verifier(document))
+        result = await check_package(data, expected_of(document, issued, record["kind"], record["unit_id"]),
+                                      self._verifier(document))
         by = {"user_id": user["_id"], "name": user.get("display_name") or user["_id"]}
         await self.store.note(record, {"action": "check", "by": by, "at": utcnow(),
                                               "passed": result["passed"]}, check=result)
@@ -205,7 +206,7 @@ class ArchiveService:
     async def _gather(self, target: Archivable, issued: dict[str, Any] | None) -> dict[str, Any]:
         document = target.document
         if issued is None:  # a paper 来文: its scans (every file it holds) stand for the signed PDF
-            scans = [(item["file"]["name"], await self.blobs.get(object_key(item["file"]["sha256"])))
+            scans = [(scan_name(item["file"]), await self.blobs.get(object_key(item["file"]["sha256"])))
                      for item in document["content"].get("attachments", []) if item.get("file")]
             return {"pdf": None, "docx": None, "scans": scans, "attachments": [],
                     "process": await self._flow_record(document["_id"], target.unit_id, target.kind),
@@ -309,22 +310,39 @@ def doc_number_of(document: dict[str, Any]) -> str:
 
 
 def date_of(document: dict[str, Any]) -> str:
-    """日期: the 成文日期 (a paper 来文 registered without one: the date it was received)."""
+    """日期: the 成文日期 (a paper 来文 registered without one: the date it was received, else registered)."""
     written = document["content"].get("written_date") or ""
-    if not written and is_paper(document):
-        return document["origin"].get("received_date") or ""
-    return written
+    if written or not is_paper(document):
+        return written
+    received = document["origin"].get("received_date") or ""
+    return received or document["created_at"].astimezone(CHINA).strftime("%Y-%m-%d")
+
+
+SCAN_EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
+                   "image/tiff": (".tif", ".tiff")}
+
+
+def scan_name(file: dict[str, Any]) -> str:
+    """A scan's name in the package, ending as its content is (a JPEG saved as .jfif, a name without an
+    extension): the 长期保存格式 check goes by the extension."""
+    name = file.get("name") or "扫描件"
+    endings = SCAN_EXTENSIONS.get(file.get("content_type", ""), ())
+    return name if not endings or name.lower().endswith(endings) else f"{name}{endings[0]}"
 
 
 def scan_pages(scans: list[bytes]) -> int:
-    """页数 of a paper 来文: every page of its PDF scans, every frame of its images."""
+    """页数 of a paper 来文: every page of its PDF scans, every frame of its images. A scan that does not open
+    counts no page; the 四性检测 then says which one it is."""
     pages = 0
     for data in scans:
-        if data.startswith(b"%PDF"):
-            pages += page_count(data)
+        try:
+            if data.startswith(b"%PDF"):
+                pages += page_count(data)
+                continue
+            with Image.open(io.BytesIO(data)) as image:
+                pages += getattr(image, "n_frames", 1)
+        except Exception:  # PDFium and Pillow refuse a damaged file in many ways
             continue
-        with Image.open(io.BytesIO(data)) as image:
-            pages += getattr(image, "n_frames", 1)
     return pages
 
 
@@ -337,12 +355,15 @@ def year_of(document: dict[str, Any]) -> int:
     return issued_at.astimezone(CHINA).year
 
 
-def expected_of(document: dict[str, Any], issued: dict[str, Any] | None, kind: str) -> Expected:
+def expected_of(document: dict[str, Any], issued: dict[str, Any] | None, kind: str, unit_id: str) -> Expected:
+    """What the package of `document` archived by `unit_id` must match."""
     content = document["content"]
     files = tuple(item["file"]["sha256"] for item in content.get("attachments", []) if item.get("file"))
     if is_paper(document):
+        # The unit that registered it entered it (登记); a unit it was forwarded to signed for its copy (签收).
         return Expected(kind=kind, title=content["title"], doc_number=doc_number_of(document),
-                        authors=authors_of(document), pdf_sha256=None, scan_sha256=files, paper=True)
+                        authors=authors_of(document), pdf_sha256=None, scan_sha256=files, paper=True,
+                        registered_here=unit_id == document["drafting_unit_id"])
     return Expected(kind=kind, title=content["title"], doc_number=content["doc_number"], authors=authors_of(document),
                     pdf_sha256=(issued or {}).get("sha256"), attachment_sha256=files)
 

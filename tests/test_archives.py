@@ -20,7 +20,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from flows.archiving import expected_of
+from flows.archiving import expected_of, scan_name, scan_pages
 from oa.archives import check_package
 from oa.archives.package import MANIFEST, PDF_PATH
 from oa.audit_chain import verify_chains
@@ -136,7 +136,7 @@ async def test_a_tampered_package_fails_the_four_checks(demo_api: ApiClient, dem
     record, token = archived["record"], archived["token"]
     package = (await demo_api.get(f"/api/archives/{record['id']}/package.zip", token=token)).body
     document = await demo_services.documents.get(archived["doc_id"])
-    expected = expected_of(document, document["issued_pdf"], "发文")
+    expected = expected_of(document, document["issued_pdf"], "发文", OFFICE)
 
     async def verify(pdf: bytes) -> dict[str, Any]:
         return await demo_services.seals.verify_document_pdf(document, pdf)
@@ -371,21 +371,39 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
 
     # A scan swapped for another page, the manifest made to agree: not the scan registered.
     document = await demo_services.documents.get(doc_id)
-    expected = expected_of(document, None, "收文")
+    expected = expected_of(document, None, "收文", unit)
 
     async def no_seal(_: bytes) -> dict[str, Any]:
         raise AssertionError("a paper letter has no seal to verify")
 
     assert (await check_package(package, expected, no_seal))["passed"]
-    swapped = scan_pdf(1)
-    out = io.BytesIO()
-    with opened(package) as source, zipfile.ZipFile(out, "w") as target:
-        manifest = json.loads(source.read(MANIFEST))
-        for entry in manifest["files"]:
-            if entry["path"] == "扫描件/01-来文扫描.pdf":
-                entry.update(size=len(swapped), sha256=hashlib.sha256(swapped).hexdigest())
-        for name in source.namelist():
-            data = json.dumps(manifest).encode() if name == MANIFEST else source.read(name)
-            target.writestr(name, swapped if name == "扫描件/01-来文扫描.pdf" else data)
-    forged = await check_package(out.getvalue(), expected, no_seal)
-    assert set(forged["failed"]) == {"真实性", "完整性"}, forged
+    def rewritten(files: dict[str, bytes]) -> bytes:
+        """The package with `files` put in (replaced or added), the manifest made to agree."""
+        out = io.BytesIO()
+        with opened(package) as source, zipfile.ZipFile(out, "w") as target:
+            manifest = json.loads(source.read(MANIFEST))
+            manifest["files"] = [entry for entry in manifest["files"] if entry["path"] not in files] + [
+                {"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                for path, data in files.items()]
+            for name in source.namelist():
+                if name not in files:
+                    target.writestr(name, json.dumps(manifest).encode() if name == MANIFEST else source.read(name))
+            for path, data in files.items():
+                target.writestr(path, data)
+        return out.getvalue()
+
+    swapped = await check_package(rewritten({"扫描件/01-来文扫描.pdf": scan_pdf(1)}), expected, no_seal)
+    assert set(swapped["failed"]) == {"真实性", "完整性"}, swapped
+    # A 正文 nobody registered beside the scans.
+    planted = await check_package(rewritten({PDF_PATH: scan_pdf(1)}), expected, no_seal)
+    assert planted["failed"] == ["完整性"], planted
+    # A scan cut off half way, listed as if whole: it does not open.
+    broken = await check_package(rewritten({"扫描件/02-附页照片.png": png[:len(png) // 2]}), expected, no_seal)
+    assert "可用性" in broken["failed"], broken
+
+
+def test_a_scan_that_does_not_open_counts_no_page_and_every_scan_ends_as_its_content() -> None:
+    assert scan_pages([b"%PDF-1.4 cut off", b"\x89PNG\r\n\x1a\n cut off", scan_pdf(2), scan_png()]) == 3
+    assert scan_name({"name": "来文.jfif", "content_type": "image/jpeg"}) == "来文.jfif.jpg"
+    assert scan_name({"name": "来文.JPEG", "content_type": "image/jpeg"}) == "来文.JPEG"
+    assert scan_name({"name": "扫描", "content_type": "application/pdf"}) == "扫描.pdf"

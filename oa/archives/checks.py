@@ -66,6 +66,11 @@ class Expected:
     attachment_sha256: tuple[str, ...] = ()
     scan_sha256: tuple[str, ...] = ()  # a paper 来文's scans as registered
     paper: bool = False  # a paper 来文: its scans stand for the signed PDF
+    registered_here: bool = False  # a paper 来文 in the unit that registered it (登记, not 签收)
+
+    @property
+    def carrier(self) -> str:
+        return "纸质（数字化副本）" if self.paper else "电子"
 
 
 @dataclass
@@ -169,7 +174,7 @@ def _integrity(archive: zipfile.ZipFile, expected: Expected, report: Report) -> 
     absent = [name for name in required if metadata.get(name) in (None, "", [])]
     report.add("integrity", "必备元数据齐全", not absent, "缺少元数据：" + "、".join(absent))
     steps = {entry.get("环节") for entry in metadata.get("办理过程") or [] if entry.get("办理人")}
-    required_steps = PAPER_STEPS if expected.paper else REQUIRED_STEPS.get(expected.kind, ())
+    required_steps = PAPER_STEPS if expected.registered_here else REQUIRED_STEPS.get(expected.kind, ())
     lacking = [step for step in required_steps if step not in steps]
     report.add("integrity", "办理过程完整", not lacking, "办理过程缺少环节：" + "、".join(lacking))
     present = {hashlib.sha256(archive.read(name)).hexdigest() for name in names if name.startswith(ATTACHMENT_DIR)}
@@ -180,6 +185,12 @@ def _integrity(archive: zipfile.ZipFile, expected: Expected, report: Report) -> 
         lost = [digest[:12] for digest in expected.scan_sha256 if digest not in scanned]
         report.add("integrity", "扫描件齐全", bool(expected.scan_sha256) and not lost,
                    f"缺少 {len(lost)} 个扫描件（SHA-256 {'、'.join(lost)}…）" if lost else "没有登记的扫描件")
+        # A 数字化副本 is its scans: a 正文 or an attachment beside them would be a file nobody registered.
+        stray = sorted(name for name in names if name in (PDF_PATH, DOCX_PATH) or name.startswith(ATTACHMENT_DIR))
+        report.add("integrity", "只含登记的扫描件", not stray, "纸质来文的信息包中不应有：" + "、".join(stray))
+    else:
+        stray = sorted(name for name in names if name.startswith(SCAN_DIR))
+        report.add("integrity", "无扫描件", not stray, "电子公文的信息包中不应有扫描件：" + "、".join(stray))
     return metadata
 
 
@@ -196,7 +207,9 @@ def _scan_opens(data: bytes) -> str:
             return f"PDF 无法打开：{error}"
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.verify()
+            image.verify()  # the structure (chunks, CRCs) ...
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # ... and the pixels, which verify() leaves undecoded (a cut-off JPEG)
         return ""
     except Exception as error:  # Pillow raises many kinds for a file that is not a readable image
         return f"图像无法打开：{error}"
@@ -273,7 +286,8 @@ async def check_package(data: bytes, expected: Expected, verify_pdf: PdfVerifier
         report.add("authenticity", "正文与签发时保存的原件一致", expected.pdf_sha256 is not None
                    and digest == expected.pdf_sha256, "正文 PDF 与签发时保存的原件（SHA-256）不一致")
     if metadata is not None:
-        facts = (("题名", expected.title), ("文号", expected.doc_number), ("责任者", expected.authors))
+        facts = (("题名", expected.title), ("文号", expected.doc_number), ("责任者", expected.authors),
+                 ("载体", expected.carrier))
         wrong = [name for name, value in facts if (metadata.get(name) or None) != (value or None)]
         report.add("authenticity", "元数据与公文一致", not wrong, "与公文不一致：" + "、".join(wrong))
     else:

@@ -25,6 +25,9 @@ def catalogue_csv(records: list[dict[str, Any]]) -> bytes:
     for record in records:
         note = "收文" + (f"，来文单位：{record['source']}" if record.get("source") else "") \
             if record["kind"] == "收文" else ""
+        carrier = (record.get("metadata") or {}).get("载体", "电子")
+        if carrier != "电子":  # the original is on paper, kept by the unit: the receiving archive must know
+            note = f"{note}，{carrier}" if note else carrier
         writer.writerow([record["archival_code"], record.get("doc_number") or "", record["authors"], record["title"],
                          record["date"], record["pages"], record["retention"], note])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -23,10 +23,11 @@ async function show({ id, render, me }) {
   }
   const { task } = loaded;
   const buttons = [];
-  let busy = false;
+  let busy = false;  // a decision on its way
+  let closed = false;  // decided, or taken away: the buttons stay off for good
   const setBusy = (value) => {
     busy = value;
-    for (const button of buttons) button.disabled = value;
+    for (const button of buttons) button.disabled = busy || closed;
   };
   const actionButton = (attrs, label) => {
     const button = h("button", attrs, label);
@@ -45,13 +46,15 @@ async function show({ id, render, me }) {
     };
     try {
       await once(() => post(`/api/tasks/${current.id}/${path}`, body, { "Idempotency-Key": key }), alreadyDone);
-      toast(doneText, "ok");
-      location.hash = "#/todo";
     } catch (failure) {
       toast(errorText(failure), "error");
-    } finally {
       setBusy(false);
+      return;
     }
+    closed = true;  // until the 待办 is drawn, this page must not offer the decision again
+    setBusy(false);
+    toast(doneText, "ok");
+    location.hash = "#/todo";
   };
   const actions = task.status === "active" ? actionPanel(task, { me, act, actionButton }) : null;
   const gone = h("div", { class: "alert", role: "alert", id: "task-gone", hidden: true });
@@ -71,7 +74,8 @@ async function show({ id, render, me }) {
     window.removeEventListener("oa:push", onPush);
     gone.textContent = `此事项已不在您的待办中：${CANCELLED[data.reason] || "流程已变更"}`;
     gone.hidden = false;
-    setBusy(true);
+    closed = true;
+    setBusy(busy);
   };
   window.addEventListener("oa:push", onPush);
   // The listener goes with the page: the next route draws another one.
