@@ -32,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from storage import command_log, failures
+from storage.foreground import ForegroundWrites
 
 __all__ = [
     "ASCENDING",
@@ -70,6 +71,8 @@ class Mongo:
         self._after_commit: dict[int, list[Callable[[], None]]] = {}
         # The audit hash chains' heads as this process knows them (oa/audit_chain sets it on first use).
         self.audit_chain: Any = None
+        # A run of writes a person waits for (a dispatch's delivery): background writers hold theirs meanwhile.
+        self.foreground = ForegroundWrites()
 
     @classmethod
     async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:

@@ -160,8 +160,10 @@ class DispatchService:
             have = {row["_id"] async for row in self.receipts.find({"dispatch_id": dispatch_id}, {"_id": 1})}
             missing = [entry for entry in dispatch["recipients"]
                        if receipt_id(dispatch_id, entry["unit_id"]) not in have]
-            for start in range(0, len(missing), self.chunk_size):
-                await self.delivery.deliver(dispatch, missing[start:start + self.chunk_size], self.clock())
+            # Foreground: the 消息 of its events wait until the last chunk is in (storage/foreground.py).
+            async with self.mongo.foreground.hold():
+                for start in range(0, len(missing), self.chunk_size):
+                    await self.delivery.deliver(dispatch, missing[start:start + self.chunk_size], self.clock())
             return await self._finish(dispatch)
 
     async def resume_unfinished(self, older_than: timedelta = timedelta(0)) -> int:

@@ -3,7 +3,9 @@
 It listens to every event this process's change stream hands over (`EventHub.listen_all`), after the
 flow action that published it has committed and answered: a flow action never waits for it. For an
 event that is a notification (messages.KINDS) it keeps the 消息 centre record (inbox.py) and, in the
-one replica whose record that was, decides per channel (rules.py) and writes the sends (sends.py).
+one replica whose record that was, decides per channel (rules.py) and writes the sends (sends.py). While
+this process delivers a dispatch (storage/foreground.py) the records wait for its last chunk, at most 15 s:
+its pushes have reached the open apps already, and its chunks get the database to themselves.
 Sends due now go out at once — 特急 ones straight away, others after a short grace in which any
 replica where the person's app is open marks the record, so an open app gets no copy outside it —
 and a loop in every replica picks up what is due later: retries with backoff, quiet hours that
@@ -29,11 +31,13 @@ from oa.notifications.messages import KINDS, Message, message_for
 from oa.notifications.prefs import NotifyPrefs
 from oa.notifications.rules import decide
 from oa.notifications.sends import SendLog
+from storage.foreground import ForegroundWrites
 from storage.mongo import PyMongoError
 
 log = logging.getLogger("oa.notifications")
 WORKERS = 4
 BATCH = 500  # events recorded in one bulk write
+FOREGROUND_WAIT_S = 15.0  # the longest the 消息 wait for a dispatch this process is delivering
 POLL_S = 1.0
 SWEEP_EVERY = timedelta(seconds=30)
 SWEEP_WINDOW = timedelta(minutes=15)
@@ -46,9 +50,10 @@ class Notifier:
     def __init__(self, inbox: Inbox, prefs: NotifyPrefs, sends: SendLog, channels: Channels,
                  app_open: Callable[[str], bool], mobile_of: Callable[[str], str | None],
                  recent_events: Callable[[list[str], datetime, datetime], Awaitable[list[dict[str, Any]]]],
-                 retries: int = 5,
+                 foreground: ForegroundWrites | None = None, retries: int = 5,
                  retry_base: timedelta = timedelta(seconds=30), grace: timedelta = timedelta(seconds=3)) -> None:
         self.inbox, self.prefs, self.sends, self.channels = inbox, prefs, sends, channels
+        self.foreground = foreground or ForegroundWrites()
         self.app_open, self.mobile_of, self.recent_events = app_open, mobile_of, recent_events
         self.retries, self.retry_base, self.grace = retries, retry_base, grace
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -75,6 +80,9 @@ class Notifier:
     async def _work(self) -> None:
         while True:
             events = [await self.queue.get()]
+            # While a dispatch delivers, its recipients' pushes have gone out already; their 消息 are written
+            # once its last chunk is in (at most FOREGROUND_WAIT_S later), not between its chunks.
+            await self.foreground.idle(FOREGROUND_WAIT_S)
             while len(events) < BATCH and not self.queue.empty():
                 events.append(self.queue.get_nowait())
             try:

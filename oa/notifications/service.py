@@ -35,7 +35,7 @@ class NotificationService:
             return events_between(mongo, kinds, start, end)
 
         self.notifier = Notifier(self.inbox, self.prefs, self.sends, self.channels, events.is_subscribed, mobile_of,
-                                 recent_events, retries=settings.notify_retries,
+                                 recent_events, foreground=mongo.foreground, retries=settings.notify_retries,
                                  retry_base=timedelta(seconds=settings.notify_retry_seconds),
                                  grace=timedelta(seconds=settings.notify_grace_seconds))
         events.listen_all(self.notifier.on_event)
