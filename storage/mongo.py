@@ -29,7 +29,7 @@ from pymongo import (
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from storage import command_log, failures
 from storage.foreground import ForegroundWrites
@@ -39,6 +39,7 @@ __all__ = [
     "DESCENDING",
     "BulkWriteError",
     "Collection",
+    "ConnectionFailure",
     "DuplicateKeyError",
     "InsertOne",
     "Mongo",
@@ -58,6 +59,9 @@ Collection = AsyncCollection
 SCHEMA_VERSION = 1
 
 
+MAX_IDLE_MS = 60_000
+
+
 class Mongo:
     """Owns the process's AsyncMongoClient and hands out its database."""
 
@@ -75,9 +79,14 @@ class Mongo:
         self.foreground = ForegroundWrites()
 
     @classmethod
-    async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000) -> Mongo:
+    async def connect(cls, uri: str, db_name: str, timeout_ms: int = 10_000,
+                      max_idle_ms: int | None = MAX_IDLE_MS) -> Mongo:
         client: AsyncMongoClient = AsyncMongoClient(
             uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, appname="oa",
+            # A pooled connection idle this long is closed by the client before reuse: servers and the proxies
+            # between (SecantusDB after 300 s, load balancers, NAT) drop idle ones, and a burst that then took
+            # several dropped connections at once failed them all while the driver reset its pool.
+            maxIdleTimeMS=max_idle_ms,  # None: the driver's default, no limit
             # Failed commands are counted for /metrics; the command log only when a benchmark asks for it.
             event_listeners=[failures.FailedCommands(), *command_log.listeners()],
         )

@@ -28,6 +28,7 @@ from oa.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from storage.mongo import ConnectionFailure
 from web.authz import rule_of
 from web.validation import Shape, check_shape
 
@@ -266,6 +267,13 @@ class APIHandler(BaseHandler):
             payload = error.to_json()
         elif isinstance(error, tornado.web.HTTPError):
             payload = {"code": f"http_{status_code}", "message": error.log_message or self._reason}
+        elif isinstance(error, ConnectionFailure):
+            # The database unreachable for a moment (a failover, dropped connections): the person is told to
+            # try again, with the status that says so, rather than that the service is broken.
+            self.set_status(503)
+            self.set_header("Retry-After", "1")
+            payload = {"code": "database_unavailable",
+                       "message": "the database cannot be reached for the moment; try again shortly"}
         else:
             payload = {"code": "internal_error" if status_code >= 500 else f"http_{status_code}",
                        "message": "internal error; it has been logged" if status_code >= 500 else self._reason}

@@ -171,6 +171,7 @@ const MESSAGES = {
 const BY_STATUS = {
   400: "输入有误，请检查后重试", 401: "请先登录", 403: "您无权进行此操作", 404: "没有找到，或您无权查看",
   409: "当前状态不允许此操作，请刷新后重试", 413: "文件过大", 429: "操作过于频繁，请稍后再试",
+  503: "系统暂时繁忙，请稍后重试",
 };
 const HAN = /[\u4e00-\u9fff]/;
 const ENGLISH_WORDS = /[a-z]{2,}[ ,]+[a-z]{2,}/;  // "must be", "not found": written for developers
