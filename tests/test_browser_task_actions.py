@@ -30,8 +30,10 @@ async def phone(browser: Browser, api: ApiClient, username: str) -> tuple[Browse
 
 
 async def open_task(page: Page, title: str) -> None:
+    """Open the task and read it, as a person does before deciding: its pages laid out, nothing moving."""
     await page.get_by_role("link", name=title).tap()
     await expect(page.locator("#submit")).to_be_enabled()
+    await expect(page.locator(".pages img.page").first).to_be_visible()
 
 
 async def sees_in_todo(browser: Browser, api: ApiClient, username: str, title: str, note: str | None = None,
@@ -160,10 +162,13 @@ async def test_the_county_head_signs_off_at_the_desk_after_a_withdrawal_while_op
     flows = DemoFlows(demo_api)
     title = "关于印发始兴县2027年安全生产工作要点的通知"
     await flows.fawen(DRAFTER, COUNTY, title)
-    await flows.approve(OFFICE_HEAD, title)
     context, desk = await new_page(browser, demo_api.base_url, DESK)
     await login(desk, "/desk", HEAD, DEFAULT_DEMO_PASSWORD)
     await desk.get_by_role("link", name="待办", exact=True).click()
+    await expect(desk.get_by_role("heading", name=re.compile(r"^待办（\d+）$"))).to_be_visible()
+    await expect(desk.get_by_role("link", name=title)).to_have_count(0)
+    # The office head's 核稿 on their phone: the 签发 appears in the desk's 待办 as it happens.
+    await flows.approve(OFFICE_HEAD, title)
     await desk.get_by_role("link", name=title).click()
     # The task's page is in the desk, with the document and the flow so far.
     await expect(desk).to_have_url(re.compile(r"/desk#/task/task-[0-9a-f]+$"))

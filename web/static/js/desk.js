@@ -468,6 +468,8 @@ function onEvent(event) {
   const data = event.data || {};
   window.dispatchEvent(new CustomEvent("oa:push", { detail: event }));  // for the pages of desk_pages.js
   if (event.type === "flow.disagreed") flowAlert(`${data.by}${data.unit ? `（${data.unit}）` : ""}不同意《${data.title}》：${data.reason}`);
+  // 待办 is live: a task given, taken back or handed on shows at once (the list has nothing typed into it).
+  if (/^task\./.test(event.type) && location.hash.split("/")[1] === "todo") route();
   if (state.doc && /^(flow|task)\./.test(event.type)
     && (data.document_id === state.doc.id || (data.instance_id && data.instance_id === state.doc.instanceId))) {
     state.doc.refresh().catch(() => {});

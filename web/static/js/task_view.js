@@ -113,7 +113,7 @@ function reachLine(view, documentView, me) {
   const selectors = entries.map(entrySelector).filter(Boolean);
   const externals = entries.length - selectors.length;
   if (!selectors.length) return null;
-  const line = h("p", { class: "reach", id: "reach" });
+  const line = h("p", { class: "reach", id: "reach" }, "正在计算送达单位…");  // a line from the start: nothing below moves
   const unitId = documentView.drafting_unit_id;
   const mine = me && me.posts.some((item) => item.active !== false && item.unit_id === unitId);
   post("/api/recipients/resolve", mine ? { selectors, unit_id: unitId } : { selectors }).then((reach) => {
