@@ -3,7 +3,8 @@
 A rule names a person (`{"user": id}`), the person who started the flow (`{"starter": true}`),
 people chosen when the flow runs (`{"var": "signer"}`), or a post: holders of a role in a unit
 relative to the flow (`{"role": "办公室主任", "unit": "own"}` — the unit running the flow —
-`"parent"`, a fixed `{"id": ...}` or units chosen at run time `{"var": "countersign_units"}`).
+`"parent"`, a fixed `{"id": ...}` or units chosen at run time `{"var": "countersign_units"}`, with
+`"else": "own"` or `"parent"` for when nobody chose).
 
 Each resolved *member* is one share of the work: a person, or a unit whose holders of the role
 are all candidates (the first of them to act takes it for the unit).
@@ -42,8 +43,11 @@ def rule_problems(rule: Any, variables: dict[str, str], where: str, single: bool
                 problems.append(f"{where}: unit must be 'own', 'parent', {{'id': ...}} or {{'var': ...}}")
         elif isinstance(unit, dict) and set(unit) == {"id"} and isinstance(unit["id"], str):
             pass
-        elif isinstance(unit, dict) and set(unit) == {"var"}:
+        elif isinstance(unit, dict) and set(unit) in ({"var"}, {"var", "else"}):
             kind = variables.get(unit["var"])
+            if "else" in unit and unit["else"] not in UNIT_REFS:
+                problems.append(f"{where}: 'else' (the unit when {unit['var']!r} is not chosen) must be 'own' or "
+                                "'parent'")
             if kind not in ("unit", "units"):
                 problems.append(f"{where}: variable {unit['var']!r} must be declared as unit or units")
             elif single and kind == "units":
@@ -145,6 +149,8 @@ class Resolver:
             return [ref["id"]]
         value = self.variables.get(ref["var"])
         ids = [value] if isinstance(value, str) else list(value or [])
+        if not ids and "else" in ref:  # nobody chose: the rule's own fallback (say the unit running the flow)
+            return await self._unit_ids(ref["else"], node_label)
         if not ids:
             raise InvalidInput(f"{node_label}: choose the units first (variable {ref['var']} is empty)",
                                code="unresolvable_assignee", node=node_label)

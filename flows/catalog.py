@@ -40,13 +40,19 @@ class FlowCatalog:
         self.reload = self.held_claims.reload
 
     async def seed_builtins(self) -> None:
-        """Publish each built-in flow as version 1 unless some version of it exists already."""
+        """Publish each built-in flow as version 1 unless some version of it exists already; a built-in the
+        service itself published before and that has changed since is published again as the next version
+        (flows under way keep the version they started on). A version an admin published is never replaced."""
         for definition in BUILTIN_FLOWS:
-            if await self.definitions.find_one({"key": definition["key"]}, {"_id": 1}) is None:
-                try:
-                    await self._insert(definition, 1, SYSTEM)
-                except DuplicateKeyError:
-                    pass  # another process seeded it at the same moment
+            latest = await self.definitions.find_one({"key": definition["key"]}, sort=[("version", -1)])
+            if latest is not None and (latest.get("published_by") != SYSTEM or all(
+                    latest.get(name) == definition.get(name, {} if name == "variables" else "")
+                    for name in DEFINITION_FIELDS)):
+                continue
+            try:
+                await self._insert(definition, (latest["version"] + 1) if latest else 1, SYSTEM)
+            except DuplicateKeyError:
+                pass  # another process seeded it at the same moment
 
     async def publish(self, definition: dict[str, Any], by: str) -> dict[str, Any]:
         check_definition(definition)

@@ -209,6 +209,12 @@ async def test_registration_numbers_per_unit_and_the_shouwen_flow_runs_to_closed
     await office.act("town-clerk", task["id"], opinion="办结")
     closed = await office.api.get(f"/api/receipts/{receipts[0]}", token=office.tokens["town-clerk"])
     assert closed.body["status"] == "closed" and closed.body["closed_at"]
+    # A 批办 that names no 承办 unit: the receiving unit handles it itself, its 办公室主任 takes the 承办.
+    second = registered[1]["instance_id"]
+    await office.act("town-office", (await office.only_task("town-office", second))["id"], opinion="拟请阅示")
+    await office.act("town-head", (await office.only_task("town-head", second))["id"], opinion="请办理")
+    handling = await office.only_task("town-office", second)
+    assert handling["node"] == "handle", handling
     board = await office.api.get(f"/api/dispatches/{sent[0]['id']}", token=office.tokens["registrar"])
     assert board.body["counts"]["closed"] == 1
     # The town reads the document it received; a unit that did not receive it does not.

@@ -20,7 +20,8 @@ SHOUWEN: dict[str, Any] = {
          "deadline": {"days": 1}, "overridable": ["deadline", "role"], "action_label": "批办", "next": "handle"},
         {"id": "handle", "name": "承办", "kind": "countersign", "mode": "lead", "rule": "all",
          "members": [{"role": "办公室主任", "unit": {"var": "co_units"}}],
-         "lead": {"role": "办公室主任", "unit": {"var": "lead_unit"}},
+         # The 承办 unit the leader named at 批办; named none, the receiving unit handles it itself.
+         "lead": {"role": "办公室主任", "unit": {"var": "lead_unit", "else": "own"}},
          # A 承办 unit's 不同意 is its opinion on the matter, recorded for the 办结; it does not undo the 登记.
          "on_disagree": "record",
          "deadline": {"days": 5}, "overridable": ["deadline", "role"], "next": "close"},
