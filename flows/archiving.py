@@ -281,7 +281,7 @@ class ArchiveService:
         }
         if target.receipt:
             metadata["来文单位"] = target.receipt.get("sender_unit_name") or ""
-            metadata["收文编号"] = ((target.receipt.get("registration") or {}).get("number")) or ""
+            metadata["收文编号"] = ((target.receipt.get("registration") or {}).get("text")) or ""
         metadata["电子签章"] = [{"单位": use["unit_id"], "印章": use.get("seal_name"), "PDF摘要": use["pdf_sha256"]}
                             for use in parts["seal_uses"]]
         return PackageContent(kind=target.kind, archival_code=code, stamp=stamp, metadata=metadata, pdf=parts["pdf"],

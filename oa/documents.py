@@ -21,7 +21,7 @@ from oa.document_fields import EMPTY_CONTENT, apply_fields, clean_content, compl
 from oa.document_migration import MIGRATION_ID, Report, UnitIndex, plan_document
 from oa.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from oa.issuers import check_external_issuers, check_issuers, check_marks, check_numberable, mark_of
-from oa.numbering import DocNumber, NumberService, series_code
+from oa.numbering import DocNumber, NumberService, series_code, written_date_at_numbering
 from oa.orgs import OrgService
 from oa.recipients import RecipientService, check_selectors
 from oa.redline import redline
@@ -200,7 +200,7 @@ class DocumentService:
         # have been given or changed since the draft was started), and each red header its organ's own:
         # nothing stored is trusted.
         letter = document["content"]["doc_type"] in LETTER_TYPES
-        document["content"] = {**document["content"], "issuers": [
+        document["content"] = {**document["content"], "written_date": written_date_at_numbering(document), "issuers": [
             {**issuer, "code": series_code((lead or {}).get("code") or "", document["content"]["doc_type"])
              if index == 0 else "",
              "mark": mark_of(issuer, units.get(issuer.get("unit_id") or ""), letter)}

@@ -62,6 +62,16 @@ def series_code(code: str, doc_type: str) -> str:
     return code
 
 
+def written_date_at_numbering(document: dict[str, Any]) -> str:
+    """成文日期 as the numbered document prints it: the one the drafter wrote, else the day the issuing organ's
+    head signed it off (GB/T 9704 7.3.5.3: 署发文机关负责人签发的日期), else (numbered outside a flow) today,
+    Beijing time. A document never goes out undated, with its seal over an empty date line."""
+    if written := document["content"].get("written_date"):
+        return str(written)
+    signed = (document.get("signoff") or {}).get("at") or utcnow()
+    return signed.astimezone(CHINA).date().isoformat()
+
+
 def check_code(code: Any) -> str:
     if not isinstance(code, str) or not CODE_RE.match(code):
         raise InvalidInput(f"机关代字 must be 1–10 Chinese characters or letters (got {code!r})", code="invalid_code")

@@ -358,6 +358,7 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
     metadata = record["metadata"]
     assert (metadata["载体"], metadata["文号"], metadata["责任者"], metadata["扫描件数"]) == (
         "纸质（数字化副本）", "清新府办函〔2026〕31号", "清远市清新区人民政府办公室", 2)
+    assert metadata["收文编号"].endswith("号") and "收〔2026〕" in metadata["收文编号"], metadata  # as registered
     authenticity = [item["name"] for item in record["check"]["checks"][0]["items"]]
     assert "扫描件与登记时保存的一致" in authenticity and "电子签章有效" not in authenticity
     package = (await demo_api.get(f"/api/archives/{record['id']}/package.zip", token=tokens["dag"])).body

@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.actions import FlowService
 from flows.auto_steps import AutoSteps
+from oa.clock import CHINA
 from tests.client import ApiClient
 from tests.flow_org import build_office
 from web.services import Services
@@ -80,3 +81,23 @@ async def test_a_failing_automatic_step_is_recorded_and_retried(services: Servic
     await services.orgs.update("county", {"code": "甲府"}, county["version"], by=office.ids["admin"])
     assert await services.flows.resume_pending() == 1
     assert (await office.only_task("registrar"))["node"] == "seal"
+
+
+async def test_a_document_sent_without_a_date_is_dated_the_day_it_was_signed_off(services: Services,
+                                                                                 api: ApiClient) -> None:
+    """成文日期 left empty by the drafter: the 发文 goes out dated the day its head signed it off (GB/T 9704), never
+    undated with its seal over an empty date line."""
+    office = await build_office(services, api)
+    document = await office.draft(written_date=None)
+    await office.start(document["id"])
+    for who in ("office", "head", "office"):
+        await office.act(who, (await office.only_task(who))["id"])
+    numbered = await services.documents.get(document["id"])
+    signed = numbered["signoff"]["at"].astimezone(CHINA).date().isoformat()
+    assert numbered["content"]["doc_number"] and numbered["content"]["written_date"] == signed
+    # A date the drafter wrote is kept as written.
+    dated = await office.draft(title="关于做好冬季防火工作的通知")
+    await office.start(dated["id"])
+    for who in ("office", "head", "office"):
+        await office.act(who, (await office.only_task(who))["id"])
+    assert (await services.documents.get(dated["id"]))["content"]["written_date"] == "2026-11-23"

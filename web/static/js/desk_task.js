@@ -22,6 +22,10 @@ async function show({ id, render, me }) {
     return;
   }
   const { task } = loaded;
+  if (task.kind === "start" && task.status === "active") {  // a draft sent back: fixed and sent again on its page
+    location.replace(`#/documents/${task.document_id}`);
+    return;
+  }
   const buttons = [];
   let busy = false;  // a decision on its way
   let closed = false;  // decided, or taken away: the buttons stay off for good
@@ -74,6 +78,7 @@ async function show({ id, render, me }) {
     window.removeEventListener("oa:push", onPush);
     gone.textContent = `此事项已不在您的待办中：${CANCELLED[data.reason] || "流程已变更"}`;
     gone.hidden = false;
+    toast(gone.textContent, "warn");  // seen wherever the page is scrolled, e.g. down at the opinion
     closed = true;
     setBusy(busy);
   };

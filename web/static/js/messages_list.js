@@ -10,7 +10,8 @@ export async function unreadBadge() {
   return unread ? String(unread) : "";
 }
 
-export async function messagesView({ onOpen } = {}) {
+// `linkOf(message)`: where a message leads in this app (the desk opens a task in the desk, not on the phone).
+export async function messagesView({ onOpen, linkOf = (message) => message.link } = {}) {
   const box = h("section", { class: "messages", "aria-label": "消息" });
 
   async function draw() {
@@ -26,12 +27,12 @@ export async function messagesView({ onOpen } = {}) {
       } catch (failure) { toast(errorText(failure), "error"); }
     } }, "全部标为已读");
     const item = (message) => h("li", { class: `message ${message.read ? "read" : "unread"} ${message.urgent ? "urgent" : ""}` },
-      h("a", { href: message.link, class: "message-link", onclick: async (event) => {
+      h("a", { href: linkOf(message), class: "message-link", onclick: async (event) => {
         event.preventDefault();
         if (!message.read) {
           try { await post("/api/notifications/read", { ids: [message.id] }); } catch { /* opened anyway */ }
         }
-        if (onOpen) onOpen(message); else location.href = message.link;
+        if (onOpen) onOpen(message); else location.href = linkOf(message);
       } },
       h("div", { class: "message-head" }, message.read ? null : h("span", { class: "dot", "aria-label": "未读" }),
         h("span", { class: `badge ${message.urgent ? "badge-red" : "badge-grey"}` }, message.label),

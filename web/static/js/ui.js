@@ -138,7 +138,7 @@ export function beep() {
 const MESSAGES = {
   stale_version: "内容已被他人修改，请刷新后重试", stale_flow: "流程刚刚有了变化，请刷新后重试",
   stale_receipt: "收文刚刚有了变化，请刷新后重试", task_not_active: "该事项已被处理，或已不在您的待办中",
-  already_acted: "您已办理过该事项", flow_not_running: "流程已结束", flow_already_running: "该公文已在流程中",
+  already_acted: "下一环节已经办理，不能撤回；如需更改，请联系下一环节的办理人退回", flow_not_running: "流程已结束", flow_already_running: "该公文已在流程中",
   cannot_withdraw: "下一环节已办理，无法撤回", cannot_return: "此环节不能退回", nothing_to_return_to: "没有可退回的环节",
   cannot_transfer: "此事项不能转办", cannot_add_signers: "此环节不能加签", unknown_user: "找不到该人员",
   target_outside_flow: "只能转办、加签给本流程可涉及单位的人员（本单位、上级机关下属单位及已参与的单位）",
