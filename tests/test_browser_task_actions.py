@@ -200,8 +200,19 @@ async def test_the_county_head_signs_off_at_the_desk_after_a_withdrawal_while_op
     await expect(desk).to_have_url(re.compile(r"/desk#/todo$"))
     await expect(desk.get_by_role("link", name=title)).to_have_count(0)
     await screenshot(desk, "desk-task-signed-off")
-    await context.close()
     assert await flows.todo(HEAD, title) == []
     signed = await flows.instance(DRAFTER, (await flows.task(OFFICE_HEAD, title))["instance_id"])
     last = [entry for entry in signed["audit"] if entry.get("by")][-1]
     assert (last["by"]["name"], last["label"], last["opinion"]) == ("徐昌杰", "签发", "同意印发")
+
+    # Second thoughts: from 已办 at the desk, 撤回 while the office head has not done the 复核 yet.
+    await desk.get_by_role("tab", name="已办").click()
+    await expect(desk.get_by_role("heading", name=re.compile(r"^已办（\d+）$"))).to_be_visible()
+    await desk.get_by_role("link", name=title).first.click()
+    await expect(desk.locator("#task-closed")).to_have_text("此事项已办理")
+    await desk.locator("#withdraw").click()
+    await expect(desk.locator("#submit")).to_have_text("签发")  # the 签发 again, to be decided anew
+    await expect(desk.get_by_role("navigation", name="功能")).to_be_visible()
+    await context.close()
+    assert await flows.todo(OFFICE_HEAD, title) == []
+    assert (await flows.task(HEAD, title))["node"] == "signoff"

@@ -290,17 +290,27 @@ async function showDocuments() {
       h("td", {}, when(item.updated_at))))))));
 }
 
-async function showTodo() {
-  const page = await get("/api/tasks?box=todo&limit=100");
-  render("待办", h("section", { class: "card" }, h("h2", {}, `待办（${page.total}）`), page.items.length
-    // A draft back at 拟稿 (退回, 不同意) is edited and sent again on its page here; any other task on its own page.
-    ? h("ul", { class: "tasks" }, page.items.map((task) => h("li", {}, h("a", { class: "task",
-      href: task.kind === "start" ? `#/documents/${task.document_id}` : `#/task/${task.id}` },
-      h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
-      h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`,
-        task.due_at ? ` · 截止 ${when(task.due_at)}` : "", task.note ? ` · ${task.note}` : "",
-        task.acting_for_name ? ` · 受${task.acting_for_name}委托代为办理` : "")))))
-    : h("p", { class: "empty" }, "没有待办事项")));
+// 待办, and 已办 beside it (#/todo/done): a done task opens on its page, where 撤回 is offered while the next
+// person has not acted yet.
+async function showTodo(box = "todo") {
+  const page = await get(`/api/tasks?box=${box}&limit=100`);
+  const counts = page.counts || {};
+  const tab = (key, label) => h("a", { href: key === "todo" ? "#/todo" : "#/todo/done", role: "tab",
+    class: box === key ? "tab active" : "tab", "aria-selected": String(box === key) }, label);
+  const meta = (task) => (box === "todo"
+    ? [task.due_at ? ` · 截止 ${when(task.due_at)}` : "", task.note ? ` · ${task.note}` : "",
+      task.acting_for_name ? ` · 受${task.acting_for_name}委托代为办理` : ""]
+    : [` · 已办${task.outcome_label ? `（${task.outcome_label}）` : ""} ${when(task.done_at)}`]);
+  render(box === "todo" ? "待办" : "已办", h("section", { class: "card" },
+    h("nav", { class: "tabs", role: "tablist", "aria-label": "待办与已办" },
+      tab("todo", `待办 ${counts.todo ?? (box === "todo" ? page.total : "")}`), tab("done", "已办")),
+    h("h2", {}, box === "todo" ? `待办（${page.total}）` : `已办（${page.total}）`), page.items.length
+      // A draft back at 拟稿 (退回, 不同意) is edited and sent again on its page here; any other task on its own page.
+      ? h("ul", { class: "tasks" }, page.items.map((task) => h("li", {}, h("a", { class: "task",
+        href: task.kind === "start" && box === "todo" ? `#/documents/${task.document_id}` : `#/task/${task.id}` },
+        h("div", { class: "task-title" }, urgencyBadge(task.urgency), task.title),
+        h("div", { class: "task-meta" }, `${task.node_name} · ${task.flow_name}`, ...meta(task))))))
+      : h("p", { class: "empty" }, box === "todo" ? "没有待办事项" : "没有已办事项")));
 }
 
 // The live receipt board, 转发情况, 发文分发 (desk_board.js) ------------------------------------------
@@ -384,7 +394,7 @@ async function route() {
     else if (page === "board" && id) await showBoard(id);
     else if (page === "sent") await showSent();
     else if (page === "tree" && id) await showTree(id);
-    else if (page === "todo") await showTodo();
+    else if (page === "todo") await showTodo(id === "done" ? "done" : "todo");
     else if (page === "received" && id) await showReceived(id);
     else if (DESK_PAGES.some((item) => item.key === page)) {
       await DESK_PAGES.find((item) => item.key === page).show({ id, render, me: state.me, unit: state.unit, push: state.push });

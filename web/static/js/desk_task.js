@@ -68,7 +68,7 @@ async function show({ id, render, me }) {
     ...taskCards(loaded, me),
     actions ? actions.panel : h("p", { class: "card", id: "task-closed" },
       `此事项已${task.status === "done" ? "办理" : "不在您的待办中"}`),
-    actions ? null : withdrawCard(task, me, "#/todo"),
+    actions ? null : withdrawCard(task, me, "#/todo/done"),
     actions ? actions.bar : null);
 
   if (!actions) return;
