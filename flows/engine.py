@@ -211,6 +211,9 @@ class Step:
             "flow_name": self.instance["name"], "category": self.instance["category"],
             "node": node["id"], "node_name": node["name"], "kind": node["kind"],
             "action_label": node.get("action_label") or ("提交" if node["kind"] == "start" else "同意"),
+            # Units its holder names for what comes next (批办: the 承办 units), each with its picker's label.
+            "chooses": [{"var": name, "label": label, "type": self.definition["variables"].get(name)}
+                        for name, label in (node.get("chooses") or {}).items()],
             "entry": self.instance["entry"], "member": member["key"], "member_label": member["label"],
             "unit_id": member["unit_id"] or self.instance["unit_id"], "instance_unit_id": self.instance["unit_id"],
             "assignees": list(member["candidates"]), "status": TaskStatus.ACTIVE.value,

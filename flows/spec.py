@@ -33,10 +33,10 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FLOW_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 NODE_KEYS = {
     "start": {"next"},
-    "task": {"next", "assignee", "deadline", "overridable", "action_label"},
-    "signoff": {"next", "assignee", "deadline", "overridable", "action_label"},
+    "task": {"next", "assignee", "deadline", "overridable", "action_label", "chooses"},
+    "signoff": {"next", "assignee", "deadline", "overridable", "action_label", "chooses"},
     "countersign": {"next", "members", "lead", "mode", "rule", "deadline", "overridable", "action_label",
-                    "on_disagree"},
+                    "on_disagree", "chooses"},
     "branch": {"cases", "default"},
     "auto": {"next", "action"},
     "end": set(),
@@ -78,6 +78,19 @@ def completion_rule_problems(rule: Any, where: str) -> list[str]:
     return [f"{where}: rule must be 'all', 'any' or {{'n': N}} with N at least 1"]
 
 
+def chooses_problems(chooses: Any, variables: dict[str, str], where: str) -> list[str]:
+    """`chooses`: the units its holder names for what comes next, {variable: label} (批办 names the 承办 units)."""
+    if not isinstance(chooses, dict) or not chooses:
+        return [f"{where}: chooses must map unit variables to the labels their pickers show"]
+    problems = []
+    for name, label in chooses.items():
+        if variables.get(name) not in ("unit", "units"):
+            problems.append(f"{where}: chooses {name!r}, which must be declared as unit or units")
+        if not isinstance(label, str) or not label.strip() or len(label) > 20:
+            problems.append(f"{where}: the label for {name!r} must be 1–20 characters")
+    return problems
+
+
 def _node_problems(node: dict[str, Any], ids: set[str], variables: dict[str, str]) -> list[str]:
     where = node_label(node)
     kind = node.get("kind")
@@ -105,6 +118,8 @@ def _node_problems(node: dict[str, Any], ids: set[str], variables: dict[str, str
     for target in targets:
         if target not in ids:
             problems.append(f"{where}: leads to {target!r}, which is not a node of this flow")
+    if "chooses" in node:
+        problems += chooses_problems(node["chooses"], variables, where)
     if kind in ("task", "signoff"):
         rules = node.get("assignee")
         if not isinstance(rules, list) or not rules:

@@ -13,6 +13,7 @@ import re
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
+from tests.archive_demo import issue
 from tests.browser import DESK, PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.demo_flows import DemoFlows
@@ -216,3 +217,29 @@ async def test_the_county_head_signs_off_at_the_desk_after_a_withdrawal_while_op
     await context.close()
     assert await flows.todo(OFFICE_HEAD, title) == []
     assert (await flows.task(HEAD, title))["node"] == "signoff"
+
+
+async def test_the_county_head_names_the_handling_unit_at_pibian_on_the_phone(demo_api: ApiClient,
+                                                                            browser: Browser) -> None:
+    """批办 on the phone names the 承办 unit with the unit picker: the 始兴县教育局's office head gets the 承办."""
+    title = "关于做好2027年春季学期开学准备工作的通知"
+    document_id = await issue(demo_api, "lc-xzfb", title, COUNTY)
+    clerk = await demo_api.login("sx-xzf.sfy1")
+    inbox = (await demo_api.get(f"/api/exchange/inbox?unit_id={COUNTY}&limit=100", token=clerk)).body["items"]
+    receipt_id = next(row["id"] for row in inbox if row["document_id"] == document_id)
+    assert (await demo_api.post(f"/api/receipts/{receipt_id}/sign", {}, token=clerk)).status == 200
+    assert (await demo_api.post(f"/api/receipts/{receipt_id}/register", {}, token=clerk)).status == 200
+    flows = DemoFlows(demo_api)
+    await flows.approve(OFFICE_HEAD, title)  # 拟办
+    context, page = await phone(browser, demo_api, HEAD)
+    await open_task(page, title)
+    await expect(page.locator("#submit")).to_have_text("批办")
+    await page.get_by_label("承办单位（主办）", exact=True).fill("始兴县教育局")
+    await page.get_by_role("button", name="始兴县教育局", exact=True).tap()
+    await expect(page.get_by_label("承办单位（主办）已选")).to_have_text("始兴县教育局 ×")
+    await screenshot(page, "mobile-pibian-handling-unit")
+    await page.locator("#submit").tap()
+    await expect(page.get_by_role("heading", name="待办", exact=True)).to_be_visible()
+    await context.close()
+    handling = await flows.task(EDU_OFFICE, title)
+    assert handling["node"] == "handle" and handling["unit_id"] == EDUCATION

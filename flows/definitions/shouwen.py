@@ -17,7 +17,8 @@ SHOUWEN: dict[str, Any] = {
         {"id": "propose", "name": "拟办", "kind": "task", "assignee": [{"role": "办公室主任", "unit": "own"}],
          "deadline": {"days": 1}, "overridable": ["deadline", "role"], "next": "instruct"},
         {"id": "instruct", "name": "批办", "kind": "signoff", "assignee": [{"role": "主要领导", "unit": "own"}],
-         "deadline": {"days": 1}, "overridable": ["deadline", "role"], "action_label": "批办", "next": "handle"},
+         "deadline": {"days": 1}, "overridable": ["deadline", "role"], "action_label": "批办",
+         "chooses": {"lead_unit": "承办单位（主办）", "co_units": "协办单位（可多选）"}, "next": "handle"},
         {"id": "handle", "name": "承办", "kind": "countersign", "mode": "lead", "rule": "all",
          "members": [{"role": "办公室主任", "unit": {"var": "co_units"}}],
          # The 承办 unit the leader named at 批办; named none, the receiving unit handles it itself.

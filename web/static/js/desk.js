@@ -4,7 +4,8 @@
 
 import { annotationFigure } from "./annotate_page.js";
 import { ApiError, get, once, post } from "./api.js";
-import { editSection, newDraftForm, pickedOf, reachLine, refusal, unitPicker } from "./desk_draft.js";
+import { editSection, newDraftForm, pickedOf, reachLine, refusal } from "./desk_draft.js";
+import { unitPicker } from "./unit_picker.js";
 import { DESK_PAGES } from "./desk_pages.js";
 import { boardPages } from "./desk_board.js";
 import { inboxPages } from "./desk_inbox.js";

@@ -5,7 +5,7 @@
 // `#/huiban-send/<document>` asks for it: a numbered document sent to one 主办 unit and any 协办 units.
 
 import { ApiError, get, once, post } from "./api.js";
-import { unitPicker } from "./desk_draft.js";
+import { unitPicker } from "./unit_picker.js";
 import { errorText, h, toast, when } from "./ui.js";
 
 const ROLE = { lead: "主办", co: "协办", main: "主送", copy: "抄送" };

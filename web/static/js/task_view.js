@@ -1,19 +1,22 @@
 // One task as the phone and the desk both show it: what it is (title, step, who sent it, 委托, deadline,
 // 催办, how far a 发文 reaches), the document with its attachments, what everyone said before, and the
-// decision panel — the task's own outcomes (同意 / 不同意 with a reason / 已阅 / 签发), an opinion with
-// phrases, a handwritten signature, a 批示 drawn over a page, and the further actions the service offers
-// (task_more.js). Each app passes its own `act(task, path, body, doneText)`: the phone's goes through the
+// decision panel — the task's own outcomes (同意 / 不同意 with a reason / 已阅 / 签发), the units a 批办 names
+// to handle it, an opinion with phrases, a handwritten signature, a 批示 drawn over a page, and the further
+// actions the service offers (task_more.js). Each app passes its own `act(task, path, body, doneText)`: the phone's goes through the
 // offline outbox, the desk's straight to the service; both send an action once.
 
 import { get, post } from "./api.js";
 import { annotationFigure, pageAnnotator } from "./annotate_page.js";
 import { phraseChips } from "./opinion_phrases.js";
 import { moreActions, urgeLine } from "./task_more.js";
+import { unitPicker } from "./unit_picker.js";
 import { documentPages, dueLine, entrySelector, errorText, h, inkOn, paperOrigin, toast, urgencyBadge, when } from "./ui.js";
 
 // Common phrases by the task's main outcome: a reading task is 已阅, an approval 同意.
 const PHRASES = { approved: ["同意", "同意，请按程序办理", "请XX同志阅办"], read: ["已阅", "已阅，请抓好落实", "请XX同志阅办"],
   signed_off: ["同意", "同意印发", "请XX同志阅办"], submitted: ["请审核"] };
+// Steps whose words are their own: 批办 assigns the handling, 用印 confirms the seal.
+const STEP_PHRASES = { 批办: ["同意拟办意见", "请办公室牵头办理", "请XX同志阅办"], 已用印: ["已核对，同意用印"] };
 
 // The service names every action in Chinese (label); these cover an older answer without one.
 function actionName(entry) {
@@ -70,15 +73,30 @@ export function actionPanel(task, helpers) {
   const outcomes = task.outcomes || ["approved"];
   const main = outcomes[0];
   const opinion = h("textarea", { id: "opinion", rows: 3, placeholder: "批示意见", "aria-label": "批示意见" });
-  const chips = phraseChips(PHRASES[main] || PHRASES.approved, opinion);  // built-in, then the person's own
+  const builtIn = STEP_PHRASES[task.action_label] || PHRASES[main] || PHRASES.approved;
+  const chips = phraseChips(builtIn, opinion);  // built-in, then the person's own
   const signature = signaturePad();
   const annotation = pageAnnotator(task.document_id);  // 批示 drawn over a page of the document
   const mainLabel = main === "read" ? "已阅" : task.action_label;
   const doneText = mainLabel.startsWith("已") ? mainLabel : `已${mainLabel}`;
-  const submit = actionButton({ class: "primary", id: "submit", onclick: () => act(task, "approve",
-    { opinion: opinion.value.trim(), signature: signature.value(), annotation: annotation.value(), outcome: main },
-    doneText) }, mainLabel,
-  { submits: true });
+  // 批办 names the 承办 units (the task says which it may choose); none chosen, the flow's own fallback applies.
+  const choices = (task.chooses || []).filter((choice) => ["unit", "units"].includes(choice.type)).map((choice) => ({
+    ...choice, picker: unitPicker(`choose-${choice.var}`, choice.label, [], { groups: false }) }));
+  const chosen = () => {
+    const variables = {};
+    for (const choice of choices) {
+      const ids = choice.picker.selectors().map((selector) => selector.unit).filter(Boolean);
+      if (choice.type === "unit" && ids.length > 1) throw new Error(`${choice.label}只能选择一个单位`);
+      if (ids.length) variables[choice.var] = choice.type === "unit" ? ids[0] : ids;
+    }
+    return variables;
+  };
+  const submit = actionButton({ class: "primary", id: "submit", onclick: () => {
+    let variables;
+    try { variables = chosen(); } catch (problem) { toast(problem.message, "warn"); return; }
+    act(task, "approve", { opinion: opinion.value.trim(), signature: signature.value(), annotation: annotation.value(),
+      outcome: main, ...(Object.keys(variables).length ? { variables } : {}) }, doneText);
+  } }, mainLabel, { submits: true });
 
   const more = moreActions(task, helpers);  // 退回 (to a chosen earlier step), 转办, 加签
   const toggle = (box, focus) => () => {
@@ -92,7 +110,9 @@ export function actionPanel(task, helpers) {
       if (!why.value.trim()) { toast("请填写不同意的理由", "warn"); why.focus(); return; }
       act(task, "disagree", { reason: why.value.trim(), signature: signature.value() }, "已提交不同意意见");
     } }, "确认不同意"));
-  const panel = h("section", { class: "actions card", "aria-label": "办理意见" }, h("h2", {}, "办理意见"), opinion,
+  const panel = h("section", { class: "actions card", "aria-label": "办理意见" }, h("h2", {}, "办理意见"),
+    choices.length ? h("div", { class: "choices", id: "choices" }, choices.map((choice) => choice.picker.element),
+      h("p", { class: "muted" }, "不选承办单位则由本单位办公室承办")) : null, opinion,
     signature.element, annotation.element, h("div", { class: "buttons" },
       more.map((item) => h("button", { class: "secondary", onclick: toggle(item.box, item.focus) }, item.label))),
     disagreeBox, more.map((item) => item.box));
