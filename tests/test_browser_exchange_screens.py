@@ -241,6 +241,13 @@ async def test_a_paper_document_is_registered_and_handled(demo_api: ApiClient, b
     await expect(town.get_by_role("status")).to_have_text("已登记，收文流程已启动")
     await expect(inbox_row(town, title)).to_contain_text("办理中")
     await screenshot(town, "exchange-09-paper-in-inbox")
+    # The clerk follows its handling from the 收文 row: the flow's record, who holds it, 催办 of them.
+    await inbox_row(town, title).get_by_role("link", name=title).click()
+    handling = town.locator("#handling")
+    await expect(handling.get_by_role("heading")).to_have_text("收文办理 · 当前：拟办")
+    await expect(handling).to_contain_text("收文编号")
+    await expect(handling.locator(".holders")).to_contain_text("拟办")
+    await expect(handling.get_by_role("button", name="催办")).to_be_visible()
     await context.close()
 
 

@@ -396,7 +396,7 @@ async function route() {
     else if (page === "sent") await showSent();
     else if (page === "tree" && id) await showTree(id);
     else if (page === "todo") await showTodo(id === "done" ? "done" : "todo");
-    else if (page === "received" && id) await showReceived(id);
+    else if (page === "received" && id) await showReceived(id, location.hash.split("/")[3]);
     else if (DESK_PAGES.some((item) => item.key === page)) {
       await DESK_PAGES.find((item) => item.key === page).show({ id, render, me: state.me, unit: state.unit, push: state.push });
     } else await showInbox();

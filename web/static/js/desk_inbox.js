@@ -2,6 +2,8 @@
 // 会办 from there; a received document's sealed pages. Built by desk.js with what it shares (`inboxPages`).
 
 import { get, post } from "./api.js";
+import { urgeControl } from "./flow_urge.js";
+import { timeline } from "./task_view.js";
 import { documentPages, errorText, h, paperOrigin, sealCheck, toast, urgencyBadge, when } from "./ui.js";
 
 export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, STATUS, RECALL }) {
@@ -81,7 +83,7 @@ export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, 
     const signable = row.status === "pending" && !row.recall && holdsPostIn(row.unit_id, DISPATCHERS);
     return h("tr", { "data-receipt": row.id },
       h("td", {}, signable ? batchBox(row) : null),
-      h("td", {}, urgencyBadge(row.urgency), h("a", { href: `#/received/${row.document_id}` }, row.title),
+      h("td", {}, urgencyBadge(row.urgency), h("a", { href: `#/received/${row.document_id}/${row.id}` }, row.title),
         recallNotice(row),
         row.note ? h("div", { class: "muted" }, `${["lead", "co"].includes(row.role) ? "会办说明" : "转发意见"}：${row.note}`) : null,
         // The cover notes of the further routes it came by (a county's 转发 of what the city sent), each with its forwarder.
@@ -99,18 +101,35 @@ export function inboxPages({ render, me, holdsPostIn, recallState, DISPATCHERS, 
 
   // A received document as it was issued: its sealed, signed pages, a check of the seals, the text to read.
   // One registered from paper is its scan, with who sent it.
-  async function showReceived(docId) {
-    const documentView = await get(`/api/documents/${docId}`);
+  // The unit's own handling of what it received (opened from its 收文 row): the 收文 flow's record, who holds it
+  // now, and 催办 of that holder, so the clerk who registered it can follow it to 办结.
+  async function handlingCard(receiptId) {
+    if (!receiptId) return null;
+    const receipt = await get(`/api/receipts/${encodeURIComponent(receiptId)}`).catch(() => null);
+    if (!receipt || !receipt.instance_id) return null;
+    const view = await get(`/api/instances/${receipt.instance_id}`).catch(() => null);
+    if (!view) return null;
+    const instance = view.instance;
+    const where = instance.status === "running" ? `当前：${instance.node_name}` : instance.status === "terminated" ? "已终止" : "已办结";
+    return h("section", { class: "card", id: "handling" },
+      h("h2", {}, `收文办理 · ${where}`),
+      receipt.registration ? h("p", { class: "muted" }, `收文编号 ${receipt.registration.text}`) : null,
+      timeline(view),
+      instance.status === "running" && (view.current || []).length ? urgeControl(instance.id) : null);
+  }
+
+  async function showReceived(docId, receiptId) {
+    const [documentView, handling] = await Promise.all([get(`/api/documents/${docId}`), handlingCard(receiptId)]);
     const back = h("p", {}, h("a", { href: "#/inbox" }, "‹ 返回收文"));
     const title = h("h2", {}, documentView.content.title || "来文");
     if (documentView.origin && documentView.origin.kind === "paper") {
-      render("收文", h("section", { class: "card" }, back, title, paperOrigin(documentView)));
+      render("收文", h("section", { class: "card" }, back, title, paperOrigin(documentView)), handling);
       return;
     }
     render("收文", h("section", { class: "card" }, back, title,
       documentView.number ? h("p", { class: "muted" }, documentView.number.text) : null, documentPages(docId), sealCheck(docId),
       h("div", { class: "buttons" },
-        h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "文字版"))));
+        h("a", { href: `/api/documents/${docId}/preview`, target: "_blank", rel: "noopener" }, "文字版"))), handling);
   }
 
   // 批量签收: the rows ticked are signed in one request; each answers for itself (one recalled meanwhile is named).
