@@ -21,6 +21,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from oa.clock import utcnow
@@ -229,7 +230,12 @@ async def test_a_paper_document_is_registered_and_handled(demo_api: ApiClient, b
     await town.get_by_label("标题").fill(title)
     await town.get_by_role("button", name="登记纸质来文").click()
     await expect(town.locator("#paper-problem")).to_have_text("请填写：扫描件")
-    await town.get_by_label("扫描件（PDF 或图片）").set_input_files(str(scan))
+    photo = tmp_path / "来文附页.png"
+    out = io.BytesIO()
+    Image.new("L", (62, 88), 255).save(out, "PNG")
+    photo.write_bytes(out.getvalue())
+    await town.get_by_label("扫描件（PDF 或图片，可多选）").set_input_files([str(scan), str(photo)])
+    await expect(town.locator("#paper-problem")).to_have_text("")  # what was missing is there now
     await screenshot(town, "exchange-08-paper-form")
     await town.get_by_role("button", name="登记纸质来文").click()
     await expect(town.get_by_role("status")).to_have_text(f"已登记纸质来文：{title}")
@@ -248,6 +254,7 @@ async def test_a_paper_document_is_registered_and_handled(demo_api: ApiClient, b
     await expect(handling).to_contain_text("收文编号")
     await expect(handling.locator(".holders")).to_contain_text("拟办")
     await expect(handling.get_by_role("button", name="催办")).to_be_visible()
+    await expect(town.locator("#paper-origin li")).to_have_text(["扫描件：来文扫描件.pdf", "扫描件：来文附页.png"])
     await context.close()
 
 

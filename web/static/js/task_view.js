@@ -153,7 +153,9 @@ export async function loadTask(taskId) {
 // The cards of a task's screen, in reading order: what it is, the document (or the paper letter's scan), its
 // attachments, what others said. The decision panel comes after them, placed by the app.
 export function taskCards({ task, view, documentView }, me) {
-  const attachments = documentView.content.attachments || [];
+  const paper = Boolean(documentView.origin && documentView.origin.kind === "paper");
+  // A paper letter's files are its scans, listed under 来文: not again as 附件.
+  const attachments = paper ? [] : documentView.content.attachments || [];
   return [
     h("section", { class: "card", id: "task-card" },
       h("h2", {}, urgencyBadge(task.urgency), task.title),
@@ -165,7 +167,7 @@ export function taskCards({ task, view, documentView }, me) {
       task.status === "active" ? urgeLine(task) : null,
       reachLine(view, documentView, me),
       task.note ? h("p", { class: "note" }, task.note) : null),
-    documentView.origin && documentView.origin.kind === "paper"
+    paper
       ? h("section", { class: "card" }, h("h2", {}, "来文"), paperOrigin(documentView))
       : h("section", { class: "card" }, h("h2", {}, "正文"), documentPages(task.document_id),
         h("details", { class: "text-version" }, h("summary", {}, "文字版（可放大阅读）"),
