@@ -174,6 +174,8 @@ async def test_the_county_head_signs_off_at_the_desk_after_a_withdrawal_while_op
     # The task's page is in the desk, with the document and the flow so far.
     await expect(desk).to_have_url(re.compile(r"/desk#/task/task-[0-9a-f]+$"))
     await expect(desk.get_by_role("navigation", name="功能")).to_be_visible()
+    # The menu holds what the 县长 does: no 归档, which is the archivists'.
+    await expect(desk.get_by_role("navigation", name="功能").get_by_role("link", name="归档")).to_have_count(0)
     await expect(desk.locator("#task-card")).to_contain_text(title)
     await expect(desk.locator("#task-flow")).to_contain_text("卢雪琳")
     await expect(desk.locator("#submit")).to_have_text("签发")

@@ -167,6 +167,7 @@ async def test_a_notice_from_a_city_office_clerk_to_every_county_and_town(demo_a
     await expect(flow.locator("li.disagreed")).to_contain_text(REASON)
     await expect(drafter.locator("#flow-alert")).to_contain_text(REASON)
     await expect(drafter.locator("#holders")).to_contain_text("（拟稿）")
+    await expect(drafter.locator("#flow #urge")).to_have_count(0)  # nobody else to urge: it waits on the drafter
     await expect(drafter.locator("#doc-status")).to_contain_text("草稿")
     await screenshot(drafter, "journey-03-drafter-disagreed")
     await sender_sees(clerk, DRAFT_TITLE, "当前：拟稿")

@@ -36,7 +36,8 @@ function render(title, ...content) {
       h("nav", { class: "desk-nav", "aria-label": "功能" }, link("#/todo", "待办"), link("#/new", "拟稿"),
         link("#/documents", "我的公文"),
         link("#/inbox", "收文"), link("#/sent", "发文分发"),
-        ...DESK_PAGES.filter((page) => page.nav !== false).map((page) => link(`#/${page.key}`, page.label))),
+        ...DESK_PAGES.filter((page) => page.nav !== false && (!page.visible || !state.me || page.visible(state.me)))
+          .map((page) => link(`#/${page.key}`, page.label))),
       h("div", {}, ...content))].filter(Boolean));
   pageBadges(app.querySelector(".desk-nav"), DESK_PAGES);
 }
@@ -103,6 +104,10 @@ function autoErrorNote(instance) {
 }
 
 // The flow as it stands: where it is, who holds it now, and every action with its outcome in Chinese.
+function othersHold(view) {
+  return (view.current || []).some((item) => item.holders.some((who) => !state.me || who.user_id !== state.me.id));
+}
+
 function flowCard(view) {
   const instance = view.instance;
   const where = { running: `当前：${instance.node_name}`, terminated: "已终止" }[instance.status] || "已办结";
@@ -110,7 +115,8 @@ function flowCard(view) {
   return h("section", { class: "card", id: "flow" }, h("h2", {}, `${instance.name}流程 · ${where}`),
     autoErrorNote(instance),
     holders.length ? h("p", { class: "holders", id: "holders" }, `当前办理人：${holders.join("；")}`) : null,
-    instance.status === "running" && holders.length ? urgeControl(instance.id) : null,
+    // 催办 is for someone else: not while the flow waits only on the person looking at it (a draft sent back).
+    instance.status === "running" && othersHold(view) ? urgeControl(instance.id) : null,
     h("ol", { class: "timeline" }, view.audit.map((entry) => h("li", { class: entry.action === "disagreed" ? "disagreed" : "" },
       h("strong", {}, entry.by.name), ` ${entry.node_name || ""} `, h("span", { class: "outcome" }, entry.label || entry.action),
       h("span", { class: "time" }, when(entry.at)),

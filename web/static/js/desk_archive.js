@@ -116,4 +116,5 @@ async function show({ render, me }) {
   await load();
 }
 
-export default { key: "archive", label: "归档", show };
+// In the menu only for an archivist: everyone else would find the page saying it is not for them.
+export default { key: "archive", label: "归档", show, visible: (me) => archiveUnits(me).length > 0 };

@@ -1,7 +1,8 @@
 // The desk's pages beyond its core ones (待办, 拟稿, 我的公文, 收文, 发文分发). Each lives in its own
 // module and exports `{ key, label, show }`; the desk lists them in its menu and opens `#/{key}/{id}`
 // with `show({ id, render, me, unit, push })`, where `render(title, ...content)` draws the desk frame.
-// A page with `nav: false` is opened from links only.
+// A page with `nav: false` is opened from links only; one with `visible(me)` is in the menu only for those it
+// is for.
 
 import { delegationsPage } from "./delegations_page.js";
 import archive from "./desk_archive.js";
