@@ -58,9 +58,9 @@ CLASS_CODES = {"发文": "FW", "收文": "SW"}  # 机构（问题）: the 问题
 ATTEMPTS = 5  # 件号 taken by someone else meanwhile: build again with the next one
 CANDIDATES = 100
 # The receipt's record as a 收文 register reads it (flows/exchange: the actions of exchange_audit).
-RECEIPT_STEPS = {"sign": "签收", "register": "登记", "register_paper": "登记", "forward": "转发", "return": "退文",
-                 "circulate": "传阅", "opinion": "办结", "reply": "办结", "close": "办结", "urge": "催办",
-                 "recall_notice": "追回通知", "recall_acknowledged": "确认追回"}
+RECEIPT_STEPS = {"sign": "签收", "register": "登记", "register_paper": "纸质来文登记", "forward": "转发",
+                 "return": "退文", "circulate": "传阅", "opinion": "办结", "reply": "办结", "close": "办结",
+                 "urge": "催办", "recall_notice": "追回通知", "recall_acknowledged": "确认追回"}
 RECEIPT_ACTIONS = {"opinion": "报送会办意见", "reply": "复文", "close": "收文流程办结"}
 
 
@@ -242,6 +242,8 @@ class ArchiveService:
         for flow in sorted(flows, key=lambda item: item["created_at"]):
             view = await self.flow_queries.instance_view(flow["_id"])
             for entry in view["audit"]:
+                if entry["action"] == "auto:archive":
+                    continue  # the flow's own closing step, not the 归档 this package is (which the record holds)
                 by = entry.get("by") or {}
                 entries.append(ProcessEntry(
                     step=entry.get("node_name") or "", action=entry.get("label") or entry["action"],
