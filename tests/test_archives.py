@@ -16,15 +16,14 @@ import json
 import zipfile
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
-from PIL import Image
 
 from flows.archiving import expected_of, scan_name, scan_pages
 from oa.archives import check_package
 from oa.archives.package import MANIFEST, PDF_PATH
 from oa.audit_chain import verify_chains
-from tests.archive_demo import REVIEW_OPINION, SIGNOFF_OPINION, issue, names
+from tests.archive_demo import REVIEW_OPINION, SIGNOFF_OPINION, approve_on, issue, names
+from tests.blank_pages import blank_pdf, blank_png
 from tests.client import ApiClient
 from web.services import Services
 
@@ -264,11 +263,7 @@ async def test_a_received_document_is_archived_by_the_receiving_office_once_hand
     assert registered.status == 200, registered
 
     async def act(who: str, opinion: str, **variables: Any) -> None:
-        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
-        task = next(task for task in todo if task["document_id"] == doc_id)
-        body: dict[str, Any] = {"opinion": opinion, **({"variables": variables} if variables else {})}
-        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", body, token=tokens[who])
-        assert done.status == 200, done
+        await approve_on(demo_api, tokens[who], doc_id, opinion, **variables)
 
     await act("bgszr", "拟请主任阅示")
     await act("zyld", "请秘书科办理", lead_unit=receiver)
@@ -296,22 +291,6 @@ async def test_a_received_document_is_archived_by_the_receiving_office_once_hand
     assert record["id"] not in [item["id"] for item in theirs]
 
 
-def scan_pdf(pages: int) -> bytes:
-    """A scanner's PDF: `pages` blank A4 pages."""
-    document = pdfium.PdfDocument.new()
-    for _ in range(pages):
-        document.new_page(595, 842)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def scan_png() -> bytes:
-    out = io.BytesIO()
-    Image.new("L", (620, 877), 255).save(out, "PNG")
-    return out.getvalue()
-
-
 async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
         demo_api: ApiClient, demo_services: Services) -> None:
     """A letter that came on paper to 曲江区政府办: its 收发员 registers it from the scans (a 2-page PDF and a
@@ -320,7 +299,7 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
     scan was swapped fails the 四性检测."""
     unit, title = "qj-xzfb", "关于商请协助做好跨区河道清障工作的函"
     tokens = {role: await demo_api.login(f"{unit}.{role}1") for role in ("sfy", "bgszr", "zyld", "dag")}
-    pdf, png = scan_pdf(2), scan_png()
+    pdf, png = blank_pdf(2), blank_png()
     draft = await demo_api.post("/api/documents", {"unit_id": unit, "doc_type": "函", "title": title},
                                 token=tokens["sfy"])
     assert draft.status == 201, draft
@@ -337,11 +316,7 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
     assert (await demo_api.post(f"/api/receipts/{paper.body['id']}/register", {}, token=tokens["sfy"])).status == 200
 
     async def act(who: str, opinion: str, **variables: Any) -> None:
-        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
-        task = next(task for task in todo if task["document_id"] == doc_id)
-        body: dict[str, Any] = {"opinion": opinion, **({"variables": variables} if variables else {})}
-        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", body, token=tokens[who])
-        assert done.status == 200, done
+        await approve_on(demo_api, tokens[who], doc_id, opinion, **variables)
 
     await act("bgszr", "拟请主任阅示")
     await act("zyld", "请水利科协助", lead_unit=unit)
@@ -395,10 +370,10 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
                 target.writestr(path, data)
         return out.getvalue()
 
-    swapped = await check_package(rewritten({"扫描件/01-来文扫描.pdf": scan_pdf(1)}), expected, no_seal)
+    swapped = await check_package(rewritten({"扫描件/01-来文扫描.pdf": blank_pdf(1)}), expected, no_seal)
     assert set(swapped["failed"]) == {"真实性", "完整性"}, swapped
     # A 正文 nobody registered beside the scans.
-    planted = await check_package(rewritten({PDF_PATH: scan_pdf(1)}), expected, no_seal)
+    planted = await check_package(rewritten({PDF_PATH: blank_pdf(1)}), expected, no_seal)
     assert planted["failed"] == ["完整性"], planted
     # A scan cut off half way, listed as if whole: it does not open.
     broken = await check_package(rewritten({"扫描件/02-附页照片.png": png[:len(png) // 2]}), expected, no_seal)
@@ -406,7 +381,7 @@ async def test_a_paper_letter_is_archived_from_its_scans_once_handled(
 
 
 def test_a_scan_that_does_not_open_counts_no_page_and_every_scan_ends_as_its_content() -> None:
-    assert scan_pages([b"%PDF-1.4 cut off", b"\x89PNG\r\n\x1a\n cut off", scan_pdf(2), scan_png()]) == 3
+    assert scan_pages([b"%PDF-1.4 cut off", b"\x89PNG\r\n\x1a\n cut off", blank_pdf(2), blank_png()]) == 3
     assert scan_name({"name": "来文.jfif", "content_type": "image/jpeg"}) == "来文.jfif.jpg"
     assert scan_name({"name": "来文.JPEG", "content_type": "image/jpeg"}) == "来文.JPEG"
     assert scan_name({"name": "扫描", "content_type": "application/pdf"}) == "扫描.pdf"

@@ -15,11 +15,11 @@ import json
 import re
 import zipfile
 
-from PIL import Image
 from playwright.async_api import Browser, expect
 
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
-from tests.archive_demo import issue
+from tests.archive_demo import approve_on, issue
+from tests.blank_pages import blank_png
 from tests.browser import DESK, login, new_page, screenshot
 from tests.client import ApiClient
 
@@ -93,9 +93,7 @@ async def test_the_archivist_archives_a_paper_letter_from_its_scan(demo_api: Api
     收文（纸质）; archived, its package holds the scan as registered and no 正文.pdf."""
     title = "关于商请提供党史学习教育资料的函"
     tokens = {role: await demo_api.login(f"{OFFICE}.{role}1") for role in ("sfy", "bgszr", "zyld")}
-    out = io.BytesIO()
-    Image.new("L", (620, 877), 255).save(out, "PNG")
-    scan = out.getvalue()
+    scan = blank_png()
     draft = (await demo_api.post("/api/documents", {"unit_id": OFFICE, "doc_type": "函", "title": title},
                                  token=tokens["sfy"])).body
     upload = await demo_api.request("POST", f"/api/documents/{draft['id']}/attachments?name=来文.png", raw=scan,
@@ -108,11 +106,7 @@ async def test_the_archivist_archives_a_paper_letter_from_its_scan(demo_api: Api
     assert paper.status == 201, paper
     assert (await demo_api.post(f"/api/receipts/{paper.body['id']}/register", {}, token=tokens["sfy"])).status == 200
     for who, variables in (("bgszr", {}), ("zyld", {"lead_unit": OFFICE}), ("bgszr", {}), ("sfy", {})):
-        todo = (await demo_api.get("/api/tasks?box=todo&limit=100", token=tokens[who])).body["items"]
-        task = next(task for task in todo if task["document_id"] == draft["id"])
-        done = await demo_api.post(f"/api/tasks/{task['id']}/approve", {"variables": variables} if variables else {},
-                                   token=tokens[who])
-        assert done.status == 200, done
+        await approve_on(demo_api, tokens[who], draft["id"], **variables)
 
     context, desk = await new_page(browser, demo_api.base_url, DESK)
     try:

@@ -21,11 +21,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from PIL import Image
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from oa.clock import utcnow
 from oa.demo_setup import DEFAULT_DEMO_PASSWORD
+from tests.blank_pages import blank_png
 from tests.browser import PHONE, login, new_page, screenshot
 from tests.client import ApiClient
 from tests.test_attachments import PDF
@@ -231,9 +231,7 @@ async def test_a_paper_document_is_registered_and_handled(demo_api: ApiClient, b
     await town.get_by_role("button", name="登记纸质来文").click()
     await expect(town.locator("#paper-problem")).to_have_text("请填写：扫描件")
     photo = tmp_path / "来文附页.png"
-    out = io.BytesIO()
-    Image.new("L", (62, 88), 255).save(out, "PNG")
-    photo.write_bytes(out.getvalue())
+    photo.write_bytes(blank_png((62, 88)))
     await town.get_by_label("扫描件（PDF 或图片，可多选）").set_input_files([str(scan), str(photo)])
     await expect(town.locator("#paper-problem")).to_have_text("")  # what was missing is there now
     await screenshot(town, "exchange-08-paper-form")

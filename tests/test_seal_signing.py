@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
@@ -35,6 +34,7 @@ from oa.seals.image import SEAL_DPI, SealImageError, check_seal_png, draw_seal
 from oa.seals.keys import KeyBox, SealKeyError, SealSecretMismatch, new_private_key, read_pkcs12, unit_id_of
 from oa.seals.signing import SealingError, SealKey, SealPlacement, sign_pdf
 from oa.seals.verify import summary, verify_pdf
+from tests.blank_pages import blank_pdf
 from web.cli import main
 
 CITY_BOX = (330.0, 120.5, 449.0, 239.5)  # 42 mm ≈ 119 pt
@@ -47,15 +47,6 @@ class Keys:
     city: SealKey
     dept: SealKey
     pdf: bytes  # a blank A4 page, as pypdfium2 writes it
-
-
-def blank_pdf(pages: int = 1) -> bytes:
-    document = pdfium.PdfDocument.new()
-    for _ in range(pages):
-        document.new_page(595, 842)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def unit_key(ca: x509.Certificate, ca_key: object, unit_id: str, name: str) -> SealKey:

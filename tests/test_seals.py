@@ -11,7 +11,6 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -24,6 +23,7 @@ from oa.seals.image import draw_seal
 from oa.seals.keys import SealSecretMismatch, new_private_key
 from oa.seals.service import Seals
 from oa.seals.signing import SealPlacement
+from tests.blank_pages import blank_pdf
 from tests.client import ApiClient
 from tests.factories import PASSWORD, SmallOrg, small_org
 from web.services import Services
@@ -33,14 +33,6 @@ BOX = (330.0, 120.0, 449.0, 239.0)
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def blank_pdf() -> bytes:
-    document = pdfium.PdfDocument.new()
-    document.new_page(595, 842)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 async def tokens(api: ApiClient, *usernames: str) -> dict[str, str]:
